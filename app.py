@@ -1,0 +1,19 @@
+"""Common Ground: the frame. Page config, database check, shared filters, navigation."""
+
+import streamlit as st
+
+from ui.database import database_url, ensure_ready
+from ui.filters import sidebar_filters
+
+st.set_page_config(page_title="Common Ground", page_icon=":handshake:", layout="wide")
+
+ensure_ready()
+st.session_state["filters"] = sidebar_filters(database_url())
+
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/partnership.py", title="Partnership", icon=":material/handshake:"),
+    ]
+)
+navigation.run()

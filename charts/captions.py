@@ -1,0 +1,48 @@
+"""Source lines under charts: where the numbers come from, the period, the n, the method.
+
+Plain functions of values, so every chart's caption is written the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+
+def quarter_label(d: date | pd.Timestamp) -> str:
+    ts = pd.Timestamp(d)
+    return f"{ts.year} Q{(ts.month - 1) // 3 + 1}"
+
+
+def month_label(d: date | pd.Timestamp) -> str:
+    return pd.Timestamp(d).strftime("%b %Y")
+
+
+def survey_source(scores: pd.DataFrame, wording: list[str]) -> str:
+    """Source line for a survey chart: period, respondents, items and method."""
+    if scores.empty:
+        return ""
+    first, last = scores["quarter"].min(), scores["quarter"].max()
+    total = int(scores["n"].sum())
+    smallest = int(scores["n"].min())
+    items = "; ".join(f"“{w}”" for w in wording)
+    return (
+        f"Source: resident survey, {quarter_label(first)} to {quarter_label(last)}; "
+        f"{total:,} answers from residents of the catchment areas (smallest quarter n = {smallest}). "
+        f"Items: {items}. Weighted mean on 0-100; band is the 95% interval from the effective sample size."
+    )
+
+
+def crime_source(monthly: pd.DataFrame, groups: list[str], measure: str) -> str:
+    """Source line for a crime chart: period, total recorded, groups and measure."""
+    if monthly.empty:
+        return ""
+    first, last = monthly["month"].min(), monthly["month"].max()
+    total = int(monthly["count"].sum())
+    what = "counts" if measure == "count" else "rates per 1,000 residents of the catchment areas"
+    return (
+        f"Source: recorded crime by month of occurrence, {month_label(first)} to {month_label(last)}; "
+        f"{total:,} offences in {', '.join(groups)}. Monthly {what}. "
+        "The most recent months may still grow as late reports arrive."
+    )

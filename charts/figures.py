@@ -1,0 +1,251 @@
+"""Figure builders for the pages. Each takes tidy rows and returns a styled Figure.
+
+Builders never compute statistics: intervals, counts and rates arrive in the
+frame from `metrics/`. Time series draw the partnership's start and its events.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.theme import (
+    CONSTRUCT_COLOURS,
+    CRIME_GROUP_COLOURS,
+    EVENT_LINE,
+    OKABE_ITO,
+    START_LINE,
+    TEMPLATE_NAME,
+    band_fill,
+)
+from metrics.registry import CRIME_GROUP_LABELS
+
+
+def _base(title: str, y_title: str, height: int = 440) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(template=TEMPLATE_NAME, title=title, yaxis_title=y_title, height=height)
+    return fig
+
+
+def mark_dates(fig: go.Figure, start: date | None, events: pd.DataFrame | None = None) -> go.Figure:
+    """Draw the partnership start (solid, labelled) and events (dotted) as vertical lines.
+
+    Event labels would pile up where events cluster, so each event gets a marker on
+    the top edge that names it on hover, and one legend entry names them all.
+    """
+    if start is not None:
+        when = pd.Timestamp(start)
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=when,
+            x1=when,
+            y0=0,
+            y1=1,
+            line={"color": START_LINE, "width": 3},
+        )
+        fig.add_annotation(
+            x=when,
+            xref="x",
+            yref="paper",
+            y=1,
+            text="<b>Partnership began</b>",
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            font={"size": 16, "color": START_LINE},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+    if events is not None and not events.empty:
+        for when in events["occurred_on"]:
+            fig.add_shape(
+                type="line",
+                xref="x",
+                yref="paper",
+                x0=when,
+                x1=when,
+                y0=0,
+                y1=0.9,
+                line={"color": EVENT_LINE, "dash": "dot", "width": 2},
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=events["occurred_on"],
+                y=[1.0] * len(events),
+                yaxis="y2",
+                mode="markers",
+                marker={"symbol": "triangle-down", "size": 12, "color": EVENT_LINE},
+                text=events["label"],
+                hovertemplate="%{x|%d %b %Y}: %{text}<extra></extra>",
+                name="Events (hover to read)",
+            )
+        )
+        fig.update_layout(
+            yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True}
+        )
+    return fig
+
+
+def score_trend(
+    scores: pd.DataFrame,
+    title: str,
+    construct: str,
+    start: date | None = None,
+    events: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Quarterly score on 0-100 with its 95% band.
+
+    `scores`: one construct's rows of `metrics.survey.survey_scores`
+    (quarter, mean, ci_low, ci_high, n).
+    """
+    colour = CONSTRUCT_COLOURS.get(construct, OKABE_ITO["blue"])
+    fig = _base(title, "Score (0-100)")
+    x = list(scores["quarter"]) + list(scores["quarter"][::-1])
+    y = list(scores["ci_high"]) + list(scores["ci_low"][::-1])
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            fill="toself",
+            fillcolor=band_fill(colour),
+            line={"width": 0},
+            hoverinfo="skip",
+            name="95% interval",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=scores["quarter"],
+            y=scores["mean"],
+            mode="lines+markers",
+            line={"color": colour},
+            name="Score",
+            customdata=scores[["ci_low", "ci_high", "n"]].to_numpy(),
+            hovertemplate="%{x|%b %Y}: %{y:.0f} (95%: %{customdata[0]:.0f} to %{customdata[1]:.0f}, "
+            "n=%{customdata[2]})<extra></extra>",
+        )
+    )
+    fig.update_yaxes(range=[0, 100])
+    return mark_dates(fig, start, events)
+
+
+def crime_trend(
+    monthly: pd.DataFrame,
+    title: str,
+    measure: str = "count",
+    start: date | None = None,
+    events: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Monthly crime, one line per crime group.
+
+    `monthly`: one partnership's rows of `metrics.crime.crime_monthly`;
+    `measure`: "count" or "rate_per_1000".
+    """
+    y_title = "Crimes per month" if measure == "count" else "Crimes per 1,000 residents"
+    fig = _base(title, y_title)
+    for group, rows in monthly.groupby("crime_group", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=rows["month"],
+                y=rows[measure],
+                mode="lines",
+                name=CRIME_GROUP_LABELS.get(group, group),
+                line={"color": CRIME_GROUP_COLOURS.get(group)},
+                hovertemplate="%{x|%b %Y}: %{y:,.2f}<extra>%{fullData.name}</extra>"
+                if measure != "count"
+                else "%{x|%b %Y}: %{y:,}<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_yaxes(rangemode="tozero")
+    return mark_dates(fig, start, events)
+
+
+def latest_score_dots(frame: pd.DataFrame, construct: str, title: str) -> go.Figure:
+    """Each partnership's latest score as a dot with its 95% interval, in name order
+    (not ranked: overlapping intervals do not support an order).
+
+    `frame`: `metrics.portfolio.portfolio` output.
+    """
+    rows = frame.dropna(subset=[construct]).sort_values("name", ascending=False)
+    colour = CONSTRUCT_COLOURS.get(construct, OKABE_ITO["blue"])
+    fig = _base(title, "", height=max(320, 60 + 44 * len(rows)))
+    fig.add_trace(
+        go.Scatter(
+            x=rows[construct],
+            y=rows["name"],
+            mode="markers",
+            marker={"size": 14, "color": colour},
+            error_x={
+                "type": "data",
+                "array": rows[f"{construct}_margin"],
+                "color": colour,
+                "thickness": 3,
+                "width": 6,
+            },
+            customdata=rows[[f"{construct}_n", f"{construct}_margin"]].to_numpy(),
+            hovertemplate="%{y}: %{x:.0f} ± %{customdata[1]:.0f} (n=%{customdata[0]})<extra></extra>",
+            name="Latest quarter",
+        )
+    )
+    fig.update_xaxes(range=[0, 100], title="Score (0-100), with 95% interval")
+    fig.update_layout(showlegend=False, margin={"l": 20})
+    fig.update_yaxes(automargin=True, gridcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def partners_by_sector(members: pd.DataFrame, title: str) -> go.Figure:
+    """Number of member organisations per sector, as horizontal bars."""
+    counts = members.groupby("sector").size().sort_values()
+    labels = [s.replace("_", " ").capitalize() for s in counts.index]
+    fig = _base(title, "", height=max(260, 60 + 44 * len(counts)))
+    fig.add_trace(
+        go.Bar(
+            x=counts.to_numpy(),
+            y=labels,
+            orientation="h",
+            marker_color=OKABE_ITO["blue"],
+            text=counts.to_numpy(),
+            textposition="outside",
+        )
+    )
+    fig.update_xaxes(title="Organisations", dtick=1, rangemode="tozero")
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def activity_bars(activity: pd.DataFrame, title: str) -> go.Figure:
+    """Meetings held per quarter (bars) with their total attendance (line, right axis)."""
+    fig = _base(title, "Meetings held")
+    fig.add_trace(
+        go.Bar(
+            x=activity["quarter"],
+            y=activity["meetings"],
+            name="Meetings held",
+            marker_color=OKABE_ITO["blue"],
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=activity["quarter"],
+            y=activity["meeting_attendance"],
+            name="People attending meetings",
+            mode="lines+markers",
+            yaxis="y2",
+            line={"color": OKABE_ITO["orange"]},
+        )
+    )
+    fig.update_layout(
+        yaxis2={
+            "title": "People attending",
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+        },
+    )
+    fig.update_yaxes(rangemode="tozero", dtick=1, selector={"title": {"text": "Meetings held"}})
+    return fig

@@ -1,0 +1,370 @@
+"""The demo city of Riverton: its places, partnerships and the effects planted in them.
+
+Everything here is fixed; randomness (populations, crime, answers) comes from the
+seed in `db.demo.generate`. `PARTNERSHIPS` is the ground truth later evaluation is
+checked against: each partnership's `effects` says what it really did.
+
+Planted effects, on the partnership's catchment areas, ramping in linearly over
+the first `RAMP_MONTHS` months after the start date and constant afterwards:
+
+- crime effects are multiplicative on the expected monthly count of that crime
+  group (`-0.25` means a 25% cut);
+- survey effects are additive on the 0-100 latent score of that construct
+  (`+8` means eight points more trust). Answers are rounded to the item's scale
+  and clipped at its ends, so the observed change on the 0-100 score is close
+  to, and never larger than, the planted one.
+
+Partnerships without an entry for an outcome changed nothing on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+CITY_NAME = "Riverton"
+FIRST_MONTH = date(2018, 1, 1)
+LAST_MONTH = date(2026, 9, 1)  # the last full month before the demo "today"
+RAMP_MONTHS = 3
+
+DISTRICTS = ("North", "East", "Central", "West", "South")
+
+# 8 neighbourhoods per district, laid out on an 8 x 5 grid (row = district):
+# grid neighbours share a boundary.
+NEIGHBOURHOODS = (
+    ("Northfield", "Hillcrest", "Oakmere", "Fernbrook", "Ashby", "Kingsgate", "Elmstead", "Larkhill"),
+    ("Eastside", "Dockland", "Mariners", "Quayside", "Saltmarsh", "Eastgate", "Harbour", "Pierhead"),
+    (
+        "Market Street",
+        "Old Town",
+        "Cathedral",
+        "Guildhall",
+        "Central Station",
+        "Riverside",
+        "Bridgefoot",
+        "Mint Yard",
+    ),
+    ("Westbank", "Millbrook", "Parkview", "Orchard", "Fairfield", "Copperfield", "Willowdene", "Stonebridge"),
+    ("Southgate", "Greenacre", "Brookside", "Meadowvale", "Foxhollow", "Heathfield", "Longmead", "Thornbury"),
+)
+
+# Offence categories of the demo records system: (source code, name, group, share of group).
+CATEGORIES = (
+    ("ASSAULT", "Assault", "violent", 0.8),
+    ("ROBBERY", "Robbery", "violent", 0.2),
+    ("BURGLARY", "Burglary", "property", 0.25),
+    ("THEFT", "Theft", "property", 0.55),
+    ("VEHICLE", "Vehicle crime", "property", 0.20),
+    ("ASB", "Anti-social behaviour", "asb", 1.0),
+    ("DRUGS", "Drug offences", "other", 0.5),
+    ("PUBLIC_ORDER", "Public order", "other", 0.5),
+)
+
+# Expected monthly incidents per 1,000 residents, city average, by group.
+GROUP_RATES = {"violent": 0.45, "property": 1.0, "asb": 0.65, "other": 0.3}
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    sector: str
+    role: str = "member"
+
+
+@dataclass(frozen=True)
+class PartnershipSpec:
+    code: str
+    name: str
+    start: date
+    catchment: tuple[str, ...]
+    members: tuple[Member, ...]
+    description: str
+    goals: str
+    comparison: tuple[str, ...] = ()
+    effects: dict[str, float] = field(default_factory=dict)
+
+
+POLICE = Member("Riverton Police Department", "police", "police lead")
+COUNCIL = Member("Riverton City Council", "local_government")
+
+PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
+    PartnershipSpec(
+        "RIV-EAST-SCHOOLS",
+        "Eastside Schools Safety Partnership",
+        date(2019, 9, 1),
+        ("Eastside", "Dockland"),
+        (
+            POLICE,
+            Member("Eastside High School", "school", "lead partner"),
+            Member("Dockland Primary School", "school"),
+            Member("Eastside Youth Trust", "non_profit"),
+            Member("Eastside Parents' Association", "resident_group"),
+        ),
+        "Schools, police and youth workers working on violence on the way to and from school.",
+        "Fewer assaults around school routes; students and parents trust local officers.",
+        comparison=("Quayside", "Saltmarsh"),
+        effects={"violent": -0.25, "trust": 8.0},
+    ),
+    PartnershipSpec(
+        "RIV-MARKET-BID",
+        "Market Street Business Partnership",
+        date(2020, 3, 1),
+        ("Market Street", "Old Town"),
+        (
+            POLICE,
+            Member("Market Street Traders' Association", "business", "lead partner"),
+            Member("Old Town Business Improvement District", "business"),
+            COUNCIL,
+        ),
+        "Retailers, the business improvement district and police tackling shop and street theft.",
+        "Cut theft and burglary from businesses by a fifth.",
+        comparison=("Guildhall", "Mint Yard"),
+        effects={"property": -0.20},
+    ),
+    PartnershipSpec(
+        "RIV-FAITH-TABLE",
+        "Northfield Faith & Residents Table",
+        date(2020, 10, 1),
+        ("Northfield", "Hillcrest"),
+        (
+            POLICE,
+            Member("St Anne's Church", "faith", "convenor"),
+            Member("Northfield Mosque", "faith"),
+            Member("Hillcrest Residents' Association", "resident_group"),
+        ),
+        "Monthly listening sessions between faith leaders, residents and the neighbourhood team.",
+        "Residents feel heard by police and safer in their neighbourhood.",
+        effects={"trust": 10.0, "safety": 6.0},
+    ),
+    PartnershipSpec(
+        "RIV-HARBOUR-YOUTH",
+        "Harbour Youth Outreach Partnership",
+        date(2021, 4, 1),
+        ("Harbour",),
+        (
+            POLICE,
+            Member("Harbour Youth Trust", "non_profit", "lead partner"),
+            Member("Harbour Academy", "school"),
+            Member("Pierhead Boxing Club", "non_profit"),
+            Member("Harbour Rotary Club", "other"),
+        ),
+        "Detached youth work and sports evenings for teenagers in Harbour.",
+        "Less youth-involved violence and anti-social behaviour.",
+        effects={},
+    ),
+    PartnershipSpec(
+        "RIV-PARKS-NIGHT",
+        "Parks & Nightlife Partnership",
+        date(2021, 9, 1),
+        ("Riverside", "Bridgefoot"),
+        (
+            POLICE,
+            COUNCIL,
+            Member("Riverside Licensees' Forum", "business", "lead partner"),
+            Member("Friends of Riverside Park", "resident_group"),
+        ),
+        "Licensees, park wardens and police managing the late-night economy along the river.",
+        "A third less anti-social behaviour in the parks and around venues.",
+        effects={"asb": -0.30},
+    ),
+    PartnershipSpec(
+        "RIV-WESTBANK-BOARD",
+        "Westbank Council Safety Board",
+        date(2022, 3, 1),
+        ("Westbank", "Parkview"),
+        (
+            POLICE,
+            Member("Riverton City Council", "local_government", "lead partner"),
+            Member("Westbank Tenants' Union", "resident_group"),
+            Member("Westbank Mosque", "faith"),
+            Member("Parkview Community Centre", "non_profit"),
+        ),
+        "A council-chaired board that sets shared priorities for the Westbank neighbourhood team.",
+        "Less violence and more trust in police in Westbank and Parkview.",
+        effects={"violent": -0.15, "trust": 6.0},
+    ),
+    PartnershipSpec(
+        "RIV-MILLBROOK-HOUSING",
+        "Millbrook Housing Partnership",
+        date(2022, 10, 1),
+        ("Millbrook",),
+        (
+            POLICE,
+            Member("Millbrook Housing Association", "non_profit", "lead partner"),
+            Member("Millbrook Residents' Panel", "resident_group"),
+        ),
+        "The housing association, residents and police working on estate safety.",
+        "Fewer burglaries and less anti-social behaviour on the estates.",
+        effects={},
+    ),
+    PartnershipSpec(
+        "RIV-CENTRAL-TRANSIT",
+        "Central Transit Partnership",
+        date(2023, 6, 1),
+        ("Central Station",),
+        (
+            POLICE,
+            Member("Riverton Transit Authority", "local_government", "lead partner"),
+            Member("Station Retailers' Group", "business"),
+        ),
+        "Transit staff and police encouraging reporting of thefts on and around the station.",
+        "Every theft reported; offenders identified from reports.",
+        # More reporting, not more crime: recorded property crime rises.
+        effects={"property": 0.15},
+    ),
+    PartnershipSpec(
+        "RIV-SOUTHGATE-MEDIA",
+        "Southgate Media & Neighbours Forum",
+        date(2024, 2, 1),
+        ("Southgate", "Greenacre"),
+        (
+            POLICE,
+            Member("Riverton Gazette", "media", "lead partner"),
+            Member("Southgate Neighbourhood Watch", "resident_group"),
+            Member("Greenacre Library", "local_government"),
+        ),
+        "A local paper and neighbourhood watch publishing what police do with residents' concerns.",
+        "Residents more satisfied with the police service they get.",
+        effects={"satisfaction": 8.0},
+    ),
+    PartnershipSpec(
+        "RIV-FAIRFIELD-COMPACT",
+        "Fairfield Community Compact",
+        date(2024, 11, 1),
+        ("Fairfield", "Orchard"),
+        (
+            POLICE,
+            Member("Fairfield Community Church", "faith"),
+            Member("Fairfield Business Circle", "business"),
+            Member("Orchard School", "school", "lead partner"),
+        ),
+        "A compact of school, church and businesses agreeing three local priorities a year.",
+        "Shared priorities met; residents aware of the compact.",
+        effects={},
+    ),
+)
+
+RESIDENT_ITEMS = (
+    # code, construct, wording, min, max, reverse, labels
+    (
+        "TRUST_RESPECT",
+        "trust",
+        "The police in my neighborhood treat local residents with respect.",
+        0,
+        10,
+        False,
+        "0 = strongly disagree ... 10 = strongly agree",
+    ),
+    (
+        "TRUST_LISTEN",
+        "trust",
+        "The police in my neighborhood listen to and take into account the concerns of local residents.",
+        0,
+        10,
+        False,
+        "0 = strongly disagree ... 10 = strongly agree",
+    ),
+    (
+        "SAT_GOOD_JOB",
+        "satisfaction",
+        "Taking everything into account, how good a job do you think the police in this area are doing?",
+        1,
+        5,
+        True,
+        "1 = excellent, 2 = good, 3 = fair, 4 = poor, 5 = very poor",
+    ),
+    (
+        "SAT_OVERALL",
+        "satisfaction",
+        "Overall, how satisfied are you with police services in your neighborhood?",
+        1,
+        5,
+        False,
+        "1 = very dissatisfied ... 5 = very satisfied",
+    ),
+    (
+        "SAFETY_FEEL",
+        "safety",
+        "When it comes to the threat of crime, how safe do you feel in your neighborhood?",
+        0,
+        10,
+        False,
+        "0 = not at all safe ... 10 = completely safe",
+    ),
+    (
+        "PJ_FAIR",
+        "procedural_justice",
+        "The police treat everyone fairly regardless of who they are.",
+        1,
+        5,
+        False,
+        "1 = strongly disagree ... 5 = strongly agree",
+    ),
+    (
+        "PJ_RELIED",
+        "procedural_justice",
+        "The police can be relied on to be there when needed.",
+        1,
+        5,
+        False,
+        "1 = strongly disagree ... 5 = strongly agree",
+    ),
+)
+
+PARTNER_ITEMS = (
+    (
+        "COLLAB_DECISIONS",
+        "collaboration",
+        "Partners share decisions about the partnership's priorities.",
+        1,
+        5,
+        False,
+        "1 = strongly disagree ... 5 = strongly agree",
+    ),
+    (
+        "COLLAB_COMMUNICATION",
+        "collaboration",
+        "Communication between police and partners is open and timely.",
+        1,
+        5,
+        False,
+        "1 = strongly disagree ... 5 = strongly agree",
+    ),
+    (
+        "COLLAB_TRUST",
+        "collaboration",
+        "I trust the other partners to do what they say they will do.",
+        1,
+        5,
+        False,
+        "1 = strongly disagree ... 5 = strongly agree",
+    ),
+)
+
+AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65+")
+AGE_POPULATION_SHARE = (0.14, 0.18, 0.17, 0.16, 0.15, 0.20)
+AGE_SAMPLE_SHARE = (0.07, 0.12, 0.15, 0.18, 0.20, 0.28)  # opt-in samples skew older
+AGE_TRUST_SHIFT = (-9.0, -5.0, -2.0, 0.0, 3.0, 6.0)
+SEXES = (("female", 0.52), ("male", 0.47), ("another", 0.01))
+RACES = ("White", "Black", "Hispanic or Latino", "Asian", "Other or mixed")
+
+FEEDBACK_COMMENTS = (
+    "Meetings are useful but start late.",
+    "Officers came to every session this quarter.",
+    "We need data shared before meetings, not at them.",
+    "Good follow-up on the issues residents raised.",
+    "Turnover of officers makes it hard to build relationships.",
+    "Our members feel listened to.",
+    "Actions from the last meeting were not done.",
+    "The new lighting has made a visible difference.",
+)
+
+RESPONSE_TYPES = (
+    "problem-solving meeting",
+    "environmental design",
+    "youth diversion",
+    "targeted patrol",
+    "street lighting",
+    "awareness campaign",
+    "victim support",
+)

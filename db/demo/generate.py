@@ -1,0 +1,424 @@
+"""Generate the demo city's rows from a seed: same seed, same rows, on any database.
+
+`generate(seed)` returns every table's rows as plain dicts with explicit ids (so
+SQLite and PostgreSQL hold identical data); `db.demo.load_demo` writes them.
+The city itself (names, partnerships, planted effects) is fixed in `db.demo.city`.
+
+The models, briefly:
+- crime: monthly Poisson counts per area and category, expected value =
+  population x city rate x area multiplier x seasonality (summer peak) x a slow
+  downward trend x a little month-to-month noise x the planted effect;
+- resident surveys: every quarter, about 20 residents per area (30 in partnership
+  areas, which are over-sampled), older people over-represented as in opt-in
+  samples; answers come from a latent 0-100 score per construct (area baseline +
+  age + planted effect + person noise); weights post-stratify age to the
+  population within each area and quarter, trimmed to 0.2-5;
+- partner and officer surveys once a year per partnership; monthly meetings with
+  attendance, outreach events, SARA initiatives, feedback and chart events.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from db.demo import city
+
+
+@dataclass
+class DemoRows:
+    """Rows for each table, in insertion order."""
+
+    tables: dict[str, list[dict]] = field(default_factory=dict)
+
+    def add(self, table: str, row: dict) -> int:
+        rows = self.tables.setdefault(table, [])
+        row.setdefault("id", len(rows) + 1)
+        rows.append(row)
+        return row["id"]
+
+
+def month_range(first: date, last: date) -> list[date]:
+    months, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        months.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def quarter_start(d: date) -> date:
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def months_between(start: date, later: date) -> int:
+    return (later.year - start.year) * 12 + later.month - start.month
+
+
+def effect_fraction(start: date, when: date) -> float:
+    """How much of a planted effect is in force at `when`: 0 before the start,
+    ramping linearly to 1 over the first RAMP_MONTHS months."""
+    elapsed = months_between(start, when)
+    if elapsed < 0:
+        return 0.0
+    return min(1.0, (elapsed + 1) / city.RAMP_MONTHS)
+
+
+def generate(seed: int = 42) -> DemoRows:
+    """Every table's rows for the demo city, deterministic in `seed`."""
+    rng = np.random.default_rng(seed)
+    rows = DemoRows()
+    area_ids = _areas(rows, rng)
+    partnerships_by_area = _partnerships(rows, area_ids)
+    _crime(rows, rng, area_ids, partnerships_by_area)
+    _resident_surveys(rows, rng, area_ids, partnerships_by_area)
+    _partner_surveys(rows, rng)
+    _implementation(rows, rng)
+    return rows
+
+
+def _areas(rows: DemoRows, rng: np.random.Generator) -> dict[str, int]:
+    city_id = rows.add(
+        "area", {"code": "RIV", "name": city.CITY_NAME, "kind": "city", "parent_id": None, "population": None}
+    )
+    ids: dict[str, int] = {}
+    grid: dict[tuple[int, int], int] = {}
+    total = 0
+    for r, (district, names) in enumerate(zip(city.DISTRICTS, city.NEIGHBOURHOODS, strict=True)):
+        district_id = rows.add(
+            "area",
+            {
+                "code": f"RIV-D{r + 1}",
+                "name": f"{district} District",
+                "kind": "district",
+                "parent_id": city_id,
+                "population": None,
+            },
+        )
+        district_pop = 0
+        for c, name in enumerate(names):
+            pop = int(rng.integers(600, 3200)) * 10
+            code = f"RIV-{r + 1}{c + 1:02d}"
+            ids[name] = grid[(r, c)] = rows.add(
+                "area",
+                {
+                    "code": code,
+                    "name": name,
+                    "kind": "neighbourhood",
+                    "parent_id": district_id,
+                    "population": pop,
+                },
+            )
+            district_pop += pop
+        rows.tables["area"][district_id - 1]["population"] = district_pop
+        total += district_pop
+    rows.tables["area"][city_id - 1]["population"] = total
+    for (r, c), a in grid.items():
+        for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+            b = grid.get((r + dr, c + dc))
+            if b is not None:
+                rows.tables.setdefault("area_neighbour", []).append({"area_id": a, "neighbour_id": b})
+    rows.add("area_alias", {"area_id": ids["Market Street"], "alias": "Market St", "source": "demo"})
+    rows.add("area_alias", {"area_id": ids["Central Station"], "alias": "Station", "source": "demo"})
+    return ids
+
+
+def _partnerships(rows: DemoRows, area_ids: dict[str, int]) -> dict[int, city.PartnershipSpec]:
+    org_ids: dict[str, int] = {}
+    by_area: dict[int, city.PartnershipSpec] = {}
+    for spec in city.PARTNERSHIPS:
+        pid = rows.add(
+            "partnership",
+            {
+                "code": spec.code,
+                "name": spec.name,
+                "description": spec.description,
+                "goals": spec.goals,
+                "start_date": spec.start,
+                "end_date": None,
+                "status": "active",
+            },
+        )
+        for member in spec.members:
+            if member.name not in org_ids:
+                org_ids[member.name] = rows.add(
+                    "organisation", {"name": member.name, "sector": member.sector}
+                )
+            rows.tables.setdefault("partnership_member", []).append(
+                {"partnership_id": pid, "organisation_id": org_ids[member.name], "role": member.role}
+            )
+        for role, names in (("catchment", spec.catchment), ("comparison", spec.comparison)):
+            for name in names:
+                rows.tables.setdefault("partnership_area", []).append(
+                    {"partnership_id": pid, "area_id": area_ids[name], "role": role}
+                )
+        for name in spec.catchment:
+            by_area[area_ids[name]] = spec
+    return by_area
+
+
+def _crime(
+    rows: DemoRows,
+    rng: np.random.Generator,
+    area_ids: dict[str, int],
+    by_area: dict[int, city.PartnershipSpec],
+) -> None:
+    for code, name, group, _share in city.CATEGORIES:
+        rows.add(
+            "offence_category", {"source": "demo", "source_code": code, "name": name, "crime_group": group}
+        )
+    months = month_range(city.FIRST_MONTH, city.LAST_MONTH)
+    areas = list(area_ids.values())
+    pops = np.array([rows.tables["area"][a - 1]["population"] for a in areas], dtype=float)
+    area_mult = rng.lognormal(0.0, 0.35, size=(len(areas), len(city.CATEGORIES)))
+    month_no = np.array([m.month for m in months])
+    season = 1 + 0.15 * np.sin(2 * np.pi * (month_no - 4) / 12)
+    trend = 0.985 ** (np.arange(len(months)) / 12)
+    base = np.array([city.GROUP_RATES[g] * s for _c, _n, g, s in city.CATEGORIES])
+    lam = (pops[:, None, None] / 1000) * area_mult[:, None, :] * base[None, None, :]
+    lam = lam * (season * trend)[None, :, None]
+    lam = lam * rng.gamma(200, 1 / 200, size=lam.shape)  # mild extra-Poisson noise
+    for i, a in enumerate(areas):
+        spec = by_area.get(a)
+        if spec is None:
+            continue
+        for k, (_c, _n, group, _s) in enumerate(city.CATEGORIES):
+            change = spec.effects.get(group)
+            if change:
+                frac = np.array([effect_fraction(spec.start, m) for m in months])
+                lam[i, :, k] *= 1 + change * frac
+    counts = rng.poisson(lam)
+    incidents = rows.tables.setdefault("crime_incident", [])
+    serial = 0
+    for i, a in enumerate(areas):
+        for t, month in enumerate(months):
+            days = calendar.monthrange(month.year, month.month)[1]
+            for k in range(len(city.CATEGORIES)):
+                n = int(counts[i, t, k])
+                if n == 0:
+                    continue
+                for day in sorted(rng.integers(1, days + 1, size=n).tolist()):
+                    serial += 1
+                    incidents.append(
+                        {
+                            "id": serial,
+                            "source": "demo",
+                            "source_id": f"RIV{serial:07d}",
+                            "occurred_on": date(month.year, month.month, day),
+                            "occurred_month": month,
+                            "area_id": a,
+                            "category_id": k + 1,
+                            "count": 1,
+                        }
+                    )
+
+
+def _items(rows: DemoRows, items: tuple) -> dict[str, int]:
+    ids = {}
+    for code, construct, wording, lo, hi, reverse, labels in items:
+        ids[code] = rows.add(
+            "survey_item",
+            {
+                "code": code,
+                "construct": construct,
+                "wording": wording,
+                "scale_min": float(lo),
+                "scale_max": float(hi),
+                "reverse_worded": reverse,
+                "scale_labels": labels,
+            },
+        )
+    return ids
+
+
+def _answer(latent: np.ndarray, lo: int, hi: int, reverse: bool, rng: np.random.Generator) -> np.ndarray:
+    """Answers on the item's scale from latent 0-100 scores, with item noise."""
+    score = np.clip(latent + rng.normal(0, 6, size=latent.shape), 0, 100)
+    x = np.rint(lo + (hi - lo) * score / 100)
+    return hi - (x - lo) if reverse else x
+
+
+def _resident_surveys(
+    rows: DemoRows,
+    rng: np.random.Generator,
+    area_ids: dict[str, int],
+    by_area: dict[int, city.PartnershipSpec],
+) -> None:
+    item_ids = _items(rows, city.RESIDENT_ITEMS)
+    quarters = sorted({quarter_start(m) for m in month_range(city.FIRST_MONTH, city.LAST_MONTH)})
+    constructs = ("trust", "satisfaction", "safety", "procedural_justice")
+    n_areas = len(area_ids)
+    baseline = {
+        c: rng.normal(mu, 5, size=n_areas) for c, mu in zip(constructs, (56, 60, 62, 58), strict=True)
+    }
+    age_p = np.array(city.AGE_SAMPLE_SHARE)
+    pop_p = np.array(city.AGE_POPULATION_SHARE)
+    responses = rows.tables.setdefault("survey_response", [])
+    answers = rows.tables.setdefault("survey_answer", [])
+    for i, area in enumerate(area_ids.values()):
+        spec = by_area.get(area)
+        race_p = rng.dirichlet(np.ones(len(city.RACES)) * 2)
+        for q in quarters:
+            n = int(rng.poisson(30 if spec else 20))
+            if n < 2:
+                continue
+            age = rng.choice(len(city.AGE_BANDS), size=n, p=age_p)
+            sample_share = np.bincount(age, minlength=len(city.AGE_BANDS)) / n
+            weight = np.clip(pop_p[age] / sample_share[age], 0.2, 5.0)
+            sex = rng.choice(len(city.SEXES), size=n, p=[s for _x, s in city.SEXES])
+            race = rng.choice(len(city.RACES), size=n, p=race_p)
+            person = rng.normal(0, 15, size=n)
+            latent = {}
+            for c in constructs:
+                shift = spec.effects.get(c, 0.0) * effect_fraction(spec.start, q) if spec else 0.0
+                latent[c] = (
+                    baseline[c][i]
+                    + 0.6 * person
+                    + np.array(city.AGE_TRUST_SHIFT)[age]
+                    + rng.normal(0, 10, size=n)
+                    + shift
+                )
+            days = rng.integers(0, 85, size=n)
+            first_id = len(responses) + 1
+            for j in range(n):
+                rid = first_id + j
+                responses.append(
+                    {
+                        "id": rid,
+                        "source_id": f"RIV-R{rid:07d}",
+                        "respondent_type": "resident",
+                        "area_id": area,
+                        "partnership_id": None,
+                        "responded_on": date.fromordinal(q.toordinal() + int(days[j])),
+                        "quarter_start": q,
+                        "weight": round(float(weight[j]), 4),
+                        "age_band": city.AGE_BANDS[age[j]],
+                        "sex": city.SEXES[sex[j]][0],
+                        "race_ethnicity": city.RACES[race[j]],
+                    }
+                )
+            for code, construct, _w, lo, hi, reverse, _l in city.RESIDENT_ITEMS:
+                values = _answer(latent[construct], lo, hi, reverse, rng)
+                for j in range(n):
+                    answers.append(
+                        {"response_id": first_id + j, "item_id": item_ids[code], "value": float(values[j])}
+                    )
+
+
+def _partner_surveys(rows: DemoRows, rng: np.random.Generator) -> None:
+    item_ids = _items(rows, city.PARTNER_ITEMS)
+    responses = rows.tables["survey_response"]
+    area_by_name = {a["name"]: a["id"] for a in rows.tables["area"]}
+    for pid, spec in enumerate(city.PARTNERSHIPS, start=1):
+        for year in range(spec.start.year, city.LAST_MONTH.year + 1):
+            when = date(year, 10, 15)
+            if when < spec.start or when > city.LAST_MONTH:
+                continue
+            mood = rng.normal(62, 8)
+            for respondent_type, n in (
+                ("partner", int(rng.integers(4, 9))),
+                ("officer", int(rng.integers(3, 6))),
+            ):
+                for _ in range(n):
+                    rid = len(responses) + 1
+                    responses.append(
+                        {
+                            "id": rid,
+                            "source_id": f"RIV-R{rid:07d}",
+                            "respondent_type": respondent_type,
+                            "area_id": area_by_name[spec.catchment[0]],
+                            "partnership_id": pid,
+                            "responded_on": when,
+                            "quarter_start": quarter_start(when),
+                            "weight": 1.0,
+                            "age_band": None,
+                            "sex": None,
+                            "race_ethnicity": None,
+                        }
+                    )
+                    latent = np.array([mood + rng.normal(0, 12)])
+                    for code, _c, _w, lo, hi, reverse, _l in city.PARTNER_ITEMS:
+                        value = _answer(latent, lo, hi, reverse, rng)[0]
+                        rows.tables["survey_answer"].append(
+                            {"response_id": rid, "item_id": item_ids[code], "value": float(value)}
+                        )
+
+
+def _implementation(rows: DemoRows, rng: np.random.Generator) -> None:
+    rows.add(
+        "event",
+        {
+            "partnership_id": None,
+            "occurred_on": date(2021, 1, 1),
+            "kind": "records",
+            "label": "Records system changed",
+        },
+    )
+    for pid, spec in enumerate(city.PARTNERSHIPS, start=1):
+        for month in month_range(spec.start, city.LAST_MONTH):
+            if rng.random() < 0.85:
+                rows.add(
+                    "activity",
+                    {
+                        "partnership_id": pid,
+                        "occurred_on": month.replace(day=int(rng.integers(5, 25))),
+                        "kind": "meeting",
+                        "attendance": int(rng.poisson(14)),
+                        "decisions_made": int(rng.poisson(2)),
+                    },
+                )
+            if month.month % 3 == 0:
+                rows.add(
+                    "activity",
+                    {
+                        "partnership_id": pid,
+                        "occurred_on": month.replace(day=int(rng.integers(1, 28))),
+                        "kind": str(rng.choice(["event", "outreach"])),
+                        "attendance": int(rng.poisson(60)),
+                        "decisions_made": None,
+                    },
+                )
+            if month.month in (1, 7):
+                rows.add(
+                    "feedback",
+                    {
+                        "partnership_id": pid,
+                        "received_on": month,
+                        "source": str(rng.choice(["partner", "officer"])),
+                        "rating": int(rng.integers(2, 6)),
+                        "comment": str(rng.choice(city.FEEDBACK_COMMENTS)),
+                    },
+                )
+        n_initiatives = int(rng.integers(2, 5))
+        for k in range(n_initiatives):
+            started = date.fromordinal(spec.start.toordinal() + 90 * k)
+            # the earliest initiatives have gone furthest through the SARA cycle
+            stage = ("assessment", "response", "analysis", "scanning")[k]
+            ended = date.fromordinal(started.toordinal() + 365) if stage == "assessment" else None
+            goal_met = bool(rng.random() < 0.6) if stage == "assessment" else None
+            response_type = str(rng.choice(city.RESPONSE_TYPES))
+            rows.add(
+                "initiative",
+                {
+                    "partnership_id": pid,
+                    "name": f"{response_type.capitalize()} ({spec.catchment[0]})",
+                    "response_type": response_type,
+                    "stage": stage,
+                    "started_on": started,
+                    "ended_on": ended,
+                    "goal": f"Measurable progress on: {spec.goals.lower()}",
+                    "goal_met": goal_met,
+                },
+            )
+            if started <= city.LAST_MONTH:
+                rows.add(
+                    "event",
+                    {
+                        "partnership_id": pid,
+                        "occurred_on": started,
+                        "kind": "phase",
+                        "label": f"{response_type.capitalize()} began",
+                    },
+                )

@@ -1,0 +1,63 @@
+"""The few places where SQLite and PostgreSQL must be told apart, kept in one module.
+
+Queries elsewhere are single SQLAlchemy expressions that run on both.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Date, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from db.models import Base
+
+
+def reset_id_sequences(conn: Connection) -> None:
+    """After rows were written with explicit ids, move PostgreSQL's id sequences past
+    them so later inserts do not collide. SQLite needs nothing: it uses max(id) + 1."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        if "id" not in table.c or not table.c.id.primary_key:
+            continue
+        next_id = func.coalesce(func.max(table.c.id), 0) + 1
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        conn.execute(select(func.setval(sequence, next_id, False)).select_from(table))
+
+
+class month_start(FunctionElement):  # noqa: N801 - reads as a SQL function in queries
+    """The first day of the month of a date column, as a date, on either database."""
+
+    type = Date()
+    inherit_cache = True
+
+
+class quarter_start(FunctionElement):  # noqa: N801 - reads as a SQL function in queries
+    """The first day of the calendar quarter of a date column, as a date."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+@compiles(month_start, "postgresql")
+def _month_start_postgresql(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(quarter_start, "sqlite")
+def _quarter_start_sqlite(element, compiler, **kw):
+    col = compiler.process(element.clauses, **kw)
+    return (
+        f"date({col}, 'start of month', "
+        f"'-' || ((CAST(strftime('%m', {col}) AS INTEGER) - 1) % 3) || ' months')"
+    )
+
+
+@compiles(quarter_start, "postgresql")
+def _quarter_start_postgresql(element, compiler, **kw):
+    return f"CAST(date_trunc('quarter', {compiler.process(element.clauses, **kw)}) AS DATE)"

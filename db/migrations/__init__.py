@@ -1,0 +1,1 @@
+"""Alembic migrations for the Common Ground schema (run through `db.migrate`)."""

@@ -1,0 +1,401 @@
+"""The Common Ground schema: every table the product stores, as SQLAlchemy 2 typed models.
+
+This module is the single source of truth for the schema; Alembic migrations in
+`db/migrations/versions` are checked against it by the test suite. Nothing here
+queries data. Vocabularies (sectors, constructs, groups ...) are tuples below so
+that loaders, the demo generator and the CHECK constraints share one spelling.
+
+The schema is designed for the whole product: areas and their aliases and
+neighbours; organisations; partnerships with members, catchment and comparison
+areas; item-level surveys plus pre-aggregated vendor results; crime incidents (or
+published counts) with a monthly roll-up; initiatives, activities, stakeholder
+feedback, chart events; and a load log for data freshness.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# One naming convention so SQLite and PostgreSQL name constraints alike and
+# migrations can drop them by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+AREA_KINDS = ("beat", "sector", "ward", "neighbourhood", "district", "precinct", "borough", "city")
+SECTORS = (
+    "school",
+    "business",
+    "local_government",
+    "non_profit",
+    "faith",
+    "resident_group",
+    "media",
+    "police",
+    "other",
+)
+PARTNERSHIP_STATUSES = ("planned", "active", "ended")
+AREA_ROLES = ("catchment", "comparison")
+CONSTRUCTS = ("trust", "satisfaction", "safety", "procedural_justice", "awareness", "collaboration")
+RESPONDENT_TYPES = ("resident", "partner", "officer")
+AGGREGATE_STATISTICS = ("mean", "share")
+CRIME_GROUPS = ("violent", "property", "asb", "other")
+SARA_STAGES = ("scanning", "analysis", "response", "assessment")
+ACTIVITY_KINDS = ("meeting", "event", "outreach", "training", "other")
+EVENT_KINDS = ("start", "phase", "records", "other")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK that `column` takes one of `values` (fixed vocabularies, not data)."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- places -----------------------------------------------------------------
+
+
+class Area(Base):
+    """A policing or census area (beat, district, borough ...) with its resident population."""
+
+    __tablename__ = "area"
+    __table_args__ = (CheckConstraint(_one_of("kind", AREA_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    population: Mapped[int | None] = mapped_column(Integer)
+
+    parent: Mapped[Area | None] = relationship(remote_side="Area.id")
+
+
+class AreaAlias(Base):
+    """Another spelling of an area's name used by some source ("Westminster" for
+    "City of Westminster"), so imports can match it."""
+
+    __tablename__ = "area_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(200), unique=True)
+    source: Mapped[str | None] = mapped_column(String(100))
+
+
+class AreaNeighbour(Base):
+    """Two areas sharing a boundary; stored once per direction. Used for displacement buffers."""
+
+    __tablename__ = "area_neighbour"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), primary_key=True)
+    neighbour_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), primary_key=True)
+
+
+# --- who --------------------------------------------------------------------
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    __table_args__ = (CheckConstraint(_one_of("sector", SECTORS), name="sector"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    sector: Mapped[str] = mapped_column(String(32))
+
+
+class Partnership(Base):
+    __tablename__ = "partnership"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", PARTNERSHIP_STATUSES), name="status"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    goals: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+
+class PartnershipMember(Base):
+    __tablename__ = "partnership_member"
+
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str | None] = mapped_column(String(100))
+
+
+class PartnershipArea(Base):
+    """An area a partnership serves (`catchment`) or is compared with (`comparison`)."""
+
+    __tablename__ = "partnership_area"
+    __table_args__ = (CheckConstraint(_one_of("role", AREA_ROLES), name="role"),)
+
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+# --- surveys ----------------------------------------------------------------
+
+
+class SurveyItem(Base):
+    """One question, with its scale. Scores rescale answers to 0-100 with
+    `100 * (x - scale_min) / (scale_max - scale_min)`, reversed when `reverse_worded`."""
+
+    __tablename__ = "survey_item"
+    __table_args__ = (
+        CheckConstraint(_one_of("construct", CONSTRUCTS), name="construct"),
+        CheckConstraint("scale_max > scale_min", name="scale_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    wording: Mapped[str] = mapped_column(Text)
+    construct: Mapped[str] = mapped_column(String(32))
+    scale_min: Mapped[float] = mapped_column(Float)
+    scale_max: Mapped[float] = mapped_column(Float)
+    reverse_worded: Mapped[bool] = mapped_column(default=False)
+    scale_labels: Mapped[str | None] = mapped_column(Text)
+
+
+class SurveyResponse(Base):
+    """One respondent's questionnaire. `quarter_start` (first day of the calendar
+    quarter of `responded_on`) is stored at load time so that quarterly grouping
+    is the same plain GROUP BY on SQLite and PostgreSQL."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (
+        CheckConstraint(_one_of("respondent_type", RESPONDENT_TYPES), name="respondent_type"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+        Index("ix_survey_response_area_quarter", "area_id", "quarter_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    respondent_type: Mapped[str] = mapped_column(String(16))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    partnership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), index=True
+    )
+    responded_on: Mapped[date] = mapped_column(Date)
+    quarter_start: Mapped[date] = mapped_column(Date)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    sex: Mapped[str | None] = mapped_column(String(16))
+    race_ethnicity: Mapped[str | None] = mapped_column(String(64))
+
+
+class SurveyAnswer(Base):
+    __tablename__ = "survey_answer"
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("survey_item.id"), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class SurveyAggregate(Base):
+    """A vendor's published result for an area and period, when item-level answers
+    are not available. `value` is on 0-100: a mean score (`statistic='mean'`) or a
+    percentage positive (`statistic='share'`). `n` is NULL when the source does
+    not report it; the dashboard then says "sample size not reported"."""
+
+    __tablename__ = "survey_aggregate"
+    __table_args__ = (
+        CheckConstraint(_one_of("statistic", AGGREGATE_STATISTICS), name="statistic"),
+        CheckConstraint("value >= 0 AND value <= 100", name="value_0_100"),
+        CheckConstraint("n IS NULL OR n > 0", name="n_positive"),
+        UniqueConstraint(
+            "area_id",
+            "item_id",
+            "period_start",
+            "statistic",
+            "group_kind",
+            "group_value",
+            name="uq_survey_aggregate_natural_key",  # the generated name passes 63 chars
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("survey_item.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    statistic: Mapped[str] = mapped_column(String(8))
+    value: Mapped[float] = mapped_column(Float)
+    n: Mapped[int | None] = mapped_column(Integer)
+    group_kind: Mapped[str] = mapped_column(String(32), default="all")
+    group_value: Mapped[str] = mapped_column(String(64), default="all")
+
+
+# --- crime ------------------------------------------------------------------
+
+
+class OffenceCategory(Base):
+    """A source's own offence code, mapped to one standard group the user can edit."""
+
+    __tablename__ = "offence_category"
+    __table_args__ = (
+        CheckConstraint(_one_of("crime_group", CRIME_GROUPS), name="crime_group"),
+        UniqueConstraint("source", "source_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    source_code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    crime_group: Mapped[str] = mapped_column(String(16))
+
+
+class CrimeIncident(Base):
+    """One recorded incident, or a published count (`count` > 1) for an area and month.
+    `occurred_month` (first of the month of `occurred_on`) is stored at load time."""
+
+    __tablename__ = "crime_incident"
+    __table_args__ = (
+        CheckConstraint("count >= 0", name="count_nonnegative"),
+        UniqueConstraint("source", "source_id"),
+        Index("ix_crime_incident_area_month", "area_id", "occurred_month", "category_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str | None] = mapped_column(String(100))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    occurred_month: Mapped[date] = mapped_column(Date)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("offence_category.id"))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CrimeMonthly(Base):
+    """Incidents rolled up to area x month x category; refreshed on every load
+    (see `db.rollup`). Every crime chart reads this table, never `crime_incident`."""
+
+    __tablename__ = "crime_monthly"
+    __table_args__ = (Index("ix_crime_monthly_month", "month"),)
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("offence_category.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+# --- implementation and context --------------------------------------------
+
+
+class Initiative(Base):
+    """A problem the partnership works through the SARA cycle."""
+
+    __tablename__ = "initiative"
+    __table_args__ = (CheckConstraint(_one_of("stage", SARA_STAGES), name="stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    response_type: Mapped[str | None] = mapped_column(String(100))
+    stage: Mapped[str] = mapped_column(String(16))
+    started_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    goal: Mapped[str | None] = mapped_column(Text)
+    goal_met: Mapped[bool | None] = mapped_column()
+
+
+class Activity(Base):
+    __tablename__ = "activity"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", ACTIVITY_KINDS), name="kind"),
+        CheckConstraint("attendance IS NULL OR attendance >= 0", name="attendance_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    attendance: Mapped[int | None] = mapped_column(Integer)
+    decisions_made: Mapped[int | None] = mapped_column(Integer)
+
+
+class Feedback(Base):
+    """What a partner, officer or resident said. `comment` is partner-confidential:
+    leadership only, never shown in a public view."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint(_one_of("source", RESPONDENT_TYPES), name="source"),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_1_5"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Event(Base):
+    """A dated event drawn on time-series charts: an initiative phase, a records
+    system change. `partnership_id` NULL means it applies to every chart."""
+
+    __tablename__ = "event"
+    __table_args__ = (CheckConstraint(_one_of("kind", EVENT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), index=True
+    )
+    occurred_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200))
+
+
+class LoadLog(Base):
+    """One load of one table (demo generation or an import): what, how many, when."""
+
+    __tablename__ = "load_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    rows_inserted: Mapped[int] = mapped_column(Integer, default=0)
+    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    loaded_by: Mapped[str | None] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

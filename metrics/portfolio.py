@@ -1,0 +1,97 @@
+"""The portfolio: one row per partnership, for leadership's overview.
+
+Combines the registry (partners, areas), the latest resident survey scores and
+the recent crime direction. Every survey figure keeps its `n`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, and_, func, select
+
+from db.models import Area, Organisation, Partnership, PartnershipArea, PartnershipMember, SurveyResponse
+from metrics.crime import crime_change
+from metrics.filters import Filters
+from metrics.survey import latest_scores, survey_scores
+
+
+def _registry(conn: Connection) -> pd.DataFrame:
+    members = (
+        select(
+            PartnershipMember.partnership_id,
+            func.count().label("partners"),
+            func.count(func.distinct(Organisation.sector)).label("sectors"),
+        )
+        .join(Organisation, Organisation.id == PartnershipMember.organisation_id)
+        .group_by(PartnershipMember.partnership_id)
+        .subquery()
+    )
+    places = (
+        select(
+            PartnershipArea.partnership_id,
+            func.count().label("areas"),
+            func.sum(Area.population).label("population"),
+        )
+        .join(Area, Area.id == PartnershipArea.area_id)
+        .where(PartnershipArea.role == "catchment")
+        .group_by(PartnershipArea.partnership_id)
+        .subquery()
+    )
+    q = (
+        select(
+            Partnership.code,
+            Partnership.name,
+            Partnership.start_date,
+            Partnership.status,
+            func.coalesce(members.c.partners, 0),
+            func.coalesce(members.c.sectors, 0),
+            func.coalesce(places.c.areas, 0),
+            places.c.population,
+        )
+        .outerjoin(members, members.c.partnership_id == Partnership.id)
+        .outerjoin(places, places.c.partnership_id == Partnership.id)
+        .order_by(Partnership.name)
+    )
+    columns = ["code", "name", "start_date", "status", "partners", "sectors", "areas", "population"]
+    return pd.DataFrame(conn.execute(q).all(), columns=columns)
+
+
+def portfolio(conn: Connection, filters: Filters) -> pd.DataFrame:
+    """One row per partnership, sorted by name (never ranked). The portfolio always
+    holds every partnership: `filters.partnership` is ignored here.
+
+    Columns: code, name, start_date, status, partners, sectors, areas, population,
+    trust, trust_margin, trust_n, trust_quarter, satisfaction, satisfaction_margin,
+    satisfaction_n, satisfaction_quarter (latest quarter in the period; missing
+    when no residents answered), crime_before, crime_after, crime_change_pct,
+    crime_direction (last 12 months of the period against the 12 before).
+    """
+    frame = _registry(conn)
+    everyone = Filters(filters.start, filters.end, None, filters.crime_groups)
+    latest = latest_scores(survey_scores(conn, everyone, ("trust", "satisfaction")))
+    for construct in ("trust", "satisfaction"):
+        part = latest[latest["construct"] == construct].set_index("partnership")
+        frame[construct] = frame["code"].map(part["mean"])
+        frame[f"{construct}_margin"] = frame["code"].map(part["ci_high"] - part["mean"])
+        frame[f"{construct}_n"] = frame["code"].map(part["n"]).astype("Int64")
+        frame[f"{construct}_quarter"] = frame["code"].map(part["quarter"])
+    change = crime_change(conn, everyone).set_index("partnership")
+    frame["crime_before"] = frame["code"].map(change["before"]).astype("Int64")
+    frame["crime_after"] = frame["code"].map(change["after"]).astype("Int64")
+    frame["crime_change_pct"] = frame["code"].map(change["change_pct"])
+    frame["crime_direction"] = frame["code"].map(change["direction"])
+    return frame
+
+
+def residents_surveyed(conn: Connection, filters: Filters) -> int:
+    """Residents of any partnership's catchment who answered a survey in the period."""
+    catchment = select(PartnershipArea.area_id).where(PartnershipArea.role == "catchment")
+    q = select(func.count()).where(
+        and_(
+            SurveyResponse.respondent_type == "resident",
+            SurveyResponse.area_id.in_(catchment),
+            SurveyResponse.responded_on >= filters.start,
+            SurveyResponse.responded_on <= filters.end,
+        )
+    )
+    return int(conn.execute(q).scalar_one())

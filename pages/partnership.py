@@ -1,0 +1,104 @@
+"""Partnership: one partnership's partners, places, resident perception, crime and activity."""
+
+import streamlit as st
+
+from charts.captions import crime_source, survey_source
+from charts.figures import activity_bars, crime_trend, partners_by_sector, score_trend
+from metrics.registry import CRIME_GROUP_LABELS, metric
+from ui import data
+from ui.database import database_url
+from ui.frame import inside_frame
+from ui.show import chart, nothing_to_show
+from ui.tables import areas_table, initiatives_table, members_table
+
+inside_frame()
+filters = st.session_state.get("filters")
+if filters is None:
+    st.title("Partnership")
+    nothing_to_show("There are no partnerships yet. Load a registry to see them here.")
+    st.stop()
+
+url = database_url()
+profile = data.profile(url, filters, filters.partnership)
+details = profile["details"]
+st.title(details["name"])
+st.markdown(f"**Began {details['start_date']:%d %B %Y}** · status: {details['status']}")
+if details["description"]:
+    st.write(details["description"])
+if details["goals"]:
+    st.write(f"**Goals:** {details['goals']}")
+
+st.header("Who is in it, and where")
+left, right = st.columns([3, 2])
+with left:
+    if profile["members"].empty:
+        nothing_to_show("No member organisations are recorded for this partnership.")
+    else:
+        chart(
+            partners_by_sector(profile["members"], "Partners by sector"),
+            "Source: partnership registry.",
+            key="partners_by_sector",
+        )
+with right:
+    st.dataframe(members_table(profile["members"]), hide_index=True)
+    st.dataframe(areas_table(profile["areas"]), hide_index=True)
+
+st.header("What residents say")
+scores = data.scores(url, filters)
+wording = data.wording(url)
+columns = st.columns(2)
+for i, construct in enumerate(("trust", "satisfaction", "safety", "procedural_justice")):
+    rows = scores[scores["construct"] == construct]
+    label = metric(construct).label
+    with columns[i % 2]:
+        if rows.empty:
+            nothing_to_show(
+                f"No resident of these areas answered the {label.lower()} questions in this period."
+            )
+            continue
+        chart(
+            score_trend(rows, label, construct, details["start_date"], profile["events"]),
+            survey_source(rows, wording.get(construct, [])),
+            key=f"score_{construct}",
+        )
+
+st.header("Recorded crime")
+measure = st.radio(
+    "Show",
+    options=["count", "rate_per_1000"],
+    format_func={"count": "Counts", "rate_per_1000": "Rate per 1,000 residents"}.__getitem__,
+    horizontal=True,
+    key="crime_measure",
+)
+monthly = data.crime(url, filters)
+if monthly.empty or not filters.crime_groups:
+    nothing_to_show("No recorded crime in this partnership's areas for the chosen period and groups.")
+elif measure == "rate_per_1000" and monthly["population"].isna().all():
+    nothing_to_show("Rates need the areas' population, which is not recorded; showing counts is possible.")
+else:
+    groups = [CRIME_GROUP_LABELS[g].lower() for g in filters.crime_groups]
+    chart(
+        crime_trend(
+            monthly,
+            metric("crime_count" if measure == "count" else "crime_rate").label,
+            measure,
+            details["start_date"],
+            profile["events"],
+        ),
+        crime_source(monthly, groups, measure),
+        key="crime_trend",
+    )
+
+st.header("What it has done")
+if profile["initiatives"].empty:
+    nothing_to_show("No initiatives are recorded for this partnership.")
+else:
+    st.dataframe(initiatives_table(profile["initiatives"]), hide_index=True)
+if profile["activity"].empty:
+    nothing_to_show("No meetings or activities are recorded in this period.")
+else:
+    chart(
+        activity_bars(profile["activity"], "Meetings held and attendance, by quarter"),
+        "Source: partnership activity log.",
+        key="activity",
+    )

@@ -1,0 +1,71 @@
+"""Cached loaders: the only way pages get data. Each opens a connection, calls one
+metric function, and caches the result by its arguments (URL and filters) for ten
+minutes, with a bound on how many results are kept."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from metrics import partnership as profile_metrics
+from metrics.coverage import data_period
+from metrics.crime import crime_monthly
+from metrics.filters import Filters
+from metrics.portfolio import portfolio, residents_surveyed
+from metrics.survey import item_wording, survey_scores
+from ui.database import engine_for
+
+TTL = 600
+ENTRIES = 128
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def partnerships(url: str) -> pd.DataFrame:
+    with engine_for(url).connect() as conn:
+        return profile_metrics.partnership_list(conn)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def period(url: str) -> tuple[date, date] | None:
+    with engine_for(url).connect() as conn:
+        return data_period(conn)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def overview(url: str, filters: Filters) -> tuple[pd.DataFrame, int]:
+    with engine_for(url).connect() as conn:
+        return portfolio(conn, filters), residents_surveyed(conn, filters)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def scores(url: str, filters: Filters) -> pd.DataFrame:
+    with engine_for(url).connect() as conn:
+        return survey_scores(conn, filters)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def crime(url: str, filters: Filters) -> pd.DataFrame:
+    with engine_for(url).connect() as conn:
+        return crime_monthly(conn, filters)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def profile(url: str, filters: Filters, code: str) -> dict:
+    """Details, members, areas, initiatives, quarterly activity and events of one partnership."""
+    with engine_for(url).connect() as conn:
+        return {
+            "details": profile_metrics.partnership_details(conn, code),
+            "members": profile_metrics.members(conn, code),
+            "areas": profile_metrics.areas(conn, code),
+            "initiatives": profile_metrics.initiatives(conn, code),
+            "activity": profile_metrics.activity_by_quarter(conn, filters, code),
+            "events": profile_metrics.events(conn, filters, code),
+        }
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def wording(url: str) -> dict[str, list[str]]:
+    with engine_for(url).connect() as conn:
+        return item_wording(conn)

@@ -1,0 +1,95 @@
+"""The app's database: which one, a cached engine, and a ready-or-explain check.
+
+On the embedded SQLite default, an empty or missing database is created and
+filled with the demo city on first start, with a message on screen. A configured
+database is never filled automatically: the message says to run `commonground init`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from db.demo import load_demo
+from db.engine import DatabaseConfigError, describe, has_schema, is_default, make_engine, resolve_url
+from db.migrate import current_revision, head_revision, upgrade
+from db.models import Partnership
+
+
+def database_url() -> str:
+    """DATABASE_URL from the environment, else Streamlit secrets, else the embedded default."""
+    try:
+        configured = st.secrets.get("DATABASE_URL")
+    except FileNotFoundError:  # no secrets.toml at all: fine, use the environment or default
+        configured = None
+    return resolve_url(configured)
+
+
+@st.cache_resource(show_spinner=False)
+def engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def engine() -> Engine:
+    return engine_for(database_url())
+
+
+def _fail(url: str, problem: str, fix: str) -> None:
+    st.error(f"**Cannot use the database** `{describe(url)}`: {problem}\n\n{fix}")
+    st.stop()
+
+
+def ensure_ready() -> Engine:
+    """Return a usable engine, or stop the page with a message saying what is wrong and
+    how to fix it (never a traceback, never a password)."""
+    url = database_url()
+    try:
+        eng = engine_for(url)
+        if is_default(url):
+            _bootstrap_default(url)
+        elif not has_schema(eng):
+            _fail(url, "it has no Common Ground tables.", "Run `commonground init` against it first.")
+        elif current_revision(eng) != head_revision():
+            _fail(
+                url,
+                "its schema is older than this version of Common Ground.",
+                "Run `commonground init` to upgrade it.",
+            )
+    except DatabaseConfigError as exc:
+        _fail(url, str(exc), "Fix DATABASE_URL in the environment or in `.streamlit/secrets.toml`.")
+    except SQLAlchemyError as exc:
+        reason = type(getattr(exc, "orig", None) or exc).__name__
+        _fail(
+            url,
+            f"it could not be reached ({reason}).",
+            "Check that the server is running, and the host, port, database name and credentials "
+            "in DATABASE_URL.",
+        )
+    return eng
+
+
+@st.cache_resource(show_spinner=False)
+def _bootstrap_default_once(url: str) -> str | None:
+    """Create (or upgrade) the embedded database and fill it with the demo city when it
+    holds no partnerships. Runs once per server process; returns what it did, if anything."""
+    eng = engine_for(url)
+    upgrade(eng)
+    with eng.connect() as conn:
+        if conn.execute(select(func.count()).select_from(Partnership)).scalar_one():
+            return None
+    written = load_demo(eng)
+    return (
+        f"First start: created the embedded database and filled it with the demo city of Riverton "
+        f"({written['partnership']} partnerships, {written['crime_incident']:,} recorded crimes, "
+        f"{written['survey_response']:,} survey responses) in {written['seconds']} s. "
+        "The data is generated, not real; the README says how to load your own."
+    )
+
+
+def _bootstrap_default(url: str) -> None:
+    with st.spinner("Setting up the demo city for the first run (about 15 seconds)..."):
+        message = _bootstrap_default_once(url)
+    if message and not st.session_state.get("bootstrap_message_shown"):
+        st.session_state["bootstrap_message_shown"] = True
+        st.success(message)

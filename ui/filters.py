@@ -1,0 +1,60 @@
+"""The shared sidebar filters, drawn by `app.py` on every run so their values
+survive page switches (each widget has a fixed key)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from db.models import CRIME_GROUPS
+from metrics.filters import Filters
+from metrics.registry import CRIME_GROUP_LABELS
+from ui import data
+
+KEY_PARTNERSHIP = "filter_partnership"
+KEY_PERIOD = "filter_period"
+KEY_GROUPS = "filter_crime_groups"
+
+
+def sidebar_filters(url: str) -> Filters | None:
+    """Draw the filters; return the chosen Filters, or None when there is no data yet."""
+    plist = data.partnerships(url)
+    span = data.period(url)
+    if plist.empty or span is None:
+        st.sidebar.info("No partnerships or data yet.")
+        return None
+    names = dict(zip(plist["code"], plist["name"], strict=True))
+    st.sidebar.header("Filters")
+    code = st.sidebar.selectbox(
+        "Partnership", options=list(names), format_func=names.__getitem__, key=KEY_PARTNERSHIP
+    )
+    chosen = st.sidebar.date_input(
+        "Period",
+        value=span,
+        min_value=span[0],
+        max_value=span[1],
+        key=KEY_PERIOD,
+        format="YYYY-MM-DD",
+    )
+    start, end = _complete_range(chosen, span)
+    groups = st.sidebar.multiselect(
+        "Crime groups",
+        options=list(CRIME_GROUPS),
+        default=list(CRIME_GROUPS),
+        format_func=CRIME_GROUP_LABELS.__getitem__,
+        key=KEY_GROUPS,
+    )
+    return Filters(start=start, end=end, partnership=code, crime_groups=tuple(groups))
+
+
+def _complete_range(chosen, span: tuple[date, date]) -> tuple[date, date]:
+    """A (start, end) pair even while the user is half-way through picking a range
+    (the widget then returns one date)."""
+    if isinstance(chosen, tuple | list):
+        if len(chosen) == 2:
+            return chosen[0], chosen[1]
+        if len(chosen) == 1:
+            return chosen[0], span[1]
+        return span
+    return chosen, span[1]

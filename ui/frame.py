@@ -1,0 +1,22 @@
+"""Make sure a page runs inside the frame (`app.py`), never on its own.
+
+Streamlit decides once per server process, when the first session starts, whether
+the app uses the legacy `pages/` auto-discovery (because a `pages/` folder sits
+next to `app.py`, as this project's layout requires). It switches that off as
+soon as `app.py` calls `st.navigation`, but if the very first request of a fresh
+server is a deep link such as `/partnership`, the page file runs alone, with no
+frame, filters or database check. `inside_frame()` detects that case, switches
+the legacy mode off and reruns, so the same URL is served through `app.py`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager  # no public switch for this mode
+
+
+def inside_frame() -> None:
+    """Call first on every page: reruns through `app.py` when Streamlit ran the page alone."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -1,0 +1,121 @@
+"""Tables as people read them: numbers formatted with their margin and n, plain column names.
+
+Pure functions of DataFrames (no Streamlit), so they are tested like metrics.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from charts.captions import quarter_label
+
+SECTOR_LABELS = {
+    "local_government": "Local government",
+    "non_profit": "Non-profit",
+    "resident_group": "Resident group",
+}
+
+
+def sector_label(sector: str) -> str:
+    return SECTOR_LABELS.get(sector, sector.replace("_", " ").capitalize())
+
+
+def score_text(mean, margin, n, quarter) -> str:
+    """'62 ± 5 (n=53, 2026 Q3)', or 'no answers' when there is no estimate."""
+    if mean is None or pd.isna(mean):
+        return "no answers"
+    spread = "" if margin is None or pd.isna(margin) or math.isnan(margin) else f" ± {margin:.0f}"
+    return f"{mean:.0f}{spread} (n={int(n)}, {quarter_label(quarter)})"
+
+
+def crime_text(before, after, pct, direction) -> str:
+    """'1,229 vs 1,200 (+2%): no clear change'."""
+    if before is None or pd.isna(before):
+        return "no crime data"
+    change = "n/a" if pd.isna(pct) else f"{pct:+.0f}%"
+    return f"{int(after):,} vs {int(before):,} ({change}): {direction}"
+
+
+def portfolio_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The overview's portfolio table, one row per partnership, in the frame's order."""
+    return pd.DataFrame(
+        {
+            "Partnership": frame["name"],
+            "Started": pd.to_datetime(frame["start_date"]).dt.strftime("%b %Y"),
+            "Partners": [
+                f"{p} ({s} sectors)" for p, s in zip(frame["partners"], frame["sectors"], strict=True)
+            ],
+            "Residents in area": frame["population"].map(
+                lambda v: "unknown" if pd.isna(v) else f"{int(v):,}"
+            ),
+            "Trust (0-100)": [
+                score_text(*v)
+                for v in zip(
+                    frame["trust"],
+                    frame["trust_margin"],
+                    frame["trust_n"],
+                    frame["trust_quarter"],
+                    strict=True,
+                )
+            ],
+            "Satisfaction (0-100)": [
+                score_text(*v)
+                for v in zip(
+                    frame["satisfaction"],
+                    frame["satisfaction_margin"],
+                    frame["satisfaction_n"],
+                    frame["satisfaction_quarter"],
+                    strict=True,
+                )
+            ],
+            "Crime, last 12 months vs previous 12": [
+                crime_text(*v)
+                for v in zip(
+                    frame["crime_before"],
+                    frame["crime_after"],
+                    frame["crime_change_pct"],
+                    frame["crime_direction"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+
+
+def members_table(members: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Organisation": members["organisation"],
+            "Sector": members["sector"].map(sector_label),
+            "Role": members["role"],
+        }
+    )
+
+
+def areas_table(areas: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Area": areas["name"],
+            "Role": areas["role"].map({"catchment": "Served", "comparison": "Comparison"}),
+            "Kind": areas["kind"].str.capitalize(),
+            "Residents": areas["population"].map(lambda v: "unknown" if pd.isna(v) else f"{int(v):,}"),
+        }
+    )
+
+
+def initiatives_table(initiatives: pd.DataFrame) -> pd.DataFrame:
+    def met(v):
+        return "" if v is None or pd.isna(v) else ("Yes" if v else "No")
+
+    return pd.DataFrame(
+        {
+            "Initiative": initiatives["name"],
+            "Stage (SARA)": initiatives["stage"].str.capitalize(),
+            "Started": pd.to_datetime(initiatives["started_on"]).dt.strftime("%b %Y"),
+            "Ended": pd.to_datetime(initiatives["ended_on"]).dt.strftime("%b %Y").fillna(""),
+            "Goal": initiatives["goal"],
+            "Goal met": initiatives["goal_met"].map(met),
+        }
+    )
