@@ -4,7 +4,9 @@ import streamlit as st
 
 from ui.database import database_url, ensure_ready
 from ui.filters import sidebar_filters
+from ui.frame import inside_frame
 
+inside_frame()  # before anything is drawn: see ui/frame.py
 st.set_page_config(page_title="Common Ground", page_icon=":handshake:", layout="wide")
 
 ensure_ready()

@@ -27,7 +27,11 @@ def survey_source(scores: pd.DataFrame, wording: list[str]) -> str:
     total = int(scores["n"].sum())
     smallest = int(scores["n"].min())
     items = "; ".join(f"“{w}”" for w in wording)
+    latest = scores.loc[scores["quarter"].idxmax()]
+    margin = latest["ci_high"] - latest["mean"]
     return (
+        f"Latest quarter ({quarter_label(last)}): {latest['mean']:.0f} out of 100 ± {margin:.0f}, "
+        f"{latest['share_positive']:.0f}% positive (top two boxes), n = {int(latest['n'])}. "
         f"Source: resident survey, {quarter_label(first)} to {quarter_label(last)}; "
         f"{total:,} answers from residents of the catchment areas (smallest quarter n = {smallest}). "
         f"Items: {items}. Weighted mean on 0-100; band is the 95% interval from the effective sample size."

@@ -123,9 +123,9 @@ def score_trend(
             mode="lines+markers",
             line={"color": colour},
             name="Score",
-            customdata=scores[["ci_low", "ci_high", "n"]].to_numpy(),
+            customdata=scores[["ci_low", "ci_high", "n", "share_positive"]].to_numpy(),
             hovertemplate="%{x|%b %Y}: %{y:.0f} (95%: %{customdata[0]:.0f} to %{customdata[1]:.0f}, "
-            "n=%{customdata[2]})<extra></extra>",
+            "n=%{customdata[2]}); %{customdata[3]:.0f}% positive<extra></extra>",
         )
     )
     fig.update_yaxes(range=[0, 100])

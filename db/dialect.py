@@ -5,7 +5,7 @@ Queries elsewhere are single SQLAlchemy expressions that run on both.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Date, func, select
+from sqlalchemy import Connection, Date, Table, func, insert, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -61,3 +61,25 @@ def _quarter_start_sqlite(element, compiler, **kw):
 @compiles(quarter_start, "postgresql")
 def _quarter_start_postgresql(element, compiler, **kw):
     return f"CAST(date_trunc('quarter', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+def bulk_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
+    """Insert many rows fast: COPY on PostgreSQL (about 10x executemany), executemany elsewhere.
+
+    All rows must have the same keys. Runs inside the caller's transaction.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    from psycopg import sql
+
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    cursor = conn.connection.dbapi_connection.cursor()
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])

@@ -33,5 +33,9 @@ def refresh_crime_monthly(conn: Connection, months: Iterable[date] | None = None
         remove = remove.where(cm.c.month.in_(month_list))
         source = source.where(inc.c.occurred_month.in_(month_list))
     conn.execute(remove)
-    result = conn.execute(insert(cm).from_select(["area_id", "month", "category_id", "count"], source))
-    return result.rowcount
+    conn.execute(insert(cm).from_select(["area_id", "month", "category_id", "count"], source))
+    # counted rather than taken from rowcount, which psycopg reports as -1 for INSERT ... SELECT
+    written = select(func.count()).select_from(cm)
+    if month_list is not None:
+        written = written.where(cm.c.month.in_(month_list))
+    return conn.execute(written).scalar_one()

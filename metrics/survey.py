@@ -118,8 +118,9 @@ def survey_scores(
                 mean.n,
                 mean.n_eff,
                 100 * share.estimate,
-                100 * share.ci_low,
-                100 * share.ci_high,
+                # a Wald interval can pass 0% or 100% near the ends; a share cannot
+                100 * max(share.ci_low, 0.0),
+                100 * min(share.ci_high, 1.0),
             )
         )
     frame = pd.DataFrame.from_records(records, columns=SCORE_COLUMNS)

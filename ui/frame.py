@@ -5,8 +5,11 @@ the app uses the legacy `pages/` auto-discovery (because a `pages/` folder sits
 next to `app.py`, as this project's layout requires). It switches that off as
 soon as `app.py` calls `st.navigation`, but if the very first request of a fresh
 server is a deep link such as `/partnership`, the page file runs alone, with no
-frame, filters or database check. `inside_frame()` detects that case, switches
-the legacy mode off and reruns, so the same URL is served through `app.py`.
+frame, filters or database check; and even through `app.py`, widgets drawn on
+that first legacy run get other ids than on later runs, so the first change a
+user makes is lost. `inside_frame()`, called first by `app.py` and by every page,
+detects the legacy mode, switches it off and reruns, so every run, the first
+included, goes through `app.py` and `st.navigation`.
 """
 
 from __future__ import annotations

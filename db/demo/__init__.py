@@ -10,7 +10,7 @@ import time
 
 from sqlalchemy import Engine, func, insert, select
 
-from db.dialect import reset_id_sequences
+from db.dialect import bulk_insert, reset_id_sequences
 from db.models import Base, LoadLog, Partnership
 from db.rollup import refresh_crime_monthly
 
@@ -35,7 +35,7 @@ def load_demo(engine: Engine, seed: int = 42) -> dict[str, int]:
         for table in Base.metadata.sorted_tables:
             table_rows = rows.tables.get(table.name)
             if table_rows:
-                conn.execute(insert(table), table_rows)
+                bulk_insert(conn, table, table_rows)
                 written[table.name] = len(table_rows)
         written["crime_monthly"] = refresh_crime_monthly(conn)
         reset_id_sequences(conn)

@@ -1,0 +1,200 @@
+"""Every page rendered through app.py, as a user sees it (Streamlit AppTest, no browser)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date
+
+import numpy as np
+import pytest
+from sqlalchemy import insert
+from streamlit.testing.v1 import AppTest
+
+from db.engine import make_engine
+from db.migrate import upgrade
+from db.models import Partnership
+from tests.conftest import ROOT
+from tests.tiny_city import fill_tiny
+
+APP = str(ROOT / "app.py")
+
+
+def run_app(url: str, monkeypatch, page: str | None = None) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    """Every Plotly figure on the page, by its title."""
+    out = {}
+    for element in at.get("plotly_chart"):
+        fig = json.loads(element.proto.spec)
+        out[fig["layout"]["title"]["text"]] = fig
+    return out
+
+
+def values(array) -> list:
+    """Plotly JSON arrays may be base64 typed arrays."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+def data_traces(fig: dict) -> list[str]:
+    return [t.get("name") for t in fig["data"] if t.get("name") != "Events (hover to read)"]
+
+
+# --- Overview ---------------------------------------------------------------
+
+
+def test_overview_shows_every_partnership_with_scores_and_n(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch)
+    assert at.title[0].value == "Partnerships overview"
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Active partnerships"] == "10"
+    assert int(tiles["Residents surveyed in partnership areas"].replace(",", "")) > 10_000
+    trust = figures(at)["Trust in police: latest quarter"]
+    names = values(trust["data"][0]["y"])
+    assert len(names) == 10
+    assert names == sorted(names, reverse=True)  # by name (top to bottom), never ranked
+    assert all(0 < x < 100 for x in values(trust["data"][0]["x"]))
+    assert values(trust["data"][0]["error_x"]["array"])  # every dot carries its interval
+    table = at.dataframe[0].value
+    assert len(table) == 10
+    assert table["Trust (0-100)"].str.contains(r"± \d+ \(n=\d+", regex=True).all()
+
+
+def test_overview_lists_all_partnerships_whatever_the_sidebar_selection(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch)
+    at.selectbox(key="filter_partnership").set_value("RIV-MARKET-BID").run()
+    assert len(at.dataframe[0].value) == 10
+
+
+# --- Partnership --------------------------------------------------------------
+
+
+def test_partnership_page_draws_trends_with_bands_start_and_events(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch, "pages/partnership.py")
+    at.selectbox(key="filter_partnership").set_value("RIV-FAITH-TABLE").run()
+    assert at.title[0].value == "Northfield Faith & Residents Table"
+    figs = figures(at)
+    for title in ("Trust in police", "Satisfaction with police", "Feeling safe", "Procedural justice"):
+        assert data_traces(figs[title]) == ["95% interval", "Score"], title
+    trust = figs["Trust in police"]
+    start_lines = [s for s in trust["layout"]["shapes"] if s["line"].get("dash") is None]
+    assert [s["x0"][:10] for s in start_lines] == ["2020-10-01"]
+    assert any(a["text"] == "<b>Partnership began</b>" for a in trust["layout"]["annotations"])
+    assert "Records system changed" in values(trust["data"][-1]["text"])
+    crime = figs["Recorded crimes"]
+    assert data_traces(crime) == ["Violent crime", "Property crime", "Anti-social behaviour", "Other crime"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "n = " in captions
+    assert "95% interval" in captions
+
+
+def test_changing_the_crime_groups_changes_the_chart(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch, "pages/partnership.py")
+    before = figures(at)["Recorded crimes"]
+    at.multiselect(key="filter_crime_groups").set_value(["violent"]).run()
+    after = figures(at)["Recorded crimes"]
+    assert len(data_traces(before)) == 4
+    assert data_traces(after) == ["Violent crime"]
+
+
+def test_rates_use_the_catchment_population(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch, "pages/partnership.py")
+    counts = values(figures(at)["Recorded crimes"]["data"][0]["y"])
+    at.radio(key="crime_measure").set_value("rate_per_1000").run()
+    fig = figures(at)["Crime rate"]
+    rates = values(fig["data"][0]["y"])
+    assert fig["layout"]["yaxis"]["title"]["text"] == "Crimes per 1,000 residents"
+    # Central Transit (first by name) serves Central Station alone
+    population = counts[0] / rates[0] * 1000
+    assert population == pytest.approx(round(population), abs=1e-6)
+    assert 6000 <= population <= 32000
+
+
+def test_filters_survive_a_page_switch(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch)
+    at.selectbox(key="filter_partnership").set_value("RIV-PARKS-NIGHT").run()
+    at.multiselect(key="filter_crime_groups").set_value(["asb"]).run()
+    at.switch_page("pages/partnership.py").run()
+    assert at.title[0].value == "Parks & Nightlife Partnership"
+    assert at.multiselect(key="filter_crime_groups").value == ["asb"]
+    assert data_traces(figures(at)["Recorded crimes"]) == ["Anti-social behaviour"]
+
+
+def test_period_filter_narrows_the_charts(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch, "pages/partnership.py")
+    at.date_input(key="filter_period").set_value((date(2022, 1, 1), date(2022, 12, 31))).run()
+    months = values(figures(at)["Recorded crimes"]["data"][0]["x"])
+    assert months[0].startswith("2022-01")
+    assert months[-1].startswith("2022-12")
+    assert len(months) == 12
+
+
+def test_partnership_without_data_gets_plain_sentences(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'sparse.sqlite'}"
+    eng = make_engine(url)
+    upgrade(eng)
+    fill_tiny(eng)
+    with eng.begin() as conn:
+        conn.execute(
+            insert(Partnership),
+            {
+                "code": "EMPTY",
+                "name": "A Newly Formed Partnership",
+                "start_date": date(2024, 1, 1),
+                "status": "planned",
+            },
+        )
+    at = run_app(url, monkeypatch, "pages/partnership.py")
+    at.selectbox(key="filter_partnership").set_value("EMPTY").run()
+    assert not at.exception
+    assert at.title[0].value == "A Newly Formed Partnership"
+    messages = " ".join(i.value for i in at.info)
+    assert "No resident of these areas answered the trust in police questions" in messages
+    assert "No recorded crime in this partnership's areas" in messages
+    assert "No member organisations are recorded" in messages
+    assert not at.get("plotly_chart")
+
+
+# --- the database, first start and failures ------------------------------------------
+
+
+def test_first_start_creates_and_fills_the_embedded_database(tmp_path, monkeypatch):
+    import db.engine
+
+    monkeypatch.setattr(db.engine, "DEFAULT_SQLITE_PATH", tmp_path / "data" / "commonground.sqlite")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert "First start: created the embedded database" in at.success[0].value
+    assert "10 partnerships" in at.success[0].value
+    assert (tmp_path / "data" / "commonground.sqlite").exists()
+    assert len(at.dataframe[0].value) == 10
+
+
+def test_unreachable_database_names_it_without_the_password(monkeypatch):
+    at = run_app("postgresql+psycopg://analyst:s3cret-pw@127.0.0.1:1/cg", monkeypatch)
+    message = at.error[0].value
+    assert "127.0.0.1:1/cg" in message
+    assert "could not be reached" in message
+    assert "s3cret-pw" not in message
+    assert not at.get("plotly_chart")
+
+
+def test_malformed_database_url_says_how_to_fix_it(monkeypatch):
+    at = run_app("this is not a url", monkeypatch)
+    assert "not a database URL" in at.error[0].value
+    assert "DATABASE_URL" in at.error[0].value
+
+
+def test_configured_database_without_schema_says_to_run_init(tmp_path, monkeypatch):
+    at = run_app(f"sqlite:///{tmp_path / 'empty.sqlite'}", monkeypatch)
+    assert "commonground init" in at.error[0].value
