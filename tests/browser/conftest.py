@@ -94,12 +94,15 @@ def page(browser):
     context.close()
 
 
-def wait_until_drawn(page, charts: int = 1) -> None:
-    """Wait for Plotly to draw and Streamlit to finish running."""
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+def wait_until_drawn(page, charts: int = 1, traces: int = 1) -> None:
+    """Wait until Streamlit has finished running and Plotly has drawn at least `charts`
+    charts holding at least `traces` scatter traces between them."""
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
     page.wait_for_function(
-        f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}", timeout=60_000
+        f"document.querySelectorAll('.js-plotly-plot .main-svg').length > 0"
+        f" && document.querySelectorAll('.js-plotly-plot').length >= {charts}"
+        f" && document.querySelectorAll('.js-plotly-plot .scatterlayer .trace').length >= {traces}",
+        timeout=60_000,
     )
 
 

@@ -9,17 +9,17 @@ pytestmark = pytest.mark.browser
 
 def test_partnership_page_draws_its_charts_from_a_deep_link(server, page):
     page.goto(f"{server}/partnership")
-    wait_until_drawn(page, charts=6)
+    # partners, four survey trends (band, line, events each), crime, activity
+    wait_until_drawn(page, charts=7, traces=16)
     assert page.get_by_role("heading", name="Central Transit Partnership").is_visible()
-    # the trust chart's line and band are drawn as SVG paths, with the start marked
-    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() > 10
+    assert page.locator(".js-plotly-plot").count() == 7
     assert page.get_by_text("Partnership began").first.is_visible()
     screenshot(page, "partnership")
 
 
 def test_overview_draws_the_portfolio(server, page):
     page.goto(server)
-    wait_until_drawn(page, charts=2)
+    wait_until_drawn(page, charts=2, traces=2)
     assert page.get_by_role("heading", name="Partnerships overview").is_visible()
     assert page.get_by_text("Eastside Schools Safety Partnership").first.is_visible()
     screenshot(page, "overview")
