@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.database import database_url, ensure_ready
-from ui.filters import sidebar_filters
+from ui.filters import design_settings, sidebar_filters
 from ui.frame import inside_frame
 
 inside_frame()  # before anything is drawn: see ui/frame.py
@@ -11,6 +11,7 @@ st.set_page_config(page_title="Common Ground", page_icon=":handshake:", layout="
 
 ensure_ready()
 st.session_state["filters"] = sidebar_filters(database_url())
+st.session_state["design"] = design_settings()
 
 navigation = st.navigation(
     [

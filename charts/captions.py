@@ -50,3 +50,27 @@ def crime_source(monthly: pd.DataFrame, groups: list[str], measure: str) -> str:
         f"{total:,} offences in {', '.join(groups)}. Monthly {what}. "
         "The most recent months may still grow as late reports arrive."
     )
+
+
+def evaluation_source(outcome: dict) -> str:
+    """Source line for the evaluation chart: counts used, method and time-series model."""
+    t, c = outcome["treated"], outcome.get("comparison")
+    text = (
+        f"Source: recorded crime, monthly. Partnership area ({', '.join(t['areas'])}): "
+        f"{t['before']:,} before, {t['after']:,} after."
+    )
+    if c:
+        text += (
+            f" Comparison ({', '.join(c['areas'])}): {c['before']:,} before, {c['after']:,} after; "
+            f"{c['reason']}."
+        )
+    its = outcome.get("its")
+    if its:
+        seasonal = "with" if its["month_of_year_terms"] else "without"
+        level = its["level_change"]
+        text += (
+            f" Time-series fit: {its['family']} regression {seasonal} month-of-year terms; "
+            f"level change {level['estimate'] * 100:+.0f}% "
+            f"(95%: {level['ci'][0] * 100:+.0f}% to {level['ci'][1] * 100:+.0f}%)."
+        )
+    return text

@@ -249,3 +249,75 @@ def activity_bars(activity: pd.DataFrame, title: str) -> go.Figure:
     )
     fig.update_yaxes(rangemode="tozero", dtick=1, selector={"title": {"text": "Meetings held"}})
     return fig
+
+
+def evaluation_chart(series: dict, title: str, windows: dict, start: date) -> go.Figure:
+    """The partnership's monthly counts against its comparison areas, with the fitted
+    interrupted time series and what that model expects without a change.
+
+    `series`: the `series` entry of an evaluation outcome (months, treated, comparison,
+    fitted, counterfactual). The comparison is scaled to the partnership's level over the
+    before window, so the two can be read on one axis.
+    """
+    months = pd.to_datetime(series["months"])
+    treated = pd.Series(series["treated"], index=months, dtype=float)
+    fig = _base(title, "Crimes per month", height=460)
+    before = (months >= pd.Timestamp(windows["before"][0] + "-01")) & (
+        months <= pd.Timestamp(windows["before"][1] + "-01")
+    )
+    if series.get("comparison"):
+        comparison = pd.Series(series["comparison"], index=months, dtype=float)
+        scale = treated[before].sum() / comparison[before].sum() if comparison[before].sum() else 0.0
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=comparison * scale,
+                mode="lines",
+                name="Comparison areas (scaled)",
+                line={"color": OKABE_ITO["sky_blue"], "width": 3, "dash": "dash"},
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=months,
+            y=treated,
+            mode="lines+markers",
+            name="Partnership area",
+            line={"color": OKABE_ITO["black"], "width": 3},
+            marker={"size": 6},
+        )
+    )
+    if series.get("fitted"):
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=series["fitted"],
+                mode="lines",
+                name="Time-series fit",
+                line={"color": OKABE_ITO["vermillion"], "width": 3},
+            )
+        )
+        after = months >= pd.Timestamp(windows["after"][0] + "-01")
+        fig.add_trace(
+            go.Scatter(
+                x=months[after],
+                y=pd.Series(series["counterfactual"], index=months)[after],
+                mode="lines",
+                name="Expected without a change",
+                line={"color": OKABE_ITO["vermillion"], "width": 3, "dash": "dot"},
+            )
+        )
+    shades = (("before", "Before", OKABE_ITO["sky_blue"]), ("after", "After", OKABE_ITO["orange"]))
+    for key, label, colour in shades:
+        first, last = windows[key]
+        fig.add_vrect(
+            x0=pd.Timestamp(first + "-01"),
+            x1=pd.Timestamp(last + "-01") + pd.offsets.MonthEnd(0),
+            fillcolor=band_fill(colour, 0.12),
+            line_width=0,
+            annotation_text=f"{label} window",
+            annotation_position="top left",
+            annotation_font={"size": 14, "color": EVENT_LINE},
+        )
+    fig.update_yaxes(rangemode="tozero")
+    return mark_dates(fig, start, None)

@@ -89,3 +89,14 @@ def _template() -> go.layout.Template:
 
 
 pio.templates[TEMPLATE_NAME] = _template()
+
+
+def verdict_fill(verdict: str) -> str:
+    """A light tint per verdict for table cells; black text stays readable on each."""
+    colour = {
+        "Improved": OKABE_ITO["bluish_green"],
+        "Worsened": OKABE_ITO["vermillion"],
+        "No clear change": OKABE_ITO["blue"],
+        "Too early to tell": OKABE_ITO["orange"],
+    }.get(verdict, MUTED)
+    return band_fill(colour, 0.22)

@@ -2,6 +2,7 @@
 
     commonground init            create or upgrade the schema (Alembic migrations)
     commonground demo [--seed N] fill an empty database with the demo city
+    commonground evaluate CODE   did this partnership work? (--json for scripts)
 
 Every command works on DATABASE_URL (or --database-url), defaulting to the
 embedded SQLite file, exactly as the dashboard does.
@@ -9,6 +10,7 @@ embedded SQLite file, exactly as the dashboard does.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -17,6 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from db.demo import DatabaseNotEmptyError, load_demo
 from db.engine import DatabaseConfigError, describe, make_engine, resolve_url
 from db.migrate import current_revision, head_revision, upgrade
+from metrics.evaluation import OUTCOMES, Design
+from metrics.evaluation import evaluate as run_evaluation
+from metrics.verdict import effect_text
 
 database_option = click.option(
     "--database-url",
@@ -81,6 +86,55 @@ def demo(database_url: str, seed: int) -> None:
     click.echo(f"{describe(url)}: demo city (seed {seed}) written in {seconds} s:")
     for table, count in written.items():
         click.echo(f"  {table:<20} {count:>9,}")
+
+
+@main.command()
+@database_option
+@click.argument("partnership_code")
+@click.option(
+    "--outcome",
+    "outcomes",
+    multiple=True,
+    type=click.Choice(OUTCOMES),
+    help="Outcome to evaluate (repeatable); default: every crime group, trust, satisfaction, safety.",
+)
+@click.option("--before-months", default=12, show_default=True, type=click.IntRange(1, 120))
+@click.option("--after-months", default=12, show_default=True, type=click.IntRange(1, 120))
+@click.option(
+    "--exclude-months",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 24),
+    help="Months after the start left out as ramp-up.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON (the stable contract).")
+def evaluate(database_url, partnership_code, outcomes, before_months, after_months, exclude_months, as_json):
+    """Did PARTNERSHIP_CODE work? Per outcome: method, windows, counts or means,
+    estimate, interval, p-value, minimum detectable effect and verdict."""
+    url, engine = _engine(database_url)
+    design = Design(before_months=before_months, after_months=after_months, exclude_months=exclude_months)
+    try:
+        with engine.connect() as conn:
+            result = run_evaluation(conn, partnership_code, tuple(outcomes) or OUTCOMES, design)
+    except SQLAlchemyError as exc:
+        raise _fail_unreachable(url, exc) from exc
+    if result is None:
+        raise click.ClickException(f"no partnership with code {partnership_code!r} in {describe(url)}")
+    for outcome in result["outcomes"]:
+        outcome.pop("series", None)  # chart data, not part of the analyst's contract
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str))
+        return
+    click.echo(f"{result['name']} ({result['partnership']}), began {result['start']}")
+    for o in result["outcomes"]:
+        click.echo(f"\n{o['label']}: {o['verdict']} - {effect_text(o.get('effect'))}")
+        click.echo(f"  {o['sentence']}")
+        if o.get("method"):
+            click.echo(
+                f"  method: {o['method']}; windows {o['windows']['before']} vs {o['windows']['after']}"
+            )
+        if o.get("comparison"):
+            click.echo(f"  compared with {', '.join(o['comparison']['areas'])} ({o['comparison']['reason']})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -202,6 +202,8 @@ class SurveyResponse(Base):
         CheckConstraint(_one_of("respondent_type", RESPONDENT_TYPES), name="respondent_type"),
         CheckConstraint("weight > 0", name="weight_positive"),
         Index("ix_survey_response_area_quarter", "area_id", "quarter_start"),
+        # evaluation windows select respondents by answer date across all areas
+        Index("ix_survey_response_responded_on", "responded_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

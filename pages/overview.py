@@ -9,7 +9,7 @@ from ui import data
 from ui.database import database_url
 from ui.frame import inside_frame
 from ui.show import chart, nothing_to_show
-from ui.tables import portfolio_table
+from ui.tables import SCORECARD_SORTS, portfolio_table, scorecard_table
 
 inside_frame()
 st.title("Partnerships overview")
@@ -48,6 +48,17 @@ for column, construct in ((left, "trust"), (right, "satisfaction")):
             "per partnership. Dot: weighted mean on 0-100; bar: 95% interval.",
             key=f"overview_{construct}",
         )
+
+st.subheader("Did it work? Verdicts by outcome")
+verdicts = data.verdicts(database_url(), st.session_state["design"])
+sorts = list(SCORECARD_SORTS) + [f"Estimate: {label}" for label in dict.fromkeys(verdicts["label"])]
+order = st.selectbox("Sort by", sorts, key="scorecard_sort")
+st.dataframe(scorecard_table(verdicts, order), hide_index=True)
+st.caption(
+    "Each cell: the verdict, the change against comparable areas and its 95% interval (crime in %, surveys "
+    "in points on 0-100). Sorting by an estimate is not a ranking: where intervals overlap, the difference "
+    "between partnerships may be chance. Methods are explained in the README."
+)
 
 st.subheader("Portfolio")
 st.dataframe(portfolio_table(frame), hide_index=True)

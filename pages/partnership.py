@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from charts.captions import crime_source, survey_source
-from charts.figures import activity_bars, crime_trend, partners_by_sector, score_trend
+from charts.captions import crime_source, evaluation_source, survey_source
+from charts.figures import activity_bars, crime_trend, evaluation_chart, partners_by_sector, score_trend
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from ui import data
 from ui.database import database_url
 from ui.frame import inside_frame
-from ui.show import chart, nothing_to_show
+from ui.show import chart, nothing_to_show, verdict_card
 from ui.tables import areas_table, initiatives_table, members_table
 
 inside_frame()
@@ -27,6 +27,38 @@ if details["description"]:
     st.write(details["description"])
 if details["goals"]:
     st.write(f"**Goals:** {details['goals']}")
+
+st.header("Did it work?")
+design = st.session_state["design"]
+outcomes = tuple(g for g in filters.crime_groups) + ("trust", "satisfaction", "safety")
+result = data.evaluation(url, filters.partnership, design, outcomes)
+st.caption(
+    f"Each outcome compares {design.before_months} months before the start with "
+    f"{design.after_months} months after it"
+    + (f", leaving out {design.exclude_months} ramp-up months" if design.exclude_months else "")
+    + ", against comparable areas without a partnership. Change the design under 'Evaluation design'."
+)
+cards = st.columns(4)
+for i, outcome in enumerate(result["outcomes"]):
+    with cards[i % 4]:
+        verdict_card(outcome)
+charted = [o for o in result["outcomes"] if o.get("series")]
+if charted:
+    labels = {o["outcome"]: o["label"] for o in charted}
+    shown = st.selectbox(
+        "Crime group on the chart", list(labels), format_func=labels.__getitem__, key="eval_chart"
+    )
+    outcome = next(o for o in charted if o["outcome"] == shown)
+    chart(
+        evaluation_chart(
+            outcome["series"],
+            f"{outcome['label']}: partnership area against comparison areas",
+            outcome["windows"],
+            details["start_date"],
+        ),
+        evaluation_source(outcome),
+        key="evaluation_chart",
+    )
 
 st.header("Who is in it, and where")
 left, right = st.columns([3, 2])

@@ -12,6 +12,7 @@ import streamlit as st
 from metrics import partnership as profile_metrics
 from metrics.coverage import data_period
 from metrics.crime import crime_monthly
+from metrics.evaluation import OUTCOMES, Design, evaluate, scorecard
 from metrics.filters import Filters
 from metrics.portfolio import portfolio, residents_surveyed
 from metrics.survey import item_wording, survey_scores
@@ -69,3 +70,15 @@ def profile(url: str, filters: Filters, code: str) -> dict:
 def wording(url: str) -> dict[str, list[str]]:
     with engine_for(url).connect() as conn:
         return item_wording(conn)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Evaluating the partnership...")
+def evaluation(url: str, code: str, design: Design, outcomes: tuple[str, ...] = OUTCOMES) -> dict | None:
+    with engine_for(url).connect() as conn:
+        return evaluate(conn, code, outcomes, design)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Evaluating every partnership...")
+def verdicts(url: str, design: Design) -> pd.DataFrame:
+    with engine_for(url).connect() as conn:
+        return scorecard(conn, design)

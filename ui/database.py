@@ -88,7 +88,7 @@ def _bootstrap_default_once(url: str) -> str | None:
 
 
 def _bootstrap_default(url: str) -> None:
-    with st.spinner("Setting up the demo city for the first run (about 15 seconds)..."):
+    with st.spinner("Setting up the demo city for the first run (about 20 seconds)..."):
         message = _bootstrap_default_once(url)
     if message and not st.session_state.get("bootstrap_message_shown"):
         st.session_state["bootstrap_message_shown"] = True

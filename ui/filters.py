@@ -8,6 +8,7 @@ from datetime import date
 import streamlit as st
 
 from db.models import CRIME_GROUPS
+from metrics.evaluation import Design
 from metrics.filters import Filters
 from metrics.registry import CRIME_GROUP_LABELS
 from ui import data
@@ -58,3 +59,19 @@ def _complete_range(chosen, span: tuple[date, date]) -> tuple[date, date]:
             return chosen[0], span[1]
         return span
     return chosen, span[1]
+
+
+def design_settings() -> Design:
+    """The evaluation design, shared by every page so their verdicts agree."""
+    with st.sidebar.expander("Evaluation design"):
+        before = st.number_input("Months before the start", 1, 60, 12, key="design_before")
+        after = st.number_input("Months after the start", 1, 60, 12, key="design_after")
+        exclude = st.number_input(
+            "Ramp-up months left out",
+            0,
+            24,
+            0,
+            key="design_exclude",
+            help="Months just after the start that belong to neither window.",
+        )
+    return Design(before_months=int(before), after_months=int(after), exclude_months=int(exclude))

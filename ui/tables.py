@@ -10,6 +10,8 @@ import math
 import pandas as pd
 
 from charts.captions import quarter_label
+from charts.theme import verdict_fill
+from metrics.verdict import effect_text
 
 SECTOR_LABELS = {
     "local_government": "Local government",
@@ -119,3 +121,47 @@ def initiatives_table(initiatives: pd.DataFrame) -> pd.DataFrame:
             "Goal met": initiatives["goal_met"].map(met),
         }
     )
+
+
+SCORECARD_SORTS = ("Name", "Start date")  # plus "Estimate: <outcome label>" for each outcome
+
+
+def scorecard_table(frame: pd.DataFrame, sort: str = "Name"):
+    """Partnerships x outcomes, each cell 'Verdict: estimate (95%: low to high)', tinted by
+    verdict. `sort` is one of SCORECARD_SORTS or 'Estimate: <label>' (sorted by the estimate,
+    with the interval kept in view: overlapping intervals are not a ranking)."""
+    cells = frame.assign(
+        cell=[
+            f"{v}: {effect_text({'estimate': e, 'ci': [lo, hi], 'scale': sc})}" if sc else v
+            for v, e, lo, hi, sc in zip(
+                frame["verdict"],
+                frame["estimate"],
+                frame["ci_low"],
+                frame["ci_high"],
+                frame["scale"],
+                strict=True,
+            )
+        ]
+    )
+    labels = list(dict.fromkeys(frame["label"]))
+    table = cells.pivot(index=["name", "start_date"], columns="label", values="cell")[labels].reset_index()
+    verdicts = cells.pivot(index=["name", "start_date"], columns="label", values="verdict")[
+        labels
+    ].reset_index()
+    if sort == "Start date":
+        order = table.sort_values(["start_date", "name"]).index
+    elif sort.startswith("Estimate: ") and sort.removeprefix("Estimate: ") in labels:
+        label = sort.removeprefix("Estimate: ")
+        estimates = cells[cells["label"] == label].set_index("name")["estimate"]
+        order = table.assign(_e=table["name"].map(estimates)).sort_values(["_e", "name"]).index
+    else:
+        order = table.sort_values("name").index
+    table, verdicts = table.loc[order].reset_index(drop=True), verdicts.loc[order].reset_index(drop=True)
+    table = table.rename(columns={"name": "Partnership", "start_date": "Began"})
+
+    def tint(column: pd.Series) -> list[str]:
+        if column.name not in labels:
+            return [""] * len(column)
+        return [f"background-color: {verdict_fill(v)}" for v in verdicts[column.name]]
+
+    return table.style.apply(tint)

@@ -61,7 +61,7 @@ CATEGORIES = (
 )
 
 # Expected monthly incidents per 1,000 residents, city average, by group.
-GROUP_RATES = {"violent": 0.45, "property": 1.0, "asb": 0.65, "other": 0.3}
+GROUP_RATES = {"violent": 0.7, "property": 1.5, "asb": 1.0, "other": 0.45}
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
         "Schools, police and youth workers working on violence on the way to and from school.",
         "Fewer assaults around school routes; students and parents trust local officers.",
         comparison=("Quayside", "Saltmarsh"),
-        effects={"violent": -0.25, "trust": 8.0},
+        effects={"violent": -0.30, "trust": 8.0},
     ),
     PartnershipSpec(
         "RIV-MARKET-BID",
@@ -181,7 +181,7 @@ PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
         ),
         "A council-chaired board that sets shared priorities for the Westbank neighbourhood team.",
         "Less violence and more trust in police in Westbank and Parkview.",
-        effects={"violent": -0.15, "trust": 6.0},
+        effects={"violent": -0.20, "trust": 6.0},
     ),
     PartnershipSpec(
         "RIV-MILLBROOK-HOUSING",
@@ -210,7 +210,7 @@ PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
         "Transit staff and police encouraging reporting of thefts on and around the station.",
         "Every theft reported; offenders identified from reports.",
         # More reporting, not more crime: recorded property crime rises.
-        effects={"property": 0.15},
+        effects={"property": 0.20},
     ),
     PartnershipSpec(
         "RIV-SOUTHGATE-MEDIA",

@@ -9,10 +9,11 @@ pytestmark = pytest.mark.browser
 
 def test_partnership_page_draws_its_charts_from_a_deep_link(server, page):
     page.goto(f"{server}/partnership")
-    # partners, four survey trends (band, line, events each), crime, activity
-    wait_until_drawn(page, charts=7, traces=16)
+    # evaluation (4 lines), partners, four survey trends (band, line, events), crime, activity
+    wait_until_drawn(page, charts=8, traces=20)
     assert page.get_by_role("heading", name="Central Transit Partnership").is_visible()
-    assert page.locator(".js-plotly-plot").count() == 7
+    assert page.get_by_role("heading", name="Did it work?").is_visible()
+    assert page.locator(".js-plotly-plot").count() == 8
     assert page.get_by_text("Partnership began").first.is_visible()
     screenshot(page, "partnership")
 

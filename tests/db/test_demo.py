@@ -13,6 +13,7 @@ from db.demo.generate import generate
 from db.migrate import upgrade
 from db.models import SECTORS, CrimeIncident, CrimeMonthly, Organisation, Partnership, SurveyResponse
 from metrics.crime import crime_monthly
+from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
 from metrics.survey import survey_scores
 
@@ -91,3 +92,18 @@ def test_postgresql_holds_the_same_demo_and_gives_the_same_numbers(demo_engine, 
         for frame in (survey_scores, crime_monthly):
             a, b = frame(lite, ALL), frame(pg, ALL)
             pd.testing.assert_frame_equal(a, b, check_dtype=False, rtol=1e-9)
+        for code in ("RIV-PARKS-NIGHT", "RIV-FAITH-TABLE"):
+            assert _rounded(evaluate(lite, code, OUTCOMES, Design(exclude_months=3))) == _rounded(
+                evaluate(pg, code, OUTCOMES, Design(exclude_months=3))
+            )
+
+
+def _rounded(value):
+    """Floats rounded to 9 significant digits, so two databases' sums compare equal."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value

@@ -22,9 +22,10 @@ APP = str(ROOT / "app.py")
 
 def run_app(url: str, monkeypatch, page: str | None = None) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", url)
-    at = AppTest.from_file(APP, default_timeout=90).run()
+    at = AppTest.from_file(APP, default_timeout=90)
     if page:
-        at.switch_page(page).run()
+        at.switch_page(page)  # straight to the page, as a deep link does
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -43,6 +44,11 @@ def values(array) -> list:
     if isinstance(array, dict) and "bdata" in array:
         return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
     return list(array)
+
+
+def table_with(at: AppTest, column: str):
+    """The page's table that has `column`."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def data_traces(fig: dict) -> list[str]:
@@ -64,7 +70,7 @@ def test_overview_shows_every_partnership_with_scores_and_n(demo_url, monkeypatc
     assert names == sorted(names, reverse=True)  # by name (top to bottom), never ranked
     assert all(0 < x < 100 for x in values(trust["data"][0]["x"]))
     assert values(trust["data"][0]["error_x"]["array"])  # every dot carries its interval
-    table = at.dataframe[0].value
+    table = table_with(at, "Trust (0-100)")
     assert len(table) == 10
     assert table["Trust (0-100)"].str.contains(r"± \d+ \(n=\d+", regex=True).all()
 
@@ -72,7 +78,7 @@ def test_overview_shows_every_partnership_with_scores_and_n(demo_url, monkeypatc
 def test_overview_lists_all_partnerships_whatever_the_sidebar_selection(demo_url, monkeypatch):
     at = run_app(demo_url, monkeypatch)
     at.selectbox(key="filter_partnership").set_value("RIV-MARKET-BID").run()
-    assert len(at.dataframe[0].value) == 10
+    assert len(table_with(at, "Trust (0-100)")) == 10
 
 
 # --- Partnership --------------------------------------------------------------
@@ -177,7 +183,7 @@ def test_first_start_creates_and_fills_the_embedded_database(tmp_path, monkeypat
     assert "First start: created the embedded database" in at.success[0].value
     assert "10 partnerships" in at.success[0].value
     assert (tmp_path / "data" / "commonground.sqlite").exists()
-    assert len(at.dataframe[0].value) == 10
+    assert len(table_with(at, "Trust (0-100)")) == 10
 
 
 def test_unreachable_database_names_it_without_the_password(monkeypatch):
@@ -198,3 +204,55 @@ def test_malformed_database_url_says_how_to_fix_it(monkeypatch):
 def test_configured_database_without_schema_says_to_run_init(tmp_path, monkeypatch):
     at = run_app(f"sqlite:///{tmp_path / 'empty.sqlite'}", monkeypatch)
     assert "commonground init" in at.error[0].value
+
+
+# --- Did it work? ------------------------------------------------------------------------
+
+
+def test_partnership_cards_show_the_planted_effect_verdict(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch, "pages/partnership.py")
+    at.selectbox(key="filter_partnership").set_value("RIV-PARKS-NIGHT").run()
+    at.number_input(key="design_exclude").set_value(3).run()  # the demo's ramp-up
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Anti-social behaviour**" in text
+    assert ":green-badge[Improved]" in text
+    assert "Anti-social behaviour fell" in text  # the sentence under the badge
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert len(badges) == 7  # four crime groups, trust, satisfaction, safety
+    captions = " ".join(c.value for c in at.caption)
+    assert "leaving out 3 ramp-up months" in captions
+    assert "proposed: similar pre-period level" in captions
+
+
+def test_evaluation_chart_shows_partnership_comparison_and_fit(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch, "pages/partnership.py")
+    at.selectbox(key="eval_chart").set_value("property").run()
+    fig = figures(at)["Property crime: partnership area against comparison areas"]
+    assert [t["name"] for t in fig["data"]] == [
+        "Comparison areas (scaled)",
+        "Partnership area",
+        "Time-series fit",
+        "Expected without a change",
+    ]
+    assert {a["text"] for a in fig["layout"]["annotations"]} >= {"Before window", "After window"}
+
+
+def test_crime_group_filter_limits_the_cards(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch, "pages/partnership.py")
+    at.multiselect(key="filter_crime_groups").set_value(["violent"]).run()
+    titles = [m.value for m in at.markdown if m.value.startswith("**") and m.value.endswith("**")]
+    assert "**Violent crime**" in titles
+    assert "**Property crime**" not in titles
+
+
+def test_overview_scorecard_has_verdicts_and_sorts_without_ranking(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch)
+    at.number_input(key="design_exclude").set_value(3).run()
+    card = table_with(at, "Anti-social behaviour")
+    assert list(card["Partnership"]) == sorted(card["Partnership"])  # by name by default
+    parks = card[card["Partnership"] == "Parks & Nightlife Partnership"].iloc[0]
+    assert parks["Anti-social behaviour"].startswith("Improved: -")
+    assert "(95%: " in parks["Anti-social behaviour"]  # the interval is always in view
+    at.selectbox(key="scorecard_sort").set_value("Estimate: Anti-social behaviour").run()
+    by_estimate = table_with(at, "Anti-social behaviour")
+    assert by_estimate.iloc[0]["Partnership"] == "Parks & Nightlife Partnership"

@@ -1,0 +1,186 @@
+"""The evaluation engine on the demo city (planted effects recovered) and on thin data."""
+
+import json
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import delete, insert, update
+
+from cli import main
+from db.demo.city import PARTNERSHIPS
+from db.models import Partnership, PartnershipArea
+from metrics.evaluation import OUTCOMES, Design, evaluate, make_windows
+from metrics.verdict import IMPROVED, NOT_ENOUGH, WORSENED
+from tests.tiny_city import fill_tiny
+
+RAMP = Design(exclude_months=3)  # the demo's effects ramp in over three months
+
+
+@pytest.fixture(scope="module")
+def demo_results(demo_engine):
+    with demo_engine.connect() as conn:
+        return {p.code: evaluate(conn, p.code, OUTCOMES, RAMP) for p in PARTNERSHIPS}
+
+
+def test_planted_effects_are_recovered(demo_results):
+    """A 95% interval misses the truth one time in twenty by design. With ten planted
+    effects we require every one within three standard errors of its estimate (on the
+    estimate's own scale: log ratio for crime, points for surveys), and at least nine
+    of the ten inside the reported 95% interval."""
+    import math
+
+    inside, checked = 0, 0
+    for spec in PARTNERSHIPS:
+        for o in demo_results[spec.code]["outcomes"]:
+            truth = spec.effects.get(o["outcome"])
+            if not truth:
+                continue
+            effect = o["effect"]
+            checked += 1
+            low, high = effect["ci"]
+            inside += low <= truth <= high
+            if effect["scale"] == "relative":
+                distance = abs(math.log1p(truth) - math.log1p(effect["estimate"])) / effect["se"]
+            else:
+                distance = abs(truth - effect["estimate"]) / effect["se"]
+            assert distance < 3, (spec.code, o["outcome"], truth, effect)
+    assert checked == sum(len(p.effects) for p in PARTNERSHIPS)
+    assert inside >= checked - 1
+
+
+def test_outcomes_without_a_planted_effect_are_rarely_called_improved_or_worsened(demo_results):
+    """At the 5% level about one null outcome in twenty is called by chance; we allow
+    at most 10% (it is 2 of 60 for seed 42)."""
+    called = [
+        (code, o["outcome"], o["verdict"])
+        for spec in PARTNERSHIPS
+        for code in [spec.code]
+        for o in demo_results[code]["outcomes"]
+        if not spec.effects.get(o["outcome"]) and o["verdict"] in (IMPROVED, WORSENED)
+    ]
+    nulls = sum(len(OUTCOMES) - len(p.effects) for p in PARTNERSHIPS)
+    assert len(called) <= 0.10 * nulls, called
+
+
+def test_clear_planted_effects_get_the_right_verdict(demo_results):
+    by = {(c, o["outcome"]): o for c, r in demo_results.items() for o in r["outcomes"]}
+    parks = by[("RIV-PARKS-NIGHT", "asb")]
+    assert parks["verdict"] == IMPROVED
+    assert parks["sentence"].startswith("Anti-social behaviour fell")
+    assert by[("RIV-FAITH-TABLE", "trust")]["verdict"] == IMPROVED
+
+
+def test_every_result_carries_estimate_interval_method_and_windows(demo_results):
+    for result in demo_results.values():
+        for o in result["outcomes"]:
+            assert o["method"], o
+            assert o["windows"]["months_each"] == 12
+            assert o["windows"]["excluded_months"] == 3
+            assert len(o["effect"]["ci"]) == 2
+            assert o["effect"]["mde"] > 0
+            assert o["comparison"]["reason"]
+
+
+def test_proposed_comparison_areas_are_matched_and_explained(demo_results):
+    o = next(o for o in demo_results["RIV-PARKS-NIGHT"]["outcomes"] if o["outcome"] == "asb")
+    reason = o["comparison"]["reason"]
+    assert reason.startswith("proposed: similar pre-period level (")
+    assert "a month per area" in reason
+    assert "a year)" in reason
+    partnership_areas = {a for p in PARTNERSHIPS for a in p.catchment}
+    assert not set(o["comparison"]["areas"]) & partnership_areas
+    # the buffer is made of neighbours of Riverside and Bridgefoot that no partnership serves
+    assert o["wdd"]["buffer"]
+    assert not set(o["wdd"]["buffer"]) & partnership_areas
+
+
+def test_registered_comparison_areas_are_used(demo_results):
+    o = next(o for o in demo_results["RIV-EAST-SCHOOLS"]["outcomes"] if o["outcome"] == "violent")
+    assert o["comparison"]["areas"] == ["Quayside", "Saltmarsh"]
+    assert o["comparison"]["reason"] == "set in the partnership registry"
+
+
+def test_windows_are_equal_and_shortened_to_the_data():
+    w = make_windows(date(2024, 11, 1), date(2018, 1, 1), date(2025, 4, 1), Design())
+    assert (w.length, w.available_after) == (6, 6)
+    assert (w.before_start, w.after_end) == (date(2024, 5, 1), date(2025, 4, 1))
+    w = make_windows(date(2024, 11, 15), date(2018, 1, 1), date(2026, 9, 1), Design(exclude_months=2))
+    assert w.start == date(2024, 12, 1)  # a mid-month start counts from the next month
+    assert w.after_start == date(2025, 2, 1)
+
+
+def test_too_little_data_is_named_not_estimated(engine):
+    fill_tiny(engine)  # crime only in Jan-Mar 2024; P began June 2023
+    with engine.connect() as conn:
+        result = evaluate(conn, "P", ("violent", "trust"))
+    violent, trust = result["outcomes"]
+    assert violent["verdict"] == NOT_ENOUGH
+    assert "0 months of crime data before the start and 3 after" in violent["sentence"]
+    assert "effect" not in violent
+    assert trust["verdict"] == NOT_ENOUGH
+
+
+def test_no_comparison_area_is_named(engine):
+    fill_tiny(engine)
+    with engine.begin() as conn:
+        conn.execute(update(Partnership).values(start_date=date(2024, 2, 1)))
+        conn.execute(insert(PartnershipArea), {"partnership_id": 1, "area_id": 2, "role": "catchment"})
+    with engine.connect() as conn:
+        violent = evaluate(conn, "P", ("violent",), Design(before_months=1, after_months=1))["outcomes"][0]
+    assert violent["comparison"] is None
+    assert violent["verdict"] == NOT_ENOUGH
+    assert "no comparison area" in violent["sentence"]
+
+
+def test_unknown_partnership_and_outcome(engine):
+    with engine.connect() as conn:
+        assert evaluate(conn, "NOPE") is None
+        with pytest.raises(ValueError, match="unknown outcome"):
+            evaluate(conn, "NOPE", ("fraud",))
+
+
+def test_partnership_without_areas_is_not_enough_data(engine):
+    fill_tiny(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(PartnershipArea))
+    with engine.connect() as conn:
+        outcome = evaluate(conn, "P", ("violent",))["outcomes"][0]
+    assert outcome["verdict"] == NOT_ENOUGH
+    assert "no catchment areas" in outcome["sentence"]
+
+
+def test_cli_evaluate_prints_the_json_contract(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    run = CliRunner().invoke(
+        main,
+        [
+            "evaluate",
+            "RIV-PARKS-NIGHT",
+            "--outcome",
+            "asb",
+            "--outcome",
+            "trust",
+            "--exclude-months",
+            "3",
+            "--json",
+        ],
+    )
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    asb, trust = data["outcomes"]
+    assert data["design"]["exclude_months"] == 3
+    assert asb["method"].startswith("difference in differences")
+    assert {"before", "after"} <= set(asb["treated"])
+    assert {"before", "after"} <= set(asb["comparison"])
+    assert set(asb["effect"]) >= {"estimate", "ci", "p_value", "mde"}
+    assert asb["verdict"] == IMPROVED
+    assert trust["treated"]["before"]["n"] > 30
+    assert "series" not in asb  # chart data stays out of the analyst's contract
+
+
+def test_cli_evaluate_refuses_unknown_partnership(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    run = CliRunner().invoke(main, ["evaluate", "NOPE", "--json"])
+    assert run.exit_code != 0
+    assert "no partnership with code 'NOPE'" in run.output

@@ -1,0 +1,135 @@
+"""Effect estimators against hand calculations, an independent statsmodels fit, and properties."""
+
+import math
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given
+from hypothesis import strategies as st
+
+from metrics.effects import did_counts, its, mde_relative, prepost_counts, survey_change, survey_did, wdd
+from metrics.stats import Z95
+
+
+def test_did_counts_matches_hand_calculation():
+    # log(64/100) - log(200/200) = -0.44629; SE = sqrt(1/100 + 1/64 + 1/200 + 1/200) = 0.188746
+    e = did_counts(100, 64, 200, 200)
+    assert e.estimate == pytest.approx(0.64 - 1)
+    assert e.se == pytest.approx(math.sqrt(0.035625))
+    assert e.ci_low == pytest.approx(math.exp(math.log(0.64) - Z95 * math.sqrt(0.035625)) - 1)
+    assert e.ci_high == pytest.approx(math.exp(math.log(0.64) + Z95 * math.sqrt(0.035625)) - 1)
+    assert e.p_value == pytest.approx(math.erfc(abs(math.log(0.64) / math.sqrt(0.035625)) / math.sqrt(2)))
+    assert e.scale == "relative"
+    assert not e.corrected
+
+
+def test_did_dispersion_widens_the_interval_by_its_square_root():
+    plain, over = did_counts(100, 64, 200, 200), did_counts(100, 64, 200, 200, dispersion=4.0)
+    assert over.estimate == pytest.approx(plain.estimate)
+    assert over.se == pytest.approx(2 * plain.se)
+    assert did_counts(100, 64, 200, 200, dispersion=0.5).se == pytest.approx(plain.se)  # never narrower
+
+
+def test_mde_at_80_percent_power():
+    assert mde_relative(0.1) == pytest.approx(math.exp(0.28) - 1)
+    assert did_counts(100, 64, 200, 200).mde == pytest.approx(math.exp(2.8 * math.sqrt(0.035625)) - 1)
+
+
+def test_wdd_matches_hand_calculation():
+    # WDD = (70-100) - (95-100) + (55-50) - (50-50) = -20; Var = 570; z = -20/sqrt(570)
+    r = wdd(100, 70, 100, 95, 50, 55, 50, 50)
+    assert r.wdd == -20
+    assert r.variance == 570
+    assert r.z == pytest.approx(-20 / math.sqrt(570))
+    assert r.as_dict()["crimes_prevented"] == 20
+
+
+def test_wdd_without_buffer_and_all_zero():
+    assert wdd(10, 5, 10, 10).wdd == -5
+    zero = wdd(0, 0, 0, 0)
+    assert (zero.wdd, zero.z, zero.p_value) == (0.0, 0.0, 1.0)
+
+
+def test_survey_change_and_did_match_hand_calculation():
+    change = survey_change(58.0, 2.0, 64.0, 1.5)
+    assert change.estimate == pytest.approx(6.0)
+    assert change.se == pytest.approx(2.5)  # sqrt(4 + 2.25)
+    did = survey_did(58.0, 2.0, 64.0, 1.5, 60.0, 1.0, 61.0, 1.0)
+    assert did.estimate == pytest.approx(5.0)  # (64-58) - (61-60)
+    assert did.se == pytest.approx(math.sqrt(4 + 2.25 + 1 + 1))
+    assert did.mde == pytest.approx(2.8 * math.sqrt(8.25))
+    assert did.scale == "points"
+
+
+def test_interrupted_time_series_matches_a_direct_statsmodels_fit():
+    rng = np.random.default_rng(7)
+    t = np.arange(48)
+    moy = (t % 12) + 1
+    post = (t >= 36).astype(float)
+    mu = np.exp(3.0 + 0.004 * t + np.log(0.7) * post + 0.1 * np.sin(2 * np.pi * t / 12))
+    y = rng.poisson(mu)
+    fit = its(y, t, 36, moy, family="poisson")
+    # independent design: intercept, t, post, t-36 after, month dummies Feb..Dec
+    x = np.column_stack(
+        [np.ones(48), t, post, (t - 36) * post] + [(moy == m).astype(float) for m in range(2, 13)]
+    )
+    direct = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+    assert fit.seasonal
+    assert fit.level.estimate == pytest.approx(math.exp(direct.params[2]) - 1)
+    assert fit.level.se == pytest.approx(direct.bse[2])
+    assert fit.slope.estimate == pytest.approx(math.exp(direct.params[3]) - 1)
+    assert fit.fitted == pytest.approx(direct.fittedvalues.tolist())
+    assert fit.level.ci_low < -0.3 < fit.level.ci_high  # the planted 30% drop is inside
+
+
+def test_its_drops_seasonality_it_cannot_identify():
+    t = np.arange(24)  # one year either side: month terms, trend and level are collinear
+    y = np.random.default_rng(1).poisson(30, size=24)
+    fit = its(y, t, 12, (t % 12) + 1)
+    assert not fit.seasonal
+    assert fit.level.ci_low < 0 < fit.level.ci_high  # no change planted, none found
+
+
+def test_its_negative_binomial_for_overdispersed_counts():
+    rng = np.random.default_rng(3)
+    t = np.arange(48)
+    y = rng.negative_binomial(5, 5 / (5 + 40), size=48)  # mean 40, variance 360
+    fit = its(y, t, 24)
+    assert fit.family.startswith("negative binomial")
+    assert fit.dispersion > 1.5
+    poisson = its(y, t, 24, family="poisson")
+    assert fit.level.se > poisson.level.se  # honest about the extra noise
+
+
+counts = st.integers(min_value=1, max_value=100_000)
+
+
+@given(counts, counts, counts, counts)
+def test_swapping_treated_and_comparison_negates_the_estimate(t0, t1, c0, c1):
+    a, b = did_counts(t0, t1, c0, c1), did_counts(c0, c1, t0, t1)
+    assert math.log1p(a.estimate) == pytest.approx(-math.log1p(b.estimate), abs=1e-9)
+    assert a.se == pytest.approx(b.se)
+
+
+@given(counts, counts, counts, counts, st.integers(min_value=2, max_value=50))
+def test_scaling_counts_keeps_the_estimate_and_narrows_the_interval(t0, t1, c0, c1, k):
+    a, b = did_counts(t0, t1, c0, c1), did_counts(k * t0, k * t1, k * c0, k * c1)
+    assert math.log1p(b.estimate) == pytest.approx(math.log1p(a.estimate), abs=1e-9)
+    assert b.se == pytest.approx(a.se / math.sqrt(k))
+    assert b.ci_high - b.ci_low < a.ci_high - a.ci_low
+
+
+@given(st.integers(0, 50), st.integers(0, 50), st.integers(0, 50), st.integers(0, 50))
+def test_zero_counts_give_a_defined_documented_result(t0, t1, c0, c1):
+    e = did_counts(t0, t1, c0, c1)
+    assert all(math.isfinite(v) for v in (e.estimate, e.ci_low, e.ci_high, e.se, e.p_value, e.mde))
+    assert e.corrected == (0 in (t0, t1, c0, c1))
+    p = prepost_counts(t0, t1)
+    assert math.isfinite(p.estimate)
+    assert math.isfinite(wdd(t0, t1, c0, c1).z)
+
+
+def test_negative_counts_are_refused():
+    with pytest.raises(ValueError, match="negative"):
+        did_counts(-1, 2, 3, 4)
