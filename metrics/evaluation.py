@@ -42,7 +42,7 @@ from db.models import (
 from metrics.effects import Effect, did_counts, its, prepost_counts, survey_change, survey_did, wdd
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.stats import poisson_z, weighted_mean
-from metrics.verdict import Verdict, judge
+from metrics.verdict import Verdict, judge, signed_pct
 
 CRIME_OUTCOMES = ("violent", "property", "asb", "other")
 SURVEY_OUTCOMES = ("trust", "satisfaction", "safety")
@@ -179,12 +179,6 @@ def candidates(places: Places) -> list[int]:
 
 
 # --- matching -------------------------------------------------------------------------
-
-
-def signed_pct(fraction: float) -> str:
-    """'+3%', '-12%', and '0%' rather than '-0%'."""
-    value = round(fraction * 100)
-    return "0%" if value == 0 else f"{value:+d}%"
 
 
 def trend_per_year(series: np.ndarray) -> float:

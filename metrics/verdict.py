@@ -103,11 +103,34 @@ def judge(
     return Verdict(TOO_EARLY, f"{change} The interval is wide: {mde}. Too early to tell.")
 
 
+def signed_pct(fraction: float) -> str:
+    """'+3%', '-12%', and '0%' rather than '-0%'."""
+    value = round(fraction * 100)
+    return "0%" if value == 0 else f"{value:+d}%"
+
+
+def signed_points(points: float) -> str:
+    """'+6.5', '-1.2', and '0.0' rather than '-0.0'."""
+    value = round(points, 1)
+    return "0.0" if value == 0 else f"{value:+.1f}"
+
+
 def effect_text(effect: dict | None) -> str:
     """'-30% (95%: -41% to -18%)' or '+6.5 points (95%: +2.6 to +10.4)' from `Effect.as_dict()`."""
     if not effect:
         return "no estimate"
     low, high = effect["ci"]
     if effect["scale"] == "relative":
-        return f"{effect['estimate'] * 100:+.0f}% (95%: {low * 100:+.0f}% to {high * 100:+.0f}%)"
-    return f"{effect['estimate']:+.1f} points (95%: {low:+.1f} to {high:+.1f})"
+        return f"{signed_pct(effect['estimate'])} (95%: {signed_pct(low)} to {signed_pct(high)})"
+    return f"{signed_points(effect['estimate'])} points (95%: {signed_points(low)} to {signed_points(high)})"
+
+
+def effect_short(effect: dict | None) -> str:
+    """'-29% (-48% to -2%)' or '+6.5 (+2.6 to +10.4)': compact, for table cells whose
+    caption says the interval is 95% and the unit."""
+    if not effect:
+        return ""
+    low, high = effect["ci"]
+    if effect["scale"] == "relative":
+        return f"{signed_pct(effect['estimate'])} ({signed_pct(low)} to {signed_pct(high)})"
+    return f"{signed_points(effect['estimate'])} ({signed_points(low)} to {signed_points(high)})"

@@ -55,9 +55,9 @@ sorts = list(SCORECARD_SORTS) + [f"Estimate: {label}" for label in dict.fromkeys
 order = st.selectbox("Sort by", sorts, key="scorecard_sort")
 st.dataframe(scorecard_table(verdicts, order), hide_index=True)
 st.caption(
-    "Each cell: the verdict, the change against comparable areas and its 95% interval (crime in %, surveys "
-    "in points on 0-100). Sorting by an estimate is not a ranking: where intervals overlap, the difference "
-    "between partnerships may be chance. Methods are explained in the README."
+    "Each cell: the verdict, the change against comparable areas and, in brackets, its 95% interval "
+    "(crime in %, surveys in points on 0-100). Sorting by an estimate is not a ranking: where intervals "
+    "overlap, the difference between partnerships may be chance. Methods are explained in the README."
 )
 
 st.subheader("Portfolio")

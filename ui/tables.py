@@ -11,7 +11,7 @@ import pandas as pd
 
 from charts.captions import quarter_label
 from charts.theme import verdict_fill
-from metrics.verdict import effect_text
+from metrics.verdict import effect_short
 
 SECTOR_LABELS = {
     "local_government": "Local government",
@@ -127,12 +127,12 @@ SCORECARD_SORTS = ("Name", "Start date")  # plus "Estimate: <outcome label>" for
 
 
 def scorecard_table(frame: pd.DataFrame, sort: str = "Name"):
-    """Partnerships x outcomes, each cell 'Verdict: estimate (95%: low to high)', tinted by
+    """Partnerships x outcomes, each cell 'Verdict estimate (low to high)', tinted by
     verdict. `sort` is one of SCORECARD_SORTS or 'Estimate: <label>' (sorted by the estimate,
     with the interval kept in view: overlapping intervals are not a ranking)."""
     cells = frame.assign(
         cell=[
-            f"{v}: {effect_text({'estimate': e, 'ci': [lo, hi], 'scale': sc})}" if sc else v
+            f"{v} {effect_short({'estimate': e, 'ci': [lo, hi], 'scale': sc})}" if sc else v
             for v, e, lo, hi, sc in zip(
                 frame["verdict"],
                 frame["estimate"],
@@ -158,6 +158,7 @@ def scorecard_table(frame: pd.DataFrame, sort: str = "Name"):
         order = table.sort_values("name").index
     table, verdicts = table.loc[order].reset_index(drop=True), verdicts.loc[order].reset_index(drop=True)
     table = table.rename(columns={"name": "Partnership", "start_date": "Began"})
+    table["Began"] = pd.to_datetime(table["Began"]).dt.strftime("%b %Y")
 
     def tint(column: pd.Series) -> list[str]:
         if column.name not in labels:

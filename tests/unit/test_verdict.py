@@ -59,3 +59,13 @@ def test_effect_scale_sets_the_narrowness_threshold():
     assert judge(narrow_points, False, "Trust", "x", 24, 12).label == NO_CLEAR_CHANGE
     wide_points = Effect(1.0, -9.0, 11.0, 5.0, 0.8, 14.0, "points")
     assert judge(wide_points, False, "Trust", "x", 24, 12).label == TOO_EARLY
+
+
+def test_effect_text_never_shows_minus_zero():
+    from metrics.verdict import effect_short, effect_text
+
+    relative = {"estimate": -0.004, "ci": [-0.27, 0.36], "scale": "relative"}
+    assert effect_text(relative) == "0% (95%: -27% to +36%)"
+    assert effect_short(relative) == "0% (-27% to +36%)"
+    points = {"estimate": 6.46, "ci": [2.57, 10.4], "scale": "points"}
+    assert effect_text(points) == "+6.5 points (95%: +2.6 to +10.4)"
