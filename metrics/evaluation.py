@@ -35,6 +35,7 @@ from db.models import (
     OffenceCategory,
     Partnership,
     PartnershipArea,
+    SurveyAggregate,
     SurveyAnswer,
     SurveyItem,
     SurveyResponse,
@@ -363,11 +364,19 @@ def evaluate_crime(
 
 
 def survey_coverage(conn: Connection) -> tuple[date, date] | None:
-    r = SurveyResponse
-    first, last = conn.execute(
-        select(func.min(r.responded_on), func.max(r.responded_on)).where(r.respondent_type == "resident")
-    ).one()
-    return None if first is None else (first.replace(day=1), last.replace(day=1))
+    """First and last month with resident answers or published aggregate scores."""
+    r, g = SurveyResponse, SurveyAggregate
+    spans = [
+        conn.execute(
+            select(func.min(r.responded_on), func.max(r.responded_on)).where(r.respondent_type == "resident")
+        ).one(),
+        conn.execute(select(func.min(g.period_start), func.max(g.period_start))).one(),
+    ]
+    firsts = [a for a, _ in spans if a is not None]
+    lasts = [b for _, b in spans if b is not None]
+    if not firsts:
+        return None
+    return min(firsts).replace(day=1), max(lasts).replace(day=1)
 
 
 def survey_sums(conn: Connection, w: Windows, constructs: tuple[str, ...] = SURVEY_OUTCOMES) -> pd.DataFrame:
@@ -450,6 +459,35 @@ def propose_survey_comparison(
     ), f"proposed: similar pre-period score ({level:.0f} vs {target:.0f})"
 
 
+def published_means(conn: Connection, construct: str, areas: tuple[int, ...], w: Windows) -> dict | None:
+    """Published aggregate means (0-100) of a construct for `areas` in each window, when a
+    vendor published only aggregates. Returns {before, after, n_reported} or None."""
+    g, i = SurveyAggregate, SurveyItem
+    window = case((g.period_start < w.start, "before"), else_="after")
+    q = (
+        select(window, func.avg(g.value), func.count(), func.count(g.n))
+        .join(i, i.id == g.item_id)
+        .where(
+            i.construct == construct,
+            g.statistic == "mean",
+            g.group_kind == "all",
+            g.area_id.in_(areas),
+            g.period_start >= w.before_start,
+            g.period_start < add_months(w.after_end, 1),
+            (g.period_start < w.start) | (g.period_start >= w.after_start),
+        )
+        .group_by(window)
+    )
+    rows = {r[0]: r for r in conn.execute(q)}
+    if not rows:
+        return None
+    return {
+        "before": rows["before"][1] if "before" in rows else None,
+        "after": rows["after"][1] if "after" in rows else None,
+        "n_reported": all(r[2] == r[3] for r in rows.values()),
+    }
+
+
 def _summary(est) -> dict:
     return {"mean": est.estimate, "se": est.se, "n": est.n, "n_eff": est.n_eff}
 
@@ -501,6 +539,14 @@ def evaluate_survey(
         "after": _summary(t1),
     }
     missing = []
+    if t0.n == 0 and t1.n == 0:
+        published = published_means(conn, construct, treated, w) if w.length else None
+        if published is not None:
+            result["published"] = published
+            if not published["n_reported"]:
+                result["method"] = None
+                reason = ["the source published only aggregate scores, and the sample size was not reported"]
+                return {**result, **judge(None, False, noun, "", 0, 0, reason).as_dict()}
     if t0.n < MIN_SURVEY_N:
         missing.append(f"only {t0.n} residents answered before the start ({MIN_SURVEY_N} needed)")
     if t1.n < MIN_SURVEY_N:

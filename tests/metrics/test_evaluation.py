@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, update
 
 from cli import main
 from db.demo.city import PARTNERSHIPS
-from db.models import Partnership, PartnershipArea
+from db.models import Partnership, PartnershipArea, SurveyAggregate, SurveyAnswer
 from metrics.evaluation import OUTCOMES, Design, evaluate, make_windows
 from metrics.verdict import IMPROVED, NOT_ENOUGH, WORSENED
 from tests.tiny_city import fill_tiny
@@ -184,3 +184,32 @@ def test_cli_evaluate_refuses_unknown_partnership(demo_url, monkeypatch):
     run = CliRunner().invoke(main, ["evaluate", "NOPE", "--json"])
     assert run.exit_code != 0
     assert "no partnership with code 'NOPE'" in run.output
+
+
+def test_published_aggregates_without_sample_size_are_named(engine):
+    """A vendor that publishes only area scores without n (London's PAS) gets no made-up interval."""
+    fill_tiny(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(SurveyAnswer))
+        conn.execute(
+            insert(SurveyAggregate),
+            [
+                {
+                    "area_id": 1,
+                    "item_id": 1,
+                    "period_start": d,
+                    "period_end": d,
+                    "statistic": "mean",
+                    "value": v,
+                    "n": None,
+                }
+                for d, v in ((date(2024, 1, 1), 58.0), (date(2024, 2, 1), 64.0))
+            ],
+        )
+        conn.execute(update(Partnership).values(start_date=date(2024, 2, 1)))
+    with engine.connect() as conn:
+        trust = evaluate(conn, "P", ("trust",), Design(before_months=1, after_months=1))["outcomes"][0]
+    assert trust["verdict"] == NOT_ENOUGH
+    assert "sample size was not reported" in trust["sentence"]
+    assert trust["published"] == {"before": 58.0, "after": 64.0, "n_reported": False}
+    assert "effect" not in trust
