@@ -3,6 +3,7 @@
     commonground init            create or upgrade the schema (Alembic migrations)
     commonground demo [--seed N] fill an empty database with the demo city
     commonground evaluate CODE   did this partnership work? (--json for scripts)
+    commonground import KIND F   import a file, all or nothing (--preset or --mapping)
 
 Every command works on DATABASE_URL (or --database-url), defaulting to the
 embedded SQLite file, exactly as the dashboard does.
@@ -12,12 +13,17 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.demo import DatabaseNotEmptyError, load_demo
 from db.engine import DatabaseConfigError, describe, make_engine, resolve_url
+from db.importing.mapping import KINDS as IMPORT_KINDS
+from db.importing.mapping import load_mapping, load_preset, preset_names
+from db.importing.report import ImportRefused
+from db.importing.run import import_file
 from db.migrate import current_revision, head_revision, upgrade
 from metrics.evaluation import OUTCOMES, Design
 from metrics.evaluation import evaluate as run_evaluation
@@ -135,6 +141,40 @@ def evaluate(database_url, partnership_code, outcomes, before_months, after_mont
             )
         if o.get("comparison"):
             click.echo(f"  compared with {', '.join(o['comparison']['areas'])} ({o['comparison']['reason']})")
+
+
+@main.command(name="import")
+@database_option
+@click.argument("kind", type=click.Choice(IMPORT_KINDS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML mapping file describing the file's columns and values.",
+)
+@click.option("--preset", help=f"A shipped mapping: {', '.join(preset_names())}.")
+@click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
+def import_(database_url, kind, file, mapping_file, preset, dry_run):
+    """Import FILE as KIND (all or nothing). A refused file is reported line by line
+    and leaves the database unchanged; the same file twice changes nothing."""
+    if bool(mapping_file) == bool(preset):
+        raise click.UsageError("give exactly one of --mapping FILE or --preset NAME")
+    try:
+        mapping = load_mapping(mapping_file) if mapping_file else load_preset(preset)
+    except ImportRefused as exc:
+        raise click.ClickException(str(exc.problems[0])) from exc
+    if mapping.kind != kind:
+        raise click.UsageError(f"the mapping is for {mapping.kind!r}, not {kind!r}")
+    url, engine = _engine(database_url)
+    try:
+        upgrade(engine)
+        report = import_file(engine, file, mapping, dry_run=dry_run)
+    except SQLAlchemyError as exc:
+        raise _fail_unreachable(url, exc) from exc
+    click.echo(report.text())
+    if not report.accepted:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

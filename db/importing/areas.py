@@ -1,0 +1,99 @@
+"""Import areas: code, name, kind, optional parent (code or name) and population.
+
+Natural key: `code` (default: the name). An existing area with the same code is
+updated when something changed, left alone when nothing did; a new one is
+inserted. A parent may be an existing area or one defined in the same file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, insert, select, update
+
+from db.importing.mapping import Mapping
+from db.importing.report import Problem, Report, formula_like
+from db.models import AREA_KINDS, Area
+
+
+def field_value(row: dict[str, str], mapping: Mapping, field: str) -> tuple[str, str]:
+    """(where it came from, stripped value) for a field: the mapping's constant or the row's column."""
+    if field in mapping.constants:
+        return f"[constants].{field}", str(mapping.constants[field]).strip()
+    column = mapping.column(field)
+    return column, row.get(column, "").strip()
+
+
+def load(
+    conn: Connection, rows: Iterator[tuple[int, dict[str, str]]], mapping: Mapping, report: Report
+) -> None:
+    existing = {
+        r.code: r for r in conn.execute(select(Area.id, Area.code, Area.name, Area.kind, Area.population))
+    }
+    code_by_name = {r.name.casefold(): code for code, r in existing.items()}
+    pending: dict[str, dict] = {}
+    parents: dict[str, tuple[int, str, str]] = {}
+    for line, row in rows:
+        report.rows_read += 1
+        name_col, name = field_value(row, mapping, "name")
+        code_col, code = field_value(row, mapping, "code")
+        code = code or name
+        kind_col, kind = field_value(row, mapping, "kind")
+        pop_col, pop_text = field_value(row, mapping, "population")
+        parent_col, parent = field_value(row, mapping, "parent")
+        if not name:
+            report.problems.append(Problem(line, name_col, name, "required: an area needs a name"))
+            continue
+        if formula_like(name) or formula_like(code):
+            bad_col, bad = (name_col, name) if formula_like(name) else (code_col, code)
+            report.problems.append(
+                Problem(line, bad_col, bad, "text starting with =, +, - or @ (a spreadsheet formula)")
+            )
+            continue
+        if kind not in AREA_KINDS:
+            report.problems.append(
+                Problem(line, kind_col, kind, f"kind must be one of {', '.join(AREA_KINDS)}")
+            )
+        population = None
+        if pop_text:
+            try:
+                population = int(float(pop_text.replace(",", "")))
+            except ValueError:
+                population = -1
+            if population < 0:
+                report.problems.append(
+                    Problem(line, pop_col, pop_text, "population must be a whole number >= 0")
+                )
+        item = {"code": code, "name": name, "kind": kind, "population": population}
+        if code in pending:
+            if pending[code] == item and mapping.duplicates != "refuse":
+                report.duplicates_dropped += 1
+                continue
+            report.problems.append(
+                Problem(line, code_col, code, "the same area code appears twice in the file")
+            )
+            continue
+        pending[code] = item
+        if parent:
+            parents[code] = (line, parent_col, parent)
+    known = set(existing) | set(pending)
+    names = code_by_name | {v["name"].casefold(): c for c, v in pending.items()}
+    for line, column, parent in parents.values():
+        if parent not in known and parent.casefold() not in names:
+            report.problems.append(Problem(line, column, parent, "parent area is not known"))
+    if report.problems:
+        return
+    ids = {code: r.id for code, r in existing.items()}
+    for code, item in pending.items():
+        old = existing.get(code)
+        if old is None:
+            ids[code] = conn.execute(insert(Area).values(**item).returning(Area.id)).scalar_one()
+            report.inserted += 1
+        elif (old.name, old.kind, old.population) != (item["name"], item["kind"], item["population"]):
+            conn.execute(update(Area).where(Area.code == code).values(**item))
+            report.updated += 1
+        else:
+            report.skipped += 1
+    for code, (_line, _column, parent) in parents.items():
+        parent_code = parent if parent in ids else names[parent.casefold()]
+        conn.execute(update(Area).where(Area.code == code).values(parent_id=ids[parent_code]))

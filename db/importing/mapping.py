@@ -1,0 +1,121 @@
+"""Mapping files: how a source file's columns and values become Common Ground rows.
+
+A mapping is a TOML file (see `presets/` for one per shared data set, each also an
+example). Keys:
+
+    kind = "crime"                 # areas | crime
+    source = "mps"                 # label for the source's own codes and ids
+    format = "wide"                # crime: long (a row per incident or count) | wide (a column per month)
+    delimiter = ","                # optional; sniffed when absent
+    encoding = "utf-8"             # optional; UTF-8 (with or without BOM) or cp1252 detected
+    duplicates = "drop"            # exact duplicate rows: drop | keep | refuse
+    date_format = "%d/%m/%Y"       # crime long: how `occurred` is written (strptime; %y for 2-digit years)
+    period_format = "%Y%m"         # crime wide: how month column headers are written
+
+    [columns]                      # Common Ground field = the file's column name
+    area = "LookUp_BoroughName"
+    category = "MinorText"
+    group = "MajorText"            # optional: the column whose values [groups] maps (default: category)
+
+    [constants]                    # Common Ground field = a value used for every row
+    kind = "borough"
+
+    [groups]                       # a source value -> violent | property | asb | other
+    "Violence Against the Person" = "violent"
+
+    [area_aliases]                 # a name in this file -> an area's name or code
+    "Westminster" = "City of Westminster"
+
+    [skip]                         # rows to leave out on purpose, by field value (counted in the report)
+    area = ["London Heathrow and London City Airports"]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from db.importing.report import ImportRefused, Problem
+from db.models import CRIME_GROUPS
+
+PRESETS_DIR = Path(__file__).resolve().parent / "presets"
+KINDS = ("areas", "crime")
+KNOWN_KEYS = {
+    "kind",
+    "source",
+    "format",
+    "delimiter",
+    "encoding",
+    "duplicates",
+    "date_format",
+    "period_format",
+    "columns",
+    "constants",
+    "groups",
+    "area_aliases",
+    "description",
+    "skip",
+}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    kind: str
+    source: str = "import"
+    format: str = "long"
+    delimiter: str | None = None
+    encoding: str | None = None
+    duplicates: str = "drop"
+    date_format: str = "%Y-%m-%d"
+    period_format: str = "%Y-%m"
+    columns: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
+    area_aliases: dict[str, str] = field(default_factory=dict)
+    skip: dict[str, list[str]] = field(default_factory=dict)
+    description: str = ""
+
+    def column(self, name: str, default: str | None = None) -> str | None:
+        """The file's column for a Common Ground field (the field's own name when unmapped)."""
+        return self.columns.get(name, default if default is not None else name)
+
+
+def _bad(rule: str, value: str = "", key: str = "") -> ImportRefused:
+    return ImportRefused([Problem(0, key, value, f"mapping: {rule}")])
+
+
+def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
+    unknown = set(data) - KNOWN_KEYS
+    if unknown:
+        raise _bad(f"unknown key(s) {', '.join(sorted(unknown))} in {name}", ", ".join(sorted(unknown)))
+    if data.get("kind") not in KINDS:
+        raise _bad(f"kind must be one of {', '.join(KINDS)}", str(data.get("kind")), "kind")
+    if data.get("duplicates", "drop") not in ("drop", "keep", "refuse"):
+        raise _bad("duplicates must be drop, keep or refuse", str(data.get("duplicates")), "duplicates")
+    if data.get("format", "long") not in ("long", "wide"):
+        raise _bad("format must be long or wide", str(data.get("format")), "format")
+    bad_groups = {k: v for k, v in data.get("groups", {}).items() if v not in CRIME_GROUPS}
+    if bad_groups:
+        key, value = next(iter(bad_groups.items()))
+        raise _bad(f"[groups] values must be one of {', '.join(CRIME_GROUPS)}", value, key)
+    return Mapping(**{k: v for k, v in data.items()})
+
+
+def load_mapping(path: Path) -> Mapping:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise _bad(f"cannot read {path.name}: {exc}", path.name) from exc
+    return parse_mapping(data, path.name)
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))
+
+
+def load_preset(name: str) -> Mapping:
+    path = PRESETS_DIR / f"{name}.toml"
+    if not path.exists():
+        raise _bad(f"no preset {name!r}; presets: {', '.join(preset_names())}", name)
+    return load_mapping(path)

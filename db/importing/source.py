@@ -1,0 +1,138 @@
+"""Read a file as (line number, row) pairs, streaming: CSV in any common delimiter and
+encoding, Excel .xlsx, and GeoJSON feature properties.
+
+Encodings: UTF-8 with or without a byte-order mark, else cp1252 (what spreadsheet
+programs on Windows write). Delimiters: the mapping's, else sniffed among
+`, ; TAB |`. Structural problems (empty file, header only, duplicate or blank
+headers, a file that is not what its name says) raise `ImportRefused` at once.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from db.importing.report import ImportRefused, Problem
+
+DELIMITERS = ",;\t|"
+SNIFF_BYTES = 64 * 1024
+csv.field_size_limit(64 * 1024 * 1024)  # a hostile 10 MB cell is read and then refused by a rule
+
+Row = tuple[int, dict[str, str]]
+
+
+def _refuse(rule: str, value: str = "", column: str = "") -> ImportRefused:
+    return ImportRefused([Problem(0, column, value, rule)])
+
+
+def detect_encoding(path: Path, declared: str | None = None) -> str:
+    """The mapping's encoding, else UTF-8 with BOM, UTF-8, or cp1252 (checked by decoding
+    the whole file incrementally, so a bad byte on the last line is not missed)."""
+    if declared:
+        return declared
+    with open(path, "rb") as f:
+        if f.read(3) == b"\xef\xbb\xbf":
+            return "utf-8-sig"
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        try:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _header(names: list[str]) -> list[str]:
+    cleaned = [n.strip() for n in names]
+    seen: set[str] = set()
+    for n in cleaned:
+        if n in seen and n:
+            raise _refuse("duplicate column name in the header", n, n)
+        seen.add(n)
+    return cleaned
+
+
+def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = None) -> Iterator[Row]:
+    enc = detect_encoding(path, encoding)
+    with open(path, encoding=enc, newline="") as f:
+        sample = f.read(SNIFF_BYTES)
+        if not sample.strip():
+            raise _refuse("the file is empty")
+        if delimiter is None:
+            try:
+                delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=DELIMITERS).delimiter
+            except csv.Error as exc:
+                raise _refuse(f"cannot tell the column delimiter (tried {DELIMITERS!r})") from exc
+        f.seek(0)
+        reader = csv.reader(f, delimiter=delimiter)
+        header = _header(next(reader))
+        if len(header) < 2:
+            raise _refuse(
+                f"only one column found with delimiter {delimiter!r}: is this the right delimiter?",
+                header[0] if header else "",
+            )
+        any_row = False
+        for line, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue  # blank lines are not data
+            any_row = True
+            row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name}
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+                row["__extra__"] = delimiter.join(cells[len(header) :])
+            yield line, row
+        if not any_row:
+            raise _refuse("the file has a header but no data rows")
+
+
+def read_xlsx(path: Path) -> Iterator[Row]:
+    """First worksheet of an .xlsx, values as text. openpyxl reads the XML with
+    defusedxml when it is installed (it is a dependency), so external entities are refused."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise _refuse("not a valid .xlsx workbook (is it a CSV or an old .xls renamed?)", path.name) from exc
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        header = _header(["" if v is None else str(v) for v in next(rows)])
+    except StopIteration:
+        raise _refuse("the workbook's first sheet is empty") from None
+    any_row = False
+    for line, values in enumerate(rows, start=2):
+        cells = ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in values]
+        if not any(c.strip() for c in cells):
+            continue
+        any_row = True
+        yield line, {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name}
+    book.close()
+    if not any_row:
+        raise _refuse("the workbook has a header but no data rows")
+
+
+def read_geojson(path: Path) -> Iterator[Row]:
+    """Each feature's properties as a row (geometry is not stored)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        features = data["features"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise _refuse("not a GeoJSON FeatureCollection", path.name) from exc
+    for line, feature in enumerate(features, start=1):
+        yield line, {k: "" if v is None else str(v) for k, v in (feature.get("properties") or {}).items()}
+
+
+def read_rows(path: Path, delimiter: str | None = None, encoding: str | None = None) -> Iterator[Row]:
+    """Rows of `path` by its extension (.xlsx, .geojson/.json, anything else as delimited text)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return read_xlsx(path)
+    if suffix in (".geojson", ".json"):
+        return read_geojson(path)
+    return read_csv(path, delimiter, encoding)

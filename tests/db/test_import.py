@@ -1,0 +1,309 @@
+"""The import pipeline: real London files, idempotency, all-or-nothing, and hostile files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from db.engine import make_engine
+from db.importing.mapping import load_preset, parse_mapping
+from db.importing.run import import_file
+from db.migrate import upgrade
+from db.models import Area, CrimeIncident, CrimeMonthly, LoadLog, OffenceCategory
+from tests.conftest import IN_CI, ROOT
+
+SHARED = ROOT.parent / "shared" / "data"
+LONDON = SHARED / "london"
+
+CRIME = {
+    "kind": "crime",
+    "source": "test",
+    "format": "long",
+    "date_format": "%d/%m/%Y",
+    "columns": {"area": "area", "category": "offence", "occurred": "date", "source_id": "id"},
+    "groups": {"Assault": "violent", "Theft": "property"},
+}
+
+
+def need_shared() -> None:
+    if not LONDON.exists():
+        if IN_CI:
+            pytest.fail(f"CI=true but the shared data folder {SHARED} is missing")
+        pytest.skip(f"shared data not found at {SHARED}")
+
+
+def file_sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def lite(tmp_path):
+    """A migrated SQLite database with two areas, and its file path."""
+    path = tmp_path / "import.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            Area.__table__.insert(),
+            [
+                {"code": "N", "name": "Northfield", "kind": "neighbourhood", "population": 1000},
+                {"code": "S", "name": "Southgate", "kind": "neighbourhood", "population": 2000},
+            ],
+        )
+    engine.dispose()
+    return make_engine(f"sqlite:///{path}"), path
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+GOOD = "id,date,area,offence\n1,03/01/2024,Northfield,Assault\n2,15/02/2024,Southgate,Theft\n"
+
+
+# --- the real London files -------------------------------------------------------------
+
+
+def test_london_boroughs_and_wide_crime_import_with_spot_values(engine):
+    need_shared()
+    areas = import_file(engine, LONDON / "london_boroughs.geojson", load_preset("london-boroughs"))
+    assert areas.accepted
+    assert areas.inserted == 33
+    source = LONDON / "mps_borough_crime_monthly_201004_202201_wide.csv"
+    report = import_file(engine, source, load_preset("london-crime-wide"))
+    assert report.accepted, report.text()
+    with open(source, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    kept = [r for r in rows if r["LookUp_BoroughName"] != "London Heathrow and London City Airports"]
+    months = [c for c in rows[0] if c.isdigit()]
+    cells = {
+        (r["LookUp_BoroughName"], r["MinorText"], m): int(r[m]) for r in kept for m in months if r[m].strip()
+    }
+    assert report.skipped_on_purpose == len(rows) - len(kept)
+    assert report.inserted == len(cells)
+    with engine.connect() as conn:
+        for borough, minor, month in [
+            next(iter(cells)),
+            ("Westminster", "Burglary in a Dwelling", "201904"),
+            ("Barnet", "Bicycle Theft", "202201"),
+        ]:
+            if (borough, minor, month) not in cells:
+                continue
+            stored = conn.execute(
+                select(CrimeIncident.count).where(
+                    CrimeIncident.source == "mps",
+                    CrimeIncident.source_id == f"{borough}|{minor}|{month[:4]}-{month[4:]}",
+                )
+            ).scalar_one()
+            assert stored == cells[(borough, minor, month)]
+        total = conn.execute(select(func.sum(CrimeMonthly.count))).scalar_one()
+    assert total == sum(cells.values())  # the roll-up was refreshed in the same transaction
+
+
+# --- idempotency and updates --------------------------------------------------------------
+
+
+def test_same_file_twice_changes_nothing_and_says_so(lite, tmp_path):
+    engine, path = lite
+    source = write(tmp_path / "crime.csv", GOOD)
+    first = import_file(engine, source, parse_mapping(CRIME))
+    assert (first.inserted, first.updated) == (2, 0)
+    before = file_sha(path)
+    again = import_file(engine, source, parse_mapping(CRIME))
+    assert again.already_imported
+    assert "already imported" in again.text()
+    assert file_sha(path) == before
+
+
+def test_a_corrected_file_updates_by_natural_key(lite, tmp_path):
+    engine, _ = lite
+    import_file(engine, write(tmp_path / "v1.csv", GOOD), parse_mapping(CRIME))
+    corrected = GOOD.replace("2,15/02/2024,Southgate,Theft", "2,15/03/2024,Southgate,Theft") + (
+        "3,20/03/2024,Northfield,Theft\n"
+    )
+    report = import_file(engine, write(tmp_path / "v2.csv", corrected), parse_mapping(CRIME))
+    assert (report.inserted, report.updated, report.skipped) == (1, 1, 1)
+    with engine.connect() as conn:
+        months = dict(
+            conn.execute(
+                select(CrimeMonthly.month, func.sum(CrimeMonthly.count)).group_by(CrimeMonthly.month)
+            ).all()
+        )
+        logged = conn.execute(select(func.count()).select_from(LoadLog)).scalar_one()
+    assert {m.month: n for m, n in months.items()} == {1: 1, 3: 2}  # February emptied, March gained two
+    assert logged == 2
+
+
+def test_dry_run_writes_nothing(lite, tmp_path):
+    engine, path = lite
+    before = file_sha(path)
+    report = import_file(engine, write(tmp_path / "crime.csv", GOOD), parse_mapping(CRIME), dry_run=True)
+    assert report.accepted
+    assert report.text().startswith("would write crime.csv")
+    assert file_sha(path) == before
+
+
+def test_encodings_and_delimiters_are_detected(lite, tmp_path):
+    engine, _ = lite
+    text = GOOD.replace(",", ";").replace("Theft", "Théft")
+    mapping = parse_mapping({**CRIME, "groups": {"Assault": "violent", "Théft": "property"}})
+    for name, encoding in (("bom.csv", "utf-8-sig"), ("win.csv", "cp1252")):
+        report = import_file(
+            engine, write(tmp_path / name, text.replace("1;", f"{name[0]}1;"), encoding), mapping
+        )
+        assert report.accepted, (name, report.text())
+    with engine.connect() as conn:
+        names = set(conn.execute(select(OffenceCategory.source_code)).scalars())
+    assert "Théft" in names
+
+
+# --- hostile files: a specific error each, and the database byte-for-byte unchanged -------------
+
+HOSTILE = [
+    ("empty.csv", "", "the file is empty"),
+    ("header_only.csv", "id,date,area,offence\n", "the file has a header but no data rows"),
+    (
+        "wrong_delimiter.csv",
+        "id;date;area;offence\n1;03/01/2024;Northfield;Assault\n",
+        "only one column found with delimiter ','",
+    ),
+    (
+        "unknown_columns.csv",
+        "ref,when,place,what\n1,03/01/2024,Northfield,Assault\n",
+        "required column is missing",
+    ),
+    (
+        "bad_dates.csv",
+        "id,date,area,offence\n1,2024-01-03,Northfield,Assault\n",
+        "date does not match '%d/%m/%Y'",
+    ),
+    (
+        "future_date.csv",
+        "id,date,area,offence\n1,03/01/2099,Northfield,Assault\n",
+        "date outside 1990-01-01 to today",
+    ),
+    ("unknown_area.csv", "id,date,area,offence\n1,03/01/2024,Northfeld,Assault\n", "unknown area"),
+    (
+        "unmapped_offence.csv",
+        "id,date,area,offence\n1,03/01/2024,Northfield,Fraud\n",
+        "offence category not mapped to a group",
+    ),
+    (
+        "duplicate_headers.csv",
+        "id,date,area,area\n1,03/01/2024,Northfield,Assault\n",
+        "duplicate column name in the header",
+    ),
+    (
+        "formula.csv",
+        'id,date,area,offence\n1,03/01/2024,Northfield,=HYPERLINK("x")\n',
+        "text starting with =, +, - or @",
+    ),
+    (
+        "at_formula.csv",
+        "id,date,area,offence\n1,03/01/2024,@SUM(A1),Assault\n",
+        "text starting with =, +, - or @",
+    ),
+    ("not_really.xlsx", "id,date,area,offence\n", "not a valid .xlsx workbook"),
+    (
+        "extra_cells.csv",
+        "id,date,area,offence\n1,03/01/2024,Northfield,Assault,surplus\n",
+        "more cells than header columns",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "rule"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_file_is_refused_with_a_specific_error(lite, tmp_path, name, content, rule):
+    engine, path = lite
+    import_file(engine, write(tmp_path / "seed.csv", GOOD), parse_mapping(CRIME))
+    before = file_sha(path)
+    mapping = parse_mapping({**CRIME, "delimiter": ","} if name == "wrong_delimiter.csv" else CRIME)
+    report = import_file(engine, write(tmp_path / name, content), mapping)
+    assert not report.accepted
+    assert any(rule in p.rule for p in report.problems), report.text()
+    assert report.text().startswith(f"REFUSED {name}")
+    assert file_sha(path) == before
+
+
+def test_unknown_area_comes_with_suggestions_and_line_numbers(lite, tmp_path):
+    engine, _ = lite
+    bad = GOOD + "3,01/03/2024,Northfeld,Theft\n4,01/03/2024,Sothgate,Theft\n"
+    report = import_file(engine, write(tmp_path / "typos.csv", bad), parse_mapping(CRIME))
+    problems = {p.line: p for p in report.problems}
+    assert set(problems) == {4, 5}  # every problem is collected, not just the first
+    assert (problems[4].column, problems[4].value) == ("area", "Northfeld")
+    assert "did you mean 'Northfield'?" in problems[4].suggestion
+    assert report.summary() == {"unknown area": 2}
+
+
+def test_a_ten_megabyte_cell_is_refused_and_reported_briefly(lite, tmp_path):
+    engine, path = lite
+    before = file_sha(path)
+    huge = "x" * (10 * 1024 * 1024)
+    report = import_file(
+        engine,
+        write(tmp_path / "huge.csv", f"id,date,area,offence\n1,03/01/2024,{huge},Assault\n"),
+        parse_mapping(CRIME),
+    )
+    assert not report.accepted
+    assert len(report.text()) < 2000  # the value is shown by its start, not pasted whole
+    assert file_sha(path) == before
+
+
+def test_a_mapping_with_an_unknown_group_is_refused():
+    from db.importing.report import ImportRefused
+
+    with pytest.raises(ImportRefused, match="groups"):
+        parse_mapping({**CRIME, "groups": {"Fraud": "white-collar"}})
+
+
+def test_killing_an_import_midway_leaves_the_database_unchanged(lite, tmp_path):
+    engine, path = lite
+    engine.dispose()
+    rows = "".join(f"{i},03/01/2024,Northfield,Assault\n" for i in range(400_000))
+    source = write(tmp_path / "big.csv", "id,date,area,offence\n" + rows)
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(
+        'kind = "crime"\nsource = "test"\ndate_format = "%d/%m/%Y"\n'
+        '[columns]\narea = "area"\ncategory = "offence"\noccurred = "date"\nsource_id = "id"\n'
+        '[groups]\nAssault = "violent"\n'
+    )
+    before = file_sha(path)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "import",
+            "crime",
+            str(source),
+            "--mapping",
+            str(mapping),
+            "--database-url",
+            f"sqlite:///{path}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(2.5)  # well into validation and staging, long before the commit
+    assert process.poll() is None, "the import finished before it could be killed: make the file bigger"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    # the next connection rolls back a hot journal if the kill left one; the file is as it was
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(CrimeIncident)).scalar_one() == 0
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+    engine.dispose()
+    assert file_sha(path) == before
