@@ -74,3 +74,20 @@ def evaluation_source(outcome: dict) -> str:
             f"(95%: {level['ci'][0] * 100:+.0f}% to {level['ci'][1] * 100:+.0f}%)."
         )
     return text
+
+
+def published_source(rows: pd.DataFrame, wording: list[str]) -> str:
+    """Source line for published aggregates: what was averaged, and that no n was reported."""
+    first, last = rows["period"].min(), rows["period"].max()
+    what = "share agreeing" if (rows["statistic"] == "share").all() else "mean score"
+    items = "; ".join(f"“{w}”" for w in wording)
+    n_text = (
+        "sample size not reported by the source, so no margin of error can be shown"
+        if rows["n"].isna().any()
+        else f"{int(rows['n'].sum()):,} answers"
+    )
+    return (
+        f"Source: published survey results ({what}), {quarter_label(first)} to {quarter_label(last)}, "
+        f"averaged over {int(rows['areas'].max())} area(s) and {int(rows['items'].max())} item(s); {n_text}. "
+        f"Items: {items}."
+    )

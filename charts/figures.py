@@ -132,6 +132,33 @@ def score_trend(
     return mark_dates(fig, start, events)
 
 
+def published_trend(
+    rows: pd.DataFrame,
+    title: str,
+    construct: str,
+    start: date | None = None,
+    events: pd.DataFrame | None = None,
+) -> go.Figure:
+    """A published score or share per period, without a band: the source reported no
+    sample size, so there is no interval to draw. `rows`: one construct's rows of
+    `metrics.survey.published_scores`."""
+    colour = CONSTRUCT_COLOURS.get(construct, OKABE_ITO["blue"])
+    share = (rows["statistic"] == "share").all()
+    fig = _base(title, "% agreeing (published)" if share else "Score (0-100, published)")
+    fig.add_trace(
+        go.Scatter(
+            x=rows["period"],
+            y=rows["value"],
+            mode="lines+markers",
+            line={"color": colour},
+            name="Published value (no sample size)",
+            hovertemplate="%{x|%b %Y}: %{y:.0f}<extra>sample size not reported</extra>",
+        )
+    )
+    fig.update_yaxes(range=[0, 100])
+    return mark_dates(fig, start, events)
+
+
 def crime_trend(
     monthly: pd.DataFrame,
     title: str,

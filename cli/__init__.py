@@ -136,9 +136,9 @@ def evaluate(database_url, partnership_code, outcomes, before_months, after_mont
         click.echo(f"\n{o['label']}: {o['verdict']} - {effect_text(o.get('effect'))}")
         click.echo(f"  {o['sentence']}")
         if o.get("method"):
-            click.echo(
-                f"  method: {o['method']}; windows {o['windows']['before']} vs {o['windows']['after']}"
-            )
+            before, after = o["windows"]["before"], o["windows"]["after"]
+            windows = f"{before[0]} to {before[1]} against {after[0]} to {after[1]}"
+            click.echo(f"  method: {o['method']}; {windows}")
         if o.get("comparison"):
             click.echo(f"  compared with {', '.join(o['comparison']['areas'])} ({o['comparison']['reason']})")
 

@@ -202,6 +202,8 @@ def propose_crime_comparison(
     Distance: |log(level ratio)| + |difference in yearly trend|.
     """
     table = pre.pivot_table(index="month", columns="area_id", values="count", aggfunc="sum", fill_value=0)
+    if table.empty:
+        return (), ""
     recent = np.asarray(table.index >= level_from)
     treated_series = table.reindex(columns=list(treated), fill_value=0).sum(axis=1).to_numpy(dtype=float)
     level_t = treated_series[recent].mean() / max(len(treated), 1)
@@ -210,7 +212,7 @@ def propose_crime_comparison(
     for area in pool:
         series = table[area].to_numpy(dtype=float) if area in table else np.zeros(len(table))
         level = series[recent].mean()
-        if level <= 0 or level_t <= 0:
+        if not (level > 0 and level_t > 0):  # also false for NaN (no data at all)
             continue
         trend = trend_per_year(series)
         scored.append((abs(math.log(level / level_t)) + abs(trend - trend_t), area, level, trend))
@@ -294,6 +296,11 @@ def evaluate_crime(
     frame = area_months(conn, group, its_start, w.after_end)
     table = _pivot(frame)
     treated = places.treated
+    b, a = (w.before_start, w.before_end), (w.after_start, w.after_end)
+    t0, t1 = _total(table, treated, *b), _total(table, treated, *a)
+    if t0 + t1 == 0:
+        missing = [f"no {noun.lower()} is recorded in these areas in either window"]
+        return {**result, **judge(None, True, noun, "", 0, 0, missing).as_dict(), "method": None}
     if places.registered_comparison:
         comparison, reason = places.registered_comparison, "set in the partnership registry"
     else:
@@ -301,8 +308,6 @@ def evaluate_crime(
         comparison, reason = propose_crime_comparison(
             pre, treated, candidates(places), design.crime_comparisons, w.before_start
         )
-    b, a = (w.before_start, w.before_end), (w.after_start, w.after_end)
-    t0, t1 = _total(table, treated, *b), _total(table, treated, *a)
     result["treated"] = {"areas": [places.names[x] for x in treated], "before": t0, "after": t1}
     result["poisson_z"] = poisson_z(t0, t1)
 
@@ -518,7 +523,7 @@ def evaluate_survey(
             "",
             w.available_before,
             w.available_after,
-            [f"{w.available_before} months of survey answers before the start and {w.available_after} after"],
+            [f"{w.available_before} months of survey data before the start and {w.available_after} after"],
         )
         return {**result, **verdict.as_dict(), "method": None}
     cache = {} if sums_cache is None else sums_cache

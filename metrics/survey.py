@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Connection, and_, case, func, select
 
-from db.models import Partnership, PartnershipArea, SurveyAnswer, SurveyItem, SurveyResponse
+from db.models import Partnership, PartnershipArea, SurveyAggregate, SurveyAnswer, SurveyItem, SurveyResponse
 from metrics.filters import Filters
 from metrics.registry import SURVEY_CONSTRUCTS
 from metrics.stats import weighted_mean, weighted_share
@@ -143,3 +143,56 @@ def item_wording(conn: Connection) -> dict[str, list[str]]:
     for construct, text in conn.execute(q):
         wording.setdefault(construct, []).append(text)
     return wording
+
+
+PUBLISHED_COLUMNS = ["partnership", "period", "construct", "statistic", "value", "n", "areas", "items"]
+
+
+def published_scores(
+    conn: Connection, filters: Filters, constructs: tuple[str, ...] = SURVEY_CONSTRUCTS
+) -> pd.DataFrame:
+    """Scores a vendor published per area and period (no item-level answers), averaged over
+    each partnership's catchment areas and the construct's items.
+
+    Columns: partnership, period (date, first day), construct, statistic ('mean' score or
+    'share' positive, both 0-100), value, n (sum of reported sample sizes; missing when any
+    is not reported), areas and items (how many were averaged). Equal weight per area and
+    item, because without sample sizes nothing better is known.
+    """
+    g = SurveyAggregate
+    q = (
+        select(
+            Partnership.code,
+            g.period_start,
+            SurveyItem.construct,
+            g.statistic,
+            func.avg(g.value),
+            func.sum(g.n),
+            func.count(g.n),
+            func.count(),
+            func.count(func.distinct(g.area_id)),
+            func.count(func.distinct(g.item_id)),
+        )
+        .join(SurveyItem, SurveyItem.id == g.item_id)
+        .join(
+            PartnershipArea, and_(PartnershipArea.area_id == g.area_id, PartnershipArea.role == "catchment")
+        )
+        .join(Partnership, Partnership.id == PartnershipArea.partnership_id)
+        .where(
+            SurveyItem.construct.in_(constructs),
+            g.group_kind == "all",
+            g.period_start >= _quarter_of(filters.start),
+            g.period_start <= filters.end,
+        )
+        .group_by(Partnership.code, g.period_start, SurveyItem.construct, g.statistic)
+        .order_by(Partnership.code, SurveyItem.construct, g.period_start)
+    )
+    if filters.partnership is not None:
+        q = q.where(Partnership.code == filters.partnership)
+    records = [
+        (code, period, construct, stat, value, int(n_sum) if known == rows else None, areas, items)
+        for code, period, construct, stat, value, n_sum, known, rows, areas, items in conn.execute(q)
+    ]
+    frame = pd.DataFrame.from_records(records, columns=PUBLISHED_COLUMNS)
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame

@@ -2,8 +2,15 @@
 
 import streamlit as st
 
-from charts.captions import crime_source, evaluation_source, survey_source
-from charts.figures import activity_bars, crime_trend, evaluation_chart, partners_by_sector, score_trend
+from charts.captions import crime_source, evaluation_source, published_source, survey_source
+from charts.figures import (
+    activity_bars,
+    crime_trend,
+    evaluation_chart,
+    partners_by_sector,
+    published_trend,
+    score_trend,
+)
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from ui import data
 from ui.database import database_url
@@ -77,12 +84,21 @@ with right:
 
 st.header("What residents say")
 scores = data.scores(url, filters)
+published = data.published(url, filters)
 wording = data.wording(url)
 columns = st.columns(2)
 for i, construct in enumerate(("trust", "satisfaction", "safety", "procedural_justice")):
     rows = scores[scores["construct"] == construct]
     label = metric(construct).label
     with columns[i % 2]:
+        aggregate = published[published["construct"] == construct]
+        if rows.empty and not aggregate.empty:
+            chart(
+                published_trend(aggregate, label, construct, details["start_date"], profile["events"]),
+                published_source(aggregate, wording.get(construct, [])),
+                key=f"published_{construct}",
+            )
+            continue
         if rows.empty:
             nothing_to_show(
                 f"No resident of these areas answered the {label.lower()} questions in this period."

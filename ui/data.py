@@ -15,7 +15,7 @@ from metrics.crime import crime_monthly
 from metrics.evaluation import OUTCOMES, Design, evaluate, scorecard
 from metrics.filters import Filters
 from metrics.portfolio import portfolio, residents_surveyed
-from metrics.survey import item_wording, survey_scores
+from metrics.survey import item_wording, published_scores, survey_scores
 from ui.database import engine_for
 
 TTL = 600
@@ -82,3 +82,9 @@ def evaluation(url: str, code: str, design: Design, outcomes: tuple[str, ...] = 
 def verdicts(url: str, design: Design) -> pd.DataFrame:
     with engine_for(url).connect() as conn:
         return scorecard(conn, design)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def published(url: str, filters: Filters) -> pd.DataFrame:
+    with engine_for(url).connect() as conn:
+        return published_scores(conn, filters)

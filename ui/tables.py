@@ -91,7 +91,7 @@ def members_table(members: pd.DataFrame) -> pd.DataFrame:
         {
             "Organisation": members["organisation"],
             "Sector": members["sector"].map(sector_label),
-            "Role": members["role"],
+            "Role": members["role"].fillna(""),
         }
     )
 

@@ -11,17 +11,10 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, insert, select, update
 
+from db.importing.fields import field_value
 from db.importing.mapping import Mapping
 from db.importing.report import Problem, Report, formula_like
 from db.models import AREA_KINDS, Area
-
-
-def field_value(row: dict[str, str], mapping: Mapping, field: str) -> tuple[str, str]:
-    """(where it came from, stripped value) for a field: the mapping's constant or the row's column."""
-    if field in mapping.constants:
-        return f"[constants].{field}", str(mapping.constants[field]).strip()
-    column = mapping.column(field)
-    return column, row.get(column, "").strip()
 
 
 def load(

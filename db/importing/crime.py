@@ -38,12 +38,12 @@ from sqlalchemy import (
     update,
 )
 
+from db.importing.fields import parse_date
 from db.importing.mapping import Mapping
 from db.importing.report import Problem, Report, formula_like
 from db.models import Area, AreaAlias, CrimeIncident, OffenceCategory
 from db.rollup import refresh_crime_monthly
 
-EARLIEST = date(1990, 1, 1)
 BATCH = 10_000
 
 _staging_meta = MetaData()
@@ -162,11 +162,6 @@ def load(
     month_columns: list[tuple[str, date]] | None = None
     for line, row in rows:
         report.rows_read += 1
-        if "__extra__" in row:
-            report.problems.append(
-                Problem(line, "(extra cells)", row["__extra__"], "more cells than header columns")
-            )
-            continue
         if month_columns is None:
             month_columns = _month_columns(row, mapping) if mapping.format == "wide" else []
             missing = [c for c in (area_col, cat_col) if c not in row]
@@ -288,14 +283,9 @@ def _parse_date(line: int, row: dict[str, str], mapping: Mapping, today: date, r
     if not text:
         report.problems.append(Problem(line, column, text, "required: occurrence date"))
         return None
-    try:
-        value = datetime.strptime(text, mapping.date_format).date()
-    except ValueError:
-        report.problems.append(Problem(line, column, text, f"date does not match {mapping.date_format!r}"))
-        return None
-    if not EARLIEST <= value <= today:
-        report.problems.append(Problem(line, column, text, f"date outside {EARLIEST} to today"))
-        return None
+    value, rule = parse_date(text, mapping, today)
+    if value is None:
+        report.problems.append(Problem(line, column, text, rule))
     return value
 
 

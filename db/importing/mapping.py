@@ -9,7 +9,9 @@ example). Keys:
     delimiter = ","                # optional; sniffed when absent
     encoding = "utf-8"             # optional; UTF-8 (with or without BOM) or cp1252 detected
     duplicates = "drop"            # exact duplicate rows: drop | keep | refuse
-    date_format = "%d/%m/%Y"       # crime long: how `occurred` is written (strptime; %y for 2-digit years)
+    extra_cells = "refuse"         # cells beyond the named header columns: refuse | ignore (counted)
+    date_format = "%d/%m/%Y"       # how dates are written (strptime; %y for 2-digit years); or a list to try
+    decimal_comma = true           # numbers written 0,56
     period_format = "%Y%m"         # crime wide: how month column headers are written
 
     [columns]                      # Common Ground field = the file's column name
@@ -33,30 +35,14 @@ example). Keys:
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from db.importing.report import ImportRefused, Problem
 from db.models import CRIME_GROUPS
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
-KINDS = ("areas", "crime")
-KNOWN_KEYS = {
-    "kind",
-    "source",
-    "format",
-    "delimiter",
-    "encoding",
-    "duplicates",
-    "date_format",
-    "period_format",
-    "columns",
-    "constants",
-    "groups",
-    "area_aliases",
-    "description",
-    "skip",
-}
+KINDS = ("areas", "crime", "partnerships", "survey_aggregates")
 
 
 @dataclass(frozen=True)
@@ -67,7 +53,9 @@ class Mapping:
     delimiter: str | None = None
     encoding: str | None = None
     duplicates: str = "drop"
-    date_format: str = "%Y-%m-%d"
+    extra_cells: str = "refuse"  # cells beyond the named columns: refuse | ignore (counted in the report)
+    date_format: str | list[str] = "%Y-%m-%d"
+    decimal_comma: bool = False
     period_format: str = "%Y-%m"
     columns: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
@@ -75,6 +63,13 @@ class Mapping:
     area_aliases: dict[str, str] = field(default_factory=dict)
     skip: dict[str, list[str]] = field(default_factory=dict)
     description: str = ""
+    # survey_aggregates
+    statistic: str = "mean"  # mean (a score) or share (a proportion positive)
+    scale: str = "0-100"  # how values are written: proportion (0-1), percent / 0-100, 0-10
+    period: str = "start"  # the date is the period's start, or quarter_end (the last day of a quarter)
+    items: dict[str, dict] = field(default_factory=dict)  # source measure -> item code, wording, construct
+    # partnerships
+    sectors: dict[str, str] = field(default_factory=dict)  # organisation name -> sector
 
     def column(self, name: str, default: str | None = None) -> str | None:
         """The file's column for a Common Ground field (the field's own name when unmapped)."""
@@ -86,13 +81,15 @@ def _bad(rule: str, value: str = "", key: str = "") -> ImportRefused:
 
 
 def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
-    unknown = set(data) - KNOWN_KEYS
+    unknown = set(data) - {f.name for f in fields(Mapping)}
     if unknown:
         raise _bad(f"unknown key(s) {', '.join(sorted(unknown))} in {name}", ", ".join(sorted(unknown)))
     if data.get("kind") not in KINDS:
         raise _bad(f"kind must be one of {', '.join(KINDS)}", str(data.get("kind")), "kind")
     if data.get("duplicates", "drop") not in ("drop", "keep", "refuse"):
         raise _bad("duplicates must be drop, keep or refuse", str(data.get("duplicates")), "duplicates")
+    if data.get("extra_cells", "refuse") not in ("refuse", "ignore"):
+        raise _bad("extra_cells must be refuse or ignore", str(data.get("extra_cells")), "extra_cells")
     if data.get("format", "long") not in ("long", "wide"):
         raise _bad("format must be long or wide", str(data.get("format")), "format")
     bad_groups = {k: v for k, v in data.get("groups", {}).items() if v not in CRIME_GROUPS}

@@ -11,17 +11,42 @@ transaction. Importing a file whose SHA-256 is already logged changes nothing.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 
-from db.importing import areas, crime
+from db.importing import areas, crime, partnerships, survey_aggregates
 from db.importing.mapping import Mapping
-from db.importing.report import ImportRefused, Report
-from db.importing.source import read_rows
+from db.importing.report import ImportRefused, Problem, Report
+from db.importing.source import EXTRA, Row, read_rows
 from db.models import LoadLog
 
-KIND_HANDLERS = {"areas": areas.load, "crime": crime.load}
+KIND_HANDLERS = {
+    "areas": areas.load,
+    "crime": crime.load,
+    "partnerships": partnerships.load,
+    "survey_aggregates": survey_aggregates.load,
+}
+
+
+def _extra_cells(rows: Iterator[Row], mapping: Mapping, report: Report) -> Iterator[Row]:
+    """Rows with cells beyond their named columns: refused (the default) or, when the mapping
+    says extra_cells = "ignore", read without them and counted in the report."""
+    ignored = 0
+    for line, row in rows:
+        extra = row.pop(EXTRA, None)
+        if extra is not None:
+            if mapping.extra_cells == "ignore":
+                ignored += 1
+            else:
+                report.problems.append(
+                    Problem(line, "(beyond the header)", extra, "more cells than header columns")
+                )
+                continue
+        yield line, row
+    if ignored:
+        report.notes.append(f"{ignored} row(s) had cells beyond the named columns; those cells were ignored")
 
 
 def file_sha256(path: Path) -> str:
@@ -56,7 +81,7 @@ def import_file(
                 report.already_imported = True
                 return report
             try:
-                rows = read_rows(path, mapping.delimiter, mapping.encoding)
+                rows = _extra_cells(read_rows(path, mapping.delimiter, mapping.encoding), mapping, report)
                 KIND_HANDLERS[mapping.kind](conn, rows, mapping, report)
             except ImportRefused as refused:
                 report.problems.extend(refused.problems)

@@ -23,6 +23,7 @@ SNIFF_BYTES = 64 * 1024
 csv.field_size_limit(64 * 1024 * 1024)  # a hostile 10 MB cell is read and then refused by a rule
 
 Row = tuple[int, dict[str, str]]
+EXTRA = "__extra__"  # key of the cells a row has beyond its named columns
 
 
 def _refuse(rule: str, value: str = "", column: str = "") -> ImportRefused:
@@ -83,8 +84,9 @@ def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = No
                 continue  # blank lines are not data
             any_row = True
             row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name}
-            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
-                row["__extra__"] = delimiter.join(cells[len(header) :])
+            extra = [c for i, c in enumerate(cells) if c.strip() and (i >= len(header) or not header[i])]
+            if extra:
+                row[EXTRA] = delimiter.join(extra)
             yield line, row
         if not any_row:
             raise _refuse("the file has a header but no data rows")

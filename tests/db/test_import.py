@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -307,3 +308,108 @@ def test_killing_an_import_midway_leaves_the_database_unchanged(lite, tmp_path):
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
     engine.dispose()
     assert file_sha(path) == before
+
+
+def test_london_partnerships_and_survey_import_with_spot_values(engine):
+    need_shared()
+    from db.models import (
+        Organisation,
+        Partnership,
+        PartnershipArea,
+        PartnershipMember,
+        SurveyAggregate,
+        SurveyItem,
+    )
+
+    assert import_file(engine, LONDON / "london_boroughs.geojson", load_preset("london-boroughs")).accepted
+    boards = import_file(
+        engine,
+        SHARED / "partnerships" / "london_mopac_safer_neighbourhood_boards.csv",
+        load_preset("london-partnerships"),
+    )
+    assert boards.accepted, boards.text()
+    assert boards.inserted == 32
+    source = LONDON / "pas_borough_quarterly_2014q4_2023q4_commadecimal.csv"
+    survey = import_file(engine, source, load_preset("london-survey"))
+    assert survey.accepted, survey.text()
+    with open(source, encoding="utf-8-sig", newline="") as f:
+        raw = [r for r in csv.reader(f)][1:]
+    assert survey.rows_read == len(raw)
+    assert survey.notes == ["1 row(s) had cells beyond the named columns; those cells were ignored"]
+    with engine.connect() as conn:
+        westminster = conn.execute(
+            select(Area.name)
+            .join(PartnershipArea, PartnershipArea.area_id == Area.id)
+            .join(Partnership, Partnership.id == PartnershipArea.partnership_id)
+            .where(Partnership.name.like("%Westminster%"))
+        ).scalar_one()
+        members = conn.execute(
+            select(Organisation.name, Organisation.sector)
+            .join(PartnershipMember)
+            .join(Partnership)
+            .where(Partnership.code == "LDN-SNB-01")
+        ).all()
+
+        def stored(borough: str, measure_code: str, quarter_start: str) -> tuple:
+            return conn.execute(
+                select(SurveyAggregate.value, SurveyAggregate.n, SurveyAggregate.statistic)
+                .join(Area, Area.id == SurveyAggregate.area_id)
+                .join(SurveyItem)
+                .where(
+                    Area.name == borough,
+                    SurveyItem.code == measure_code,
+                    SurveyAggregate.period_start == date.fromisoformat(quarter_start),
+                )
+            ).one()
+
+        # raw: 31/12/2014, Barking and Dagenham, "Good Job" local, "0,56"
+        assert stored("Barking and Dagenham", "PAS_GOOD_JOB", "2014-10-01") == (56.0, None, "share")
+        first_trust = next(r for r in raw if r[3] == "Trust MPS" and r[2] == "City of Westminster")
+        day, month, year = (int(x) for x in first_trust[0].split("/"))
+        quarter = f"{year}-{3 * ((month - 1) // 3) + 1:02d}-01"
+        assert stored("Westminster", "PAS_TRUST", quarter)[0] == pytest.approx(
+            float(first_trust[4].replace(",", ".")) * 100
+        )
+    assert westminster == "Westminster"  # "City of Westminster" in the file, matched by the preset's alias
+    assert dict(members)["Metropolitan Police Service"] == "police"
+    assert len(members) == 5  # five organisations in one cell, separated by ';'
+
+
+def test_decimal_commas_without_the_option_are_refused_with_a_hint(lite, tmp_path):
+    engine, path = lite
+    before = file_sha(path)
+    mapping = parse_mapping(
+        {
+            "kind": "survey_aggregates",
+            "statistic": "share",
+            "scale": "proportion",
+            "date_format": "%d/%m/%Y",
+            "columns": {"area": "Borough", "item": "Measure", "value": "Proportion", "date": "Date"},
+            "items": {"Trust MPS": {"code": "T", "construct": "trust"}},
+        }
+    )
+    text = 'Date;Borough;Measure;Proportion\n31/12/2014;Northfield;Trust MPS;"0,56"\n'
+    report = import_file(engine, write(tmp_path / "pas.csv", text), mapping)
+    assert [(p.line, p.column, p.value, p.rule) for p in report.problems] == [
+        (2, "Proportion", "0,56", "not a number")
+    ]
+    assert "decimal_comma = true" in report.problems[0].suggestion
+    assert file_sha(path) == before
+
+
+def test_out_of_scale_survey_values_are_refused(lite, tmp_path):
+    engine, _ = lite
+    mapping = parse_mapping(
+        {
+            "kind": "survey_aggregates",
+            "statistic": "share",
+            "scale": "proportion",
+            "date_format": "%Y-%m-%d",
+            "columns": {"area": "area", "item": "item", "value": "value", "date": "date"},
+            "items": {"trust": {"code": "T", "construct": "trust"}},
+        }
+    )
+    report = import_file(
+        engine, write(tmp_path / "s.csv", "area,item,value,date\nNorthfield,trust,1.7,2024-01-01\n"), mapping
+    )
+    assert report.problems[0].rule == "value outside the proportion scale"

@@ -257,3 +257,38 @@ def test_overview_scorecard_has_verdicts_and_sorts_without_ranking(demo_url, mon
     at.selectbox(key="scorecard_sort").set_value("Estimate: Anti-social behaviour").run()
     by_estimate = table_with(at, "Anti-social behaviour")
     assert by_estimate.iloc[0]["Partnership"] == "Parks & Nightlife Partnership"
+
+
+def test_published_aggregates_are_drawn_without_a_band_and_say_n_is_unknown(tmp_path, monkeypatch):
+    from sqlalchemy import delete
+
+    from db.models import SurveyAggregate, SurveyAnswer
+
+    url = f"sqlite:///{tmp_path / 'published.sqlite'}"
+    eng = make_engine(url)
+    upgrade(eng)
+    fill_tiny(eng)
+    with eng.begin() as conn:
+        conn.execute(delete(SurveyAnswer))
+        conn.execute(
+            insert(SurveyAggregate),
+            [
+                {
+                    "area_id": 1,
+                    "item_id": 1,
+                    "period_start": d,
+                    "period_end": d,
+                    "statistic": "share",
+                    "value": v,
+                    "n": None,
+                }
+                for d, v in ((date(2024, 1, 1), 61.0), (date(2024, 4, 1), 66.0))
+            ],
+        )
+    at = run_app(url, monkeypatch, "pages/partnership.py")
+    fig = figures(at)["Trust in police"]
+    assert [t["name"] for t in fig["data"]][0] == "Published value (no sample size)"
+    assert values(fig["data"][0]["y"]) == [61.0, 66.0]
+    assert "95% interval" not in [t["name"] for t in fig["data"]]
+    captions = " ".join(c.value for c in at.caption)
+    assert "sample size not reported by the source, so no margin of error can be shown" in captions
