@@ -34,9 +34,14 @@ def load(
         kind_col, kind = field_value(row, mapping, "kind")
         pop_col, pop_text = field_value(row, mapping, "population")
         parent_col, parent = field_value(row, mapping, "parent")
+        if name in mapping.skip.get("area", ()) or code in mapping.skip.get("area", ()):
+            report.skipped_on_purpose += 1
+            continue
         if not name:
             report.problems.append(Problem(line, name_col, name, "required: an area needs a name"))
             continue
+        if mapping.area_prefix and name:
+            code, name = mapping.area_prefix + code, mapping.area_prefix + name
         if formula_like(name) or formula_like(code):
             bad_col, bad = (name_col, name) if formula_like(name) else (code_col, code)
             report.problems.append(

@@ -38,7 +38,7 @@ from sqlalchemy import (
     update,
 )
 
-from db.importing.fields import parse_date
+from db.importing.fields import EARLIEST, field_value, parse_date
 from db.importing.mapping import Mapping
 from db.importing.report import Problem, Report, formula_like
 from db.models import Area, AreaAlias, CrimeIncident, OffenceCategory
@@ -74,7 +74,8 @@ MERGED = Table(
 class AreaLookup:
     """Area names, codes and aliases (case-insensitive) to ids, with suggestions for misses."""
 
-    def __init__(self, conn: Connection, extra_aliases: dict[str, str]):
+    def __init__(self, conn: Connection, extra_aliases: dict[str, str], prefix: str = ""):
+        self.prefix = prefix
         self.ids: dict[str, int] = {}
         self.codes: dict[int, str] = {}
         for id_, code, name in conn.execute(select(Area.id, Area.code, Area.name)):
@@ -88,7 +89,10 @@ class AreaLookup:
         self.names = sorted({n for n, _ in conn.execute(select(Area.name, Area.id))})
 
     def find(self, value: str) -> int | None:
-        return self.ids.get(" ".join(value.split()).casefold())
+        key = " ".join(value.split()).casefold()
+        if self.prefix:
+            return self.ids.get(self.prefix.casefold() + key, self.ids.get(key))
+        return self.ids.get(key)
 
     def suggest(self, value: str) -> str:
         close = difflib.get_close_matches(value, self.names, n=3, cutoff=0.6)
@@ -151,11 +155,11 @@ def load(
 ) -> None:
     _staging_meta.drop_all(conn, checkfirst=True)
     _staging_meta.create_all(conn)
-    areas = AreaLookup(conn, mapping.area_aliases)
+    areas = AreaLookup(conn, mapping.area_aliases, mapping.area_prefix)
     categories = Categories(conn, mapping)
     area_col = mapping.column("area")
-    cat_col = mapping.column("category")
-    group_col = mapping.column("group", cat_col)
+    cat_col = "[constants].category" if "category" in mapping.constants else mapping.column("category")
+    group_col = mapping.column("group", mapping.columns.get("category", "category"))
     today = date.today()
     seen: set[bytes] = set()
     buffer: list[dict] = []
@@ -164,7 +168,7 @@ def load(
         report.rows_read += 1
         if month_columns is None:
             month_columns = _month_columns(row, mapping) if mapping.format == "wide" else []
-            missing = [c for c in (area_col, cat_col) if c not in row]
+            missing = [c for c in (area_col, cat_col) if c not in row and not c.startswith("[constants]")]
             if missing:
                 report.problems.append(
                     Problem(1, missing[0], "", "required column is missing from the header")
@@ -191,16 +195,16 @@ def load(
         seen.add(fingerprint)
 
         area_text = row.get(area_col, "").strip()
-        for column in (area_col, cat_col):
+        for column in (area_col, mapping.column("category")):
             if formula_like(row.get(column, "").strip()):
                 report.problems.append(
                     Problem(
                         line, column, row[column], "text starting with =, +, - or @ (a spreadsheet formula)"
                     )
                 )
-        if area_text in mapping.skip.get("area", ()) or row.get(cat_col, "").strip() in mapping.skip.get(
-            "category", ()
-        ):
+        if area_text in mapping.skip.get("area", ()) or field_value(row, mapping, "category")[
+            1
+        ] in mapping.skip.get("category", ()):
             report.skipped_on_purpose += 1
             continue
         area_id = areas.find(area_text)
@@ -208,11 +212,12 @@ def load(
             report.problems.append(
                 Problem(line, area_col, area_text, "unknown area", areas.suggest(area_text))
             )
-        code = row.get(cat_col, "").strip()
-        category_id = categories.find(code, row.get(group_col, "").strip()) if code else None
+        code = field_value(row, mapping, "category")[1]
+        group_value = str(mapping.constants.get("group", row.get(group_col, code))).strip()
+        category_id = categories.find(code, group_value) if code else None
         if category_id is None:
             rule = "required: offence category" if not code else "offence category not mapped to a group"
-            suggestion = "" if not code else f"add {row.get(group_col, code)!r} under [groups]"
+            suggestion = "" if not code else f"add {group_value!r} under [groups]"
             report.problems.append(Problem(line, cat_col, code, rule, suggestion))
         if mapping.format == "wide":
             for column, month in month_columns:
@@ -278,6 +283,20 @@ def _month_columns(row: dict[str, str], mapping: Mapping) -> list[tuple[str, dat
 
 
 def _parse_date(line: int, row: dict[str, str], mapping: Mapping, today: date, report: Report) -> date | None:
+    if mapping.date_parts:  # the date is spread over several columns (year, month, day)
+        parts = {k: row.get(c, "").strip() for k, c in mapping.date_parts.items()}
+        column = "+".join(mapping.date_parts.values())
+        try:
+            value = date(int(parts["year"]), int(parts.get("month") or 1), int(parts.get("day") or 1))
+        except (KeyError, ValueError):
+            report.problems.append(Problem(line, column, "/".join(parts.values()), "not a valid date"))
+            return None
+        if not EARLIEST <= value <= today:
+            report.problems.append(
+                Problem(line, column, value.isoformat(), f"date outside {EARLIEST} to today")
+            )
+            return None
+        return value
     column = mapping.column("occurred")
     text = row.get(column, "").strip()
     if not text:

@@ -12,6 +12,7 @@ example). Keys:
     extra_cells = "refuse"         # cells beyond the named header columns: refuse | ignore (counted)
     date_format = "%d/%m/%Y"       # how dates are written (strptime; %y for 2-digit years); or a list to try
     decimal_comma = true           # numbers written 0,56
+    date_parts = {year = "YEAR", month = "MONTH", day = "DAY"}   # a date split over columns
     period_format = "%Y%m"         # crime wide: how month column headers are written
 
     [columns]                      # Common Ground field = the file's column name
@@ -24,6 +25,8 @@ example). Keys:
 
     [groups]                       # a source value -> violent | property | asb | other
     "Violence Against the Person" = "violent"
+
+    area_prefix = "NYC Precinct "  # areas: prefix new codes and names; other kinds: look areas up with it
 
     [area_aliases]                 # a name in this file -> an area's name or code
     "Westminster" = "City of Westminster"
@@ -56,6 +59,8 @@ class Mapping:
     extra_cells: str = "refuse"  # cells beyond the named columns: refuse | ignore (counted in the report)
     date_format: str | list[str] = "%Y-%m-%d"
     decimal_comma: bool = False
+    date_parts: dict[str, str] = field(default_factory=dict)  # year/month/day -> column, when split
+    area_prefix: str = ""  # put before area codes and names, so "1" of two cities cannot collide
     period_format: str = "%Y-%m"
     columns: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)

@@ -34,7 +34,7 @@ def _split(text: str) -> list[str]:
 def load(
     conn: Connection, rows: Iterator[tuple[int, dict[str, str]]], mapping: Mapping, report: Report
 ) -> None:
-    areas = AreaLookup(conn, mapping.area_aliases)
+    areas = AreaLookup(conn, mapping.area_aliases, mapping.area_prefix)
     bad_sectors = {k: v for k, v in mapping.sectors.items() if v not in SECTORS}
     if bad_sectors:
         name, sector = next(iter(bad_sectors.items()))

@@ -95,6 +95,11 @@ class Report:
                 if self.duplicates_dropped
                 else ""
             )
+            + (
+                f", {self.skipped_on_purpose:,} rows left out by the mapping's [skip]"
+                if self.skipped_on_purpose
+                else ""
+            )
             + "."
         ]
         lines += [f"  note: {n}" for n in self.notes]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
+import io
 import json
 import zipfile
 from collections.abc import Iterator
@@ -30,15 +32,20 @@ def _refuse(rule: str, value: str = "", column: str = "") -> ImportRefused:
     return ImportRefused([Problem(0, column, value, rule)])
 
 
+def open_bytes(path: Path):
+    """The file's bytes, gunzipped on the fly for `.gz` files."""
+    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+
+
 def detect_encoding(path: Path, declared: str | None = None) -> str:
     """The mapping's encoding, else UTF-8 with BOM, UTF-8, or cp1252 (checked by decoding
     the whole file incrementally, so a bad byte on the last line is not missed)."""
     if declared:
         return declared
-    with open(path, "rb") as f:
+    with open_bytes(path) as f:
         if f.read(3) == b"\xef\xbb\xbf":
             return "utf-8-sig"
-        f.seek(0)
+    with open_bytes(path) as f:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
         try:
             for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -61,7 +68,7 @@ def _header(names: list[str]) -> list[str]:
 
 def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = None) -> Iterator[Row]:
     enc = detect_encoding(path, encoding)
-    with open(path, encoding=enc, newline="") as f:
+    with io.TextIOWrapper(open_bytes(path), encoding=enc, newline="") as f:
         sample = f.read(SNIFF_BYTES)
         if not sample.strip():
             raise _refuse("the file is empty")
@@ -70,7 +77,7 @@ def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = No
                 delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=DELIMITERS).delimiter
             except csv.Error as exc:
                 raise _refuse(f"cannot tell the column delimiter (tried {DELIMITERS!r})") from exc
-        f.seek(0)
+    with io.TextIOWrapper(open_bytes(path), encoding=enc, newline="") as f:  # from the start again
         reader = csv.reader(f, delimiter=delimiter)
         header = _header(next(reader))
         if len(header) < 2:
@@ -132,7 +139,7 @@ def read_geojson(path: Path) -> Iterator[Row]:
 
 def read_rows(path: Path, delimiter: str | None = None, encoding: str | None = None) -> Iterator[Row]:
     """Rows of `path` by its extension (.xlsx, .geojson/.json, anything else as delimited text)."""
-    suffix = path.suffix.lower()
+    suffix = Path(path.name.removesuffix(".gz")).suffix.lower()
     if suffix == ".xlsx":
         return read_xlsx(path)
     if suffix in (".geojson", ".json"):

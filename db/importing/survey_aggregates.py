@@ -82,7 +82,7 @@ def load(
             )
         )
         return
-    areas = AreaLookup(conn, mapping.area_aliases)
+    areas = AreaLookup(conn, mapping.area_aliases, mapping.area_prefix)
     items = _items(conn, mapping, report)
     factor = SCALES[mapping.scale]
     parsed: dict[tuple, dict] = {}

@@ -413,3 +413,82 @@ def test_out_of_scale_survey_values_are_refused(lite, tmp_path):
         engine, write(tmp_path / "s.csv", "area,item,value,date\nNorthfield,trust,1.7,2024-01-01\n"), mapping
     )
     assert report.problems[0].rule == "value outside the proportion scale"
+
+
+def _raw_rows(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
+    import gzip
+    import io
+
+    opener = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    with io.TextIOWrapper(opener, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f, delimiter=delimiter))
+
+
+def _chicago(rows):
+    unique = {tuple(r.items()) for r in rows}  # the preset drops exact duplicates
+    return [
+        (f"Chicago District {dict(r)['district']}", dict(r)["date"][:7])
+        for r in unique
+        if dict(r)["district"] != "31"
+    ]
+
+
+def _nyc(rows):
+    from datetime import datetime
+
+    return [
+        (f"NYC Precinct {r['PRECINCT']}", datetime.strptime(r["OCCUR_DATE"], "%m/%d/%y").strftime("%Y-%m"))
+        for r in rows
+    ]
+
+
+def _asb(rows):
+    return [(r["lsoa_code"], r["month"][:7]) for r in rows]
+
+
+def _vancouver(rows):
+    return [(r["NEIGHBOURHOOD"], f"{int(r['YEAR']):04d}-{int(r['MONTH']):02d}") for r in rows]
+
+
+PRESET_FILES = [
+    (
+        "chicago/chicago_aggravated_assaults_2010_2019.csv.gz",
+        "chicago-districts",
+        "chicago-assaults",
+        ",",
+        _chicago,
+    ),
+    ("nyc/nypd_shooting_incidents_2006_2020_excel_resaved.csv", "nyc-precincts", "nyc-shootings", ",", _nyc),
+    ("uk_asb/lancashire_asb.tab", "uk-asb-lsoas", "uk-asb", "\t", _asb),
+    ("vancouver/vancouver_thefts.csv.gz", "vancouver-neighbourhoods", "vancouver-thefts", ",", _vancouver),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "areas_preset", "crime_preset", "delimiter", "expected"),
+    PRESET_FILES,
+    ids=[p[2] for p in PRESET_FILES],
+)
+def test_each_crime_preset_imports_its_real_file(lite, name, areas_preset, crime_preset, delimiter, expected):
+    need_shared()
+    from collections import Counter
+
+    engine, _ = lite
+    source = SHARED / name
+    assert import_file(engine, source, load_preset(areas_preset)).accepted
+    report = import_file(engine, source, load_preset(crime_preset))
+    assert report.accepted, report.text()
+    want = Counter(expected(_raw_rows(source, delimiter)))
+    with engine.connect() as conn:
+        got = {
+            (area, month.strftime("%Y-%m")): n
+            for area, month, n in conn.execute(
+                select(Area.name, CrimeMonthly.month, func.sum(CrimeMonthly.count))
+                .join(CrimeMonthly, CrimeMonthly.area_id == Area.id)
+                .group_by(Area.name, CrimeMonthly.month)
+            )
+        }
+    assert sum(got.values()) == sum(want.values())
+    keys = sorted(want)
+    for key in (keys[0], keys[len(keys) // 2], keys[-1]):  # three spot values against the raw file
+        assert got[key] == want[key], key
