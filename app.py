@@ -17,6 +17,7 @@ navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/partnership.py", title="Partnership", icon=":material/handshake:"),
+        st.Page("pages/data.py", title="Data", icon=":material/database:"),
     ]
 )
 navigation.run()

@@ -35,15 +35,64 @@ def data_period(conn: Connection) -> tuple[date, date] | None:
 
 
 def last_loaded(conn: Connection) -> pd.DataFrame:
-    """When each kind of data was last loaded. Columns: kind, loaded_at, file_name, rows."""
-    q = (
+    """Per kind of data: when it was last loaded and from which file, and the rows all of
+    its loads inserted. Columns: kind, loaded_at, file_name, rows."""
+    per_kind = (
         select(
-            LoadLog.kind,
-            func.max(LoadLog.loaded_at),
-            func.max(LoadLog.file_name),
-            func.sum(LoadLog.rows_inserted),
+            LoadLog.kind, func.max(LoadLog.id).label("last_id"), func.sum(LoadLog.rows_inserted).label("rows")
         )
         .group_by(LoadLog.kind)
-        .order_by(LoadLog.kind)
+        .subquery()
     )
-    return pd.DataFrame(conn.execute(q).all(), columns=["kind", "loaded_at", "file_name", "rows"])
+    q = (
+        select(per_kind.c.kind, LoadLog.loaded_at, LoadLog.file_name, per_kind.c.rows)
+        .join(LoadLog, LoadLog.id == per_kind.c.last_id)
+        .order_by(per_kind.c.kind)
+    )
+    return pd.DataFrame(
+        [tuple(r) for r in conn.execute(q)], columns=["kind", "loaded_at", "file_name", "rows"]
+    )
+
+
+def incomplete_months(
+    conn: Connection, recent: int = 3, baseline: int = 12, threshold: float = 0.85
+) -> pd.DataFrame:
+    """Recent months whose recorded crime is well below the months before: late reports
+    may still arrive (domain.md section 4).
+
+    Compares each of the last `recent` months of recorded crime (all areas) with the
+    median month of the `baseline` months before them; a month below `threshold` times
+    that median is flagged. Columns: month, count, typical (the median), share.
+    """
+    q = select(CrimeMonthly.month, func.sum(CrimeMonthly.count)).group_by(CrimeMonthly.month)
+    totals = pd.DataFrame([tuple(r) for r in conn.execute(q)], columns=["month", "count"]).sort_values(
+        "month"
+    )
+    columns = ["month", "count", "typical", "share"]
+    if len(totals) <= recent:
+        return pd.DataFrame(columns=columns)
+    typical = float(totals["count"].iloc[-(recent + baseline) : -recent].median())
+    tail = totals.iloc[-recent:].assign(typical=typical)
+    tail["share"] = tail["count"] / typical if typical else float("nan")
+    return tail[tail["share"] < threshold][columns].reset_index(drop=True)
+
+
+def import_history(conn: Connection, limit: int = 200) -> pd.DataFrame:
+    """The newest loads first. Columns: loaded_at, kind, file_name, sha256, inserted,
+    updated, skipped, loaded_by."""
+    q = (
+        select(
+            LoadLog.loaded_at,
+            LoadLog.kind,
+            LoadLog.file_name,
+            LoadLog.sha256,
+            LoadLog.rows_inserted,
+            LoadLog.rows_updated,
+            LoadLog.rows_skipped,
+            LoadLog.loaded_by,
+        )
+        .order_by(LoadLog.id.desc())
+        .limit(limit)
+    )
+    columns = ["loaded_at", "kind", "file_name", "sha256", "inserted", "updated", "skipped", "loaded_by"]
+    return pd.DataFrame([tuple(r) for r in conn.execute(q)], columns=columns)

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import partnership as profile_metrics
-from metrics.coverage import data_period
+from metrics.coverage import data_period, import_history, incomplete_months, last_loaded
 from metrics.crime import crime_monthly
 from metrics.evaluation import OUTCOMES, Design, evaluate, scorecard
 from metrics.filters import Filters
@@ -88,3 +88,14 @@ def verdicts(url: str, design: Design) -> pd.DataFrame:
 def published(url: str, filters: Filters) -> pd.DataFrame:
     with engine_for(url).connect() as conn:
         return published_scores(conn, filters)
+
+
+@st.cache_data(ttl=60, max_entries=8, show_spinner=False)
+def freshness(url: str) -> dict[str, pd.DataFrame]:
+    """When each kind was last loaded, recent months that look incomplete, and the import log."""
+    with engine_for(url).connect() as conn:
+        return {
+            "loaded": last_loaded(conn),
+            "incomplete": incomplete_months(conn),
+            "history": import_history(conn),
+        }

@@ -166,3 +166,40 @@ def scorecard_table(frame: pd.DataFrame, sort: str = "Name"):
         return [f"background-color: {verdict_fill(v)}" for v in verdicts[column.name]]
 
     return table.style.apply(tint)
+
+
+def freshness_table(loaded: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Data": loaded["kind"].str.replace("_", " "),
+            "Last loaded (UTC)": pd.to_datetime(loaded["loaded_at"]).dt.strftime("%d %b %Y %H:%M"),
+            "Latest file": loaded["file_name"],
+            "Rows inserted, all loads": loaded["rows"].map(lambda v: f"{int(v):,}"),
+        }
+    )
+
+
+def incomplete_table(incomplete: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Month": pd.to_datetime(incomplete["month"]).dt.strftime("%b %Y"),
+            "Recorded crimes": incomplete["count"].map(lambda v: f"{int(v):,}"),
+            "Typical month": incomplete["typical"].map(lambda v: f"{v:,.0f}"),
+            "Share of typical": incomplete["share"].map(lambda v: f"{v:.0%}"),
+        }
+    )
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "When (UTC)": pd.to_datetime(history["loaded_at"]).dt.strftime("%d %b %Y %H:%M"),
+            "Kind": history["kind"].str.replace("_", " "),
+            "File": history["file_name"],
+            "Inserted": history["inserted"],
+            "Updated": history["updated"],
+            "Unchanged": history["skipped"],
+            "By": history["loaded_by"],
+            "SHA-256": history["sha256"].fillna("").str[:12],
+        }
+    )

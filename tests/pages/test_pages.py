@@ -292,3 +292,53 @@ def test_published_aggregates_are_drawn_without_a_band_and_say_n_is_unknown(tmp_
     assert "95% interval" not in [t["name"] for t in fig["data"]]
     captions = " ".join(c.value for c in at.caption)
     assert "sample size not reported by the source, so no margin of error can be shown" in captions
+
+
+# --- Data --------------------------------------------------------------------------------
+
+
+def test_data_page_shows_what_is_loaded_and_the_history(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch, "pages/data.py")
+    assert at.title[0].value == "Data"
+    loaded = table_with(at, "Last loaded (UTC)")
+    assert "crime incident" in set(loaded["Data"])
+    assert loaded.loc[loaded["Data"] == "crime incident", "Rows inserted, all loads"].iloc[0] == "297,196"
+    history = table_with(at, "SHA-256")
+    assert set(history["By"]) == {"commonground demo"}
+    assert "No recent month of recorded crime looks short" in " ".join(c.value for c in at.caption)
+
+
+def test_data_page_import_checks_then_imports(tmp_path, monkeypatch):
+    """The page's action runs the same import path as the CLI: a check writes nothing,
+    an import writes and shows in the history."""
+    from types import SimpleNamespace
+
+    from ui.importer import run_upload
+
+    url = f"sqlite:///{tmp_path / 'data.sqlite'}"
+    eng = make_engine(url)
+    upgrade(eng)
+    fill_tiny(eng)
+    monkeypatch.setenv("DATABASE_URL", url)
+    upload = SimpleNamespace(
+        name="areas.csv", getvalue=lambda: b"code,name,kind,population\nC,Area C,beat,500\n"
+    )
+    mapping = SimpleNamespace(getvalue=lambda: b'kind = "areas"\n')
+    checked = run_upload(url, upload, None, mapping, dry_run=True)
+    assert checked.accepted
+    assert checked.text().startswith("would write areas.csv")
+    done = run_upload(url, upload, None, mapping, dry_run=False)
+    assert done.inserted == 1
+    at = run_app(url, monkeypatch, "pages/data.py")
+    history = table_with(at, "SHA-256")
+    assert list(history["File"]) == ["areas.csv"]
+    assert list(history["By"]) == ["Data page"]
+    refused = run_upload(
+        url,
+        SimpleNamespace(name="bad.csv", getvalue=lambda: b"code,name,kind\nD,Area D,planet\n"),
+        None,
+        mapping,
+        dry_run=False,
+    )
+    assert not refused.accepted
+    assert "kind must be one of" in refused.text()
