@@ -73,6 +73,21 @@ def mde_relative(se_log: float) -> float:
     return math.exp(MDE_Z * se_log) - 1
 
 
+def relative_effect(est_log: float, se_log: float, corrected: bool = False) -> Effect:
+    """A change estimated on the log scale, reported as a relative change `exp(est) - 1`
+    with its 95% interval, p-value and minimum detectable effect."""
+    return Effect(
+        estimate=math.exp(est_log) - 1,
+        ci_low=math.exp(est_log - Z95 * se_log) - 1,
+        ci_high=math.exp(est_log + Z95 * se_log) - 1,
+        se=se_log,
+        p_value=p_value(est_log / se_log),
+        mde=mde_relative(se_log),
+        scale="relative",
+        corrected=corrected,
+    )
+
+
 def did_counts(t0: float, t1: float, c0: float, c1: float, dispersion: float = 1.0) -> Effect:
     """Relative change in the treated area against the comparison, from four counts.
 
@@ -92,16 +107,7 @@ def did_counts(t0: float, t1: float, c0: float, c1: float, dispersion: float = 1
         t0, t1, c0, c1 = (x + 0.5 for x in counts)
     est = math.log(t1 / t0) - math.log(c1 / c0)
     se = math.sqrt(1 / t0 + 1 / t1 + 1 / c0 + 1 / c1) * math.sqrt(max(dispersion, 1.0))
-    return Effect(
-        estimate=math.exp(est) - 1,
-        ci_low=math.exp(est - Z95 * se) - 1,
-        ci_high=math.exp(est + Z95 * se) - 1,
-        se=se,
-        p_value=p_value(est / se),
-        mde=mde_relative(se),
-        scale="relative",
-        corrected=corrected,
-    )
+    return relative_effect(est, se, corrected)
 
 
 def prepost_counts(t0: float, t1: float) -> Effect:
@@ -117,16 +123,7 @@ def prepost_counts(t0: float, t1: float) -> Effect:
         t0, t1 = t0 + 0.5, t1 + 0.5
     est = math.log(t1 / t0)
     se = math.sqrt(1 / t0 + 1 / t1)
-    return Effect(
-        math.exp(est) - 1,
-        math.exp(est - Z95 * se) - 1,
-        math.exp(est + Z95 * se) - 1,
-        se,
-        p_value(est / se),
-        mde_relative(se),
-        "relative",
-        corrected,
-    )
+    return relative_effect(est, se, corrected)
 
 
 @dataclass(frozen=True)
@@ -263,16 +260,7 @@ def its(
     cov = np.asarray(cov)
 
     def relative(index: int) -> Effect:
-        est, se = float(params[index]), float(math.sqrt(cov[index, index]))
-        return Effect(
-            math.exp(est) - 1,
-            math.exp(est - Z95 * se) - 1,
-            math.exp(est + Z95 * se) - 1,
-            se,
-            p_value(est / se),
-            mde_relative(se),
-            "relative",
-        )
+        return relative_effect(float(params[index]), float(math.sqrt(cov[index, index])))
 
     linear = x @ params + (0 if offset is None else offset)
     no_change = x.copy()

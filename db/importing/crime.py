@@ -47,28 +47,25 @@ from db.rollup import refresh_crime_monthly
 BATCH = 10_000
 
 _staging_meta = MetaData()
-STAGING = Table(
-    "import_crime_staging",
-    _staging_meta,
-    Column("source_id", String(200)),
-    Column("occurred_on", Date),
-    Column("occurred_month", Date),
-    Column("area_id", Integer),
-    Column("category_id", Integer),
-    Column("count", Integer),
-    prefixes=["TEMPORARY"],
-)
-MERGED = Table(
-    "import_crime_merged",
-    _staging_meta,
-    Column("source_id", String(200), primary_key=True),
-    Column("occurred_on", Date),
-    Column("occurred_month", Date),
-    Column("area_id", Integer),
-    Column("category_id", Integer),
-    Column("count", Integer),
-    prefixes=["TEMPORARY"],
-)
+
+
+def _temporary(name: str, keyed: bool) -> Table:
+    """A temporary table of incident rows; `keyed` makes source_id its primary key."""
+    return Table(
+        name,
+        _staging_meta,
+        Column("source_id", String(200), primary_key=keyed),
+        Column("occurred_on", Date),
+        Column("occurred_month", Date),
+        Column("area_id", Integer),
+        Column("category_id", Integer),
+        Column("count", Integer),
+        prefixes=["TEMPORARY"],
+    )
+
+
+STAGING = _temporary("import_crime_staging", keyed=False)  # rows as read, ids may repeat
+MERGED = _temporary("import_crime_merged", keyed=True)  # one row per source_id
 
 
 class AreaLookup:
@@ -93,6 +90,13 @@ class AreaLookup:
         if self.prefix:
             return self.ids.get(self.prefix.casefold() + key, self.ids.get(key))
         return self.ids.get(key)
+
+    def resolve(self, line: int, column: str, value: str, report: Report) -> int | None:
+        """The area's id, or None after recording an 'unknown area' problem with suggestions."""
+        found = self.find(value)
+        if found is None:
+            report.problems.append(Problem(line, column, value, "unknown area", self.suggest(value)))
+        return found
 
     def suggest(self, value: str) -> str:
         close = difflib.get_close_matches(value, self.names, n=3, cutoff=0.6)
@@ -202,17 +206,11 @@ def load(
                         line, column, row[column], "text starting with =, +, - or @ (a spreadsheet formula)"
                     )
                 )
-        if area_text in mapping.skip.get("area", ()) or field_value(row, mapping, "category")[
-            1
-        ] in mapping.skip.get("category", ()):
+        code = field_value(row, mapping, "category")[1]
+        if area_text in mapping.skip.get("area", ()) or code in mapping.skip.get("category", ()):
             report.skipped_on_purpose += 1
             continue
-        area_id = areas.find(area_text)
-        if area_id is None:
-            report.problems.append(
-                Problem(line, area_col, area_text, "unknown area", areas.suggest(area_text))
-            )
-        code = field_value(row, mapping, "category")[1]
+        area_id = areas.resolve(line, area_col, area_text, report)
         group_value = str(mapping.constants.get("group", row.get(group_col, code))).strip()
         category_id = categories.find(code, group_value) if code else None
         if category_id is None:

@@ -93,10 +93,8 @@ def load(
         area_col, area_text = values["areas"]
         area_ids = []
         for area in _split(area_text):
-            found = areas.find(area)
-            if found is None:
-                report.problems.append(Problem(line, area_col, area, "unknown area", areas.suggest(area)))
-            else:
+            found = areas.resolve(line, area_col, area, report)
+            if found is not None:
                 area_ids.append(found)
         if code in parsed:
             report.problems.append(

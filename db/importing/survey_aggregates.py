@@ -99,11 +99,7 @@ def load(
         if area_text in mapping.skip.get("area", ()) or measure in mapping.skip.get("item", ()):
             report.skipped_on_purpose += 1
             continue
-        area_id = areas.find(area_text)
-        if area_id is None:
-            report.problems.append(
-                Problem(line, area_col, area_text, "unknown area", areas.suggest(area_text))
-            )
+        area_id = areas.resolve(line, area_col, area_text, report)
         item_id = items.get(measure)
         if item_id is None:
             report.problems.append(
