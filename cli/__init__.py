@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.demo import DatabaseNotEmptyError, load_demo
@@ -25,6 +26,7 @@ from db.importing.mapping import load_mapping, load_preset, preset_names
 from db.importing.report import ImportRefused
 from db.importing.run import import_file
 from db.migrate import current_revision, head_revision, upgrade
+from db.models import Area, AreaAlias
 from metrics.evaluation import OUTCOMES, Design
 from metrics.evaluation import evaluate as run_evaluation
 from metrics.verdict import effect_text
@@ -175,6 +177,32 @@ def import_(database_url, kind, file, mapping_file, preset, dry_run):
     click.echo(report.text())
     if not report.accepted:
         sys.exit(1)
+
+
+@main.command()
+@database_option
+@click.argument("name")
+@click.argument("area")
+def alias(database_url, name, area):
+    """Let NAME, as some file spells it, mean AREA (an area's code or name). The one step
+    an import report suggests for an unknown area."""
+    url, engine = _engine(database_url)
+    try:
+        with engine.begin() as conn:
+            target = conn.execute(
+                select(Area.id, Area.name).where(
+                    or_(Area.code == area, func.lower(Area.name) == area.lower())
+                )
+            ).first()
+            if target is None:
+                raise click.ClickException(f"no area with code or name {area!r} in {describe(url)}")
+            clash = conn.execute(select(AreaAlias.area_id).where(AreaAlias.alias == name)).first()
+            if clash is not None:
+                raise click.ClickException(f"{name!r} is already an alias")
+            conn.execute(insert(AreaAlias).values(alias=name, area_id=target.id, source="commonground alias"))
+    except SQLAlchemyError as exc:
+        raise _fail_unreachable(url, exc) from exc
+    click.echo(f"{name!r} now means {target.name}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

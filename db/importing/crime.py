@@ -102,7 +102,10 @@ class AreaLookup:
         close = difflib.get_close_matches(value, self.names, n=3, cutoff=0.6)
         if not close:
             return "no similar area name; import the area first"
-        return f"did you mean {' or '.join(repr(c) for c in close)}? add it under [area_aliases]"
+        return (
+            f"did you mean {' or '.join(repr(c) for c in close)}? add it under [area_aliases], "
+            f"or run: commonground alias {value!r} {close[0]!r}"
+        )
 
 
 class Categories:

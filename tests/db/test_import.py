@@ -492,3 +492,35 @@ def test_each_crime_preset_imports_its_real_file(lite, name, areas_preset, crime
     keys = sorted(want)
     for key in (keys[0], keys[len(keys) // 2], keys[-1]):  # three spot values against the raw file
         assert got[key] == want[key], key
+
+
+def test_an_unknown_area_is_fixed_in_one_step_with_an_alias(lite, tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    engine, path = lite
+    bad = write(tmp_path / "typo.csv", "id,date,area,offence\n1,03/01/2024,Northfeld,Assault\n")
+    refused = import_file(engine, bad, parse_mapping(CRIME))
+    assert "commonground alias 'Northfeld' 'Northfield'" in refused.problems[0].suggestion
+    run = CliRunner().invoke(
+        main, ["alias", "Northfeld", "Northfield", "--database-url", f"sqlite:///{path}"]
+    )
+    assert run.exit_code == 0, run.output
+    assert "'Northfeld' now means Northfield." in run.output
+    assert import_file(engine, bad, parse_mapping(CRIME)).accepted
+
+
+def test_an_xlsx_workbook_imports_like_a_csv(lite, tmp_path):
+    from openpyxl import Workbook
+
+    engine, _ = lite
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "date", "area", "offence"])
+    sheet.append([1, "03/01/2024", "Northfield", "Assault"])
+    sheet.append([2, "15/02/2024", "Southgate", "Theft"])
+    book.save(tmp_path / "crime.xlsx")
+    report = import_file(engine, tmp_path / "crime.xlsx", parse_mapping(CRIME))
+    assert report.accepted, report.text()
+    assert report.inserted == 2
