@@ -5,6 +5,8 @@ Queries elsewhere are single SQLAlchemy expressions that run on both.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Connection, Date, Table, func, insert, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -73,13 +75,32 @@ def bulk_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
     if conn.dialect.name != "postgresql":
         conn.execute(insert(table), rows)
         return
+    _copy(conn, table, list(rows[0]), ([row[c] for c in rows[0]] for row in rows))
+
+
+def bulk_insert_tuples(conn: Connection, table: Table, columns: list[str], rows: list[tuple]) -> None:
+    """Like `bulk_insert` for rows already in column order, skipping per-row dict handling:
+    COPY on PostgreSQL; on SQLite the DB-API's executemany of one bound INSERT, with dates
+    written as ISO text (how SQLAlchemy stores them there)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, columns, rows)
+        return
+    statement = str(insert(table).compile(dialect=conn.dialect, column_keys=columns))
+    cursor = conn.connection.dbapi_connection.cursor()
+    cursor.executemany(
+        statement, [tuple(v.isoformat() if isinstance(v, date) else v for v in r) for r in rows]
+    )
+
+
+def _copy(conn: Connection, table: Table, columns: list[str], rows) -> None:
     from psycopg import sql
 
-    columns = list(rows[0])
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     cursor = conn.connection.dbapi_connection.cursor()
     with cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([row[c] for c in columns])
+            copy.write_row(row)

@@ -38,6 +38,7 @@ from sqlalchemy import (
     update,
 )
 
+from db.dialect import bulk_insert_tuples
 from db.importing.fields import EARLIEST, field_value, parse_date
 from db.importing.mapping import Mapping
 from db.importing.report import Problem, Report, formula_like
@@ -151,10 +152,12 @@ def _parse_count(text: str) -> int | None:
     return int(value) if value >= 0 and value == int(value) else None
 
 
-def _staged(conn: Connection, buffer: list[dict]) -> None:
-    if buffer:
-        conn.execute(insert(STAGING), buffer)
-        buffer.clear()
+STAGED_COLUMNS = ["source_id", "occurred_on", "occurred_month", "area_id", "category_id", "count"]
+
+
+def _staged(conn: Connection, buffer: list[tuple]) -> None:
+    bulk_insert_tuples(conn, STAGING, STAGED_COLUMNS, buffer)
+    buffer.clear()
 
 
 def load(
@@ -169,7 +172,7 @@ def load(
     group_col = mapping.column("group", mapping.columns.get("category", "category"))
     today = date.today()
     seen: set[bytes] = set()
-    buffer: list[dict] = []
+    buffer: list[tuple] = []
     month_columns: list[tuple[str, date]] | None = None
     for line, row in rows:
         report.rows_read += 1
@@ -186,7 +189,7 @@ def load(
                     Problem(1, "(header)", "", f"no month columns in the format {mapping.period_format!r}")
                 )
                 return
-        fingerprint = hashlib.blake2b(repr(sorted(row.items())).encode(), digest_size=12).digest()
+        fingerprint = hashlib.blake2b("\x1f".join(row.values()).encode(), digest_size=12).digest()
         occurrence = 1
         if fingerprint in seen:
             if mapping.duplicates == "drop":
@@ -228,16 +231,8 @@ def load(
                         Problem(line, column, row.get(column, ""), "count must be a whole number >= 0")
                     )
                 elif area_id is not None and category_id is not None and row.get(column, "").strip():
-                    buffer.append(
-                        {
-                            "source_id": f"{areas.codes[area_id]}|{code}|{month:%Y-%m}",
-                            "occurred_on": month,
-                            "occurred_month": month,
-                            "area_id": area_id,
-                            "category_id": category_id,
-                            "count": count,
-                        }
-                    )
+                    key = f"{areas.codes[area_id]}|{code}|{month:%Y-%m}"
+                    buffer.append((key, month, month, area_id, category_id, count))
         else:
             occurred = _parse_date(line, row, mapping, today, report)
             count_text = row.get(mapping.column("count"), "1") if "count" in mapping.columns else "1"
@@ -251,16 +246,7 @@ def load(
             if id_col and not source_id:
                 report.problems.append(Problem(line, id_col, "", "required: incident id"))
             if None not in (occurred, area_id, category_id, count) and source_id:
-                buffer.append(
-                    {
-                        "source_id": source_id,
-                        "occurred_on": occurred,
-                        "occurred_month": _month(occurred),
-                        "area_id": area_id,
-                        "category_id": category_id,
-                        "count": count,
-                    }
-                )
+                buffer.append((source_id, occurred, _month(occurred), area_id, category_id, count))
         if report.problems:
             buffer.clear()  # refused anyway: keep validating, stop staging
         elif len(buffer) >= BATCH:

@@ -4,6 +4,7 @@ formats, numbers with a decimal comma. Problems are returned, never raised."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from db.importing.mapping import Mapping
 
@@ -23,12 +24,20 @@ def date_formats(mapping: Mapping) -> list[str]:
     return list(fmt) if isinstance(fmt, list | tuple) else [fmt]
 
 
+@lru_cache(maxsize=65_536)
+def _strptime(text: str, fmt: str) -> date | None:
+    """strptime is slow and real files repeat the same dates: parse each text once."""
+    try:
+        return datetime.strptime(text, fmt).date()
+    except ValueError:
+        return None
+
+
 def parse_date(text: str, mapping: Mapping, today: date | None = None) -> tuple[date | None, str]:
     """(date, '') or (None, rule broken). Tries each of the mapping's date formats in order."""
     for fmt in date_formats(mapping):
-        try:
-            value = datetime.strptime(text, fmt).date()
-        except ValueError:
+        value = _strptime(text, fmt)
+        if value is None:
             continue
         if not EARLIEST <= value <= (today or date.today()):
             return None, f"date outside {EARLIEST} to today"
