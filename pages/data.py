@@ -28,7 +28,7 @@ else:
 
 st.header("Import a file")
 kind = st.selectbox("What the file holds", KINDS, key="import_kind")
-presets = [p for p in preset_names()]
+presets = preset_names()
 preset = st.selectbox("Preset mapping", ["(upload a mapping file instead)", *presets], key="import_preset")
 mapping_upload = None
 if preset.startswith("("):
@@ -38,11 +38,11 @@ upload = st.file_uploader(
 )
 check, commit = st.columns(2)
 if upload is not None and check.button("Check the file (writes nothing)", key="import_check"):
-    report = run_upload(url, upload, None if mapping_upload else preset, mapping_upload, dry_run=True)
+    report = run_upload(url, kind, upload, None if mapping_upload else preset, mapping_upload, dry_run=True)
     (st.success if report.accepted else st.error)("Accepted" if report.accepted else "Refused")
     st.code(report.text(), language=None)
 if upload is not None and commit.button("Import", type="primary", key="import_commit"):
-    report = run_upload(url, upload, None if mapping_upload else preset, mapping_upload, dry_run=False)
+    report = run_upload(url, kind, upload, None if mapping_upload else preset, mapping_upload, dry_run=False)
     (st.success if report.accepted else st.error)(
         "Imported" if report.accepted else "Refused: nothing was written"
     )

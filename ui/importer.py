@@ -9,13 +9,13 @@ from pathlib import Path
 import streamlit as st
 
 from db.importing.mapping import Mapping, load_mapping, load_preset
-from db.importing.report import ImportRefused, Report
+from db.importing.report import ImportRefused, Problem, Report
 from db.importing.run import import_file
 from ui.database import engine_for
 
 
-def run_upload(url: str, upload, preset: str | None, mapping_upload, dry_run: bool) -> Report:
-    """Import (or check) an uploaded file with a preset or an uploaded mapping file."""
+def run_upload(url: str, kind: str, upload, preset: str | None, mapping_upload, dry_run: bool) -> Report:
+    """Import (or check) an uploaded file as `kind`, with a preset or an uploaded mapping file."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
@@ -28,8 +28,14 @@ def run_upload(url: str, upload, preset: str | None, mapping_upload, dry_run: bo
             else:
                 mapping = load_preset(preset or "")
         except ImportRefused as refused:
-            report = Report(kind="?", file_name=upload.name, sha256="")
+            report = Report(kind=kind, file_name=upload.name, sha256="")
             report.problems.extend(refused.problems)
+            return report
+        if mapping.kind != kind:
+            report = Report(kind=kind, file_name=upload.name, sha256="")
+            report.problems.append(
+                Problem(0, "kind", mapping.kind, f"the mapping is for {mapping.kind}, not {kind}")
+            )
             return report
         report = import_file(engine_for(url), path, mapping, dry_run=dry_run, loaded_by="Data page")
     if report.accepted and not dry_run and not report.already_imported:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -141,12 +142,21 @@ def _month(d: date) -> date:
     return d.replace(day=1)
 
 
+THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
+
+
 def _parse_count(text: str) -> int | None:
+    """A whole count >= 0 ('' is 0). A comma is read only as a thousands separator
+    ('1,234'); '1,5' is refused rather than guessed."""
     text = text.strip()
     if not text:
         return 0
+    if "," in text:
+        if not THOUSANDS.fullmatch(text):
+            return None
+        text = text.replace(",", "")
     try:
-        value = float(text.replace(",", "")) if "," in text and "." not in text else float(text)
+        value = float(text)
     except ValueError:
         return None
     return int(value) if value >= 0 and value == int(value) else None

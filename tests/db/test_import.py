@@ -524,3 +524,18 @@ def test_an_xlsx_workbook_imports_like_a_csv(lite, tmp_path):
     report = import_file(engine, tmp_path / "crime.xlsx", parse_mapping(CRIME))
     assert report.accepted, report.text()
     assert report.inserted == 2
+
+
+def test_a_count_with_a_decimal_comma_is_refused_not_guessed(lite, tmp_path):
+    engine, path = lite
+    before = file_sha(path)
+    mapping = parse_mapping({**CRIME, "columns": {**CRIME["columns"], "count": "count"}})
+    text = (
+        'id,date,area,offence,count\n1,03/01/2024,Northfield,Assault,"1,5"\n'
+        '2,03/01/2024,Southgate,Theft,"1,234"\n'
+    )
+    report = import_file(engine, write(tmp_path / "counts.csv", text), mapping)
+    assert [(p.line, p.value, p.rule) for p in report.problems] == [
+        (2, "1,5", "count must be a whole number >= 0")
+    ]
+    assert file_sha(path) == before  # '1,234' alone would be read as 1234

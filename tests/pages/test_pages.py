@@ -324,10 +324,10 @@ def test_data_page_import_checks_then_imports(tmp_path, monkeypatch):
         name="areas.csv", getvalue=lambda: b"code,name,kind,population\nC,Area C,beat,500\n"
     )
     mapping = SimpleNamespace(getvalue=lambda: b'kind = "areas"\n')
-    checked = run_upload(url, upload, None, mapping, dry_run=True)
+    checked = run_upload(url, "areas", upload, None, mapping, dry_run=True)
     assert checked.accepted
     assert checked.text().startswith("would write areas.csv")
-    done = run_upload(url, upload, None, mapping, dry_run=False)
+    done = run_upload(url, "areas", upload, None, mapping, dry_run=False)
     assert done.inserted == 1
     at = run_app(url, monkeypatch, "pages/data.py")
     history = table_with(at, "SHA-256")
@@ -335,6 +335,7 @@ def test_data_page_import_checks_then_imports(tmp_path, monkeypatch):
     assert list(history["By"]) == ["Data page"]
     refused = run_upload(
         url,
+        "areas",
         SimpleNamespace(name="bad.csv", getvalue=lambda: b"code,name,kind\nD,Area D,planet\n"),
         None,
         mapping,
@@ -342,3 +343,6 @@ def test_data_page_import_checks_then_imports(tmp_path, monkeypatch):
     )
     assert not refused.accepted
     assert "kind must be one of" in refused.text()
+
+    mismatch = run_upload(url, "crime", upload, None, mapping, dry_run=True)
+    assert mismatch.problems[0].rule == "the mapping is for areas, not crime"
