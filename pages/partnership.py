@@ -37,7 +37,7 @@ if details["goals"]:
 
 st.header("Did it work?")
 design = st.session_state["design"]
-outcomes = tuple(g for g in filters.crime_groups) + ("trust", "satisfaction", "safety")
+outcomes = filters.crime_groups + ("trust", "satisfaction", "safety")
 result = data.evaluation(url, filters.partnership, design, outcomes)
 st.caption(
     f"Each outcome compares {design.before_months} months before the start with "
