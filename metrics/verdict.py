@@ -61,6 +61,8 @@ def describe_change(effect: Effect, noun: str, against: str) -> str:
     else:
         verb = "rose" if up else "fell"
         interval = f"{effect.ci_low:+.1f} to {effect.ci_high:+.1f} points"
+    if _size(effect, effect.estimate) in ("0%", "0.0 points"):
+        return f"{noun} did not change {against} (95% interval: {interval})."
     return f"{noun} {verb} {_size(effect, effect.estimate)} {against} (95% interval: {interval})."
 
 

@@ -460,6 +460,7 @@ PRESET_FILES = [
     ),
     ("nyc/nypd_shooting_incidents_2006_2020_excel_resaved.csv", "nyc-precincts", "nyc-shootings", ",", _nyc),
     ("uk_asb/lancashire_asb.tab", "uk-asb-lsoas", "uk-asb", "\t", _asb),
+    ("uk_asb/northumbria_asb.tab", "uk-asb-lsoas", "uk-asb", "\t", _asb),
     ("vancouver/vancouver_thefts.csv.gz", "vancouver-neighbourhoods", "vancouver-thefts", ",", _vancouver),
 ]
 
@@ -467,7 +468,7 @@ PRESET_FILES = [
 @pytest.mark.parametrize(
     ("name", "areas_preset", "crime_preset", "delimiter", "expected"),
     PRESET_FILES,
-    ids=[p[2] for p in PRESET_FILES],
+    ids=[Path(p[0]).name.split(".")[0] for p in PRESET_FILES],
 )
 def test_each_crime_preset_imports_its_real_file(lite, name, areas_preset, crime_preset, delimiter, expected):
     need_shared()
@@ -539,3 +540,37 @@ def test_a_count_with_a_decimal_comma_is_refused_not_guessed(lite, tmp_path):
         (2, "1,5", "count must be a whole number >= 0")
     ]
     assert file_sha(path) == before  # '1,234' alone would be read as 1234
+
+
+def test_chicago_partnerships_link_to_prefixed_districts(lite):
+    need_shared()
+    from db.models import Partnership, PartnershipArea
+
+    engine, _ = lite
+    assert import_file(
+        engine,
+        SHARED / "chicago" / "chicago_aggravated_assaults_2010_2019.csv.gz",
+        load_preset("chicago-districts"),
+    ).accepted
+    report = import_file(
+        engine,
+        SHARED / "partnerships" / "chicago_cpd_neighborhood_policing_initiative.csv",
+        load_preset("chicago-partnerships"),
+    )
+    assert report.accepted, report.text()
+    with engine.connect() as conn:
+        served = dict(
+            conn.execute(
+                select(Partnership.code, Area.name)
+                .join(PartnershipArea, PartnershipArea.partnership_id == Partnership.id)
+                .join(Area, Area.id == PartnershipArea.area_id)
+            ).all()
+        )
+        starts = dict(conn.execute(select(Partnership.code, Partnership.start_date)).all())
+    assert served == {
+        "CHI-NPI-25": "Chicago District 25",
+        "CHI-NPI-09": "Chicago District 9",
+        "CHI-NPI-10": "Chicago District 10",
+        "CHI-NPI-11": "Chicago District 11",
+    }
+    assert starts["CHI-NPI-25"] == date(2019, 1, 1)  # month precision in the file

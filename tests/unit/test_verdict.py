@@ -69,3 +69,8 @@ def test_effect_text_never_shows_minus_zero():
     assert effect_short(relative) == "0% (-27% to +36%)"
     points = {"estimate": 6.46, "ci": [2.57, 10.4], "scale": "points"}
     assert effect_text(points) == "+6.5 points (95%: +2.6 to +10.4)"
+
+
+def test_a_change_that_rounds_to_nothing_is_said_plainly():
+    v = crime(did_counts(1000, 1001, 2000, 2000))
+    assert v.sentence.startswith("Violent crime did not change against comparable areas (95% interval:")
