@@ -27,28 +27,11 @@ def reset_id_sequences(conn: Connection) -> None:
         conn.execute(select(func.setval(sequence, next_id, False)).select_from(table))
 
 
-class month_start(FunctionElement):  # noqa: N801 - reads as a SQL function in queries
-    """The first day of the month of a date column, as a date, on either database."""
-
-    type = Date()
-    inherit_cache = True
-
-
 class quarter_start(FunctionElement):  # noqa: N801 - reads as a SQL function in queries
     """The first day of the calendar quarter of a date column, as a date."""
 
     type = Date()
     inherit_cache = True
-
-
-@compiles(month_start, "sqlite")
-def _month_start_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
-
-
-@compiles(month_start, "postgresql")
-def _month_start_postgresql(element, compiler, **kw):
-    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
 @compiles(quarter_start, "sqlite")

@@ -40,6 +40,7 @@ from db.models import (
     SurveyItem,
     SurveyResponse,
 )
+from metrics.crime import data_months
 from metrics.effects import Effect, did_counts, its, prepost_counts, survey_change, survey_did, wdd
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.stats import poisson_z, weighted_mean
@@ -232,11 +233,6 @@ def propose_crime_comparison(
 # --- crime ----------------------------------------------------------------------------
 
 
-def crime_coverage(conn: Connection) -> tuple[date, date] | None:
-    first, last = conn.execute(select(func.min(CrimeMonthly.month), func.max(CrimeMonthly.month))).one()
-    return None if first is None else (first, last)
-
-
 def area_months(conn: Connection, group: str, first: date, last: date) -> pd.DataFrame:
     """Monthly counts of one crime group per area. Columns: area_id, month, count."""
     q = (
@@ -270,7 +266,7 @@ def _series(table: pd.DataFrame, areas: tuple[int, ...], months: list[date]) -> 
 def evaluate_crime(
     conn: Connection, places: Places, group: str, design: Design, coverage: tuple[date, date] | None
 ) -> dict:
-    """One crime group's evaluation; `coverage` is `crime_coverage(conn)`."""
+    """One crime group's evaluation; `coverage` is `data_months(conn)`."""
     noun = CRIME_GROUP_LABELS[group]
     result: dict = {"outcome": group, "label": noun, "kind": "crime", "lower_is_better": True}
     if coverage is None or not places.treated:
@@ -603,7 +599,7 @@ def evaluate(
         return None
     results = []
     sums_cache: dict = {}
-    crime_span = crime_coverage(conn) if set(outcomes) & set(CRIME_OUTCOMES) else None
+    crime_span = data_months(conn) if set(outcomes) & set(CRIME_OUTCOMES) else None
     survey_span = survey_coverage(conn) if set(outcomes) & set(SURVEY_OUTCOMES) else None
     for outcome in outcomes:
         if outcome in CRIME_OUTCOMES:

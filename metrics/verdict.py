@@ -117,22 +117,18 @@ def signed_points(points: float) -> str:
     return "0.0" if value == 0 else f"{value:+.1f}"
 
 
-def effect_text(effect: dict | None) -> str:
-    """'-30% (95%: -41% to -18%)' or '+6.5 points (95%: +2.6 to +10.4)' from `Effect.as_dict()`."""
+def effect_text(effect: dict | None, compact: bool = False) -> str:
+    """'-30% (95%: -41% to -18%)' or '+6.5 points (95%: +2.6 to +10.4)' from `Effect.as_dict()`.
+    `compact` drops '95%:' and 'points', for table cells whose caption states both."""
     if not effect:
-        return "no estimate"
+        return "" if compact else "no estimate"
     low, high = effect["ci"]
-    if effect["scale"] == "relative":
-        return f"{signed_pct(effect['estimate'])} (95%: {signed_pct(low)} to {signed_pct(high)})"
-    return f"{signed_points(effect['estimate'])} points (95%: {signed_points(low)} to {signed_points(high)})"
+    fmt = signed_pct if effect["scale"] == "relative" else signed_points
+    unit = "" if compact or effect["scale"] == "relative" else " points"
+    label = "" if compact else "95%: "
+    return f"{fmt(effect['estimate'])}{unit} ({label}{fmt(low)} to {fmt(high)})"
 
 
 def effect_short(effect: dict | None) -> str:
-    """'-29% (-48% to -2%)' or '+6.5 (+2.6 to +10.4)': compact, for table cells whose
-    caption says the interval is 95% and the unit."""
-    if not effect:
-        return ""
-    low, high = effect["ci"]
-    if effect["scale"] == "relative":
-        return f"{signed_pct(effect['estimate'])} ({signed_pct(low)} to {signed_pct(high)})"
-    return f"{signed_points(effect['estimate'])} ({signed_points(low)} to {signed_points(high)})"
+    """'-29% (-48% to -2%)' or '+6.5 (+2.6 to +10.4)': `effect_text` for table cells."""
+    return effect_text(effect, compact=True)

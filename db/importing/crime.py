@@ -15,7 +15,6 @@ monthly roll-up for the months touched.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections.abc import Iterator
@@ -40,10 +39,11 @@ from sqlalchemy import (
 )
 
 from db.dialect import bulk_insert_tuples
+from db.importing.areas import AreaLookup
 from db.importing.fields import EARLIEST, field_value, parse_date
 from db.importing.mapping import Mapping
 from db.importing.report import Problem, Report, formula_like
-from db.models import Area, AreaAlias, CrimeIncident, OffenceCategory
+from db.models import CrimeIncident, OffenceCategory
 from db.rollup import refresh_crime_monthly
 
 BATCH = 10_000
@@ -68,46 +68,6 @@ def _temporary(name: str, keyed: bool) -> Table:
 
 STAGING = _temporary("import_crime_staging", keyed=False)  # rows as read, ids may repeat
 MERGED = _temporary("import_crime_merged", keyed=True)  # one row per source_id
-
-
-class AreaLookup:
-    """Area names, codes and aliases (case-insensitive) to ids, with suggestions for misses."""
-
-    def __init__(self, conn: Connection, extra_aliases: dict[str, str], prefix: str = ""):
-        self.prefix = prefix
-        self.ids: dict[str, int] = {}
-        self.codes: dict[int, str] = {}
-        for id_, code, name in conn.execute(select(Area.id, Area.code, Area.name)):
-            self.ids[code.casefold()] = self.ids[name.casefold()] = id_
-            self.codes[id_] = code
-        for alias, id_ in conn.execute(select(AreaAlias.alias, AreaAlias.area_id)):
-            self.ids.setdefault(alias.casefold(), id_)
-        for alias, target in extra_aliases.items():
-            if target.casefold() in self.ids:
-                self.ids[alias.casefold()] = self.ids[target.casefold()]
-        self.names = sorted({n for n, _ in conn.execute(select(Area.name, Area.id))})
-
-    def find(self, value: str) -> int | None:
-        key = " ".join(value.split()).casefold()
-        if self.prefix:
-            return self.ids.get(self.prefix.casefold() + key, self.ids.get(key))
-        return self.ids.get(key)
-
-    def resolve(self, line: int, column: str, value: str, report: Report) -> int | None:
-        """The area's id, or None after recording an 'unknown area' problem with suggestions."""
-        found = self.find(value)
-        if found is None:
-            report.problems.append(Problem(line, column, value, "unknown area", self.suggest(value)))
-        return found
-
-    def suggest(self, value: str) -> str:
-        close = difflib.get_close_matches(value, self.names, n=3, cutoff=0.6)
-        if not close:
-            return "no similar area name; import the area first"
-        return (
-            f"did you mean {' or '.join(repr(c) for c in close)}? add it under [area_aliases], "
-            f"or run: commonground alias {value!r} {close[0]!r}"
-        )
 
 
 class Categories:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from db.importing.crime import AreaLookup
+from db.importing.areas import AreaLookup
 from db.importing.fields import field_value, parse_date
 from db.importing.mapping import Mapping
 from db.importing.report import Problem, Report, formula_like

@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy import Connection, insert, select, update
 
-from db.importing.crime import AreaLookup
+from db.importing.areas import AreaLookup
 from db.importing.fields import field_value, parse_date, parse_number
 from db.importing.mapping import Mapping
 from db.importing.report import Problem, Report
