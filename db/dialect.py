@@ -5,8 +5,6 @@ Queries elsewhere are single SQLAlchemy expressions that run on both.
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import Connection, Date, Table, func, insert, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -62,19 +60,16 @@ def bulk_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
 
 
 def bulk_insert_tuples(conn: Connection, table: Table, columns: list[str], rows: list[tuple]) -> None:
-    """Like `bulk_insert` for rows already in column order, skipping per-row dict handling:
-    COPY on PostgreSQL; on SQLite the DB-API's executemany of one bound INSERT, with dates
-    written as ISO text (how SQLAlchemy stores them there)."""
+    """Like `bulk_insert` for rows already in column order and in the driver's own types
+    (dates as ISO text), skipping per-row dict handling: COPY on PostgreSQL, the DB-API's
+    executemany of one bound INSERT on SQLite."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
         _copy(conn, table, columns, rows)
         return
     statement = str(insert(table).compile(dialect=conn.dialect, column_keys=columns))
-    cursor = conn.connection.dbapi_connection.cursor()
-    cursor.executemany(
-        statement, [tuple(v.isoformat() if isinstance(v, date) else v for v in r) for r in rows]
-    )
+    conn.connection.dbapi_connection.cursor().executemany(statement, rows)
 
 
 def _copy(conn: Connection, table: Table, columns: list[str], rows) -> None:

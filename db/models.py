@@ -292,7 +292,6 @@ class CrimeIncident(Base):
     __table_args__ = (
         CheckConstraint("count >= 0", name="count_nonnegative"),
         UniqueConstraint("source", "source_id"),
-        Index("ix_crime_incident_area_month", "area_id", "occurred_month", "category_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -39,3 +39,27 @@ def refresh_crime_monthly(conn: Connection, months: Iterable[date] | None = None
     if month_list is not None:
         written = written.where(cm.c.month.in_(month_list))
     return conn.execute(written).scalar_one()
+
+
+def add_to_crime_monthly(conn: Connection, counts: dict[tuple[int, date, int], int]) -> None:
+    """Add (area_id, month, category_id) -> count (negative to take away) to the roll-up,
+    then drop cells left at zero: what a load does to it, without re-reading the
+    incident table. The caller's counts must be the load's exact difference."""
+    if not counts:
+        return
+    cm = CrimeMonthly.__table__
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(cm)
+    statement = statement.on_conflict_do_update(
+        index_elements=[cm.c.area_id, cm.c.month, cm.c.category_id],
+        set_={"count": cm.c["count"] + statement.excluded["count"]},
+    )
+    conn.execute(
+        statement,
+        [{"area_id": a, "month": m, "category_id": c, "count": n} for (a, m, c), n in counts.items()],
+    )
+    months = sorted({m for _a, m, _c in counts})
+    conn.execute(delete(cm).where(cm.c.month.in_(months), cm.c["count"] <= 0))

@@ -6,19 +6,28 @@
   each cell a count.
 
 Every row is checked (known area or alias, offence mapped to a standard group,
-plausible date, whole non-negative count). Valid rows stream into a temporary
-staging table; the merge then inserts new rows and updates changed ones by
-natural key (`source` + `source_id`: the file's id column, or area|offence|month
-for counts, or a hash of the row for id-less incident files) and refreshes the
-monthly roll-up for the months touched.
+plausible date, whole non-negative count). Files are read a chunk of rows at a
+time, and each distinct value (an area name, an offence, a date) is judged once
+per file, not once per row: real files repeat the same few thousand values.
+
+Natural key: `source` + `source_id` (the file's id column; area|offence|month for
+counts; a hash of the row for id-less incident files). When the source has no
+rows yet, the usual first import, valid rows go straight into `crime_incident` and
+the roll-up is added to; otherwise rows are staged and merged, updating changed
+rows, and the roll-up is rebuilt for the months touched. Either way it happens in
+the caller's transaction, so a refused file leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import repeat
+from operator import itemgetter
 
 from sqlalchemy import (
     Column,
@@ -32,7 +41,6 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -40,15 +48,18 @@ from sqlalchemy import (
 
 from db.dialect import bulk_insert_tuples
 from db.importing.areas import AreaLookup
-from db.importing.fields import EARLIEST, field_value, parse_date
+from db.importing.fields import EARLIEST, parse_date
 from db.importing.mapping import Mapping
 from db.importing.report import Problem, Report, formula_like
+from db.importing.source import Chunk
 from db.models import CrimeIncident, OffenceCategory
-from db.rollup import refresh_crime_monthly
-
-BATCH = 10_000
+from db.rollup import add_to_crime_monthly
 
 _staging_meta = MetaData()
+COLUMNS = ["source", "source_id", "occurred_on", "occurred_month", "area_id", "category_id", "count"]
+FORMULA_RULE = "text starting with =, +, - or @ (a spreadsheet formula)"
+COUNT_RULE = "count must be a whole number >= 0"
+DATE_CACHE_LIMIT = 500_000  # files of timestamps have as many distinct dates as rows
 
 
 def _temporary(name: str, keyed: bool) -> Table:
@@ -56,6 +67,7 @@ def _temporary(name: str, keyed: bool) -> Table:
     return Table(
         name,
         _staging_meta,
+        Column("source", String(64)),
         Column("source_id", String(200), primary_key=keyed),
         Column("occurred_on", Date),
         Column("occurred_month", Date),
@@ -68,6 +80,34 @@ def _temporary(name: str, keyed: bool) -> Table:
 
 STAGING = _temporary("import_crime_staging", keyed=False)  # rows as read, ids may repeat
 MERGED = _temporary("import_crime_merged", keyed=True)  # one row per source_id
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Why a value is refused; becomes a Problem on every row that has the value."""
+
+    rule: str
+    suggestion: str = ""
+
+
+SKIP = "skip: the mapping leaves this row out"
+
+
+def _judged(values: Sequence, cache: dict, judge: Callable) -> list:
+    """`judge(value)` for each value, computed once per distinct value."""
+    for value in set(values).difference(cache):
+        cache[value] = judge(value)
+    return list(map(cache.__getitem__, values))
+
+
+def _faults(report: Report, lines: list[int], column: str, values: Sequence, judged: list) -> None:
+    if not any(isinstance(j, Fault) for j in set(judged)):
+        return
+    report.problems.extend(
+        Problem(line, column, str(value), j.rule, j.suggestion)
+        for line, value, j in zip(lines, values, judged, strict=True)
+        if isinstance(j, Fault)
+    )
 
 
 class Categories:
@@ -98,10 +138,6 @@ class Categories:
         return self.ids[code]
 
 
-def _month(d: date) -> date:
-    return d.replace(day=1)
-
-
 THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
 
 
@@ -122,165 +158,404 @@ def _parse_count(text: str) -> int | None:
     return int(value) if value >= 0 and value == int(value) else None
 
 
-STAGED_COLUMNS = ["source_id", "occurred_on", "occurred_month", "area_id", "category_id", "count"]
+def _count(text: str) -> int | Fault:
+    value = _parse_count(text)
+    return COUNT_RULE_FAULT if value is None else value
 
 
-def _staged(conn: Connection, buffer: list[tuple]) -> None:
-    bulk_insert_tuples(conn, STAGING, STAGED_COLUMNS, buffer)
-    buffer.clear()
+COUNT_RULE_FAULT = Fault(COUNT_RULE)
 
 
-def load(
-    conn: Connection, rows: Iterator[tuple[int, dict[str, str]]], mapping: Mapping, report: Report
-) -> None:
-    _staging_meta.drop_all(conn, checkfirst=True)
-    _staging_meta.create_all(conn)
-    areas = AreaLookup(conn, mapping.area_aliases, mapping.area_prefix)
-    categories = Categories(conn, mapping)
-    area_col = mapping.column("area")
-    cat_col = "[constants].category" if "category" in mapping.constants else mapping.column("category")
-    group_col = mapping.column("group", mapping.columns.get("category", "category"))
-    today = date.today()
-    seen: set[bytes] = set()
-    buffer: list[tuple] = []
-    month_columns: list[tuple[str, date]] | None = None
-    for line, row in rows:
-        report.rows_read += 1
-        if month_columns is None:
-            month_columns = _month_columns(row, mapping) if mapping.format == "wide" else []
-            missing = [c for c in (area_col, cat_col) if c not in row and not c.startswith("[constants]")]
+class _Sink:
+    """Where valid rows go. A source with no rows yet is written straight into
+    `crime_incident` (a repeated source id, e.g. one row per victim, is set aside and
+    its count added to the first row's at the end) and its counts are added to the
+    roll-up. A source already loaded is staged, then merged by natural key."""
+
+    def __init__(self, conn: Connection, mapping: Mapping, report: Report):
+        self.conn, self.mapping, self.report = conn, mapping, report
+        ci = CrimeIncident.__table__
+        self.fresh = not conn.execute(select(exists().where(ci.c.source == mapping.source))).scalar()
+        self.seen_ids: set[int] = set()
+        self.repeats = 0
+        self.rollup: Counter = Counter()
+        _staging_meta.drop_all(conn, checkfirst=True)
+        _staging_meta.create_all(conn)
+
+    def add(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if not self.fresh:
+            bulk_insert_tuples(self.conn, STAGING, COLUMNS, rows)
+            return
+        keys = set(map(hash, map(itemgetter(1), rows)))  # 64-bit: a collision only sends a row the slower way
+        if len(keys) == len(rows) and self.seen_ids.isdisjoint(keys):
+            self.seen_ids |= keys  # the usual case, checked without a loop in Python
+            direct, repeated = rows, []
+        else:
+            direct, repeated = self._split_repeats(rows)
+        bulk_insert_tuples(self.conn, CrimeIncident.__table__, COLUMNS, direct)
+        bulk_insert_tuples(self.conn, STAGING, COLUMNS, repeated)
+        self.report.inserted += len(direct)
+        self.repeats += len(repeated)
+        cells = map(itemgetter(4, 3, 5), direct)  # (area_id, month, category_id)
+        if set(map(itemgetter(6), direct)) == {1}:
+            self.rollup.update(cells)  # counted in C: one incident per row
+        else:
+            for cell, count in zip(cells, map(itemgetter(6), direct), strict=True):
+                self.rollup[cell] += count
+
+    def _split_repeats(self, rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+        direct, repeated, seen = [], [], self.seen_ids
+        for row in rows:
+            key = hash(row[1])
+            if key in seen:
+                repeated.append(row)
+            else:
+                seen.add(key)
+                direct.append(row)
+        return direct, repeated
+
+    def finish(self) -> None:
+        if not self.fresh:
+            _merge(self.conn, self.mapping, self.report)
+        else:
+            if self.repeats:
+                for area, month, category, count in _add_repeats(self.conn, self.mapping, self.report):
+                    self.rollup[(area, month.isoformat(), category)] += count
+            add_to_crime_monthly(
+                self.conn,
+                {(a, date.fromisoformat(m), c): n for (a, m, c), n in self.rollup.items() if n},
+            )
+        _staging_meta.drop_all(self.conn)
+
+
+class _Judge:
+    """Everything one import decides about values, each decided once."""
+
+    def __init__(self, conn: Connection, mapping: Mapping, report: Report, header: list[str]):
+        self.mapping, self.report = mapping, report
+        self.index = {name: i for i, name in enumerate(header) if name}
+        self.named = [i for i, name in enumerate(header) if name]
+        self.all_named = len(self.named) == len(header)
+        self.areas = AreaLookup(conn, mapping.area_aliases, mapping.area_prefix)
+        self.categories = Categories(conn, mapping)
+        self.area_col = mapping.column("area")
+        self.cat_col = (
+            "[constants].category" if "category" in mapping.constants else mapping.column("category")
+        )
+        self.group_col = mapping.column("group", mapping.columns.get("category", "category"))
+        self.id_col = mapping.columns.get("source_id")
+        self.count_col = mapping.column("count") if "count" in mapping.columns else None
+        self.date_col = (
+            "+".join(mapping.date_parts.values()) if mapping.date_parts else mapping.column("occurred")
+        )
+        self.skip_areas = set(mapping.skip.get("area", ()))
+        self.skip_codes = set(mapping.skip.get("category", ()))
+        self.today = date.today()
+        self.area_cache: dict = {}
+        self.category_cache: dict = {}
+        self.date_cache: dict = {}
+        self.count_cache: dict = {}
+        self.seen: set = set()
+
+    def missing_columns(self) -> list[str]:
+        needed = [self.area_col]
+        if not self.cat_col.startswith("[constants]"):
+            needed.append(self.cat_col)
+        if self.mapping.format == "long":
+            needed += list(self.mapping.date_parts.values()) or [self.date_col]
+            needed += [c for c in (self.id_col, self.count_col) if c]
+        return [c for c in needed if c not in self.index]
+
+    def area(self, value: str) -> int | Fault | str:
+        text = value.strip()
+        if text in self.skip_areas:
+            return SKIP
+        if formula_like(text):
+            return Fault(FORMULA_RULE)
+        found = self.areas.find(text)
+        return Fault("unknown area", self.areas.suggest(text)) if found is None else found
+
+    def category(self, pair: tuple[str, str]) -> int | Fault | str:
+        code, group = pair[0].strip(), pair[1].strip()
+        if code in self.skip_codes:
+            return SKIP
+        if formula_like(code):
+            return Fault(FORMULA_RULE)
+        if not code:
+            return Fault("required: offence category")
+        found = self.categories.find(code, group)
+        if found is None:
+            return Fault("offence category not mapped to a group", f"add {group!r} under [groups]")
+        return found
+
+    def day(self, text: str) -> tuple[str, str] | Fault:
+        text = text.strip()
+        if not text:
+            return Fault("required: occurrence date")
+        value, rule = parse_date(text, self.mapping, self.today)
+        if value is None:
+            return Fault(rule)
+        return value.isoformat(), value.replace(day=1).isoformat()
+
+    def day_from_parts(self, parts: tuple[str, ...]) -> tuple[str, str] | Fault:
+        named = dict(zip(self.mapping.date_parts, (p.strip() for p in parts), strict=True))
+        try:
+            value = date(int(named["year"]), int(named.get("month") or 1), int(named.get("day") or 1))
+        except (KeyError, ValueError):
+            return Fault("not a valid date")
+        if not EARLIEST <= value <= self.today:
+            return Fault(f"date outside {EARLIEST} to today")
+        return value.isoformat(), value.replace(day=1).isoformat()
+
+
+def load(conn: Connection, chunks: Iterator[Chunk], mapping: Mapping, report: Report) -> None:
+    if conn.dialect.name == "sqlite":
+        # a bigger page cache keeps the incident indexes in memory during a large load
+        conn.exec_driver_sql("PRAGMA cache_size = -131072")
+    judge = sink = month_columns = None
+    for chunk in chunks:
+        if judge is None:
+            judge = _Judge(conn, mapping, report, chunk.header)
+            missing = judge.missing_columns()
             if missing:
                 report.problems.append(
                     Problem(1, missing[0], "", "required column is missing from the header")
                 )
                 return
-            if mapping.format == "wide" and not month_columns:
-                report.problems.append(
-                    Problem(1, "(header)", "", f"no month columns in the format {mapping.period_format!r}")
-                )
-                return
-        fingerprint = hashlib.blake2b("\x1f".join(row.values()).encode(), digest_size=12).digest()
-        occurrence = 1
-        if fingerprint in seen:
-            if mapping.duplicates == "drop":
-                report.duplicates_dropped += 1
-                continue
-            if mapping.duplicates == "refuse":
-                report.problems.append(Problem(line, "(row)", "", "exact duplicate of an earlier row"))
-                continue
-            occurrence = 2  # keep: a second identical incident gets its own id below
-            while fingerprint + bytes([occurrence]) in seen:
-                occurrence += 1
-            fingerprint = fingerprint + bytes([occurrence])
-        seen.add(fingerprint)
-
-        area_text = row.get(area_col, "").strip()
-        for column in (area_col, mapping.column("category")):
-            if formula_like(row.get(column, "").strip()):
-                report.problems.append(
-                    Problem(
-                        line, column, row[column], "text starting with =, +, - or @ (a spreadsheet formula)"
-                    )
-                )
-        code = field_value(row, mapping, "category")[1]
-        if area_text in mapping.skip.get("area", ()) or code in mapping.skip.get("category", ()):
-            report.skipped_on_purpose += 1
-            continue
-        area_id = areas.resolve(line, area_col, area_text, report)
-        group_value = str(mapping.constants.get("group", row.get(group_col, code))).strip()
-        category_id = categories.find(code, group_value) if code else None
-        if category_id is None:
-            rule = "required: offence category" if not code else "offence category not mapped to a group"
-            suggestion = "" if not code else f"add {group_value!r} under [groups]"
-            report.problems.append(Problem(line, cat_col, code, rule, suggestion))
-        if mapping.format == "wide":
-            for column, month in month_columns:
-                count = _parse_count(row.get(column, ""))
-                if count is None:
+            if mapping.format == "wide":
+                month_columns = _month_columns(chunk.header, mapping)
+                if not month_columns:
                     report.problems.append(
-                        Problem(line, column, row.get(column, ""), "count must be a whole number >= 0")
+                        Problem(
+                            1, "(header)", "", f"no month columns in the format {mapping.period_format!r}"
+                        )
                     )
-                elif area_id is not None and category_id is not None and row.get(column, "").strip():
-                    key = f"{areas.codes[area_id]}|{code}|{month:%Y-%m}"
-                    buffer.append((key, month, month, area_id, category_id, count))
+                    return
+            sink = _Sink(conn, mapping, report)
+        report.rows_read += len(chunk.rows)
+        if mapping.format == "wide":
+            rows = _wide_rows(chunk, judge, month_columns)
         else:
-            occurred = _parse_date(line, row, mapping, today, report)
-            count_text = row.get(mapping.column("count"), "1") if "count" in mapping.columns else "1"
-            count = _parse_count(count_text)
-            if count is None:
-                report.problems.append(
-                    Problem(line, mapping.column("count"), count_text, "count must be a whole number >= 0")
-                )
-            id_col = mapping.columns.get("source_id")
-            source_id = row.get(id_col, "").strip() if id_col else fingerprint.hex()
-            if id_col and not source_id:
-                report.problems.append(Problem(line, id_col, "", "required: incident id"))
-            if None not in (occurred, area_id, category_id, count) and source_id:
-                buffer.append((source_id, occurred, _month(occurred), area_id, category_id, count))
-        if report.problems:
-            buffer.clear()  # refused anyway: keep validating, stop staging
-        elif len(buffer) >= BATCH:
-            _staged(conn, buffer)
-    if report.problems:
-        return
-    _staged(conn, buffer)
-    _merge(conn, mapping, report)
+            rows = _long_rows(chunk, judge)
+        if not report.problems:  # once refused, keep validating but stop writing
+            sink.add(rows)
+    if sink is not None and not report.problems:
+        sink.finish()
 
 
-def _month_columns(row: dict[str, str], mapping: Mapping) -> list[tuple[str, date]]:
-    out = []
-    for column in row:
-        try:
-            out.append(
-                (column, datetime.strptime(column.strip(), mapping.period_format).date().replace(day=1))
+def _duplicates(chunk: Chunk, judge: _Judge, fingerprints: list[bytes] | None) -> set[int]:
+    """Indexes of exact duplicate rows to leave out (per the mapping's `duplicates`). For an
+    id-less file `fingerprints` are the rows' ids; a kept duplicate gets a numbered one."""
+    mode, seen, report = judge.mapping.duplicates, judge.seen, judge.report
+    rows = chunk.rows if judge.all_named else [[r[i] for i in judge.named] for r in chunk.rows]
+    keys = fingerprints if fingerprints is not None else list(map(hash, map(tuple, rows)))
+    dropped: set[int] = set()
+    distinct = set(keys)
+    if len(distinct) == len(keys) and seen.isdisjoint(distinct):
+        seen |= distinct  # the usual case: no duplicate, checked without a loop in Python
+        return dropped
+    for i, key in enumerate(keys):
+        if key not in seen:
+            seen.add(key)
+            continue
+        if mode == "drop":
+            dropped.add(i)
+            report.duplicates_dropped += 1
+        elif mode == "refuse":
+            report.problems.append(Problem(chunk.lines[i], "(row)", "", "exact duplicate of an earlier row"))
+        elif fingerprints is not None:  # keep: a second identical incident gets its own id
+            occurrence = 2
+            while key + bytes([occurrence]) in seen:
+                occurrence += 1
+            fingerprints[i] = key + bytes([occurrence])
+            seen.add(fingerprints[i])
+    return dropped
+
+
+def _area_and_category(chunk: Chunk, judge: _Judge, columns: list[tuple]) -> tuple[list, list, list]:
+    """Judged area ids, category ids and category codes for each row of the chunk."""
+    index, n = judge.index, len(chunk.rows)
+    area_values = columns[index[judge.area_col]]
+    if judge.cat_col.startswith("[constants]"):
+        codes: Sequence[str] = [str(judge.mapping.constants["category"])] * n
+    else:
+        codes = columns[index[judge.cat_col]]
+    if "group" in judge.mapping.constants:
+        groups: Sequence[str] = [str(judge.mapping.constants["group"])] * n
+    elif judge.group_col in index:
+        groups = columns[index[judge.group_col]]
+    else:
+        groups = codes
+    areas = _judged(area_values, judge.area_cache, judge.area)
+    categories = _judged(list(zip(codes, groups, strict=True)), judge.category_cache, judge.category)
+    _faults(judge.report, chunk.lines, judge.area_col, area_values, areas)
+    _faults(judge.report, chunk.lines, judge.cat_col, codes, categories)
+    return areas, categories, codes
+
+
+def _left_out(judge: _Judge, dropped: set[int], areas: list, categories: list) -> set[int]:
+    """Rows not to write: duplicates dropped and rows the mapping's [skip] leaves out."""
+    skipped = set()
+    if SKIP in areas or SKIP in categories:
+        skipped = {
+            i for i, (a, c) in enumerate(zip(areas, categories, strict=True)) if a is SKIP or c is SKIP
+        } - dropped
+        judge.report.skipped_on_purpose += len(skipped)
+    return dropped | skipped
+
+
+def _long_rows(chunk: Chunk, judge: _Judge) -> list[tuple]:
+    mapping, index, report, lines = judge.mapping, judge.index, judge.report, chunk.lines
+    columns = list(zip(*chunk.rows, strict=True))
+    fingerprints = None
+    if judge.id_col is None:
+        named = chunk.rows if judge.all_named else ([r[i] for i in judge.named] for r in chunk.rows)
+        fingerprints = [hashlib.blake2b("\x1f".join(r).encode(), digest_size=12).digest() for r in named]
+    dropped = _duplicates(chunk, judge, fingerprints)
+    areas, categories, _codes = _area_and_category(chunk, judge, columns)
+
+    if len(judge.date_cache) > DATE_CACHE_LIMIT:
+        judge.date_cache.clear()
+    if mapping.date_parts:
+        date_values: Sequence = list(
+            zip(*(columns[index[c]] for c in mapping.date_parts.values()), strict=True)
+        )
+        days = _judged(date_values, judge.date_cache, judge.day_from_parts)
+        date_values = ["/".join(parts) for parts in date_values]
+    else:
+        date_values = columns[index[judge.date_col]]
+        days = _judged(date_values, judge.date_cache, judge.day)
+    _faults(report, lines, judge.date_col, date_values, days)
+
+    if judge.count_col:
+        count_values = columns[index[judge.count_col]]
+        counts = _judged(count_values, judge.count_cache, _count)
+        _faults(report, lines, judge.count_col, count_values, counts)
+    else:
+        counts = [1] * len(lines)
+
+    if judge.id_col:
+        ids = [v.strip() for v in columns[index[judge.id_col]]]
+        if "" in ids:
+            report.problems.extend(
+                Problem(line, judge.id_col, "", "required: incident id")
+                for line, v in zip(lines, ids, strict=True)
+                if not v
             )
+    else:
+        ids = [f.hex() for f in fingerprints]
+    if report.problems:
+        return []
+    rows = list(
+        zip(
+            repeat(mapping.source),
+            ids,
+            map(itemgetter(0), days),
+            map(itemgetter(1), days),
+            areas,
+            categories,
+            counts,
+        )
+    )
+    left_out = _left_out(judge, dropped, areas, categories)
+    if left_out:
+        rows = [r for i, r in enumerate(rows) if i not in left_out]
+    return rows
+
+
+def _wide_rows(chunk: Chunk, judge: _Judge, month_columns: list[tuple[int, str, str]]) -> list[tuple]:
+    report, source = judge.report, judge.mapping.source
+    columns = list(zip(*chunk.rows, strict=True))
+    dropped = _duplicates(chunk, judge, None)
+    areas, categories, codes = _area_and_category(chunk, judge, columns)
+    left_out = _left_out(judge, dropped, areas, categories)
+    header = chunk.header
+    rows = []
+    for i, (line, cells) in enumerate(zip(chunk.lines, chunk.rows, strict=True)):
+        if i in left_out:
+            continue
+        area, category = areas[i], categories[i]
+        valid = not isinstance(area, Fault) and not isinstance(category, Fault)
+        prefix = f"{judge.areas.codes[area]}|{codes[i].strip()}|" if valid else ""
+        for position, month, label in month_columns:
+            text = cells[position]
+            count = judge.count_cache.get(text)
+            if count is None:
+                count = judge.count_cache[text] = _count(text)
+            if isinstance(count, Fault):
+                report.problems.append(Problem(line, header[position], text, count.rule))
+            elif valid and text.strip():
+                rows.append((source, prefix + label, month, month, area, category, count))
+    return [] if report.problems else rows
+
+
+def _month_columns(header: list[str], mapping: Mapping) -> list[tuple[int, str, str]]:
+    """(position, first day of the month as ISO text, YYYY-MM) for each month column."""
+    out = []
+    for position, column in enumerate(header):
+        try:
+            month = datetime.strptime(column.strip(), mapping.period_format).date().replace(day=1)
         except ValueError:
             continue
+        out.append((position, month.isoformat(), f"{month:%Y-%m}"))
     return out
 
 
-def _parse_date(line: int, row: dict[str, str], mapping: Mapping, today: date, report: Report) -> date | None:
-    if mapping.date_parts:  # the date is spread over several columns (year, month, day)
-        parts = {k: row.get(c, "").strip() for k, c in mapping.date_parts.items()}
-        column = "+".join(mapping.date_parts.values())
-        try:
-            value = date(int(parts["year"]), int(parts.get("month") or 1), int(parts.get("day") or 1))
-        except (KeyError, ValueError):
-            report.problems.append(Problem(line, column, "/".join(parts.values()), "not a valid date"))
-            return None
-        if not EARLIEST <= value <= today:
-            report.problems.append(
-                Problem(line, column, value.isoformat(), f"date outside {EARLIEST} to today")
-            )
-            return None
-        return value
-    column = mapping.column("occurred")
-    text = row.get(column, "").strip()
-    if not text:
-        report.problems.append(Problem(line, column, text, "required: occurrence date"))
-        return None
-    value, rule = parse_date(text, mapping, today)
-    if value is None:
-        report.problems.append(Problem(line, column, text, rule))
-    return value
+def _add_repeats(conn: Connection, mapping: Mapping, report: Report) -> list[tuple]:
+    """A fresh source's rows whose id repeated in the file: their counts are added to the
+    row already written for the id (or written, if the id was only a hash collision).
+    Returns what that added to each roll-up cell: (area_id, month, category_id, count)."""
+    m, ci = MERGED.c, CrimeIncident.__table__.c
+    _stage_merged(conn)
+    same_key = and_(ci.source == mapping.source, ci.source_id == m.source_id)
+    added = select(m["count"]).where(m.source_id == ci.source_id).scalar_subquery()
+    conn.execute(
+        update(CrimeIncident.__table__)
+        .where(ci.source == mapping.source, ci.source_id.in_(select(m.source_id)))
+        .values(count=ci["count"] + added)
+    )
+    report.inserted += _insert_new(conn, mapping, same_key)
+    cell = (ci.area_id, ci.occurred_month, ci.category_id)
+    return list(conn.execute(select(*cell, func.sum(m["count"])).join(MERGED, same_key).group_by(*cell)))
 
 
-def _merge(conn: Connection, mapping: Mapping, report: Report) -> None:
-    """Merge staged rows into crime_incident by (source, source_id); refresh the roll-up."""
-    s, m, ci = STAGING.c, MERGED.c, CrimeIncident.__table__.c
+def _stage_merged(conn: Connection) -> None:
+    s = STAGING.c
     conn.execute(
         insert(MERGED).from_select(
-            ["source_id", "occurred_on", "occurred_month", "area_id", "category_id", "count"],
+            COLUMNS,
             select(
+                func.min(s.source),
                 s.source_id,
                 func.min(s.occurred_on),
                 func.min(s.occurred_month),
                 func.min(s.area_id),
                 func.min(s.category_id),
-                func.sum(s.count),
+                func.sum(s["count"]),
             ).group_by(s.source_id),
         )
     )
+
+
+def _insert_new(conn: Connection, mapping: Mapping, same_key) -> int:
+    """Insert merged rows whose key is not in crime_incident yet; returns how many."""
+    m = MERGED.c
+    new = conn.execute(select(func.count()).select_from(MERGED).where(~exists().where(same_key))).scalar_one()
+    conn.execute(
+        insert(CrimeIncident.__table__).from_select(
+            COLUMNS, select(*(m[c] for c in COLUMNS)).where(~exists().where(same_key))
+        )
+    )
+    return new
+
+
+def _merge(conn: Connection, mapping: Mapping, report: Report) -> None:
+    """Merge staged rows into crime_incident by (source, source_id), and move the roll-up
+    by the difference: the old values of changed rows out, the new and changed rows in."""
+    m, ci = MERGED.c, CrimeIncident.__table__.c
+    _stage_merged(conn)
     same_key = and_(ci.source == mapping.source, ci.source_id == m.source_id)
     differs = or_(
         ci.occurred_on != m.occurred_on,
@@ -288,11 +563,21 @@ def _merge(conn: Connection, mapping: Mapping, report: Report) -> None:
         ci.category_id != m.category_id,
         ci["count"] != m["count"],
     )
+    cell = (ci.area_id, ci.occurred_month, ci.category_id)
+    new_cell = (m.area_id, m.occurred_month, m.category_id)
+    changed = select(*cell, func.sum(ci["count"])).join(MERGED, same_key).where(differs).group_by(*cell)
+    changed_to = (
+        select(*new_cell, func.sum(m["count"])).join(CrimeIncident.__table__, same_key).where(differs)
+    )
+    added = select(*new_cell, func.sum(m["count"])).where(~exists().where(same_key))
+    delta: Counter = Counter()
+    for area, month, category, count in conn.execute(changed):
+        delta[(area, month, category)] -= count
+    for query in (changed_to.group_by(*new_cell), added.group_by(*new_cell)):
+        for area, month, category, count in conn.execute(query):
+            delta[(area, month, category)] += count
+
     total = conn.execute(select(func.count()).select_from(MERGED)).scalar_one()
-    matched = conn.execute(
-        select(func.count()).select_from(MERGED).where(exists().where(same_key))
-    ).scalar_one()
-    old_months = set(conn.execute(select(ci.occurred_month).where(same_key, differs).distinct()).scalars())
     report.updated = conn.execute(
         select(func.count()).select_from(MERGED).join(CrimeIncident.__table__, same_key).where(differs)
     ).scalar_one()
@@ -307,22 +592,6 @@ def _merge(conn: Connection, mapping: Mapping, report: Report) -> None:
             count=m["count"],
         )
     )
-    conn.execute(
-        insert(CrimeIncident.__table__).from_select(
-            ["source", "source_id", "occurred_on", "occurred_month", "area_id", "category_id", "count"],
-            select(
-                literal(mapping.source, String),
-                m.source_id,
-                m.occurred_on,
-                m.occurred_month,
-                m.area_id,
-                m.category_id,
-                m["count"],
-            ).where(~exists().where(same_key)),
-        )
-    )
-    report.inserted = total - matched
-    report.skipped = matched - report.updated
-    new_months = set(conn.execute(select(m.occurred_month).distinct()).scalars())
-    refresh_crime_monthly(conn, new_months | old_months)
-    _staging_meta.drop_all(conn)
+    report.inserted = _insert_new(conn, mapping, same_key)
+    report.skipped = total - report.inserted - report.updated
+    add_to_crime_monthly(conn, {key: n for key, n in delta.items() if n})

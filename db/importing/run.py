@@ -10,6 +10,7 @@ transaction. Importing a file whose SHA-256 is already logged changes nothing.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,34 +20,39 @@ from sqlalchemy import Engine, insert, select
 from db.importing import areas, crime, partnerships, survey_aggregates
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Problem, Report
-from db.importing.source import EXTRA, Row, read_rows
+from db.importing.source import Chunk, Row, read_chunks
 from db.models import LoadLog
 
-KIND_HANDLERS = {
+CHUNK_HANDLERS = {"crime": crime.load}  # large files: validated a chunk of rows at a time
+KIND_HANDLERS = {  # rows one at a time
     "areas": areas.load,
-    "crime": crime.load,
     "partnerships": partnerships.load,
     "survey_aggregates": survey_aggregates.load,
 }
 
 
-def _extra_cells(rows: Iterator[Row], mapping: Mapping, report: Report) -> Iterator[Row]:
+def _extra_cells(chunks: Iterator[Chunk], mapping: Mapping, report: Report) -> Iterator[Chunk]:
     """Rows with cells beyond their named columns: refused (the default) or, when the mapping
     says extra_cells = "ignore", read without them and counted in the report."""
     ignored = 0
-    for line, row in rows:
-        extra = row.pop(EXTRA, None)
-        if extra is not None:
+    for chunk in chunks:
+        if chunk.extra:
             if mapping.extra_cells == "ignore":
-                ignored += 1
+                ignored += len(chunk.extra)
             else:
-                report.problems.append(
-                    Problem(line, "(beyond the header)", extra, "more cells than header columns")
+                report.problems.extend(
+                    Problem(chunk.lines[i], "(beyond the header)", text, "more cells than header columns")
+                    for i, text in chunk.extra.items()
                 )
-                continue
-        yield line, row
+            chunk.extra = {}
+        yield chunk
     if ignored:
         report.notes.append(f"{ignored} row(s) had cells beyond the named columns; those cells were ignored")
+
+
+def _rows(chunks: Iterator[Chunk]) -> Iterator[Row]:
+    for chunk in chunks:
+        yield from chunk.dicts()
 
 
 def file_sha256(path: Path) -> str:
@@ -72,6 +78,8 @@ def import_file(
     lists problems or when `dry_run` is set."""
     path = Path(path)
     report = Report(kind=mapping.kind, file_name=path.name, sha256=file_sha256(path), dry_run=dry_run)
+    collecting = gc.isenabled()
+    gc.disable()  # an import makes millions of short-lived rows; collection passes cost half its time
     try:
         with engine.begin() as conn:
             seen = conn.execute(
@@ -81,8 +89,11 @@ def import_file(
                 report.already_imported = True
                 return report
             try:
-                rows = _extra_cells(read_rows(path, mapping.delimiter, mapping.encoding), mapping, report)
-                KIND_HANDLERS[mapping.kind](conn, rows, mapping, report)
+                chunks = _extra_cells(read_chunks(path, mapping.delimiter, mapping.encoding), mapping, report)
+                if mapping.kind in CHUNK_HANDLERS:
+                    CHUNK_HANDLERS[mapping.kind](conn, chunks, mapping, report)
+                else:
+                    KIND_HANDLERS[mapping.kind](conn, _rows(chunks), mapping, report)
             except ImportRefused as refused:
                 report.problems.extend(refused.problems)
             if report.problems or dry_run:
@@ -101,4 +112,7 @@ def import_file(
             )
     except _Rollback:
         pass
+    finally:
+        if collecting:
+            gc.enable()
     return report

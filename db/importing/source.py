@@ -15,7 +15,10 @@ import gzip
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate, islice
+from operator import itemgetter
 from pathlib import Path
 
 from db.importing.report import ImportRefused, Problem
@@ -66,7 +69,38 @@ def _header(names: list[str]) -> list[str]:
     return cleaned
 
 
-def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = None) -> Iterator[Row]:
+CHUNK_ROWS = 50_000
+
+
+@dataclass
+class Chunk:
+    """Up to CHUNK_ROWS consecutive data rows, as cells in header order (padded or cut to
+    the header's width). `extra` holds, by row index, cells beyond the named columns."""
+
+    header: list[str]
+    lines: list[int] = field(default_factory=list)  # 1-based line where each row starts
+    rows: list[list[str]] = field(default_factory=list)
+    extra: dict[int, str] = field(default_factory=dict)
+
+    def dicts(self) -> Iterator[Row]:
+        named = [(i, n) for i, n in enumerate(self.header) if n]
+        for index, (line, cells) in enumerate(zip(self.lines, self.rows, strict=True)):
+            row = {n: cells[i] for i, n in named}
+            if index in self.extra:
+                row[EXTRA] = self.extra[index]
+            yield line, row
+
+
+def _blank(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells)
+
+
+def csv_chunks(
+    path: Path, delimiter: str | None = None, encoding: str | None = None, size: int = CHUNK_ROWS
+) -> Iterator[Chunk]:
+    """Delimited text in chunks of rows. The common row (as many cells as the header,
+    every column named) costs one C-level read and a cheap blank check; only odd rows
+    take the slow path."""
     enc = detect_encoding(path, encoding)
     with io.TextIOWrapper(open_bytes(path), encoding=enc, newline="") as f:
         sample = f.read(SNIFF_BYTES)
@@ -80,23 +114,71 @@ def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = No
     with io.TextIOWrapper(open_bytes(path), encoding=enc, newline="") as f:  # from the start again
         reader = csv.reader(f, delimiter=delimiter)
         header = _header(next(reader))
+        last_line = reader.line_num
         if len(header) < 2:
             raise _refuse(
                 f"only one column found with delimiter {delimiter!r}: is this the right delimiter?",
                 header[0] if header else "",
             )
         any_row = False
-        for line, cells in enumerate(reader, start=2):
-            if not any(c.strip() for c in cells):
-                continue  # blank lines are not data
-            any_row = True
-            row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name}
-            extra = [c for i, c in enumerate(cells) if c.strip() and (i >= len(header) or not header[i])]
-            if extra:
-                row[EXTRA] = delimiter.join(extra)
-            yield line, row
+        while batch := list(islice(reader, size)):
+            start, end = last_line + 1, reader.line_num
+            last_line = end
+            chunk = _chunk(header, batch, start, end, delimiter)
+            if chunk.rows:
+                any_row = True
+                yield chunk
         if not any_row:
             raise _refuse("the file has a header but no data rows")
+
+
+def _chunk(header: list[str], batch: list[list[str]], start: int, end: int, delimiter: str) -> Chunk:
+    """`batch`, the records read from physical line `start` to `end`, as a chunk: blank
+    lines out, rows padded or cut to the header, cells beyond it kept aside. When quoted
+    cells hold line breaks, each row's line is counted from them."""
+    width = len(header)
+    if end - start + 1 == len(batch):
+        lines: Sequence[int] = range(start, end + 1)
+    else:
+        breaks = (sum(c.count("\n") for c in r) for r in batch[:-1])
+        lines = list(accumulate((1 + n for n in breaks), initial=start))
+    regular = all(header) and len(set(map(len, batch))) == 1 and len(batch[0]) == width
+    chunk = Chunk(header)
+    if regular and all(map(itemgetter(0), batch)):  # the usual case: no blank line, no odd row
+        chunk.lines, chunk.rows = list(lines), batch
+        return chunk
+    for line, cells in zip(lines, batch, strict=True):
+        if _blank(cells):
+            continue  # blank lines are not data
+        if not regular:
+            spill = [c for i, c in enumerate(cells) if c.strip() and (i >= width or not header[i])]
+            if spill:
+                chunk.extra[len(chunk.rows)] = delimiter.join(spill)
+            cells = (cells + [""] * width)[:width]
+        chunk.lines.append(line)
+        chunk.rows.append(cells)
+    return chunk
+
+
+def _chunked(rows: Iterator[Row], size: int = CHUNK_ROWS) -> Iterator[Chunk]:
+    """Rows read as dicts (workbooks, GeoJSON) regrouped as chunks; the header is the
+    first row's keys, later keys added as they appear."""
+    chunk: Chunk | None = None
+    for line, row in rows:
+        if chunk is None:
+            chunk = Chunk(list(row))
+        for name in row:
+            if name not in chunk.header:
+                chunk.header.append(name)
+                for cells in chunk.rows:
+                    cells.append("")
+        chunk.lines.append(line)
+        chunk.rows.append([row.get(n, "") for n in chunk.header])
+        if len(chunk.rows) >= size:
+            yield chunk
+            chunk = Chunk(list(chunk.header))
+    if chunk is not None and chunk.rows:
+        yield chunk
 
 
 def read_xlsx(path: Path) -> Iterator[Row]:
@@ -137,11 +219,19 @@ def read_geojson(path: Path) -> Iterator[Row]:
         yield line, {k: "" if v is None else str(v) for k, v in (feature.get("properties") or {}).items()}
 
 
-def read_rows(path: Path, delimiter: str | None = None, encoding: str | None = None) -> Iterator[Row]:
-    """Rows of `path` by its extension (.xlsx, .geojson/.json, anything else as delimited text)."""
+def read_chunks(
+    path: Path, delimiter: str | None = None, encoding: str | None = None, size: int = CHUNK_ROWS
+) -> Iterator[Chunk]:
+    """Chunks of `path` by its extension (.xlsx, .geojson/.json, anything else as delimited text)."""
     suffix = Path(path.name.removesuffix(".gz")).suffix.lower()
     if suffix == ".xlsx":
-        return read_xlsx(path)
+        return _chunked(read_xlsx(path), size)
     if suffix in (".geojson", ".json"):
-        return read_geojson(path)
-    return read_csv(path, delimiter, encoding)
+        return _chunked(read_geojson(path), size)
+    return csv_chunks(path, delimiter, encoding, size)
+
+
+def read_rows(path: Path, delimiter: str | None = None, encoding: str | None = None) -> Iterator[Row]:
+    """Rows of `path` as (line, {column: text}) pairs."""
+    for chunk in read_chunks(path, delimiter, encoding):
+        yield from chunk.dicts()

@@ -145,6 +145,54 @@ def test_a_corrected_file_updates_by_natural_key(lite, tmp_path):
     assert logged == 2
 
 
+def _rollup_and_recount(conn) -> tuple[dict, dict]:
+    """The roll-up as stored, and as a full recount of the incident table would make it."""
+    key = (CrimeMonthly.area_id, CrimeMonthly.month, CrimeMonthly.category_id)
+    stored = {tuple(r[:3]): r[3] for r in conn.execute(select(*key, CrimeMonthly.count))}
+    ci = CrimeIncident
+    cell = (ci.area_id, ci.occurred_month, ci.category_id)
+    recount = {
+        tuple(r[:3]): r[3]
+        for r in conn.execute(
+            select(*cell, func.sum(ci.count)).group_by(*cell).having(func.sum(ci.count) > 0)
+        )
+    }
+    return stored, recount
+
+
+def test_the_roll_up_always_equals_a_recount_of_incidents(engine, tmp_path):
+    """Loads move the roll-up by their own difference rather than re-reading incidents: a
+    first load with an id repeated (one row per victim), a correction that moves rows
+    between months, areas and offences and sets a count to zero, and a second source."""
+    with engine.begin() as conn:
+        conn.execute(
+            Area.__table__.insert(),
+            [
+                {"code": c, "name": n, "kind": "neighbourhood"}
+                for c, n in [("N", "Northfield"), ("S", "Southgate")]
+            ],
+        )
+    counted = parse_mapping({**CRIME, "columns": {**CRIME["columns"], "count": "n"}})
+    first = (
+        "id,date,area,offence,n\n1,03/01/2024,Northfield,Assault,1\n2,15/02/2024,Southgate,Theft,3\n"
+        "1,03/01/2024,Northfield,Assault,2\n4,09/02/2024,Northfield,Theft,1\n"
+    )
+    corrected = (
+        "id,date,area,offence,n\n1,03/03/2024,Southgate,Theft,3\n2,15/02/2024,Southgate,Theft,0\n"
+        "4,09/02/2024,Northfield,Theft,1\n5,01/01/2024,Northfield,Assault,2\n"
+    )
+    steps = [(first, counted), (corrected, counted), (GOOD, parse_mapping({**CRIME, "source": "other"}))]
+    expected_totals = [7, 6, 8]
+    for step, ((text, mapping), total) in enumerate(zip(steps, expected_totals, strict=True)):
+        report = import_file(engine, write(tmp_path / f"step{step}.csv", text), mapping)
+        assert report.accepted, report.text()
+        with engine.connect() as conn:
+            stored, recount = _rollup_and_recount(conn)
+        assert stored == recount, f"after step {step}"
+        assert sum(stored.values()) == total
+    assert (report.inserted, report.updated) == (2, 0)
+
+
 def test_dry_run_writes_nothing(lite, tmp_path):
     engine, path = lite
     before = file_sha(path)
