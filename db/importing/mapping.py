@@ -45,7 +45,20 @@ from db.importing.report import ImportRefused, Problem
 from db.models import CRIME_GROUPS
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
-KINDS = ("areas", "crime", "partnerships", "survey_aggregates")
+KINDS = (
+    "areas",
+    "organisations",
+    "partnerships",
+    "survey_items",
+    "survey_responses",
+    "survey_aggregates",
+    "offence_categories",
+    "crime",
+    "initiatives",
+    "activities",
+    "feedback",
+    "events",
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,8 @@ class Mapping:
     items: dict[str, dict] = field(default_factory=dict)  # source measure -> item code, wording, construct
     # partnerships
     sectors: dict[str, str] = field(default_factory=dict)  # organisation name -> sector
+    # any kind: a file's own words -> Common Ground's, per field ({kind = {"Partner meeting" = "meeting"}})
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def column(self, name: str, default: str | None = None) -> str | None:
         """The file's column for a Common Ground field (the field's own name when unmapped)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 
-from db.importing import areas, crime, partnerships, survey_aggregates
+from db.importing import areas, crime, partnerships, records, survey_aggregates, survey_responses
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Problem, Report
 from db.importing.source import Chunk, Row, read_chunks
@@ -27,7 +27,9 @@ CHUNK_HANDLERS = {"crime": crime.load}  # large files: validated a chunk of rows
 KIND_HANDLERS = {  # rows one at a time
     "areas": areas.load,
     "partnerships": partnerships.load,
+    "survey_responses": survey_responses.load,
     "survey_aggregates": survey_aggregates.load,
+    **{kind: records.loader(kind) for kind in records.SPECS},
 }
 
 

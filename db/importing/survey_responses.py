@@ -1,0 +1,210 @@
+"""Import item-level survey results: one row per respondent, one column per question.
+
+Fields: source_id (the respondent's id: the natural key), responded_on, and
+optionally area, partnership, respondent_type (resident by default), weight (1 by
+default), age_band, sex and race_ethnicity. The mapping's [items] says which columns
+are questions: `"Q3" = {code = "TRUST_LISTEN"}` for an item already imported, or with
+wording, construct, scale_min and scale_max to create it. Without [items], every
+column named like an existing item's code is one.
+
+A blank answer cell is a question not answered. An answer must be a number inside
+its item's scale; a file that writes answers as words translates them under
+`[values.answer]` ("Strongly agree" = "5"). A respondent seen again is updated and
+their answers replaced by the file's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from db.importing.areas import AreaLookup
+from db.importing.fields import field_value, parse_date, parse_number
+from db.importing.mapping import Mapping
+from db.importing.records import Partnerships
+from db.importing.report import Problem, Report, formula_like
+from db.models import CONSTRUCTS, RESPONDENT_TYPES, SurveyAnswer, SurveyItem, SurveyResponse
+
+TEXT_FIELDS = ("age_band", "sex", "race_ethnicity")
+BATCH = 5_000
+
+
+def _quarter_start(d: date) -> date:
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def _item_columns(conn: Connection, header: list[str], mapping: Mapping, report: Report) -> dict[str, tuple]:
+    """File column -> (item id, scale_min, scale_max), creating items the mapping defines."""
+    known = {
+        code: (id_, lo, hi)
+        for id_, code, lo, hi in conn.execute(
+            select(SurveyItem.id, SurveyItem.code, SurveyItem.scale_min, SurveyItem.scale_max)
+        )
+    }
+    if not mapping.items:
+        return {column: known[column] for column in header if column in known}
+    out = {}
+    for column, spec in mapping.items.items():
+        code = spec.get("code", column)
+        where = f"[items].{column}"
+        if column not in header:
+            report.problems.append(
+                Problem(1, column, "", "question column named under [items] is not in the file")
+            )
+            continue
+        if code not in known:
+            missing = [k for k in ("wording", "construct", "scale_min", "scale_max") if k not in spec]
+            if missing:
+                rule = f"unknown survey item {code!r}: import it first, or give {', '.join(missing)}"
+                report.problems.append(Problem(0, where, code, rule))
+                continue
+            if spec["construct"] not in CONSTRUCTS or not spec["scale_max"] > spec["scale_min"]:
+                rule = f"construct must be one of {', '.join(CONSTRUCTS)}, and scale_max above scale_min"
+                report.problems.append(Problem(0, where, code, rule))
+                continue
+            item_id = conn.execute(
+                insert(SurveyItem)
+                .values(
+                    code=code,
+                    wording=spec["wording"],
+                    construct=spec["construct"],
+                    scale_min=float(spec["scale_min"]),
+                    scale_max=float(spec["scale_max"]),
+                    reverse_worded=bool(spec.get("reverse_worded", False)),
+                    scale_labels=spec.get("scale_labels"),
+                )
+                .returning(SurveyItem.id)
+            ).scalar_one()
+            known[code] = (item_id, float(spec["scale_min"]), float(spec["scale_max"]))
+        out[column] = known[code]
+    return out
+
+
+def load(
+    conn: Connection, rows: Iterator[tuple[int, dict[str, str]]], mapping: Mapping, report: Report
+) -> None:
+    areas = AreaLookup(conn, mapping.area_aliases, mapping.area_prefix)
+    partnerships = Partnerships(conn)
+    answer_words = mapping.values.get("answer", {})
+    items: dict[str, tuple] | None = None
+    parsed: dict[str, tuple[dict, list[tuple[int, float]]]] = {}
+    lines: dict[str, int] = {}
+    for line, row in rows:
+        if items is None:
+            items = _item_columns(conn, list(row), mapping, report)
+            if not items and not report.problems:
+                rule = "no question columns: name them under [items] (column = {code = ...})"
+                report.problems.append(Problem(1, "(header)", "", rule))
+            if report.problems:
+                return
+        report.rows_read += 1
+        id_col, source_id = field_value(row, mapping, "source_id")
+        if not source_id:
+            report.problems.append(Problem(line, id_col, "", "required: respondent id"))
+            continue
+        response = {"source_id": source_id}
+        date_col, date_text = field_value(row, mapping, "responded_on")
+        when, rule = parse_date(date_text, mapping) if date_text else (None, "required: responded_on")
+        if when is None:
+            report.problems.append(Problem(line, date_col, date_text, rule))
+        else:
+            response |= {"responded_on": when, "quarter_start": _quarter_start(when)}
+        type_col, kind = field_value(row, mapping, "respondent_type")
+        kind = kind.casefold() or "resident"
+        if kind not in RESPONDENT_TYPES:
+            rule = f"must be one of {', '.join(RESPONDENT_TYPES)}"
+            report.problems.append(Problem(line, type_col, kind, rule, "translate it under [values]"))
+        response["respondent_type"] = kind
+        area_col, area_text = field_value(row, mapping, "area")
+        response["area_id"] = areas.resolve(line, area_col, area_text, report) if area_text else None
+        p_col, p_text = field_value(row, mapping, "partnership")
+        response["partnership_id"] = partnerships.find(p_text) if p_text else None
+        if p_text and response["partnership_id"] is None:
+            report.problems.append(
+                Problem(line, p_col, p_text, "unknown partnership", partnerships.suggest(p_text))
+            )
+        weight_col, weight_text = field_value(row, mapping, "weight")
+        weight = parse_number(weight_text, mapping) if weight_text else 1.0
+        if weight is None or weight <= 0:
+            report.problems.append(Problem(line, weight_col, weight_text, "weight must be a number above 0"))
+        response["weight"] = weight
+        for name in TEXT_FIELDS:
+            column, text = field_value(row, mapping, name)
+            if formula_like(text):
+                rule = "text starting with =, +, - or @ (a spreadsheet formula)"
+                report.problems.append(Problem(line, column, text, rule))
+            response[name] = text or None
+        answers = []
+        for column, (item_id, lo, hi) in items.items():
+            text = row.get(column, "").strip()
+            text = answer_words.get(text, text)
+            if not text:
+                continue
+            value = parse_number(text, mapping)
+            if value is None or not lo <= value <= hi:
+                rule = f"answer must be a number from {lo:g} to {hi:g}"
+                hint = "" if value is not None else "words? translate them under [values.answer]"
+                report.problems.append(Problem(line, column, text, rule, hint))
+                continue
+            answers.append((item_id, value))
+        if source_id in parsed:
+            if parsed[source_id] == (response, answers) and mapping.duplicates != "refuse":
+                report.duplicates_dropped += 1
+                continue
+            rule = f"the same respondent id appears twice (first on line {lines[source_id]})"
+            report.problems.append(Problem(line, id_col, source_id, rule))
+            continue
+        parsed[source_id], lines[source_id] = (response, answers), line
+    if not report.problems and parsed:
+        _write(conn, parsed, report)
+
+
+def _write(conn: Connection, parsed: dict[str, tuple[dict, list]], report: Report) -> None:
+    existing = {}
+    ids = list(parsed)
+    for start in range(0, len(ids), BATCH):  # bound parameter lists stay a reasonable size
+        chunk = ids[start : start + BATCH]
+        existing |= dict(
+            conn.execute(
+                select(SurveyResponse.source_id, SurveyResponse.id).where(SurveyResponse.source_id.in_(chunk))
+            ).all()
+        )
+    answers = []
+    new = [source_id for source_id in parsed if source_id not in existing]
+    if new:
+        inserted = conn.execute(
+            insert(SurveyResponse).returning(
+                SurveyResponse.source_id, SurveyResponse.id, sort_by_parameter_order=True
+            ),
+            [parsed[source_id][0] for source_id in new],
+        )
+        for source_id, response_id in inserted:
+            answers += [
+                {"response_id": response_id, "item_id": i, "value": v} for i, v in parsed[source_id][1]
+            ]
+        report.inserted += len(new)
+    for source_id, response_id in existing.items():
+        response, given = parsed[source_id]
+        old = (
+            conn.execute(select(SurveyResponse.__table__).where(SurveyResponse.id == response_id))
+            .one()
+            ._mapping
+        )
+        old_answers = set(
+            conn.execute(
+                select(SurveyAnswer.item_id, SurveyAnswer.value).where(
+                    SurveyAnswer.response_id == response_id
+                )
+            ).all()
+        )
+        if all(old[k] == v for k, v in response.items()) and old_answers == set(given):
+            report.skipped += 1
+            continue
+        conn.execute(update(SurveyResponse).where(SurveyResponse.id == response_id).values(**response))
+        conn.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response_id))
+        answers += [{"response_id": response_id, "item_id": i, "value": v} for i, v in given]
+        report.updated += 1
+    if answers:
+        conn.execute(insert(SurveyAnswer), answers)
