@@ -86,8 +86,12 @@ class Mapping:
     scale: str = "0-100"  # how values are written: proportion (0-1), percent / 0-100, 0-10
     period: str = "start"  # the date is the period's start, or quarter_end (the last day of a quarter)
     items: dict[str, dict] = field(default_factory=dict)  # source measure -> item code, wording, construct
+    # survey_aggregates, wide: a column holding an [items] measure for one group of people
+    breakdowns: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {item, kind, value}
     # partnerships
     sectors: dict[str, str] = field(default_factory=dict)  # organisation name -> sector
+    # any kind: only rows with these columns filled (present) and these empty (blank) are data
+    rows: dict[str, list[str]] = field(default_factory=dict)
     # any kind: a file's own words -> Common Ground's, per field ({kind = {"Partner meeting" = "meeting"}})
     values: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -116,6 +120,13 @@ def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
     if bad_groups:
         key, value = next(iter(bad_groups.items()))
         raise _bad(f"[groups] values must be one of {', '.join(CRIME_GROUPS)}", value, key)
+    for column, group in data.get("breakdowns", {}).items():
+        if set(group) != {"item", "kind", "value"} or group["item"] not in data.get("items", {}):
+            raise _bad(
+                "each [breakdowns] entry needs item (a key of [items]), kind and value", column, column
+            )
+    if set(data.get("rows", {})) - {"present", "blank"}:
+        raise _bad("[rows] takes present and blank (lists of columns)", str(data["rows"]), "rows")
     return Mapping(**{k: v for k, v in data.items()})
 
 

@@ -2,7 +2,8 @@
 
 Fields: code, name, description, goals, start_date, end_date, status, areas (one
 or more area names, codes or aliases separated by `;`) and members (organisation
-names separated by `;`). Organisations are created on first sight with the sector
+names separated by `;`). [skip] leaves out partnerships by code or by area.
+Organisations are created on first sight with the sector
 the mapping's [sectors] gives them, else "other". Natural key: code; a partnership
 seen again is updated and its members and catchment areas replaced by the file's.
 """
@@ -61,6 +62,10 @@ def load(
         }
         code_col, code = values["code"]
         name_col, name = values["name"]
+        skipped_areas = set(_split(values["areas"][1])) & set(mapping.skip.get("area", ()))
+        if code in mapping.skip.get("code", ()) or skipped_areas:
+            report.skipped_on_purpose += 1
+            continue
         if not code or not name:
             column, value = (code_col, code) if not code else (name_col, name)
             report.problems.append(

@@ -96,7 +96,7 @@ class Report:
                 else ""
             )
             + (
-                f", {self.skipped_on_purpose:,} rows left out by the mapping's [skip]"
+                f", {self.skipped_on_purpose:,} rows left out by the mapping's [skip] or [rows]"
                 if self.skipped_on_purpose
                 else ""
             )

@@ -52,6 +52,29 @@ def _extra_cells(chunks: Iterator[Chunk], mapping: Mapping, report: Report) -> I
         report.notes.append(f"{ignored} row(s) had cells beyond the named columns; those cells were ignored")
 
 
+def _wanted_rows(chunks: Iterator[Chunk], mapping: Mapping, report: Report) -> Iterator[Chunk]:
+    """Only the rows the mapping's [rows] says are data (e.g. district rows of a file that
+    also holds city and sector rows); the others are counted as left out on purpose."""
+    present = [c for c in mapping.rows.get("present", [])]
+    blank = [c for c in mapping.rows.get("blank", [])]
+    for chunk in chunks:
+        missing = [c for c in present + blank if c not in chunk.header]
+        if missing:
+            rule = "column named under [rows] is not in the file"
+            raise ImportRefused([Problem(1, c, "", rule) for c in missing])
+        where = [(chunk.header.index(c), True) for c in present] + [
+            (chunk.header.index(c), False) for c in blank
+        ]
+        keep = [all(bool(cells[i].strip()) == filled for i, filled in where) for cells in chunk.rows]
+        if not all(keep):
+            report.skipped_on_purpose += keep.count(False)
+            report.rows_read += keep.count(False)
+            chunk.lines = [line for line, k in zip(chunk.lines, keep, strict=True) if k]
+            chunk.rows = [cells for cells, k in zip(chunk.rows, keep, strict=True) if k]
+        if chunk.rows:
+            yield chunk
+
+
 def _rows(chunks: Iterator[Chunk]) -> Iterator[Row]:
     for chunk in chunks:
         yield from chunk.dicts()
@@ -92,6 +115,8 @@ def import_file(
                 return report
             try:
                 chunks = _extra_cells(read_chunks(path, mapping.delimiter, mapping.encoding), mapping, report)
+                if mapping.rows:
+                    chunks = _wanted_rows(chunks, mapping, report)
                 if mapping.kind in CHUNK_HANDLERS:
                     CHUNK_HANDLERS[mapping.kind](conn, chunks, mapping, report)
                 else:

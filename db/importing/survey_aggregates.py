@@ -69,6 +69,37 @@ def _items(conn: Connection, mapping: Mapping, report: Report) -> dict[str, int]
     return by_measure
 
 
+def _observations(
+    line: int, row: dict[str, str], mapping: Mapping, items: dict[str, int], report: Report
+) -> Iterator[tuple[str, str, int | None, str, str]]:
+    """(column, value text, item id, group kind, group value) for each value the row holds:
+    one (long format: item and value columns) or one per measure column (wide format:
+    [items] columns for everyone, [breakdowns] columns for groups). Blank cells are not values."""
+    if mapping.format != "wide":
+        item_col, measure = field_value(row, mapping, "item")
+        if measure in mapping.skip.get("item", ()):
+            report.skipped_on_purpose += 1
+            return
+        item_id = items.get(measure)
+        if item_id is None:
+            report.problems.append(
+                Problem(line, item_col, measure, "unknown survey item", "add it under [items]")
+            )
+        value_col, value_text = field_value(row, mapping, "value")
+        group_kind = field_value(row, mapping, "group_kind")[1] or "all"
+        group_value = field_value(row, mapping, "group_value")[1] or "all"
+        yield value_col, value_text, item_id, group_kind, group_value
+        return
+    for column in mapping.items:
+        text = row.get(column, "").strip()
+        if text:
+            yield column, text, items[column], "all", "all"
+    for column, group in mapping.breakdowns.items():
+        text = row.get(column, "").strip()
+        if text:
+            yield column, text, items[group["item"]], group["kind"], group["value"]
+
+
 def load(
     conn: Connection, rows: Iterator[tuple[int, dict[str, str]]], mapping: Mapping, report: Report
 ) -> None:
@@ -86,40 +117,38 @@ def load(
     items = _items(conn, mapping, report)
     factor = SCALES[mapping.scale]
     parsed: dict[tuple, dict] = {}
+    seen_rows: set[tuple] = set()
     for line, row in rows:
+        if mapping.format == "wide" and not report.rows_read:
+            missing = [c for c in [*mapping.items, *mapping.breakdowns] if c not in row]
+            if missing:
+                rule = "measure column named in the mapping is not in the file"
+                report.problems.extend(Problem(1, c, "", rule) for c in missing)
+                return
         report.rows_read += 1
-        (area_col, area_text), (item_col, measure) = (
-            field_value(row, mapping, "area"),
-            field_value(row, mapping, "item"),
-        )
-        (value_col, value_text), (date_col, date_text) = (
-            field_value(row, mapping, "value"),
-            field_value(row, mapping, "date"),
-        )
-        if area_text in mapping.skip.get("area", ()) or measure in mapping.skip.get("item", ()):
+        if mapping.format == "wide":  # a row per area and period, a column per measure
+            fingerprint = tuple(row.values())
+            if fingerprint in seen_rows and mapping.duplicates != "refuse":
+                report.duplicates_dropped += 1
+                continue
+            seen_rows.add(fingerprint)
+        area_col, area_text = field_value(row, mapping, "area")
+        if area_text in mapping.skip.get("area", ()):
             report.skipped_on_purpose += 1
             continue
         area_id = areas.resolve(line, area_col, area_text, report)
-        item_id = items.get(measure)
-        if item_id is None:
-            report.problems.append(
-                Problem(line, item_col, measure, "unknown survey item", "add it under [items]")
-            )
-        value = parse_number(value_text, mapping)
-        if value is None:
-            hint = (
-                ""
-                if mapping.decimal_comma or "," not in value_text
-                else "decimal comma? set decimal_comma = true"
-            )
-            report.problems.append(Problem(line, value_col, value_text, "not a number", hint))
-        elif not 0 <= value * factor <= 100:
-            report.problems.append(
-                Problem(line, value_col, value_text, f"value outside the {mapping.scale} scale")
-            )
+        date_col, date_text = field_value(row, mapping, "date")
         when, rule = parse_date(date_text, mapping) if date_text else (None, "required: date")
         if when is None:
             report.problems.append(Problem(line, date_col, date_text, rule))
+        end = None
+        if "date_end" in mapping.columns:
+            end_col, end_text = field_value(row, mapping, "date_end")
+            end, rule = parse_date(end_text, mapping) if end_text else (None, "required: date_end")
+            if end is None:
+                report.problems.append(Problem(line, end_col, end_text, rule))
+            elif when is not None and end < when:
+                report.problems.append(Problem(line, end_col, end_text, "period ends before it starts"))
         n_col, n_text = field_value(row, mapping, "n")
         n = None
         if n_text:
@@ -128,36 +157,45 @@ def load(
                 report.problems.append(Problem(line, n_col, n_text, "n must be a whole number >= 1"))
             else:
                 n = int(n_value)
-        if None in (area_id, item_id, value, when):
-            continue
-        group_kind = field_value(row, mapping, "group_kind")[1] or "all"
-        group_value = field_value(row, mapping, "group_value")[1] or "all"
-        start, end = _period(when, mapping.period)
-        key = (area_id, item_id, start, mapping.statistic, group_kind, group_value)
-        if key in parsed:
-            if parsed[key]["value"] == value * factor:
-                report.duplicates_dropped += 1
-                continue
-            report.problems.append(
-                Problem(
-                    line,
-                    value_col,
-                    value_text,
-                    "a second, different value for the same area, item and period",
+        for value_col, value_text, item_id, group_kind, group_value in _observations(
+            line, row, mapping, items, report
+        ):
+            value = parse_number(value_text, mapping)
+            if value is None:
+                hint = (
+                    ""
+                    if mapping.decimal_comma or "," not in value_text
+                    else "decimal comma? set decimal_comma = true"
                 )
-            )
-            continue
-        parsed[key] = {
-            "area_id": area_id,
-            "item_id": item_id,
-            "period_start": start,
-            "period_end": end,
-            "statistic": mapping.statistic,
-            "value": round(value * factor, 6),
-            "n": n,
-            "group_kind": group_kind,
-            "group_value": group_value,
-        }
+                report.problems.append(Problem(line, value_col, value_text, "not a number", hint))
+                continue
+            if not 0 <= value * factor <= 100:
+                report.problems.append(
+                    Problem(line, value_col, value_text, f"value outside the {mapping.scale} scale")
+                )
+                continue
+            if None in (area_id, item_id, when):
+                continue
+            start, period_end = _period(when, mapping.period)
+            key = (area_id, item_id, start, mapping.statistic, group_kind, group_value)
+            if key in parsed:
+                if parsed[key]["value"] == round(value * factor, 6):
+                    report.duplicates_dropped += mapping.format != "wide"
+                    continue
+                rule = "a second, different value for the same area, item and period"
+                report.problems.append(Problem(line, value_col, value_text, rule))
+                continue
+            parsed[key] = {
+                "area_id": area_id,
+                "item_id": item_id,
+                "period_start": start,
+                "period_end": end or period_end,
+                "statistic": mapping.statistic,
+                "value": round(value * factor, 6),
+                "n": n,
+                "group_kind": group_kind,
+                "group_value": group_value,
+            }
     if report.problems:
         return
     g = SurveyAggregate

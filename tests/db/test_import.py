@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import signal
 import subprocess
@@ -18,12 +17,9 @@ from sqlalchemy import func, select
 from db.engine import make_engine
 from db.importing.mapping import load_preset, parse_mapping
 from db.importing.run import import_file
-from db.migrate import upgrade
 from db.models import Area, CrimeIncident, CrimeMonthly, LoadLog, OffenceCategory
-from tests.conftest import IN_CI, ROOT
-
-SHARED = ROOT.parent / "shared" / "data"
-LONDON = SHARED / "london"
+from tests.conftest import ROOT
+from tests.db.conftest import LONDON, SHARED, file_sha, need_shared
 
 CRIME = {
     "kind": "crime",
@@ -33,35 +29,6 @@ CRIME = {
     "columns": {"area": "area", "category": "offence", "occurred": "date", "source_id": "id"},
     "groups": {"Assault": "violent", "Theft": "property"},
 }
-
-
-def need_shared() -> None:
-    if not LONDON.exists():
-        if IN_CI:
-            pytest.fail(f"CI=true but the shared data folder {SHARED} is missing")
-        pytest.skip(f"shared data not found at {SHARED}")
-
-
-def file_sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def lite(tmp_path):
-    """A migrated SQLite database with two areas, and its file path."""
-    path = tmp_path / "import.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with engine.begin() as conn:
-        conn.execute(
-            Area.__table__.insert(),
-            [
-                {"code": "N", "name": "Northfield", "kind": "neighbourhood", "population": 1000},
-                {"code": "S", "name": "Southgate", "kind": "neighbourhood", "population": 2000},
-            ],
-        )
-    engine.dispose()
-    return make_engine(f"sqlite:///{path}"), path
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

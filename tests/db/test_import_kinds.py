@@ -242,7 +242,8 @@ def test_initiatives_activities_feedback_and_events_attach_to_their_partnership(
         owners = set(conn.execute(select(Feedback.partnership_id)).scalars())
     assert attendance == [14, 11, 120]
     assert goal_met == {"Safe walk to school": None, "Lighting audit": True}
-    assert citywide is None and owners == {pid}
+    assert citywide is None
+    assert owners == {pid}
 
 
 @pytest.mark.parametrize(
