@@ -2,14 +2,17 @@
 
 import streamlit as st
 
-from db.importing.mapping import KINDS, preset_names
+from db.importing.mapping import KINDS, presets_for
+from db.importing.report import ImportRefused
 from ui import data
 from ui.database import database_url
 from ui.frame import inside_frame
-from ui.importer import run_upload
-from ui.tables import freshness_table, history_table, incomplete_table
+from ui.importer import preview_upload, run_upload
+from ui.show import import_report
+from ui.tables import freshness_table, history_table, incomplete_table, problems_table
 
 inside_frame()
+UPLOAD_MAPPING = "(my own mapping file)"
 st.title("Data")
 url = database_url()
 st.caption(
@@ -27,26 +30,42 @@ else:
     st.dataframe(incomplete_table(status["incomplete"]), hide_index=True)
 
 st.header("Import a file")
+st.caption(
+    "Choose what the file holds and how to read it, upload it, look at the first rows, "
+    "check it (nothing is written), then import. A refused file changes nothing."
+)
 kind = st.selectbox("What the file holds", KINDS, key="import_kind")
-presets = preset_names()
-preset = st.selectbox("Preset mapping", ["(upload a mapping file instead)", *presets], key="import_preset")
+presets = presets_for(kind)
+preset = st.selectbox(
+    "How to read it",
+    [*presets, UPLOAD_MAPPING],
+    key="import_preset",
+    help="A preset, or your own mapping file",
+)
 mapping_upload = None
-if preset.startswith("("):
+if preset == UPLOAD_MAPPING:
     mapping_upload = st.file_uploader("Mapping file (TOML)", type=["toml"], key="import_mapping")
 upload = st.file_uploader(
     "Data file", type=["csv", "tsv", "tab", "txt", "gz", "xlsx", "geojson", "json"], key="import_file"
 )
-check, commit = st.columns(2)
-if upload is not None and check.button("Check the file (writes nothing)", key="import_check"):
-    report = run_upload(url, kind, upload, None if mapping_upload else preset, mapping_upload, dry_run=True)
-    (st.success if report.accepted else st.error)("Accepted" if report.accepted else "Refused")
-    st.code(report.text(), language=None)
-if upload is not None and commit.button("Import", type="primary", key="import_commit"):
-    report = run_upload(url, kind, upload, None if mapping_upload else preset, mapping_upload, dry_run=False)
-    (st.success if report.accepted else st.error)(
-        "Imported" if report.accepted else "Refused: nothing was written"
-    )
-    st.code(report.text(), language=None)
+chosen = None if preset == UPLOAD_MAPPING else preset
+if upload is not None and (chosen or mapping_upload is not None):
+    try:
+        st.dataframe(preview_upload(kind, upload, chosen, mapping_upload), hide_index=True)
+        st.caption("The first rows as the mapping reads them, before any rule is checked.")
+    except ImportRefused as refused:
+        st.error("This file cannot be read with this mapping.")
+        st.dataframe(problems_table(refused.problems), hide_index=True)
+    check, commit = st.columns(2)
+    if check.button("Check the file (writes nothing)", key="import_check"):
+        import_report(run_upload(url, kind, upload, chosen, mapping_upload, dry_run=True))
+    if commit.button("Import", type="primary", key="import_commit"):
+        st.session_state["import_report"] = run_upload(
+            url, kind, upload, chosen, mapping_upload, dry_run=False
+        )
+        st.rerun()  # so that "What is loaded" and the history include this import
+if "import_report" in st.session_state:
+    import_report(st.session_state.pop("import_report"))
 
 st.header("Import history")
 st.dataframe(history_table(status["history"]), hide_index=True)

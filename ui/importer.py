@@ -6,37 +6,57 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from db.importing.mapping import Mapping, load_mapping, load_preset
 from db.importing.report import ImportRefused, Problem, Report
-from db.importing.run import import_file
+from db.importing.run import import_file, preview
 from ui.database import engine_for
+
+
+def _mapping(folder: Path, kind: str, preset: str | None, mapping_upload) -> Mapping:
+    """The chosen mapping; ImportRefused when it cannot be read or is for another kind."""
+    if mapping_upload is not None:
+        mapping_path = folder / "mapping.toml"
+        mapping_path.write_bytes(mapping_upload.getvalue())
+        mapping = load_mapping(mapping_path)
+    else:
+        mapping = load_preset(preset or "")
+    if mapping.kind != kind:
+        raise ImportRefused(
+            [Problem(0, "kind", mapping.kind, f"the mapping is for {mapping.kind}, not {kind}")]
+        )
+    return mapping
+
+
+def _saved(folder: Path, upload) -> Path:
+    path = folder / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    return path
+
+
+def preview_upload(kind: str, upload, preset: str | None, mapping_upload, rows: int = 10) -> pd.DataFrame:
+    """The upload's first rows as the mapping reads them, every cell as text.
+    Raises ImportRefused when the file or the mapping cannot be read."""
+    with tempfile.TemporaryDirectory() as folder:
+        mapping = _mapping(Path(folder), kind, preset, mapping_upload)
+        header, first = preview(_saved(Path(folder), upload), mapping, rows)
+    return pd.DataFrame(
+        {"Line": [line for line, _ in first], **{c: [row.get(c, "") for _, row in first] for c in header}}
+    )
 
 
 def run_upload(url: str, kind: str, upload, preset: str | None, mapping_upload, dry_run: bool) -> Report:
     """Import (or check) an uploaded file as `kind`, with a preset or an uploaded mapping file."""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
         try:
-            mapping: Mapping
-            if mapping_upload is not None:
-                mapping_path = Path(folder) / "mapping.toml"
-                mapping_path.write_bytes(mapping_upload.getvalue())
-                mapping = load_mapping(mapping_path)
-            else:
-                mapping = load_preset(preset or "")
+            mapping = _mapping(Path(folder), kind, preset, mapping_upload)
         except ImportRefused as refused:
             report = Report(kind=kind, file_name=upload.name, sha256="")
             report.problems.extend(refused.problems)
             return report
-        if mapping.kind != kind:
-            report = Report(kind=kind, file_name=upload.name, sha256="")
-            report.problems.append(
-                Problem(0, "kind", mapping.kind, f"the mapping is for {mapping.kind}, not {kind}")
-            )
-            return report
+        path = _saved(Path(folder), upload)
         report = import_file(engine_for(url), path, mapping, dry_run=dry_run, loaded_by="Data page")
     if report.accepted and not dry_run and not report.already_imported:
         st.cache_data.clear()  # the data changed: every cached figure may be stale

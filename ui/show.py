@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from metrics.verdict import effect_text
+from ui.tables import problems_table, rules_table
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -53,3 +54,19 @@ def verdict_card(outcome: dict) -> None:
             notes.append(f"Compared with {', '.join(c['areas'])} ({c['reason']}).")
         if notes:
             st.caption(" ".join(notes))
+
+
+def import_report(report) -> None:
+    """An import's outcome: accepted with its counts, or refused with every problem in a table."""
+
+    if report.accepted:
+        if report.already_imported:
+            st.info(report.text())
+        else:
+            (st.info if report.dry_run else st.success)(report.text())
+        return
+    st.error(f"Refused: {len(report.problems):,} problem(s) in {report.file_name}. Nothing was written.")
+    st.dataframe(rules_table(report.summary()), hide_index=True)
+    st.dataframe(problems_table(report.problems), hide_index=True)
+    if len(report.problems) > 500:
+        st.caption(f"The first 500 of {len(report.problems):,} problems are listed.")

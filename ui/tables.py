@@ -203,3 +203,23 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
             "SHA-256": history["sha256"].fillna("").str[:12],
         }
     )
+
+
+def problems_table(problems: list, limit: int = 500) -> pd.DataFrame:
+    """An import's problems, one per row, as a person fixes them: line, column, value, rule, hint."""
+    shown = problems[:limit]
+    return pd.DataFrame(
+        {
+            "Line": [p.line or "file" for p in shown],
+            "Column": [p.column for p in shown],
+            "Value": [p.value if len(p.value) <= 80 else p.value[:80] + "..." for p in shown],
+            "Rule": [p.rule for p in shown],
+            "How to fix": [p.suggestion for p in shown],
+        }
+    ).astype(str)
+
+
+def rules_table(summary: dict[str, int]) -> pd.DataFrame:
+    """Rows affected per rule, largest first."""
+    ordered = sorted(summary.items(), key=lambda item: -item[1])
+    return pd.DataFrame({"Rule": [r for r, _ in ordered], "Rows": [f"{n:,}" for _, n in ordered]})

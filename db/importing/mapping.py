@@ -142,6 +142,11 @@ def preset_names() -> list[str]:
     return sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))
 
 
+def presets_for(kind: str) -> list[str]:
+    """The presets that import `kind`."""
+    return [name for name in preset_names() if load_preset(name).kind == kind]
+
+
 def load_preset(name: str) -> Mapping:
     path = PRESETS_DIR / f"{name}.toml"
     if not path.exists():

@@ -88,6 +88,24 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def preview(path: Path, mapping: Mapping, rows: int = 10) -> tuple[list[str], list[Row]]:
+    """The header and first `rows` data rows as the mapping reads the file (delimiter,
+    encoding, [rows] filter), before any rule is checked. Raises ImportRefused when the
+    file cannot be read at all (empty, not a workbook, one column)."""
+    report = Report(kind=mapping.kind, file_name=path.name, sha256="")
+    chunks = read_chunks(Path(path), mapping.delimiter, mapping.encoding, size=max(rows, 1))
+    if mapping.rows:
+        chunks = _wanted_rows(chunks, mapping, report)
+    header: list[str] = []
+    first: list[Row] = []
+    for chunk in chunks:
+        header = header or [name for name in chunk.header if name]
+        first += list(chunk.dicts())[: rows - len(first)]
+        if len(first) >= rows:
+            break
+    return header, first
+
+
 class _Rollback(Exception):
     """Raised inside the transaction to undo a dry run or a refused file."""
 

@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -35,12 +37,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(demo_url, tmp_path_factory) -> Iterator[str]:
-    """Base URL of a Streamlit server running app.py on the demo database."""
+@contextmanager
+def serving(url: str, log: Path) -> Iterator[str]:
+    """A `streamlit run app.py` server on the database at `url`; yields its base URL."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "DATABASE_URL": demo_url}
+    env = {**os.environ, "DATABASE_URL": url}
     command = [
         sys.executable,
         "-m",
@@ -73,6 +74,13 @@ def server(demo_url, tmp_path_factory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(demo_url, tmp_path_factory) -> Iterator[str]:
+    """Base URL of a Streamlit server running app.py on the demo database."""
+    with serving(demo_url, tmp_path_factory.mktemp("server") / "streamlit.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

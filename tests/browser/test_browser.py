@@ -24,3 +24,63 @@ def test_overview_draws_the_portfolio(server, page):
     assert page.get_by_role("heading", name="Partnerships overview").is_visible()
     assert page.get_by_text("Eastside Schools Safety Partnership").first.is_visible()
     screenshot(page, "overview")
+
+
+def test_data_page_previews_refuses_then_imports_an_upload(page, tmp_path):
+    """As an administrator does it: upload, read the first rows, check (refused, with the
+    line and a suggestion), fix the file, check again, import."""
+    from db.engine import make_engine
+    from db.migrate import upgrade
+    from tests.browser.conftest import serving
+    from tests.tiny_city import fill_tiny
+
+    url = f"sqlite:///{tmp_path / 'upload.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fill_tiny(engine)
+    engine.dispose()
+    mapping = tmp_path / "crime.toml"
+    mapping.write_text(
+        'kind = "crime"\nsource = "upload"\n[columns]\nsource_id = "id"\noccurred = "date"\n'
+        'area = "area"\ncategory = "offence"\n[groups]\n"Robbery" = "violent"\n'
+    )
+    bad = tmp_path / "crime.csv"
+    bad.write_text("id,date,area,offence\nU1,2024-01-05,Area A,Robbery\nU2,2024-01-09,Area Z,Robbery\n")
+    with serving(url, tmp_path / "streamlit.log") as base:
+        page.goto(f"{base}/data")
+        page.get_by_role("heading", name="Import a file").wait_for(timeout=60_000)
+        page.get_by_role("combobox", name="What the file holds").click()
+        page.get_by_role("option", name="crime", exact=True).click()
+        page.get_by_role("combobox", name="How to read it").click()
+        page.get_by_role("option", name="(my own mapping file)").click()
+        uploader = page.get_by_test_id("stFileUploader")
+        uploader.filter(has_text="Mapping file").locator('input[type="file"]').set_input_files(str(mapping))
+        data_file = uploader.filter(has_text="Data file").locator('input[type="file"]')
+        data_file.set_input_files(str(bad))
+        try:
+            page.get_by_text("The first rows as the mapping reads them").wait_for(timeout=30_000)
+        finally:
+            screenshot(page, "data-import-preview")
+        page.get_by_role("button", name="Check the file (writes nothing)").click()
+        page.get_by_text("Refused: 1 problem(s) in crime.csv").wait_for(timeout=30_000)
+        screenshot(page, "data-import-refused")
+        refused = page.get_by_test_id("stDataFrame").last
+        assert refused.is_visible()
+
+        fixed = tmp_path / "fixed" / "crime.csv"
+        fixed.parent.mkdir()
+        fixed.write_text(bad.read_text().replace("Area Z", "Area B"))
+        data_file.set_input_files(str(fixed))
+        page.get_by_role("button", name="Import", exact=True).click()
+        page.get_by_text("imported crime.csv (crime): 2 rows read, 2 inserted").wait_for(timeout=30_000)
+        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+        history = page.get_by_test_id("stDataFrame").last
+        history.get_by_text("crime.csv").wait_for(state="attached", timeout=30_000)  # now in the history
+        screenshot(page, "data-import-done")
+    from sqlalchemy import func, select
+
+    from db.models import CrimeIncident
+
+    with make_engine(url).connect() as conn:
+        stored = conn.execute(select(func.count()).where(CrimeIncident.source == "upload")).scalar_one()
+    assert stored == 2

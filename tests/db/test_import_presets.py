@@ -187,3 +187,17 @@ def test_every_preset_is_imported_by_some_test():
     tests = "".join(p.read_text() for p in (ROOT / "tests").rglob("test_*.py"))
     untested = [name for name in preset_names() if f'"{name}"' not in tests]
     assert untested == []
+
+
+def test_the_preview_shows_the_rows_the_mapping_will_read():
+    need_shared()
+    from db.importing.run import preview
+
+    header, rows = preview(SENTIMENT, load_preset("chicago-sentiment"), rows=5)
+    assert header[:5] == ["ORG_LEVEL", "CITY", "AREA", "DISTRICT", "SECTOR"]
+    want = [
+        (i + 2, r) for i, r in enumerate(_raw(SENTIMENT)) if r["DISTRICT"].strip() and not r["SECTOR"].strip()
+    ]
+    assert [(line, row["DISTRICT"], row["TRUST"]) for line, row in rows] == [
+        (line, r["DISTRICT"], r["TRUST"]) for line, r in want[:5]
+    ]
