@@ -16,17 +16,16 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.demo import DatabaseNotEmptyError, load_demo
 from db.engine import DatabaseConfigError, describe, make_engine, resolve_url
+from db.importing.areas import AliasRefused, add_alias
 from db.importing.mapping import KINDS as IMPORT_KINDS
 from db.importing.mapping import load_mapping, load_preset, preset_names
 from db.importing.report import ImportRefused
 from db.importing.run import import_file
 from db.migrate import current_revision, head_revision, upgrade
-from db.models import Area, AreaAlias
 from metrics.evaluation import OUTCOMES, Design
 from metrics.evaluation import evaluate as run_evaluation
 from metrics.verdict import effect_text
@@ -189,20 +188,12 @@ def alias(database_url, name, area):
     url, engine = _engine(database_url)
     try:
         with engine.begin() as conn:
-            target = conn.execute(
-                select(Area.id, Area.name).where(
-                    or_(Area.code == area, func.lower(Area.name) == area.lower())
-                )
-            ).first()
-            if target is None:
-                raise click.ClickException(f"no area with code or name {area!r} in {describe(url)}")
-            clash = conn.execute(select(AreaAlias.area_id).where(AreaAlias.alias == name)).first()
-            if clash is not None:
-                raise click.ClickException(f"{name!r} is already an alias")
-            conn.execute(insert(AreaAlias).values(alias=name, area_id=target.id, source="commonground alias"))
+            target = add_alias(conn, name, area)
+    except AliasRefused as refused:
+        raise click.ClickException(f"{refused} in {describe(url)}") from refused
     except SQLAlchemyError as exc:
         raise _fail_unreachable(url, exc) from exc
-    click.echo(f"{name!r} now means {target.name}.")
+    click.echo(f"{name!r} now means {target}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
-from db.models import CrimeMonthly, LoadLog, SurveyAggregate, SurveyResponse
+from db.models import Area, CrimeMonthly, LoadLog, SurveyAggregate, SurveyResponse
 
 
 def data_period(conn: Connection) -> tuple[date, date] | None:
@@ -96,3 +96,8 @@ def import_history(conn: Connection, limit: int = 200) -> pd.DataFrame:
     )
     columns = ["loaded_at", "kind", "file_name", "sha256", "inserted", "updated", "skipped", "loaded_by"]
     return pd.DataFrame([tuple(r) for r in conn.execute(q)], columns=columns)
+
+
+def area_names(conn: Connection) -> list[str]:
+    """Every area's name, sorted."""
+    return sorted(conn.execute(select(Area.name)).scalars())

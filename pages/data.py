@@ -2,12 +2,13 @@
 
 import streamlit as st
 
+from db.importing.areas import AliasRefused
 from db.importing.mapping import KINDS, presets_for
 from db.importing.report import ImportRefused
 from ui import data
 from ui.database import database_url
 from ui.frame import inside_frame
-from ui.importer import preview_upload, run_upload
+from ui.importer import preview_upload, run_upload, save_alias, unknown_areas
 from ui.show import import_report
 from ui.tables import freshness_table, history_table, incomplete_table, problems_table
 
@@ -49,6 +50,8 @@ upload = st.file_uploader(
     "Data file", type=["csv", "tsv", "tab", "txt", "gz", "xlsx", "geojson", "json"], key="import_file"
 )
 chosen = None if preset == UPLOAD_MAPPING else preset
+if upload is None:
+    st.session_state.pop("import_report", None)  # a report belongs to the file it was about
 if upload is not None and (chosen or mapping_upload is not None):
     try:
         st.dataframe(preview_upload(kind, upload, chosen, mapping_upload), hide_index=True)
@@ -58,14 +61,40 @@ if upload is not None and (chosen or mapping_upload is not None):
         st.dataframe(problems_table(refused.problems), hide_index=True)
     check, commit = st.columns(2)
     if check.button("Check the file (writes nothing)", key="import_check"):
-        import_report(run_upload(url, kind, upload, chosen, mapping_upload, dry_run=True))
+        st.session_state["import_report"] = run_upload(
+            url, kind, upload, chosen, mapping_upload, dry_run=True
+        )
     if commit.button("Import", type="primary", key="import_commit"):
         st.session_state["import_report"] = run_upload(
             url, kind, upload, chosen, mapping_upload, dry_run=False
         )
         st.rerun()  # so that "What is loaded" and the history include this import
-if "import_report" in st.session_state:
-    import_report(st.session_state.pop("import_report"))
+report = st.session_state.get("import_report")
+if report is not None:
+    import_report(report)
+    unknown = unknown_areas(report)
+    if unknown:
+        st.subheader("Fix unknown areas in one step")
+        st.caption(
+            "An alias lets a name as this file spells it mean an area already loaded. "
+            "Add one, then check the file again."
+        )
+        names = data.area_names(url)
+        for index, (name, closest) in enumerate(unknown[:20]):
+            left, right, button = st.columns([2, 2, 1], vertical_alignment="bottom")
+            left.text_input("Name in the file", name, disabled=True, key=f"alias_name_{index}")
+            target = right.selectbox(
+                "means the area",
+                names,
+                index=names.index(closest) if closest in names else 0,
+                key=f"alias_to_{index}",
+            )
+            if button.button("Add alias", key=f"alias_add_{index}"):
+                try:
+                    area = save_alias(url, name, target)
+                    st.success(f"{name!r} now means {area}. Check the file again.")
+                except AliasRefused as refused:
+                    st.error(str(refused))
 
 st.header("Import history")
 st.dataframe(history_table(status["history"]), hide_index=True)

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import partnership as profile_metrics
+from metrics.coverage import area_names as coverage_area_names
 from metrics.coverage import data_period, import_history, incomplete_months, last_loaded
 from metrics.crime import crime_monthly
 from metrics.evaluation import OUTCOMES, Design, evaluate, scorecard
@@ -99,3 +100,9 @@ def freshness(url: str) -> dict[str, pd.DataFrame]:
             "incomplete": incomplete_months(conn),
             "history": import_history(conn),
         }
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def area_names(url: str) -> list[str]:
+    with engine_for(url).connect() as conn:
+        return coverage_area_names(conn)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from db.importing.areas import add_alias
 from db.importing.mapping import Mapping, load_mapping, load_preset
 from db.importing.report import ImportRefused, Problem, Report
 from db.importing.run import import_file, preview
@@ -61,3 +62,23 @@ def run_upload(url: str, kind: str, upload, preset: str | None, mapping_upload, 
     if report.accepted and not dry_run and not report.already_imported:
         st.cache_data.clear()  # the data changed: every cached figure may be stale
     return report
+
+
+def unknown_areas(report: Report) -> list[tuple[str, str]]:
+    """(name as the file spells it, the closest known area or '') for each distinct unknown
+    area in a refused report, in the order they first appear."""
+    out: dict[str, str] = {}
+    for problem in report.problems:
+        if problem.rule == "unknown area" and problem.value not in out:
+            close = problem.suggestion.split("'")[1] if problem.suggestion.startswith("did you mean") else ""
+            out[problem.value] = close
+    return list(out.items())
+
+
+def save_alias(url: str, name: str, area: str) -> str:
+    """Add the alias (see db.importing.areas.add_alias); returns the area's name. Raises
+    AliasRefused with the reason."""
+    with engine_for(url).begin() as conn:
+        target = add_alias(conn, name, area, source="Data page")
+    st.cache_data.clear()
+    return target

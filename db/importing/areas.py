@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from db.importing.fields import field_value
 from db.importing.mapping import Mapping
@@ -136,3 +136,31 @@ class AreaLookup:
             f"did you mean {' or '.join(repr(c) for c in close)}? add it under [area_aliases], "
             f"or run: commonground alias {value!r} {close[0]!r}"
         )
+
+
+class AliasRefused(ValueError):
+    """An alias that cannot be added; the message says why."""
+
+
+def add_alias(conn: Connection, name: str, area: str, source: str = "commonground alias") -> str:
+    """Let `name`, as some file spells it, mean `area` (an area's code or name, any case).
+    Returns the area's name. The one step an import report suggests for an unknown area."""
+    name = " ".join(name.split())
+    if not name:
+        raise AliasRefused("the alias is empty")
+    if formula_like(name):
+        raise AliasRefused(f"{name!r} starts with =, +, - or @ (a spreadsheet formula)")
+    target = conn.execute(
+        select(Area.id, Area.name).where(or_(Area.code == area, func.lower(Area.name) == area.lower()))
+    ).first()
+    if target is None:
+        raise AliasRefused(f"no area with code or name {area!r}")
+    taken = conn.execute(
+        select(Area.name).where(or_(func.lower(Area.name) == name.lower(), Area.code == name))
+    ).first()
+    if taken is not None:
+        raise AliasRefused(f"{name!r} is already the name or code of an area")
+    if conn.execute(select(AreaAlias.area_id).where(func.lower(AreaAlias.alias) == name.lower())).first():
+        raise AliasRefused(f"{name!r} is already an alias")
+    conn.execute(insert(AreaAlias).values(alias=name, area_id=target.id, source=source))
+    return target.name

@@ -28,7 +28,7 @@ def test_overview_draws_the_portfolio(server, page):
 
 def test_data_page_previews_refuses_then_imports_an_upload(page, tmp_path):
     """As an administrator does it: upload, read the first rows, check (refused, with the
-    line and a suggestion), fix the file, check again, import."""
+    line and a suggestion), add the suggested alias in one step, import."""
     from db.engine import make_engine
     from db.migrate import upgrade
     from tests.browser.conftest import serving
@@ -67,10 +67,12 @@ def test_data_page_previews_refuses_then_imports_an_upload(page, tmp_path):
         refused = page.get_by_test_id("stDataFrame").last
         assert refused.is_visible()
 
-        fixed = tmp_path / "fixed" / "crime.csv"
-        fixed.parent.mkdir()
-        fixed.write_text(bad.read_text().replace("Area Z", "Area B"))
-        data_file.set_input_files(str(fixed))
+        # the one-step fix: "Area Z" in this file means Area B
+        page.get_by_role("heading", name="Fix unknown areas in one step").wait_for(timeout=30_000)
+        # the closest known name, Area B, is offered first; the stored area proves it below
+        page.get_by_role("button", name="Add alias").click()
+        page.get_by_text("'Area Z' now means Area B.").wait_for(timeout=30_000)
+        screenshot(page, "data-import-alias")
         page.get_by_role("button", name="Import", exact=True).click()
         page.get_by_text("imported crime.csv (crime): 2 rows read, 2 inserted").wait_for(timeout=30_000)
         page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
@@ -79,8 +81,14 @@ def test_data_page_previews_refuses_then_imports_an_upload(page, tmp_path):
         screenshot(page, "data-import-done")
     from sqlalchemy import func, select
 
-    from db.models import CrimeIncident
+    from db.models import Area, CrimeIncident
 
     with make_engine(url).connect() as conn:
         stored = conn.execute(select(func.count()).where(CrimeIncident.source == "upload")).scalar_one()
+        area_of_u2 = conn.execute(
+            select(Area.name)
+            .join(CrimeIncident, CrimeIncident.area_id == Area.id)
+            .where(CrimeIncident.source_id == "U2")
+        ).scalar_one()
     assert stored == 2
+    assert area_of_u2 == "Area B"
