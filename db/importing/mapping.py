@@ -1,38 +1,74 @@
 """Mapping files: how a source file's columns and values become Common Ground rows.
 
 A mapping is a TOML file (see `presets/` for one per shared data set, each also an
-example). Keys:
+example). Every key but `kind` is optional.
 
-    kind = "crime"                 # areas | crime
-    source = "mps"                 # label for the source's own codes and ids
-    format = "wide"                # crime: long (a row per incident or count) | wide (a column per month)
-    delimiter = ","                # optional; sniffed when absent
-    encoding = "utf-8"             # optional; UTF-8 (with or without BOM) or cp1252 detected
-    duplicates = "drop"            # exact duplicate rows: drop | keep | refuse
+    kind = "crime"                 # what the file holds: one of KINDS below
+    description = "..."            # for people: where the file comes from, its quirks
+    source = "mps"                 # label for the source's own codes and ids (crime, offence categories)
+    delimiter = ","                # sniffed among , ; TAB | when absent
+    encoding = "utf-8"             # UTF-8 (with or without BOM) or cp1252 detected when absent
+    duplicates = "drop"            # exact duplicate rows: drop | keep | refuse (always counted)
     extra_cells = "refuse"         # cells beyond the named header columns: refuse | ignore (counted)
-    date_format = "%d/%m/%Y"       # how dates are written (strptime; %y for 2-digit years); or a list to try
+    date_format = "%d/%m/%Y"       # strptime format (%y: two-digit years), or a list tried in order
     decimal_comma = true           # numbers written 0,56
-    date_parts = {year = "YEAR", month = "MONTH", day = "DAY"}   # a date split over columns
+    date_parts = {year = "YEAR", month = "MONTH", day = "DAY"}   # crime: a date split over columns
+    format = "wide"                # crime: long (a row per incident or count) | wide (a column per
+                                   # month); survey_aggregates: long (item and value columns) | wide
+                                   # (a column per measure, named under [items])
     period_format = "%Y%m"         # crime wide: how month column headers are written
+    area_prefix = "NYC Precinct "  # areas: put before new codes and names; other kinds: look areas
+                                   # up with it, so "1" of two cities cannot collide
 
-    [columns]                      # Common Ground field = the file's column name
+    [columns]                      # Common Ground field = the file's column (default: same name)
     area = "LookUp_BoroughName"
     category = "MinorText"
-    group = "MajorText"            # optional: the column whose values [groups] maps (default: category)
+    group = "MajorText"            # crime: the column whose values [groups] maps (default: category)
 
-    [constants]                    # Common Ground field = a value used for every row
+    [constants]                    # Common Ground field = one value for every row
     kind = "borough"
 
-    [groups]                       # a source value -> violent | property | asb | other
-    "Violence Against the Person" = "violent"
+    [values.sector]                # any field: a file's own word = Common Ground's word
+    "Faith group" = "faith"
+    [values.answer]                # survey_responses: answers written as words
+    "Strongly agree" = "5"
 
-    area_prefix = "NYC Precinct "  # areas: prefix new codes and names; other kinds: look areas up with it
+    [groups]                       # crime: a source value -> violent | property | asb | other
+    "Violence Against the Person" = "violent"
 
     [area_aliases]                 # a name in this file -> an area's name or code
     "Westminster" = "City of Westminster"
 
-    [skip]                         # rows to leave out on purpose, by field value (counted in the report)
-    area = ["London Heathrow and London City Airports"]
+    [skip]                         # rows left out on purpose, by field value (counted in the report):
+    area = ["London Heathrow and London City Airports"]    # also category, item, code (partnerships)
+
+    [rows]                         # only rows with these columns filled, and these empty, are data
+    present = ["DISTRICT"]
+    blank = ["SECTOR"]
+
+    # survey_aggregates
+    statistic = "share"            # mean (a score) | share (a proportion positive)
+    scale = "proportion"           # how values are written: proportion (0-1) | percent | 0-100 | 0-10
+    period = "quarter_end"         # the date is the period's start | month | quarter_end
+    [items."Trust MPS"]            # a measure (long: a value of the item column; wide: a column)
+    code = "PAS_TRUST"             #   -> a survey item, created with this wording and construct
+    construct = "trust"
+    wording = "..."
+    [breakdowns]                   # wide: a column holding an [items] measure for one group
+    T_RACE_HISPANIC = {item = "TRUST", kind = "race", value = "Hispanic"}
+
+    # survey_responses: [items] names the question columns
+    [items.q_trust]
+    code = "TRUST_1"               # an item already imported; or give wording, construct,
+                                   # scale_min and scale_max to create it
+
+    # partnerships
+    [sectors]                      # organisation name -> sector, for organisations new to the database
+    "Chicago Police Department" = "police"
+
+The fields each kind reads are listed in its module: areas, partnerships, crime,
+survey_aggregates, survey_responses, and records (organisations, offence
+categories, survey items, initiatives, activities, feedback, events).
 """
 
 from __future__ import annotations
