@@ -12,7 +12,7 @@ from sqlalchemy import Connection, and_, func, select
 from db.models import Area, Organisation, Partnership, PartnershipArea, PartnershipMember, SurveyResponse
 from metrics.crime import crime_change
 from metrics.filters import Filters
-from metrics.survey import latest_scores, survey_scores
+from metrics.survey import latest_scores, published_scores, survey_scores
 
 
 def _registry(conn: Connection) -> pd.DataFrame:
@@ -63,7 +63,9 @@ def portfolio(conn: Connection, filters: Filters) -> pd.DataFrame:
     Columns: code, name, start_date, status, partners, sectors, areas, population,
     trust, trust_margin, trust_n, trust_quarter, satisfaction, satisfaction_margin,
     satisfaction_n, satisfaction_quarter (latest quarter in the period; missing
-    when no residents answered), crime_before, crime_after, crime_change_pct,
+    when no residents answered), {trust,satisfaction}_published_{value,period,
+    statistic,n} (the latest published figure in the period, for partnerships whose
+    areas a vendor reports on), crime_before, crime_after, crime_change_pct,
     crime_direction (last 12 months of the period against the 12 before).
     """
     frame = _registry(conn)
@@ -71,15 +73,21 @@ def portfolio(conn: Connection, filters: Filters) -> pd.DataFrame:
     latest = latest_scores(survey_scores(conn, everyone, ("trust", "satisfaction")))
     for construct in ("trust", "satisfaction"):
         part = latest[latest["construct"] == construct].set_index("partnership")
-        frame[construct] = frame["code"].map(part["mean"])
-        frame[f"{construct}_margin"] = frame["code"].map(part["ci_high"] - part["mean"])
-        frame[f"{construct}_n"] = frame["code"].map(part["n"]).astype("Int64")
-        frame[f"{construct}_quarter"] = frame["code"].map(part["quarter"])
+        # mapped through dicts: an empty Series of dates cannot be a mapper (pandas 3)
+        frame[construct] = frame["code"].map(part["mean"].to_dict())
+        frame[f"{construct}_margin"] = frame["code"].map((part["ci_high"] - part["mean"]).to_dict())
+        frame[f"{construct}_n"] = frame["code"].map(part["n"].to_dict()).astype("Int64")
+        frame[f"{construct}_quarter"] = pd.to_datetime(frame["code"].map(part["quarter"].to_dict()))
+    published = published_scores(conn, everyone, ("trust", "satisfaction")).sort_values("period")
+    for construct in ("trust", "satisfaction"):  # what a vendor published, where no one was asked here
+        last = published[published["construct"] == construct].groupby("partnership").last()
+        for field in ("value", "period", "statistic", "n"):
+            frame[f"{construct}_published_{field}"] = frame["code"].map(last[field].to_dict())
     change = crime_change(conn, everyone).set_index("partnership")
-    frame["crime_before"] = frame["code"].map(change["before"]).astype("Int64")
-    frame["crime_after"] = frame["code"].map(change["after"]).astype("Int64")
-    frame["crime_change_pct"] = frame["code"].map(change["change_pct"])
-    frame["crime_direction"] = frame["code"].map(change["direction"])
+    frame["crime_before"] = frame["code"].map(change["before"].to_dict()).astype("Int64")
+    frame["crime_after"] = frame["code"].map(change["after"].to_dict()).astype("Int64")
+    frame["crime_change_pct"] = frame["code"].map(change["change_pct"].to_dict())
+    frame["crime_direction"] = frame["code"].map(change["direction"].to_dict())
     return frame
 
 

@@ -37,7 +37,11 @@ for column, construct in ((left, "trust"), (right, "satisfaction")):
     with column:
         shown = frame.dropna(subset=[construct])
         if shown.empty:
-            nothing_to_show(f"No resident answered the {construct} questions in this period.")
+            published = frame[f"{construct}_published_value"].notna().any()
+            nothing_to_show(
+                f"No resident answered the {construct} questions in this period."
+                + (" Published figures are in the table below." if published else "")
+            )
             continue
         label = metric(construct).label
         quarters = sorted({quarter_label(q) for q in shown[f"{construct}_quarter"]})

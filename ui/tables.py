@@ -32,6 +32,27 @@ def score_text(mean, margin, n, quarter) -> str:
     return f"{mean:.0f}{spread} (n={int(n)}, {quarter_label(quarter)})"
 
 
+def published_text(value, period, statistic, n) -> str:
+    """'58% agree, published (2023 Q4, n not reported)', or 'no data'."""
+    if value is None or pd.isna(value):
+        return "no data"
+    figure = f"{value:.0f}% agree" if statistic == "share" else f"{value:.0f}"
+    size = "n not reported" if n is None or pd.isna(n) else f"n={int(n)}"
+    return f"{figure}, published ({quarter_label(period)}, {size})"
+
+
+def survey_cell(frame: pd.DataFrame, construct: str) -> list[str]:
+    """A portfolio cell: the resident survey's latest score, else the latest published figure."""
+    own = zip(*(frame[f"{construct}{s}"] for s in ("", "_margin", "_n", "_quarter")), strict=True)
+    published = zip(
+        *(frame[f"{construct}_published_{s}"] for s in ("value", "period", "statistic", "n")), strict=True
+    )
+    return [
+        score_text(*mine) if not pd.isna(mine[0]) else published_text(*theirs)
+        for mine, theirs in zip(own, published, strict=True)
+    ]
+
+
 def crime_text(before, after, pct, direction) -> str:
     """'1,229 vs 1,200 (+2%): no clear change'."""
     if before is None or pd.isna(before):
@@ -52,26 +73,8 @@ def portfolio_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Residents in area": frame["population"].map(
                 lambda v: "unknown" if pd.isna(v) else f"{int(v):,}"
             ),
-            "Trust (0-100)": [
-                score_text(*v)
-                for v in zip(
-                    frame["trust"],
-                    frame["trust_margin"],
-                    frame["trust_n"],
-                    frame["trust_quarter"],
-                    strict=True,
-                )
-            ],
-            "Satisfaction (0-100)": [
-                score_text(*v)
-                for v in zip(
-                    frame["satisfaction"],
-                    frame["satisfaction_margin"],
-                    frame["satisfaction_n"],
-                    frame["satisfaction_quarter"],
-                    strict=True,
-                )
-            ],
+            "Trust (0-100)": survey_cell(frame, "trust"),
+            "Satisfaction (0-100)": survey_cell(frame, "satisfaction"),
             "Crime, last 12 months vs previous 12": [
                 crime_text(*v)
                 for v in zip(
