@@ -129,13 +129,22 @@ def initiatives_table(initiatives: pd.DataFrame) -> pd.DataFrame:
 SCORECARD_SORTS = ("Name", "Start date")  # plus "Estimate: <outcome label>" for each outcome
 
 
+def _comparable(verdict: str, estimate, scale) -> bool:
+    """A scorecard cell shows an estimate only when it is a change against comparable areas:
+    not when there is none, and not for 'Not enough data' (e.g. before/after with no comparison
+    area, which the partnership page shows with its method)."""
+    return bool(scale) and verdict != "Not enough data" and not pd.isna(estimate)
+
+
 def scorecard_table(frame: pd.DataFrame, sort: str = "Name"):
     """Partnerships x outcomes, each cell 'Verdict estimate (low to high)', tinted by
     verdict. `sort` is one of SCORECARD_SORTS or 'Estimate: <label>' (sorted by the estimate,
     with the interval kept in view: overlapping intervals are not a ranking)."""
     cells = frame.assign(
         cell=[
-            f"{v} {effect_short({'estimate': e, 'ci': [lo, hi], 'scale': sc})}" if sc else v
+            f"{v} {effect_short({'estimate': e, 'ci': [lo, hi], 'scale': sc})}"
+            if _comparable(v, e, sc)
+            else v
             for v, e, lo, hi, sc in zip(
                 frame["verdict"],
                 frame["estimate"],

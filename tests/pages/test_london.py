@@ -50,6 +50,10 @@ def test_london_overview_lists_the_boards_with_published_trust_and_crime(london_
     assert table["Trust (0-100)"].str.contains(r"% agree, published \(\d{4} Q\d, n not reported\)").all()
     assert table["Crime, last 12 months vs previous 12"].str.match(r"[\d,]+ vs [\d,]+").all()
     assert "Published figures are in the table below." in " ".join(m.value for m in at.info)
+    scorecard = table_with(at, "Began")
+    cells = scorecard.drop(columns=["Partnership", "Began"]).to_numpy().ravel()
+    # every board began in April 2014: no comparison area, so no estimate is passed off as one
+    assert set(cells) == {"Not enough data"}
 
 
 def test_london_partnership_page_shows_the_borough_trust_and_crime(london_url, monkeypatch):
