@@ -34,7 +34,7 @@ def london_url(tmp_path_factory) -> str:
     need_shared()
     url = f"sqlite:///{tmp_path_factory.mktemp('london') / 'london.sqlite'}"
     commands = readme_london_commands()
-    assert len(commands) == 6
+    assert len(commands) == 5
     for args in commands:
         result = CliRunner().invoke(main, args, env={"DATABASE_URL": url})
         assert result.exit_code == 0, f"{' '.join(args)}\n{result.output}"
