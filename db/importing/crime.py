@@ -176,45 +176,26 @@ class _Sink:
         self.conn, self.mapping, self.report = conn, mapping, report
         ci = CrimeIncident.__table__
         self.fresh = not conn.execute(select(exists().where(ci.c.source == mapping.source))).scalar()
-        self.seen_ids: set[int] = set()
         self.repeats = 0
         self.rollup: Counter = Counter()
         _staging_meta.drop_all(conn, checkfirst=True)
         _staging_meta.create_all(conn)
 
-    def add(self, rows: list[tuple]) -> None:
-        if not rows:
-            return
+    def add(self, direct: list[tuple], repeated: list[tuple]) -> None:
+        """Write a chunk's rows: `repeated` holds rows whose id came earlier in the file."""
         if not self.fresh:
-            bulk_insert_tuples(self.conn, STAGING, COLUMNS, rows)
+            bulk_insert_tuples(self.conn, STAGING, COLUMNS, direct + repeated)
             return
-        keys = set(map(hash, map(itemgetter(1), rows)))  # 64-bit: a collision only sends a row the slower way
-        if len(keys) == len(rows) and self.seen_ids.isdisjoint(keys):
-            self.seen_ids |= keys  # the usual case, checked without a loop in Python
-            direct, repeated = rows, []
-        else:
-            direct, repeated = self._split_repeats(rows)
         bulk_insert_tuples(self.conn, CrimeIncident.__table__, COLUMNS, direct)
         bulk_insert_tuples(self.conn, STAGING, COLUMNS, repeated)
         self.report.inserted += len(direct)
         self.repeats += len(repeated)
         cells = map(itemgetter(4, 3, 5), direct)  # (area_id, month, category_id)
-        if set(map(itemgetter(6), direct)) == {1}:
+        if set(map(itemgetter(6), direct)) <= {1}:
             self.rollup.update(cells)  # counted in C: one incident per row
         else:
             for cell, count in zip(cells, map(itemgetter(6), direct), strict=True):
                 self.rollup[cell] += count
-
-    def _split_repeats(self, rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
-        direct, repeated, seen = [], [], self.seen_ids
-        for row in rows:
-            key = hash(row[1])
-            if key in seen:
-                repeated.append(row)
-            else:
-                seen.add(key)
-                direct.append(row)
-        return direct, repeated
 
     def finish(self) -> None:
         if not self.fresh:
@@ -257,7 +238,25 @@ class _Judge:
         self.category_cache: dict = {}
         self.date_cache: dict = {}
         self.count_cache: dict = {}
-        self.seen: set = set()
+        self.seen: set = set()  # exact rows, for duplicates
+        self.ids_seen: set[int] = set()  # hashes of source ids written so far (64-bit: a
+        # collision only sends a row the slower, merging way)
+
+    def split_repeats(self, rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+        """(rows whose id is new to this file, rows whose id came before: one row per victim)."""
+        hashes = list(map(hash, map(itemgetter(1), rows)))
+        distinct = set(hashes)
+        if len(distinct) == len(hashes) and self.ids_seen.isdisjoint(distinct):
+            self.ids_seen |= distinct  # the usual case, checked without a loop in Python
+            return rows, []
+        direct, repeated, seen = [], [], self.ids_seen
+        for row, key in zip(rows, hashes, strict=True):
+            if key in seen:
+                repeated.append(row)
+            else:
+                seen.add(key)
+                direct.append(row)
+        return direct, repeated
 
     def missing_columns(self) -> list[str]:
         needed = [self.area_col]
@@ -340,7 +339,7 @@ def load(conn: Connection, chunks: Iterator[Chunk], mapping: Mapping, report: Re
         else:
             rows = _long_rows(chunk, judge)
         if not report.problems:  # once refused, keep validating but stop writing
-            sink.add(rows)
+            sink.add(*judge.split_repeats(rows))
     if sink is not None and not report.problems:
         sink.finish()
 
@@ -389,7 +388,10 @@ def _area_and_category(chunk: Chunk, judge: _Judge, columns: list[tuple]) -> tup
     else:
         groups = codes
     areas = _judged(area_values, judge.area_cache, judge.area)
-    categories = _judged(list(zip(codes, groups, strict=True)), judge.category_cache, judge.category)
+    if groups is codes:  # the code is its own group value: judge codes, not pairs
+        categories = _judged(codes, judge.category_cache, lambda code: judge.category((code, code)))
+    else:
+        categories = _judged(list(zip(codes, groups, strict=True)), judge.category_cache, judge.category)
     _faults(judge.report, chunk.lines, judge.area_col, area_values, areas)
     _faults(judge.report, chunk.lines, judge.cat_col, codes, categories)
     return areas, categories, codes
@@ -409,11 +411,14 @@ def _left_out(judge: _Judge, dropped: set[int], areas: list, categories: list) -
 def _long_rows(chunk: Chunk, judge: _Judge) -> list[tuple]:
     mapping, index, report, lines = judge.mapping, judge.index, judge.report, chunk.lines
     columns = list(zip(*chunk.rows, strict=True))
-    fingerprints = None
+    fingerprints = ids = None
     if judge.id_col is None:
         named = chunk.rows if judge.all_named else ([r[i] for i in judge.named] for r in chunk.rows)
         fingerprints = [hashlib.blake2b("\x1f".join(r).encode(), digest_size=12).digest() for r in named]
-    dropped = _duplicates(chunk, judge, fingerprints)
+        dropped = _duplicates(chunk, judge, fingerprints)
+    else:
+        ids = list(map(str.strip, columns[index[judge.id_col]]))
+        dropped = _duplicates(chunk, judge, None)
     areas, categories, _codes = _area_and_category(chunk, judge, columns)
 
     if len(judge.date_cache) > DATE_CACHE_LIMIT:
@@ -436,8 +441,7 @@ def _long_rows(chunk: Chunk, judge: _Judge) -> list[tuple]:
     else:
         counts = [1] * len(lines)
 
-    if judge.id_col:
-        ids = [v.strip() for v in columns[index[judge.id_col]]]
+    if ids is not None:
         if "" in ids:
             report.problems.extend(
                 Problem(line, judge.id_col, "", "required: incident id")
