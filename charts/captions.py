@@ -91,3 +91,103 @@ def published_source(rows: pd.DataFrame, wording: list[str]) -> str:
         f"averaged over {int(rows['areas'].max())} area(s) and {int(rows['items'].max())} item(s); {n_text}. "
         f"Items: {items}."
     )
+
+
+# --- captions for a board meeting: one or two plain sentences from the numbers ---------
+
+VERDICT_WORDS = {
+    "Improved": "a clear improvement",
+    "Worsened": "a clear worsening",
+    "No clear change": "no clear change: the difference is within what chance alone could give",
+    "Too early to tell": "too early to tell",
+}
+
+
+def _months(n: int) -> str:
+    return "the month" if n == 1 else f"the {n} months"
+
+
+def _moved(before: float, after: float, unit: str) -> str:
+    """'rose from 58 to 64 out of 100', 'fell from 64 to 58 ...', 'stayed at 58 ...'."""
+    b, a = round(before), round(after)
+    if b == a:
+        return f"stayed at {a}{unit}"
+    return f"{'rose' if a > b else 'fell'} from {b} to {a}{unit}"
+
+
+def _points(value: float) -> str:
+    rounded = round(abs(value))
+    return f"{rounded} point" if rounded == 1 else f"{rounded} points"
+
+
+def _compared(outcome: dict) -> str:
+    """The second sentence: how the change compares with comparable areas, in words."""
+    verdict, effect = outcome["verdict"], outcome.get("effect") or {}
+    if verdict == "Not enough data":
+        return outcome["sentence"]
+    if not effect:
+        return ""
+    low, high = effect["ci"]
+    if effect["scale"] == "relative":
+        pct = round(abs(effect["estimate"]) * 100)
+        size = f"{pct}% {'more' if effect['estimate'] > 0 else 'fewer'}" if pct else "no different"
+        span = f"between {low * 100:+.0f}% and {high * 100:+.0f}%"
+    else:
+        size = f"{'+' if effect['estimate'] > 0 else '-'}{_points(effect['estimate'])}"
+        size = size if round(abs(effect["estimate"])) else "no different"
+        span = f"between {low:+.0f} and {high:+.0f}"
+    words = VERDICT_WORDS[verdict]
+    if verdict == "Too early to tell":
+        unseen = f"a change smaller than {_mde(effect)} could not be seen yet"
+        return f"Against comparable areas that is {size} ({span}): {words}; {unseen}."
+    return f"Against comparable areas that is {size} ({span}): {words}."
+
+
+def _mde(effect: dict) -> str:
+    if effect["scale"] == "relative":
+        return f"{effect['mde'] * 100:.0f}%"
+    return f"{effect['mde']:.0f} points"
+
+
+def board_caption(outcome: dict, start: date, count_text=None) -> str:
+    """What one outcome's chart shows, in one or two plain sentences with the uncertainty
+    in words, from an evaluation outcome (`metrics.evaluation.evaluate`). `count_text`
+    writes a count for the audience (public: 'fewer than 11' for 1 to 10)."""
+    count_text = count_text or (lambda n: f"{n:,}")
+    start = pd.Timestamp(start).date()
+    began = f"since the partnership began in {start:%B %Y}"
+    treated, comparison = outcome.get("treated"), outcome.get("comparison")
+    months = (outcome.get("windows") or {}).get("months_each", 0)
+    label = outcome["label"]
+    if not treated or not months:
+        return outcome["sentence"]
+    if outcome["kind"] == "survey":
+        before, after = treated["before"], treated["after"]
+        if before.get("mean") is None or after.get("mean") is None:
+            return outcome["sentence"]
+        first = f"{label} {_moved(before['mean'], after['mean'], ' out of 100')} {began}"
+        n = (before.get("n") or 0) + (after.get("n") or 0)
+        if before.get("se") is not None and after.get("se") is not None and n:
+            margin = 1.96 * (before["se"] ** 2 + after["se"] ** 2) ** 0.5
+            first += f" (give or take {_points(margin)}, {n:,} residents asked"
+            first += f" in {_months(months)} before and after)"
+        else:
+            first += " (sample size not reported)"
+        if comparison and comparison.get("before", {}).get("mean") is not None:
+            shift = comparison["after"]["mean"] - comparison["before"]["mean"]
+            moved = (
+                "did not change"
+                if round(shift) == 0
+                else f"{'rose' if shift > 0 else 'fell'} {_points(shift)}"
+            )
+            first += f"; in comparable areas it {moved}"
+        return f"{first}. {_compared(outcome)}".strip()
+    before, after = treated["before"], treated["after"]
+    first = (
+        f"{label} in the partnership area went from {count_text(before)} in {_months(months)} "
+        f"before it began in {start:%B %Y} to {count_text(after)} in {_months(months)} after"
+    )
+    if comparison:
+        was, now = count_text(comparison["before"]), count_text(comparison["after"])
+        first += f"; in comparable areas, from {was} to {now}"
+    return f"{first}. {_compared(outcome)}".strip()
