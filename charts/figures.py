@@ -23,7 +23,7 @@ from charts.theme import (
 from metrics.registry import CRIME_GROUP_LABELS
 
 
-def _base(title: str, y_title: str, height: int = 440) -> go.Figure:
+def base_figure(title: str, y_title: str, height: int = 440) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(template=TEMPLATE_NAME, title=title, yaxis_title=y_title, height=height)
     return fig
@@ -102,7 +102,7 @@ def score_trend(
     (quarter, mean, ci_low, ci_high, n).
     """
     colour = CONSTRUCT_COLOURS.get(construct, OKABE_ITO["blue"])
-    fig = _base(title, "Score (0-100)")
+    fig = base_figure(title, "Score (0-100)")
     x = list(scores["quarter"]) + list(scores["quarter"][::-1])
     y = list(scores["ci_high"]) + list(scores["ci_low"][::-1])
     fig.add_trace(
@@ -144,7 +144,7 @@ def published_trend(
     `metrics.survey.published_scores`."""
     colour = CONSTRUCT_COLOURS.get(construct, OKABE_ITO["blue"])
     share = (rows["statistic"] == "share").all()
-    fig = _base(title, "% agreeing (published)" if share else "Score (0-100, published)")
+    fig = base_figure(title, "% agreeing (published)" if share else "Score (0-100, published)")
     fig.add_trace(
         go.Scatter(
             x=rows["period"],
@@ -172,7 +172,7 @@ def crime_trend(
     `measure`: "count" or "rate_per_1000".
     """
     y_title = "Crimes per month" if measure == "count" else "Crimes per 1,000 residents"
-    fig = _base(title, y_title)
+    fig = base_figure(title, y_title)
     for group, rows in monthly.groupby("crime_group", sort=False):
         fig.add_trace(
             go.Scatter(
@@ -198,7 +198,7 @@ def latest_score_dots(frame: pd.DataFrame, construct: str, title: str) -> go.Fig
     """
     rows = frame.dropna(subset=[construct]).sort_values("name", ascending=False)
     colour = CONSTRUCT_COLOURS.get(construct, OKABE_ITO["blue"])
-    fig = _base(title, "", height=max(320, 60 + 44 * len(rows)))
+    fig = base_figure(title, "", height=max(320, 60 + 44 * len(rows)))
     fig.add_trace(
         go.Scatter(
             x=rows[construct],
@@ -227,7 +227,7 @@ def partners_by_sector(members: pd.DataFrame, title: str) -> go.Figure:
     """Number of member organisations per sector, as horizontal bars."""
     counts = members.groupby("sector").size().sort_values()
     labels = [s.replace("_", " ").capitalize() for s in counts.index]
-    fig = _base(title, "", height=max(260, 60 + 44 * len(counts)))
+    fig = base_figure(title, "", height=max(260, 60 + 44 * len(counts)))
     fig.add_trace(
         go.Bar(
             x=counts.to_numpy(),
@@ -246,7 +246,7 @@ def partners_by_sector(members: pd.DataFrame, title: str) -> go.Figure:
 
 def activity_bars(activity: pd.DataFrame, title: str) -> go.Figure:
     """Meetings held per quarter (bars) with their total attendance (line, right axis)."""
-    fig = _base(title, "Meetings held")
+    fig = base_figure(title, "Meetings held")
     fig.add_trace(
         go.Bar(
             x=activity["quarter"],
@@ -288,7 +288,7 @@ def evaluation_chart(series: dict, title: str, windows: dict, start: date) -> go
     """
     months = pd.to_datetime(series["months"])
     treated = pd.Series(series["treated"], index=months, dtype=float)
-    fig = _base(title, "Crimes per month", height=460)
+    fig = base_figure(title, "Crimes per month", height=460)
     before = (months >= pd.Timestamp(windows["before"][0] + "-01")) & (
         months <= pd.Timestamp(windows["before"][1] + "-01")
     )

@@ -1,0 +1,1 @@
+"""The board meeting: slides for a room, and the packet and deck to hand out."""

@@ -1,0 +1,268 @@
+"""A partnership's slides for a board meeting, built from the database in one place so
+the presentation page, the PDF packet and the PowerPoint deck say the same thing.
+
+The audience decides the rules when the numbers are fetched (metrics.publish): `public`
+(the default) hides small counts and small survey cells and never carries comments;
+`leadership` shows every number with its n. Slides: title, trust, satisfaction, feeling
+safe, crime by group, "did it work?", activities, about the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+from sqlalchemy import Connection
+
+from charts.board import attendance_bars, before_after_bars, projected, verdict_table
+from charts.captions import board_caption, month_label, published_source, quarter_label, survey_source
+from charts.figures import partners_by_sector, published_trend, score_trend
+from metrics import partnership as profile
+from metrics.coverage import data_period, last_loaded
+from metrics.evaluation import Design, evaluate
+from metrics.filters import Filters
+from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, suppress_counts, survey_cell
+from metrics.registry import CRIME_GROUP_LABELS, metric
+from metrics.survey import item_wording, published_scores, survey_scores
+from metrics.verdict import effect_short
+
+AUDIENCES = ("public", "leadership")
+SURVEY_SLIDES = ("trust", "satisfaction", "safety")
+ABOUT_SOURCES = {  # load-log kinds (imports and the demo) -> what the room is told
+    "crime": "recorded crime",
+    "crime_incident": "recorded crime",
+    "survey_responses": "resident survey",
+    "survey_response": "resident survey",
+    "survey_aggregates": "published survey results",
+    "survey_aggregate": "published survey results",
+    "partnerships": "partnership registry",
+    "partnership": "partnership registry",
+    "activities": "activity log",
+    "activity": "activity log",
+}
+
+
+@dataclass
+class Slide:
+    key: str
+    title: str
+    caption: str  # one or two plain sentences, written from the numbers
+    source: str  # data source, period, n, items or groups, method
+    figure: go.Figure | None = None
+    data: pd.DataFrame = field(default_factory=pd.DataFrame)  # what the chart draws
+
+
+@dataclass
+class Deck:
+    code: str
+    name: str
+    audience: str
+    period: tuple[date, date]
+    slides: list[Slide]
+
+
+def rules_for(audience: str) -> Rules:
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
+    return PUBLIC if audience == "public" else LEADERSHIP
+
+
+def build_deck(
+    conn: Connection, code: str, audience: str = "public", design: Design | None = None
+) -> Deck | None:
+    """The deck for partnership `code`, or None when there is no such partnership."""
+    rules = rules_for(audience)
+    design = design or Design()
+    details = profile.partnership_details(conn, code)
+    if details is None:
+        return None
+    period = data_period(conn) or (details["start_date"], details["start_date"])
+    filters = Filters(period[0], period[1], code, tuple(CRIME_GROUP_LABELS))
+    result = evaluate(conn, code, design=design)
+    outcomes = {o["outcome"]: o for o in result["outcomes"]}
+    events = profile.events(conn, filters, code)
+    start = details["start_date"]
+
+    def counted(n):
+        return count_text(n, rules)
+
+    slides = [_title_slide(conn, details)]
+    wording = item_wording(conn)
+    scores = survey_scores(conn, filters, SURVEY_SLIDES)
+    published = published_scores(conn, filters, SURVEY_SLIDES)
+    for construct in SURVEY_SLIDES:
+        slides.append(
+            _survey_slide(construct, scores, published, outcomes[construct], start, events, wording, rules)
+        )
+    slides.append(_crime_slide(outcomes, start, counted))
+    slides.append(_verdict_slide(result["outcomes"], design))
+    slides.append(_activity_slide(conn, filters, code, counted))
+    slides.append(_about_slide(conn, period, audience))
+    return Deck(code, details["name"], audience, period, slides)
+
+
+def _title_slide(conn: Connection, details: dict) -> Slide:
+    members = profile.members(conn, details["code"])
+    places = profile.areas(conn, details["code"])
+    served = places[places["role"] == "catchment"]["name"].tolist()
+    sectors = members["sector"].nunique()
+    caption = (
+        f"{details['name']}: {len(members)} organisations from {sectors} sectors, working together "
+        f"since {details['start_date']:%B %Y}" + (f" in {', '.join(served)}." if served else ".")
+    )
+    figure = projected(partners_by_sector(members, "Who is in the partnership")) if len(members) else None
+    data = (
+        members.groupby("sector").size().rename("organisations").reset_index()
+        if len(members)
+        else pd.DataFrame()
+    )
+    return Slide("title", details["name"], caption, "Source: partnership registry.", figure, data)
+
+
+def _survey_slide(construct, scores, published, outcome, start, events, wording, rules) -> Slide:
+    label = metric(construct).label
+    rows = scores[scores["construct"] == construct].copy()
+    flagged: list[str] = []
+    if not rows.empty:
+        verdicts = [
+            survey_cell(m, n, se, rules) for m, n, se in zip(rows["mean"], rows["n"], rows["se"], strict=True)
+        ]
+        rows = rows[[value is not None for value, _ in verdicts]]
+        flagged = [
+            quarter_label(q)
+            for q, (_, flag) in zip(rows["quarter"], [v for v in verdicts if v[0] is not None], strict=True)
+            if flag
+        ]
+    caption = board_caption(outcome, start)
+    columns = ["quarter", "mean", "ci_low", "ci_high", "n"]
+    if not rows.empty:
+        source = survey_source(rows, wording.get(construct, []))
+        if len(flagged) > 3:
+            source += f" {len(flagged)} quarters had fewer than 60 answers: read them with care."
+        elif flagged:
+            source += f" Fewer than 60 answers (read with care): {', '.join(flagged)}."
+        if rules.public:
+            source += " Quarters with fewer than 30 answers are not shown."
+        figure = projected(score_trend(rows, label, construct, start, events))
+        return Slide(construct, label, caption, source, figure, rows[columns].reset_index(drop=True))
+    aggregate = published[published["construct"] == construct]
+    if not aggregate.empty:
+        figure = projected(published_trend(aggregate, label, construct, start, events))
+        source = published_source(aggregate, wording.get(construct, []))
+        data = aggregate[["period", "statistic", "value", "n"]].reset_index(drop=True)
+        return Slide(construct, label, caption, source, figure, data)
+    return Slide(construct, label, f"No resident of these areas answered the {label.lower()} questions.", "")
+
+
+def _crime_slide(outcomes: dict, start: date, counted) -> Slide:
+    crime = [outcomes[g] for g in CRIME_GROUP_LABELS if g in outcomes and outcomes[g].get("treated")]
+    title = "Recorded crime, before and after the start"
+    if not crime:
+        return Slide("crime", title, "No recorded crime in this partnership's areas.", "")
+    labels = [o["label"] for o in crime]
+    before = [o["treated"]["before"] for o in crime]
+    after = [o["treated"]["after"] for o in crime]
+    # no total across groups is published, so each small count alone is hidden
+    shown_before, shown_after = (
+        suppress_counts(before, with_total=False),
+        suppress_counts(after, with_total=False),
+    )
+    if counted(4) == "4":  # leadership: every count
+        shown_before, shown_after = before, after
+    texts = ([counted(v) for v in before], [counted(v) for v in after])
+    months = crime[0]["windows"]["months_each"]
+    changes = [
+        f"{o['label'].lower()} from {counted(b)} to {counted(a)}"
+        for o, b, a in zip(crime, before, after, strict=True)
+    ]
+    caption = (
+        f"In the {months} months before the partnership began in {start:%B %Y} and the {months} months "
+        f"after, recorded crime in its area went: {'; '.join(changes)}. "
+        "Whether that is more than chance is on the next slide."
+    )
+    w = crime[0]["windows"]
+    source = (
+        f"Source: recorded crime by month of occurrence; before {w['before'][0]} to {w['before'][1]}, "
+        f"after {w['after'][0]} to {w['after'][1]}; areas: {', '.join(crime[0]['treated']['areas'])}."
+        + (" Counts from 1 to 10 are shown as 'fewer than 11'." if counted(4) != "4" else "")
+    )
+    figure = before_after_bars(labels, shown_before, shown_after, texts, title)
+    data = pd.DataFrame({"crime group": labels, "before": texts[0], "after": texts[1]})
+    return Slide("crime", title, caption, source, figure, data)
+
+
+def _verdict_slide(outcomes: list[dict], design: Design) -> Slide:
+    rows = []
+    for o in outcomes:
+        effect = o.get("effect")
+        if o["verdict"] == "Not enough data" or not effect:
+            change = o["sentence"].removeprefix("Not enough data: ")
+        else:
+            change = effect_short(effect)
+        rows.append({"label": o["label"], "verdict": o["verdict"], "change": change})
+    tally = pd.Series([r["verdict"] for r in rows]).value_counts()
+    parts = [
+        f"{tally.get(v, 0)} {v.lower()}"
+        for v in ("Improved", "Worsened", "No clear change", "Too early to tell", "Not enough data")
+        if tally.get(v, 0)
+    ]
+    caption = (
+        f"Of {len(rows)} outcomes: {', '.join(parts)}. A verdict is clear only when the whole 95% interval "
+        "lies on one side of no change."
+    )
+    source = (
+        f"Method: each outcome compares {design.before_months} months before the start with "
+        f"{design.after_months} after, against comparable areas (difference in differences); crime in %, "
+        "surveys in points out of 100, 95% intervals in brackets."
+    )
+    figure = verdict_table(rows, "Did it work?")
+    return Slide("verdicts", "Did it work?", caption, source, figure, pd.DataFrame(rows))
+
+
+def _activity_slide(conn: Connection, filters: Filters, code: str, counted) -> Slide:
+    title = "Meetings and the people who came"
+    activity = profile.activity_by_quarter(conn, filters, code)
+    if activity.empty:
+        return Slide(
+            "activity", title, "No meetings are recorded for this partnership.", "Source: activity log."
+        )
+    attendance = activity["meeting_attendance"].astype(int).tolist()
+    public = counted(4) != "4"
+    shown = suppress_counts(attendance, with_total=True) if public else attendance
+    texts = [
+        "" if v == 0 else counted(v) if s is not None else "fewer than 11"
+        for v, s in zip(attendance, shown, strict=True)
+    ]
+    quarters = [quarter_label(q) for q in activity["quarter"]]
+    meetings, people = int(activity["meetings"].sum()), int(sum(attendance))
+    caption = (
+        f"The partnership held {counted(meetings)} meetings from {quarters[0]} to {quarters[-1]}, "
+        f"with {counted(people)} attendances in all."
+    )
+    source = "Source: partnership activity log; attendance is people at meetings, counted per quarter."
+    figure = attendance_bars(quarters, shown, texts, title)
+    data = pd.DataFrame({"quarter": quarters, "people attending": texts})
+    return Slide("activity", title, caption, source, figure, data)
+
+
+def _about_slide(conn: Connection, period: tuple[date, date], audience: str) -> Slide:
+    loaded = last_loaded(conn)
+    named = ABOUT_SOURCES
+    latest: dict[str, pd.Timestamp] = {}
+    for kind, at in zip(loaded["kind"], loaded["loaded_at"], strict=True):
+        if kind in named:
+            latest[named[kind]] = max(latest.get(named[kind], pd.Timestamp(at)), pd.Timestamp(at))
+    sources = "; ".join(f"{what} last loaded {at:%d %b %Y}" for what, at in latest.items())
+    rules = (
+        "Public view: counts from 1 to 10 are shown as 'fewer than 11'; survey estimates from fewer than 30 "
+        "answers are not shown and those from fewer than 60 are flagged; no comments or names are shown."
+        if audience == "public"
+        else "Leadership view: every number is shown with its n. Do not project this version in public."
+    )
+    caption = (
+        f"Data from {month_label(period[0])} to {month_label(period[1])}. Survey scores are weighted means "
+        f"on 0-100 with 95% intervals; crime is recorded crime by month of occurrence. {rules}"
+    )
+    return Slide("about", "About the data", caption, f"Sources: {sources}." if sources else "")
