@@ -31,7 +31,9 @@ def projected(fig: go.Figure, height: int = CHART_HEIGHT) -> go.Figure:
     )
     fig.update_xaxes(tickfont={"size": AXIS_PX}, title={"font": {"size": TEXT_PX}})
     fig.update_yaxes(tickfont={"size": AXIS_PX}, title={"font": {"size": TEXT_PX}})
-    fig.update_traces(line={"width": 6}, marker={"size": 14}, selector={"type": "scatter"})
+    for trace in fig.data:  # thick lines, but bands and hidden edges stay as they are
+        if trace.type == "scatter" and not trace.fill and (trace.line.width is None or trace.line.width > 0):
+            trace.update(line={"width": 6}, marker={"size": 14})
     fig.update_annotations(font={"size": AXIS_PX})
     return fig
 
@@ -123,19 +125,25 @@ def _wrapped(text: str, width: int) -> str:
 
 
 def slide_figure(
-    figure: go.Figure | None, title: str, caption: str, source: str, number: int, total: int
+    figure: go.Figure | None,
+    title: str,
+    caption: str,
+    source: str,
+    number: int,
+    total: int,
+    height: int = SLIDE_HEIGHT,
 ) -> go.Figure:
     """A whole 1920x1080 slide as one figure: the chart (or, for a text slide, the title),
     then the caption in large type, the source line and the slide number. What the room
     sees is exactly what the packet and the deck carry."""
     top, bottom = 110, (400 if figure is not None else 900)
-    plot = SLIDE_HEIGHT - top - bottom  # the chart's own height, in pixels
+    plot = height - top - bottom  # the chart's own height, in pixels
 
     def below(pixels: int) -> float:  # a distance under the chart, in the chart's units
         return -pixels / plot
 
     fig = go.Figure(figure) if figure is not None else base_figure(title, "")
-    fig.update_layout(height=SLIDE_HEIGHT, margin={"l": 110, "r": 60, "t": top, "b": bottom})
+    fig.update_layout(height=height, margin={"l": 110, "r": 60, "t": top, "b": bottom})
     if figure is None:
         fig.update_layout(
             xaxis={"visible": False},
@@ -152,7 +160,7 @@ def slide_figure(
             INK,
             104,
         ),
-        (source, below(bottom - 92), 18, MUTED, 185),
+        (source, below(bottom - 92), 18, MUTED, 150),
     ):
         fig.add_annotation(
             text=_wrapped(text, width if figure is not None or size < 30 else 70),
@@ -171,7 +179,7 @@ def slide_figure(
         xref="paper",
         yref="paper",
         x=1,
-        y=below(bottom - 92),
+        y=1 + (top - 30) / plot,
         xanchor="right",
         yanchor="top",
         showarrow=False,

@@ -34,6 +34,12 @@ if details["description"]:
     st.write(details["description"])
 if details["goals"]:
     st.write(f"**Goals:** {details['goals']}")
+st.page_link(
+    "pages/present.py",
+    label="Present this partnership to a board (public slides)",
+    icon=":material/slideshow:",
+    query_params={"p": filters.partnership},
+)
 
 st.header("Did it work?")
 design = st.session_state["design"]

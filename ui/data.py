@@ -9,6 +9,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from board.deck import Deck, build_deck
+from board.export import export
 from metrics import partnership as profile_metrics
 from metrics.coverage import area_names as coverage_area_names
 from metrics.coverage import data_period, import_history, incomplete_months, last_loaded
@@ -106,3 +108,17 @@ def freshness(url: str) -> dict[str, pd.DataFrame]:
 def area_names(url: str) -> list[str]:
     with engine_for(url).connect() as conn:
         return coverage_area_names(conn)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner="Preparing the slides...")
+def deck(url: str, code: str, audience: str) -> Deck | None:
+    """A partnership's board slides for `audience` (part of the cache key, so a leadership
+    deck is never served to a public session)."""
+    with engine_for(url).connect() as conn:
+        return build_deck(conn, code, audience)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def deck_file(url: str, code: str, audience: str, fmt: str) -> bytes:
+    """The deck exported as pdf or pptx, cached like the deck itself."""
+    return export(deck(url, code, audience), fmt)

@@ -70,3 +70,29 @@ def import_report(report) -> None:
     st.dataframe(problems_table(report.problems), hide_index=True)
     if len(report.problems) > 500:
         st.caption(f"The first 500 of {len(report.problems):,} problems are listed.")
+
+
+def board_downloads(url: str, code: str, audience: str) -> None:
+    """Download buttons for the board packet (PDF) and deck (PowerPoint); each file is
+    made when its button is pressed (a few seconds), for `audience` only."""
+    from ui import data
+
+    left, right, _ = st.columns([1, 1, 2])
+    for column, fmt, label, mime in (
+        (left, "pdf", "Board packet (PDF)", "application/pdf"),
+        (
+            right,
+            "pptx",
+            "Slides (PowerPoint)",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
+    ):
+        column.download_button(
+            label,
+            data=lambda fmt=fmt: data.deck_file(url, code, audience, fmt),
+            file_name=f"{code}-{audience}.{fmt}",
+            mime=mime,
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"download_{fmt}_{audience}",
+        )
