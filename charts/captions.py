@@ -5,6 +5,7 @@ Plain functions of values, so every chart's caption is written the same way.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pandas as pd
@@ -163,8 +164,9 @@ def board_caption(outcome: dict, start: date, count_text=None) -> str:
         return outcome["sentence"]
     if outcome["kind"] == "survey":
         before, after = treated["before"], treated["after"]
-        if before.get("mean") is None or after.get("mean") is None:
-            return outcome["sentence"]
+        means = (before.get("mean"), after.get("mean"))
+        if outcome["verdict"] == "Not enough data" or any(m is None or math.isnan(m) for m in means):
+            return outcome["sentence"]  # e.g. fewer than 30 answers: no mean is quoted
         first = f"{label} {_moved(before['mean'], after['mean'], ' out of 100')} {began}"
         n = (before.get("n") or 0) + (after.get("n") or 0)
         if before.get("se") is not None and after.get("se") is not None and n:

@@ -348,3 +348,18 @@ def evaluation_chart(series: dict, title: str, windows: dict, start: date) -> go
         )
     fig.update_yaxes(rangemode="tozero")
     return mark_dates(fig, start, None)
+
+
+def figure_table(fig: go.Figure) -> pd.DataFrame:
+    """The numbers a chart draws, one row per point: series, x, y (and its label, if any).
+    Bands list their upper edge then their lower edge, as they are drawn."""
+    rows = []
+    for trace in fig.data:
+        xs, ys = getattr(trace, "x", None), getattr(trace, "y", None)
+        if xs is None or ys is None:
+            continue
+        texts = getattr(trace, "text", None)
+        labels = list(texts) if isinstance(texts, list | tuple) else [None] * len(xs)
+        for x, y, label in zip(xs, ys, labels + [None] * (len(xs) - len(labels)), strict=False):
+            rows.append({"series": trace.name or "", "x": x, "y": y, "label": label})
+    return pd.DataFrame(rows, columns=["series", "x", "y", "label"])

@@ -1,9 +1,11 @@
-"""The `commonground` command: set up and fill a database from the shell.
+"""The `commonground` command: set up, fill and report from a database, from the shell.
 
     commonground init            create or upgrade the schema (Alembic migrations)
     commonground demo [--seed N] fill an empty database with the demo city
     commonground evaluate CODE   did this partnership work? (--json for scripts)
     commonground import KIND F   import a file, all or nothing (--preset or --mapping)
+    commonground alias NAME AREA let a file's spelling of an area mean a known area
+    commonground export CODE     board packet (pdf), deck (pptx) or slides (png)
 
 Every command works on DATABASE_URL (or --database-url), defaulting to the
 embedded SQLite file, exactly as the dashboard does.
@@ -13,11 +15,15 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from board.deck import AUDIENCES, build_deck
+from board.export import FORMATS
+from board.export import export as export_deck
 from db.demo import DatabaseNotEmptyError, load_demo
 from db.engine import DatabaseConfigError, describe, make_engine, resolve_url
 from db.importing.areas import AliasRefused, add_alias
@@ -194,6 +200,38 @@ def alias(database_url, name, area):
     except SQLAlchemyError as exc:
         raise _fail_unreachable(url, exc) from exc
     click.echo(f"{name!r} now means {target}.")
+
+
+@main.command()
+@database_option
+@click.argument("partnership_code")
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), required=True, help="pdf packet, pptx deck, png zip"
+)
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default="public",
+    show_default=True,
+    help="public: small numbers suppressed, no comments; leadership: every number with its n",
+)
+def export(database_url, partnership_code, fmt, out, audience):
+    """Write PARTNERSHIP_CODE's board slides as a PDF packet, a PowerPoint deck or PNG slides."""
+    url, engine = _engine(database_url)
+    started = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            deck = build_deck(conn, partnership_code, audience)
+    except SQLAlchemyError as exc:
+        raise _fail_unreachable(url, exc) from exc
+    if deck is None:
+        raise click.ClickException(f"no partnership with code {partnership_code!r} in {describe(url)}")
+    out.write_bytes(export_deck(deck, fmt))
+    click.echo(
+        f"Wrote {out} ({audience} {fmt}, {len(deck.slides)} slides, {out.stat().st_size:,} bytes) "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

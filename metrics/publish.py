@@ -109,3 +109,22 @@ def rate_flag(numerator: int | None, rules: Rules = PUBLIC) -> str:
         if numerator is not None and numerator <= rules.unstable_numerator
         else ""
     )
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe; other
+    values are left alone (a negative number stays a number)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(frame) -> bytes:
+    """A table as UTF-8 CSV (with a byte-order mark, so spreadsheets read it as UTF-8)
+    whose cells cannot start a spreadsheet formula."""
+    safe = frame.map(spreadsheet_safe)
+    safe.columns = [spreadsheet_safe(str(c)) for c in frame.columns]
+    return safe.to_csv(index=False).encode("utf-8-sig")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from charts.figures import figure_table
+from metrics.publish import csv_bytes
 from metrics.verdict import effect_text
 from ui.tables import problems_table, rules_table
 
@@ -12,11 +14,22 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def chart(fig: go.Figure, source: str, key: str) -> None:
-    """A chart with its source line (period, n, items or offence groups, method) under it."""
+    """A chart with its source line (period, n, items or offence groups, method) under it,
+    and a download of the numbers it draws (CSV whose cells cannot start a formula)."""
     # theme=None: keep our projector template instead of Streamlit's chart theme
     st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=None)
     if source:
         st.caption(source)
+    st.download_button(
+        "Download chart data (CSV)",
+        data=lambda: csv_bytes(figure_table(fig)),
+        file_name=f"{key}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        type="tertiary",
+        on_click="ignore",
+        key=f"{key}_csv",
+    )
 
 
 def nothing_to_show(sentence: str) -> None:
