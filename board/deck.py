@@ -112,7 +112,10 @@ def _title_slide(conn: Connection, details: dict) -> Slide:
         f"{details['name']}: {len(members)} organisations from {sectors} sectors, working together "
         f"since {details['start_date']:%B %Y}" + (f" in {', '.join(served)}." if served else ".")
     )
-    figure = projected(partners_by_sector(members, "Who is in the partnership")) if len(members) else None
+    figure = None
+    if len(members):
+        figure = projected(partners_by_sector(members, details["name"]))
+        figure.update_xaxes(title="Partner organisations, by sector")
     data = (
         members.groupby("sector").size().rename("organisations").reset_index()
         if len(members)

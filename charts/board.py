@@ -136,7 +136,8 @@ def slide_figure(
     """A whole 1920x1080 slide as one figure: the chart (or, for a text slide, the title),
     then the caption in large type, the source line and the slide number. What the room
     sees is exactly what the packet and the deck carry."""
-    top, bottom = 110, (400 if figure is not None else 900)
+    top = 110
+    bottom = 400 if figure is not None else height - top - 40  # a text slide is all text
     plot = height - top - bottom  # the chart's own height, in pixels
 
     def below(pixels: int) -> float:  # a distance under the chart, in the chart's units

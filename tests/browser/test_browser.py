@@ -92,3 +92,36 @@ def test_data_page_previews_refuses_then_imports_an_upload(page, tmp_path):
         ).scalar_one()
     assert stored == 2
     assert area_of_u2 == "Area B"
+
+
+def test_presentation_mode_moves_with_the_arrow_keys_at_projector_size(server, page):
+    """A presenter opens one URL and steps through the slides with the arrow keys; each
+    slide is drawn at 1920x1080 with large type and no sidebar, and saved for a look."""
+    page.goto(f"{server}/present?p=RIV-EAST-SCHOOLS")
+    titles = []
+    for number in range(1, 9):
+        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+        page.wait_for_function(
+            f"document.querySelector('.js-plotly-plot .infolayer') &&"
+            f" [...document.querySelectorAll('.js-plotly-plot .annotation-text')]"
+            f".some(t => t.textContent.trim() === '{number} / 8')",
+            timeout=60_000,
+        )
+        title = page.locator(".js-plotly-plot .gtitle").first
+        titles.append(title.text_content())
+        assert float(title.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 40
+        tick = page.locator(".js-plotly-plot .xtick text, .js-plotly-plot .ytick text").first
+        if tick.count():
+            assert float(tick.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 22
+        assert (
+            page.get_by_test_id("stSidebar").count() == 0 or not page.get_by_test_id("stSidebar").is_visible()
+        )
+        screenshot(page, f"present-{number:02d}")
+        if number < 8:
+            page.keyboard.press("ArrowRight")
+            page.wait_for_url(f"**slide={number + 1}**", timeout=30_000)
+    assert titles[0] == "Eastside Schools Safety Partnership"
+    assert titles[1:4] == ["Trust in police", "Satisfaction with police", "Feeling safe"]
+    assert titles[-1] == "About the data"
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url("**slide=7**", timeout=30_000)
