@@ -5,6 +5,7 @@ with the public rules when their numbers are fetched, not by hiding parts of a p
 import streamlit as st
 
 from charts.board import slide_figure
+from metrics.publish import csv_bytes
 from ui import data
 from ui.database import database_url
 from ui.frame import inside_frame
@@ -60,5 +61,15 @@ forward.button(
     on_click=go_to,
     args=(number + 1,),
     key="slide_next",
+)
+st.download_button(
+    "This slide's data (CSV)",
+    data=csv_bytes(slide.data),
+    file_name=f"{code}-slide-{number}-{slide.key}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    type="tertiary",
+    on_click="ignore",
+    key="slide_csv",
 )
 board_downloads(url, code, "public")

@@ -1,0 +1,67 @@
+"""Presentation mode, rendered server-side: one public slide at a time, moved by its
+buttons (the arrow keys press them), and no small number in what the page draws."""
+
+from __future__ import annotations
+
+import json
+
+from db.engine import make_engine
+from db.migrate import upgrade
+from tests.pages.test_pages import run_app, values
+from tests.town import VIOLENT, fill_town
+
+
+def slide_of(at) -> dict:
+    (chart,) = at.get("plotly_chart")
+    return json.loads(chart.proto.spec)
+
+
+def annotations(fig: dict) -> list[str]:
+    return [a["text"] for a in fig["layout"].get("annotations", [])]
+
+
+def test_present_steps_through_the_slides_with_its_buttons(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.test_pages import APP
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["p"] = "RIV-EAST-SCHOOLS"
+    at.switch_page("pages/present.py")
+    at.run()
+    assert not at.exception
+    first = slide_of(at)
+    assert first["layout"]["title"]["text"] == "Eastside Schools Safety Partnership"
+    assert "1 / 8" in annotations(first)
+    at.button(key="slide_next").click().run()
+    second = slide_of(at)
+    assert second["layout"]["title"]["text"] == "Trust in police"
+    assert "2 / 8" in annotations(second)
+    assert at.query_params["slide"] == "2"  # the URL a presenter can bookmark
+    assert any(a.startswith("Trust in police rose from") for a in annotations(second))
+    at.button(key="slide_previous").click().run()
+    assert "1 / 8" in annotations(slide_of(at))
+    assert at.button(key="slide_previous").disabled
+
+
+def test_present_draws_no_small_count_on_any_slide(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fill_town(engine)
+    at = run_app(url, monkeypatch, "pages/present.py")
+    seen_text, bar_heights = [], []
+    for number in range(1, 9):
+        fig = slide_of(at)
+        seen_text += annotations(fig)
+        for trace in fig["data"]:
+            if trace.get("type") == "bar":
+                bar_heights += values(trace["y"])
+        if number < 8:
+            at.button(key="slide_next").click().run()
+    text = " ".join(seen_text)
+    assert "fewer than 11" in text
+    assert f"from {VIOLENT[0]} to {VIOLENT[1]}" not in text
+    assert len(bar_heights) == 2 * 2 + 3  # crime (2 groups, before and after) and meetings (3 quarters)
+    assert all(h == 0 or h > 10 for h in bar_heights)
