@@ -346,3 +346,11 @@ def test_data_page_import_checks_then_imports(tmp_path, monkeypatch):
 
     mismatch = run_upload(url, "crime", upload, None, mapping, dry_run=True)
     assert mismatch.problems[0].rule == "the mapping is for areas, not crime"
+
+
+def test_every_chart_offers_its_data_as_csv(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch, "pages/partnership.py")
+    charts = at.get("plotly_chart")
+    downloads = [d for d in at.get("download_button") if d.proto.label == "Download chart data (CSV)"]
+    assert len(charts) >= 6
+    assert len(downloads) == len(charts)

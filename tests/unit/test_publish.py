@@ -48,3 +48,42 @@ def test_groups_below_50_are_hidden_and_small_rates_flagged():
     assert not group_visible(None)
     assert rate_flag(20) == "unstable: 20 or fewer offences"
     assert rate_flag(21) == ""
+
+
+def test_chart_csv_cells_cannot_start_a_formula():
+    import pandas as pd
+
+    from metrics.publish import csv_bytes
+
+    frame = pd.DataFrame(
+        {
+            "series": ['=HYPERLINK("http://x")', "+SUM(A1)", "@cmd", "-2+3", "Eastside"],
+            "y": [1, 2, 3, -4, 5.5],
+        }
+    )
+    text = csv_bytes(frame).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == "series,y"
+    assert lines[1].startswith("\"'=HYPERLINK(")
+    assert lines[2] == "'+SUM(A1),2.0"
+    assert lines[3] == "'@cmd,3.0"
+    assert lines[4] == "'-2+3,-4.0"  # a negative number stays a number
+    assert lines[5] == "Eastside,5.5"
+
+
+def test_figure_table_lists_what_a_chart_draws():
+    import plotly.graph_objects as go
+
+    from charts.figures import figure_table
+
+    fig = go.Figure(
+        [go.Bar(x=["A", "B"], y=[12, 30], name="Before", text=["12", "30"]), go.Scatter(x=[1], y=[2])]
+    )
+    table = figure_table(fig)
+    assert table[["series", "x", "y"]].values.tolist() == [
+        ["Before", "A", 12],
+        ["Before", "B", 30],
+        ["", 1, 2],
+    ]
+    assert list(table["label"][:2]) == ["12", "30"]
+    assert table["label"].isna().iloc[2]
