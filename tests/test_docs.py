@@ -47,7 +47,7 @@ def test_production_settings():
     assert config["server"]["address"] == "127.0.0.1"
     assert config["server"]["maxUploadSize"] <= 200
     assert config["client"]["showErrorDetails"] == "none"
-    assert config["client"]["toolbarMode"] == "viewer"
+    assert config["client"]["toolbarMode"] == "minimal"
     assert config["browser"]["gatherUsageStats"] is False
 
 

@@ -10,6 +10,7 @@ from metrics.publish import csv_bytes
 from metrics.verdict import effect_text
 from ui.tables import problems_table, rules_table
 
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 
@@ -86,23 +87,26 @@ def import_report(report) -> None:
 
 
 def board_downloads(url: str, code: str, audience: str) -> None:
-    """Download buttons for the board packet (PDF) and deck (PowerPoint); each file is
-    made when its button is pressed (a few seconds), for `audience` only."""
+    """The board packet (PDF) and deck (PowerPoint) for `audience`. They are made on request
+    (a few seconds; then cached), and offered as ordinary downloads once ready."""
     from ui import data
 
+    prepared = st.session_state.setdefault("prepared_downloads", set())
+    if (code, audience) not in prepared:
+        if st.button("Prepare the board packet and slides to download", icon=":material/description:"):
+            prepared.add((code, audience))
+            st.rerun()
+        return
     left, right, _ = st.columns([1, 1, 2])
+    with st.spinner("Drawing the charts for the packet..."):
+        files = {fmt: data.deck_file(url, code, audience, fmt) for fmt in ("pdf", "pptx")}
     for column, fmt, label, mime in (
         (left, "pdf", "Board packet (PDF)", "application/pdf"),
-        (
-            right,
-            "pptx",
-            "Slides (PowerPoint)",
-            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        ),
+        (right, "pptx", "Slides (PowerPoint)", PPTX_MIME),
     ):
         column.download_button(
             label,
-            data=lambda fmt=fmt: data.deck_file(url, code, audience, fmt),
+            data=files[fmt],
             file_name=f"{code}-{audience}.{fmt}",
             mime=mime,
             icon=":material/download:",

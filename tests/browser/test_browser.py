@@ -125,3 +125,17 @@ def test_presentation_mode_moves_with_the_arrow_keys_at_projector_size(server, p
     assert titles[-1] == "About the data"
     page.keyboard.press("ArrowLeft")
     page.wait_for_url("**slide=7**", timeout=30_000)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('.js-plotly-plot .annotation-text')]"
+        ".some(t => t.textContent.trim() === '7 / 8')",
+        timeout=60_000,
+    )
+    assert page.get_by_test_id("stMainMenu").count() == 0  # no Streamlit menu on the wall
+    page.get_by_role("button", name="Prepare the board packet and slides to download").click()
+    with page.expect_download(timeout=90_000) as download:
+        page.get_by_role("button", name="Board packet (PDF)").click(timeout=90_000)
+    packet = download.value
+    assert packet.suggested_filename == "RIV-EAST-SCHOOLS-public.pdf"
+    with open(packet.path(), "rb") as f:
+        assert f.read(5) == b"%PDF-"
