@@ -23,7 +23,7 @@ from metrics import partnership as profile
 from metrics.coverage import data_period, last_loaded
 from metrics.evaluation import Design, evaluate
 from metrics.filters import Filters
-from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, suppress_counts, survey_cell
+from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, shown_counts, survey_cell
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.survey import item_wording, published_scores, survey_scores
 from metrics.verdict import effect_short
@@ -85,9 +85,6 @@ def build_deck(
     events = profile.events(conn, filters, code)
     start = details["start_date"]
 
-    def counted(n):
-        return count_text(n, rules)
-
     slides = [_title_slide(conn, details)]
     wording = item_wording(conn)
     scores = survey_scores(conn, filters, SURVEY_SLIDES)
@@ -96,9 +93,9 @@ def build_deck(
         slides.append(
             _survey_slide(construct, scores, published, outcomes[construct], start, events, wording, rules)
         )
-    slides.append(_crime_slide(outcomes, start, counted))
+    slides.append(_crime_slide(outcomes, start, rules))
     slides.append(_verdict_slide(result["outcomes"], design))
-    slides.append(_activity_slide(conn, filters, code, counted))
+    slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
     return Deck(code, details["name"], audience, period, slides)
 
@@ -159,7 +156,7 @@ def _survey_slide(construct, scores, published, outcome, start, events, wording,
     return Slide(construct, label, f"No resident of these areas answered the {label.lower()} questions.", "")
 
 
-def _crime_slide(outcomes: dict, start: date, counted) -> Slide:
+def _crime_slide(outcomes: dict, start: date, rules: Rules) -> Slide:
     crime = [outcomes[g] for g in CRIME_GROUP_LABELS if g in outcomes and outcomes[g].get("treated")]
     title = "Recorded crime, before and after the start"
     if not crime:
@@ -168,17 +165,13 @@ def _crime_slide(outcomes: dict, start: date, counted) -> Slide:
     before = [o["treated"]["before"] for o in crime]
     after = [o["treated"]["after"] for o in crime]
     # no total across groups is published, so each small count alone is hidden
-    shown_before, shown_after = (
-        suppress_counts(before, with_total=False),
-        suppress_counts(after, with_total=False),
-    )
-    if counted(4) == "4":  # leadership: every count
-        shown_before, shown_after = before, after
-    texts = ([counted(v) for v in before], [counted(v) for v in after])
+    shown_before, before_text = shown_counts(before, rules, with_total=False)
+    shown_after, after_text = shown_counts(after, rules, with_total=False)
+    texts = (before_text, after_text)
     months = crime[0]["windows"]["months_each"]
     changes = [
-        f"{o['label'].lower()} from {counted(b)} to {counted(a)}"
-        for o, b, a in zip(crime, before, after, strict=True)
+        f"{o['label'].lower()} from {b} to {a}"
+        for o, b, a in zip(crime, before_text, after_text, strict=True)
     ]
     caption = (
         f"In the {months} months before the partnership began in {start:%B %Y} and the {months} months "
@@ -189,7 +182,7 @@ def _crime_slide(outcomes: dict, start: date, counted) -> Slide:
     source = (
         f"Source: recorded crime by month of occurrence; before {w['before'][0]} to {w['before'][1]}, "
         f"after {w['after'][0]} to {w['after'][1]}; areas: {', '.join(crime[0]['treated']['areas'])}."
-        + (" Counts from 1 to 10 are shown as 'fewer than 11'." if counted(4) != "4" else "")
+        + (" Counts from 1 to 10 are shown as 'fewer than 11'." if rules.public else "")
     )
     figure = before_after_bars(labels, shown_before, shown_after, texts, title)
     data = pd.DataFrame({"crime group": labels, "before": texts[0], "after": texts[1]})
@@ -224,7 +217,7 @@ def _verdict_slide(outcomes: list[dict], design: Design) -> Slide:
     return Slide("verdicts", "Did it work?", caption, source, figure, pd.DataFrame(rows))
 
 
-def _activity_slide(conn: Connection, filters: Filters, code: str, counted) -> Slide:
+def _activity_slide(conn: Connection, filters: Filters, code: str, rules: Rules) -> Slide:
     title = "Meetings and the people who came"
     activity = profile.activity_by_quarter(conn, filters, code)
     if activity.empty:
@@ -232,17 +225,14 @@ def _activity_slide(conn: Connection, filters: Filters, code: str, counted) -> S
             "activity", title, "No meetings are recorded for this partnership.", "Source: activity log."
         )
     attendance = activity["meeting_attendance"].astype(int).tolist()
-    public = counted(4) != "4"
-    shown = suppress_counts(attendance, with_total=True) if public else attendance
-    texts = [
-        "" if v == 0 else counted(v) if s is not None else "fewer than 11"
-        for v, s in zip(attendance, shown, strict=True)
-    ]
+    # the total is published in the caption, so a lone small quarter takes another with it
+    shown, texts = shown_counts(attendance, rules, with_total=True)
+    texts = ["" if v == 0 else t for v, t in zip(attendance, texts, strict=True)]
     quarters = [quarter_label(q) for q in activity["quarter"]]
     meetings, people = int(activity["meetings"].sum()), int(sum(attendance))
     caption = (
-        f"The partnership held {counted(meetings)} meetings from {quarters[0]} to {quarters[-1]}, "
-        f"with {counted(people)} attendances in all."
+        f"The partnership held {count_text(meetings, rules)} meetings from {quarters[0]} to "
+        f"{quarters[-1]}, with {count_text(people, rules)} attendances in all."
     )
     source = "Source: partnership activity log; attendance is people at meetings, counted per quarter."
     figure = attendance_bars(quarters, shown, texts, title)

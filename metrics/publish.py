@@ -71,6 +71,22 @@ def suppress_counts(
     return out
 
 
+NOT_SHOWN = "not shown"  # a cell hidden so that a small one cannot be worked out
+
+
+def shown_counts(
+    counts: Sequence[int], rules: Rules = PUBLIC, with_total: bool = True
+) -> tuple[list[int | None], list[str]]:
+    """(values to draw, None where hidden; labels): a small count reads 'fewer than 11', a
+    count hidden only to protect it reads 'not shown', every other count is written out."""
+    shown = suppress_counts(counts, rules, with_total)
+    labels = [
+        f"{c:,}" if s is not None else (FEWER_THAN if is_small(c, rules) else NOT_SHOWN)
+        for c, s in zip(counts, shown, strict=True)
+    ]
+    return shown, labels
+
+
 def count_text(count: int | None, rules: Rules = PUBLIC) -> str:
     """'1,234', '0', or 'fewer than 11' for a suppressed count."""
     if count is None:

@@ -58,7 +58,7 @@ def test_public_survey_slide_hides_quarters_with_fewer_than_30_answers(town):
 def test_public_meetings_hide_small_attendance_and_its_complement(town):
     activity = slide(deck(town, "public"), "activity")
     people = list(activity.data["people attending"])
-    assert people == ["fewer than 11", "fewer than 11", "31"]  # 6 hidden, so 25 hides with it
+    assert people == ["fewer than 11", "not shown", "31"]  # 6 is small, so 25 hides with it
     assert "with 62 attendances in all" in activity.caption
     assert "fewer than 11 meetings" in activity.caption  # 3 meetings is a small count too
     assert list(slide(deck(town, "leadership"), "activity").data["people attending"]) == ["6", "25", "31"]

@@ -87,3 +87,11 @@ def test_figure_table_lists_what_a_chart_draws():
     ]
     assert list(table["label"][:2]) == ["12", "30"]
     assert table["label"].isna().iloc[2]
+
+
+def test_labels_say_fewer_than_11_only_for_small_counts():
+    from metrics.publish import shown_counts
+
+    assert shown_counts([6, 25, 31]) == ([None, None, 31], ["fewer than 11", "not shown", "31"])
+    assert shown_counts([6, 25, 31], LEADERSHIP) == ([6, 25, 31], ["6", "25", "31"])
+    assert shown_counts([6, 25], with_total=False) == ([None, 25], ["fewer than 11", "25"])
