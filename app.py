@@ -1,9 +1,12 @@
-"""Common Ground: the frame. Page config, database check, shared filters, navigation."""
+"""Common Ground: the frame. Page config, who is using it, database check, shared filters,
+and the navigation that person may see."""
 
 from urllib.parse import urlparse
 
 import streamlit as st
 
+from db.users import may
+from ui.auth import ENDED, current_user, local_mode_allowed, sign_out
 from ui.database import database_url, ensure_ready
 from ui.filters import design_settings, sidebar_filters
 from ui.frame import inside_frame
@@ -18,18 +21,57 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if presenting else "auto",
 )
 
-ensure_ready()
-if not presenting:
-    st.session_state["filters"] = sidebar_filters(database_url())
-    st.session_state["design"] = design_settings()
+ensure_ready()  # the user table lives in the database
+user = current_user()
+if user.mode == "local" and not local_mode_allowed():
+    st.error(
+        "No sign-in is configured, and this server listens beyond this machine. Local mode gives "
+        "full access to anyone who can reach it, so it is refused. Configure sign-in (see the README), "
+        "or run with --server.address 127.0.0.1, or set COMMONGROUND_ALLOW_LOCAL_MODE=1 if you mean it."
+    )
+    st.stop()
 
+leadership = may(user.role, "leadership")
+if leadership and not presenting:
+    st.session_state["filters"] = sidebar_filters(database_url(), user.audience)
+    st.session_state["design"] = design_settings()
+if not presenting:
+    if user.mode == "local":
+        st.warning(
+            "Local mode: no sign-in is configured, so whoever uses this machine sees everything. "
+            "Set up sign-in before sharing the dashboard (README: Access).",
+            icon=":material/lock_open:",
+        )
+    elif user.mode == "signed_in":
+        st.sidebar.caption(f"Signed in as {user.email} ({user.role}).")
+        st.sidebar.button("Sign out", on_click=sign_out, args=(user,), icon=":material/logout:")
+    elif user.mode in ENDED:
+        st.sidebar.warning(f"{ENDED[user.mode]} You see the public view until you sign in again.")
+        st.sidebar.button("Sign in again", on_click=st.login, icon=":material/login:", type="primary")
+    else:
+        st.sidebar.button("Sign in", on_click=st.login, icon=":material/login:", type="primary")
+
+pages = [
+    (
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=leadership),
+        "leadership",
+    ),
+    (st.Page("pages/partnership.py", title="Partnership", icon=":material/handshake:"), "leadership"),
+    (st.Page("pages/data.py", title="Data", icon=":material/database:"), "admin"),
+    (st.Page("pages/audit.py", title="Audit log", icon=":material/history:"), "admin"),
+    (
+        st.Page(
+            "pages/present.py",
+            title="Present",
+            icon=":material/slideshow:",
+            url_path="present",
+            default=not leadership,
+        ),
+        "public",
+    ),
+]
 navigation = st.navigation(
-    [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/partnership.py", title="Partnership", icon=":material/handshake:"),
-        st.Page("pages/data.py", title="Data", icon=":material/database:"),
-        st.Page("pages/present.py", title="Present", icon=":material/slideshow:", url_path="present"),
-    ],
+    [page for page, needed in pages if may(user.role, needed)],
     position="hidden" if presenting else "sidebar",
 )
 navigation.run()

@@ -6,6 +6,7 @@
     commonground import KIND F   import a file, all or nothing (--preset or --mapping)
     commonground alias NAME AREA let a file's spelling of an area mean a known area
     commonground export CODE     board packet (pdf), deck (pptx) or slides (png)
+    commonground users add|remove|list   who may sign in to see more than the public view
 
 Every command works on DATABASE_URL (or --database-url), defaulting to the
 embedded SQLite file, exactly as the dashboard does.
@@ -16,14 +17,18 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from board.deck import AUDIENCES, build_deck
 from board.export import FORMATS
 from board.export import export as export_deck
+from db.audit import AuditUnavailable, command_line_actor, record, record_alone
 from db.demo import DatabaseNotEmptyError, load_demo
 from db.engine import DatabaseConfigError, describe, make_engine, resolve_url
 from db.importing.areas import AliasRefused, add_alias
@@ -32,6 +37,8 @@ from db.importing.mapping import load_mapping, load_preset, preset_names
 from db.importing.report import ImportRefused
 from db.importing.run import import_file
 from db.migrate import current_revision, head_revision, upgrade
+from db.models import USER_ROLES
+from db.users import UserRefused, add_user, list_users, remove_user
 from metrics.evaluation import OUTCOMES, Design
 from metrics.evaluation import evaluate as run_evaluation
 from metrics.verdict import effect_text
@@ -50,12 +57,21 @@ def main() -> None:
     """Common Ground: is this police-community partnership working?"""
 
 
-def _engine(database_url: str):
+@contextmanager
+def _database(database_url: str) -> Iterator[tuple[str, Engine]]:
+    """The URL and an engine for one command; an unreachable database becomes a plain
+    message, and the engine's connections are closed when the command ends."""
     url = resolve_url(database_url)
     try:
-        return url, make_engine(url)
+        engine = make_engine(url)
     except DatabaseConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    try:
+        yield url, engine
+    except SQLAlchemyError as exc:
+        raise _fail_unreachable(url, exc) from exc
+    finally:
+        engine.dispose()
 
 
 def _fail_unreachable(url: str, exc: SQLAlchemyError) -> click.ClickException:
@@ -69,12 +85,9 @@ def _fail_unreachable(url: str, exc: SQLAlchemyError) -> click.ClickException:
 @database_option
 def init(database_url: str) -> None:
     """Create the schema, or upgrade it to this version."""
-    url, engine = _engine(database_url)
-    try:
+    with _database(database_url) as (url, engine):
         before = current_revision(engine)
         upgrade(engine)
-    except SQLAlchemyError as exc:
-        raise _fail_unreachable(url, exc) from exc
     head = head_revision()
     if before == head:
         click.echo(f"{describe(url)}: schema already at revision {head}; nothing to do.")
@@ -87,14 +100,12 @@ def init(database_url: str) -> None:
 @click.option("--seed", default=42, show_default=True, help="Random seed: the same seed gives the same city.")
 def demo(database_url: str, seed: int) -> None:
     """Fill an empty database with the demo city of Riverton (creating the schema if needed)."""
-    url, engine = _engine(database_url)
-    try:
+    with _database(database_url) as (url, engine):
         upgrade(engine)
-        written = load_demo(engine, seed)
-    except DatabaseNotEmptyError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except SQLAlchemyError as exc:
-        raise _fail_unreachable(url, exc) from exc
+        try:
+            written = load_demo(engine, seed)
+        except DatabaseNotEmptyError as exc:
+            raise click.ClickException(str(exc)) from exc
     seconds = written.pop("seconds")
     click.echo(f"{describe(url)}: demo city (seed {seed}) written in {seconds} s:")
     for table, count in written.items():
@@ -124,13 +135,9 @@ def demo(database_url: str, seed: int) -> None:
 def evaluate(database_url, partnership_code, outcomes, before_months, after_months, exclude_months, as_json):
     """Did PARTNERSHIP_CODE work? Per outcome: method, windows, counts or means,
     estimate, interval, p-value, minimum detectable effect and verdict."""
-    url, engine = _engine(database_url)
     design = Design(before_months=before_months, after_months=after_months, exclude_months=exclude_months)
-    try:
-        with engine.connect() as conn:
-            result = run_evaluation(conn, partnership_code, tuple(outcomes) or OUTCOMES, design)
-    except SQLAlchemyError as exc:
-        raise _fail_unreachable(url, exc) from exc
+    with _database(database_url) as (url, engine), engine.connect() as conn:
+        result = run_evaluation(conn, partnership_code, tuple(outcomes) or OUTCOMES, design)
     if result is None:
         raise click.ClickException(f"no partnership with code {partnership_code!r} in {describe(url)}")
     for outcome in result["outcomes"]:
@@ -164,7 +171,8 @@ def evaluate(database_url, partnership_code, outcomes, before_months, after_mont
 @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
 def import_(database_url, kind, file, mapping_file, preset, dry_run):
     """Import FILE as KIND (all or nothing). A refused file is reported line by line
-    and leaves the database unchanged; the same file twice changes nothing."""
+    and leaves the database unchanged; the same file twice changes nothing. Every
+    import, accepted or refused, is recorded in the audit log."""
     if bool(mapping_file) == bool(preset):
         raise click.UsageError("give exactly one of --mapping FILE or --preset NAME")
     try:
@@ -173,12 +181,12 @@ def import_(database_url, kind, file, mapping_file, preset, dry_run):
         raise click.ClickException(str(exc.problems[0])) from exc
     if mapping.kind != kind:
         raise click.UsageError(f"the mapping is for {mapping.kind!r}, not {kind!r}")
-    url, engine = _engine(database_url)
-    try:
+    with _database(database_url) as (url, engine):
         upgrade(engine)
-        report = import_file(engine, file, mapping, dry_run=dry_run)
-    except SQLAlchemyError as exc:
-        raise _fail_unreachable(url, exc) from exc
+        try:
+            report = import_file(engine, file, mapping, dry_run=dry_run, actor=command_line_actor())
+        except AuditUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(report.text())
     if not report.accepted:
         sys.exit(1)
@@ -191,14 +199,13 @@ def import_(database_url, kind, file, mapping_file, preset, dry_run):
 def alias(database_url, name, area):
     """Let NAME, as some file spells it, mean AREA (an area's code or name). The one step
     an import report suggests for an unknown area."""
-    url, engine = _engine(database_url)
-    try:
-        with engine.begin() as conn:
-            target = add_alias(conn, name, area)
-    except AliasRefused as refused:
-        raise click.ClickException(f"{refused} in {describe(url)}") from refused
-    except SQLAlchemyError as exc:
-        raise _fail_unreachable(url, exc) from exc
+    with _database(database_url) as (url, engine):
+        try:
+            with engine.begin() as conn:
+                target = add_alias(conn, name, area)
+                record(conn, command_line_actor(), "alias", f"{name} -> {target}")
+        except AliasRefused as refused:
+            raise click.ClickException(f"{refused} in {describe(url)}") from refused
     click.echo(f"{name!r} now means {target}.")
 
 
@@ -218,20 +225,76 @@ def alias(database_url, name, area):
 )
 def export(database_url, partnership_code, fmt, out, audience):
     """Write PARTNERSHIP_CODE's board slides as a PDF packet, a PowerPoint deck or PNG slides."""
-    url, engine = _engine(database_url)
     started = time.perf_counter()
-    try:
+    with _database(database_url) as (url, engine):
         with engine.connect() as conn:
             deck = build_deck(conn, partnership_code, audience)
-    except SQLAlchemyError as exc:
-        raise _fail_unreachable(url, exc) from exc
-    if deck is None:
-        raise click.ClickException(f"no partnership with code {partnership_code!r} in {describe(url)}")
+        if deck is None:
+            raise click.ClickException(f"no partnership with code {partnership_code!r} in {describe(url)}")
+        try:
+            record_alone(engine, command_line_actor(), "export", f"{partnership_code}: {fmt} ({audience})")
+        except AuditUnavailable as exc:
+            raise click.ClickException(f"{exc}; nothing was exported") from exc
     out.write_bytes(export_deck(deck, fmt))
     click.echo(
         f"Wrote {out} ({audience} {fmt}, {len(deck.slides)} slides, {out.stat().st_size:,} bytes) "
         f"in {time.perf_counter() - started:.1f} s."
     )
+
+
+@main.group()
+def users() -> None:
+    """Who may sign in to see more than the public board view."""
+
+
+@users.command(name="add")
+@database_option
+@click.argument("email")
+@click.option("--role", type=click.Choice(USER_ROLES), required=True, help="leadership or admin (or public)")
+def users_add(database_url, email, role):
+    """Give EMAIL (as the identity provider verifies it) a role."""
+    with _database(database_url) as (url, engine):
+        try:
+            with engine.begin() as conn:
+                new = add_user(conn, email, role, added_by=command_line_actor().name)
+                change = "added" if new else "role changed"
+                record(
+                    conn,
+                    command_line_actor(),
+                    "user change",
+                    email.strip().lower(),
+                    detail=f"{change}: {role}",
+                )
+        except UserRefused as refused:
+            raise click.ClickException(str(refused)) from refused
+    click.echo(f"{email.strip().lower()}: {role}" + ("" if new else " (role changed)"))
+
+
+@users.command(name="remove")
+@database_option
+@click.argument("email")
+def users_remove(database_url, email):
+    """Take EMAIL's role away: signed in, it sees the public view only."""
+    with _database(database_url) as (url, engine):
+        try:
+            with engine.begin() as conn:
+                remove_user(conn, email)
+                record(conn, command_line_actor(), "user change", email.strip().lower(), detail="removed")
+        except UserRefused as refused:
+            raise click.ClickException(str(refused)) from refused
+    click.echo(f"{email.strip().lower()} removed: public view only.")
+
+
+@users.command(name="list")
+@database_option
+def users_list(database_url):
+    """Every user with a role, admins first."""
+    with _database(database_url) as (url, engine), engine.connect() as conn:
+        rows = list_users(conn)
+    if not rows:
+        click.echo("No users: everyone sees the public view (or local mode when no sign-in is set up).")
+    for email, role, by in rows:
+        click.echo(f"{role:<11} {email}" + (f"  (by {by})" if by else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -56,6 +56,7 @@ SECTORS = (
 )
 PARTNERSHIP_STATUSES = ("planned", "active", "ended")
 AREA_ROLES = ("catchment", "comparison")
+USER_ROLES = ("public", "leadership", "admin")  # each may do what the ones before it may
 CONSTRUCTS = ("trust", "satisfaction", "safety", "procedural_justice", "awareness", "collaboration")
 RESPONDENT_TYPES = ("resident", "partner", "officer")
 AGGREGATE_STATISTICS = ("mean", "share")
@@ -400,3 +401,58 @@ class LoadLog(Base):
     rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
     loaded_by: Mapped[str | None] = mapped_column(String(200))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# --- who may see what, and who did what ------------------------------------
+
+
+class AppUser(Base):
+    """A verified email (from the identity provider) and the role it has. Anyone signed
+    in without a row here, and anyone not signed in, is `public`."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (CheckConstraint(_one_of("role", USER_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-case
+    role: Mapped[str] = mapped_column(String(16))
+    added_by: Mapped[str | None] = mapped_column(String(320))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+AUDIT_OUTCOMES = ("ok", "refused", "failed")
+
+
+class AuditEvent(Base):
+    """One thing someone did: signed in or out, viewed a page, exported, imported, changed
+    a user or the registry. Append-only: triggers refuse UPDATE and DELETE (migration 0005).
+    `at` is UTC."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (CheckConstraint(_one_of("outcome", AUDIT_OUTCOMES), name="outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # a verified email, "local user", "cli:NAME" or "anonymous"
+    actor: Mapped[str] = mapped_column(String(320), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    object: Mapped[str] = mapped_column(String(400))
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class UserSession(Base):
+    """A signed-in session of a leadership or admin user, held in the database so that the
+    idle lock and the sign-in limit hold across browser tabs and app processes. A session
+    is one sign-in at the identity provider (email + the token's issue time)."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (UniqueConstraint("email", "signed_in_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    signed_in_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    last_seen: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_why: Mapped[str | None] = mapped_column(String(32))  # signed out | locked (idle) | expired

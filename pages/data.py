@@ -6,6 +6,7 @@ from db.importing.areas import AliasRefused
 from db.importing.mapping import KINDS, presets_for
 from db.importing.report import ImportRefused
 from ui import data
+from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
 from ui.importer import preview_upload, run_upload, save_alias, unknown_areas
@@ -13,14 +14,11 @@ from ui.show import import_report
 from ui.tables import freshness_table, history_table, incomplete_table, problems_table
 
 inside_frame()
+user = require("admin", "Data")  # before any data is fetched
 UPLOAD_MAPPING = "(my own mapping file)"
 st.title("Data")
 url = database_url()
-st.caption(
-    "Until sign-in and roles arrive, anyone who can open this dashboard can import here: "
-    "keep the server on loopback (the default) or behind a proxy that only administrators reach."
-)
-status = data.freshness(url)
+status = data.freshness(url, user.audience)
 
 st.header("What is loaded")
 st.dataframe(freshness_table(status["loaded"]), hide_index=True)
@@ -62,11 +60,11 @@ if upload is not None and (chosen or mapping_upload is not None):
     check, commit = st.columns(2)
     if check.button("Check the file (writes nothing)", key="import_check"):
         st.session_state["import_report"] = run_upload(
-            url, kind, upload, chosen, mapping_upload, dry_run=True
+            url, kind, upload, chosen, mapping_upload, dry_run=True, actor=user.actor
         )
     if commit.button("Import", type="primary", key="import_commit"):
         st.session_state["import_report"] = run_upload(
-            url, kind, upload, chosen, mapping_upload, dry_run=False
+            url, kind, upload, chosen, mapping_upload, dry_run=False, actor=user.actor
         )
         st.rerun()  # so that "What is loaded" and the history include this import
 report = st.session_state.get("import_report")
@@ -79,7 +77,7 @@ if report is not None:
             "An alias lets a name as this file spells it mean an area already loaded. "
             "Add one, then check the file again."
         )
-        names = data.area_names(url)
+        names = data.area_names(url, user.audience)
         for index, (name, closest) in enumerate(unknown[:20]):
             left, right, button = st.columns([2, 2, 1], vertical_alignment="bottom")
             left.text_input("Name in the file", name, disabled=True, key=f"alias_name_{index}")
@@ -91,7 +89,7 @@ if report is not None:
             )
             if button.button("Add alias", key=f"alias_add_{index}"):
                 try:
-                    area = save_alias(url, name, target)
+                    area = save_alias(url, name, target, user.actor)
                     st.success(f"{name!r} now means {area}. Check the file again.")
                 except AliasRefused as refused:
                     st.error(str(refused))

@@ -6,19 +6,21 @@ from charts.captions import quarter_label
 from charts.figures import latest_score_dots
 from metrics.registry import metric
 from ui import data
+from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
 from ui.show import chart, nothing_to_show
 from ui.tables import SCORECARD_SORTS, portfolio_table, scorecard_table
 
 inside_frame()
+user = require("leadership", "Overview")  # before any data is fetched
 st.title("Partnerships overview")
 filters = st.session_state.get("filters")
 if filters is None:
     nothing_to_show("There are no partnerships yet. Load a registry to see them here.")
     st.stop()
 
-frame, surveyed = data.overview(database_url(), filters)
+frame, surveyed = data.overview(database_url(), user.audience, filters)
 st.caption(
     f"{filters.start:%d %b %Y} to {filters.end:%d %b %Y}. Partnerships are listed by name, not ranked: "
     "most differences between them are within the margin of error."
@@ -54,7 +56,7 @@ for column, construct in ((left, "trust"), (right, "satisfaction")):
         )
 
 st.subheader("Did it work? Verdicts by outcome")
-verdicts = data.verdicts(database_url(), st.session_state["design"])
+verdicts = data.verdicts(database_url(), user.audience, st.session_state["design"])
 sorts = list(SCORECARD_SORTS) + [f"Estimate: {label}" for label in dict.fromkeys(verdicts["label"])]
 order = st.selectbox("Sort by", sorts, key="scorecard_sort")
 st.dataframe(scorecard_table(verdicts, order), hide_index=True)

@@ -13,12 +13,14 @@ from charts.figures import (
 )
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from ui import data
+from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
 from ui.show import chart, nothing_to_show, verdict_card
 from ui.tables import areas_table, initiatives_table, members_table
 
 inside_frame()
+user = require("leadership", "Partnership")  # before any data is fetched
 filters = st.session_state.get("filters")
 if filters is None:
     st.title("Partnership")
@@ -26,7 +28,7 @@ if filters is None:
     st.stop()
 
 url = database_url()
-profile = data.profile(url, filters, filters.partnership)
+profile = data.profile(url, user.audience, filters, filters.partnership)
 details = profile["details"]
 st.title(details["name"])
 st.markdown(f"**Began {details['start_date']:%d %B %Y}** · status: {details['status']}")
@@ -44,7 +46,7 @@ st.page_link(
 st.header("Did it work?")
 design = st.session_state["design"]
 outcomes = filters.crime_groups + ("trust", "satisfaction", "safety")
-result = data.evaluation(url, filters.partnership, design, outcomes)
+result = data.evaluation(url, user.audience, filters.partnership, design, outcomes)
 st.caption(
     f"Each outcome compares {design.before_months} months before the start with "
     f"{design.after_months} months after it"
@@ -89,9 +91,9 @@ with right:
     st.dataframe(areas_table(profile["areas"]), hide_index=True)
 
 st.header("What residents say")
-scores = data.scores(url, filters)
-published = data.published(url, filters)
-wording = data.wording(url)
+scores = data.scores(url, user.audience, filters)
+published = data.published(url, user.audience, filters)
+wording = data.wording(url, user.audience)
 columns = st.columns(2)
 for i, construct in enumerate(("trust", "satisfaction", "safety", "procedural_justice")):
     rows = scores[scores["construct"] == construct]
@@ -124,7 +126,7 @@ measure = st.radio(
     horizontal=True,
     key="crime_measure",
 )
-monthly = data.crime(url, filters)
+monthly = data.crime(url, user.audience, filters)
 if monthly.empty or not filters.crime_groups:
     nothing_to_show("No recorded crime in this partnership's areas for the chosen period and groups.")
 elif measure == "rate_per_1000" and monthly["population"].isna().all():

@@ -7,13 +7,15 @@ import streamlit as st
 from charts.board import slide_figure
 from metrics.publish import csv_bytes
 from ui import data
+from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
 from ui.show import board_downloads
 
 inside_frame()
+user = require("public", "Present")  # before any data is fetched
 url = database_url()
-plist = data.partnerships(url)
+plist = data.partnerships(url, "public")
 if plist.empty:
     st.info("There are no partnerships yet. Load a registry to present one.")
     st.stop()
@@ -22,7 +24,7 @@ code = st.query_params.get("p", codes[0])
 if code not in codes:
     st.error(f"No partnership with the code {code!r}. Pick one from the list below.")
     code = st.selectbox("Partnership", codes, format_func=dict(zip(codes, plist["name"], strict=True)).get)
-deck = data.deck(url, code, "public")
+deck = data.deck(url, "public", code)
 total = len(deck.slides)
 try:
     number = min(max(int(st.query_params.get("slide", "1")), 1), total)
@@ -72,4 +74,4 @@ st.download_button(
     on_click="ignore",
     key="slide_csv",
 )
-board_downloads(url, code, "public")
+board_downloads(url, code, user, "public")

@@ -1,6 +1,11 @@
 """Cached loaders: the only way pages get data. Each opens a connection, calls one
-metric function, and caches the result by its arguments (URL and filters) for ten
-minutes, with a bound on how many results are kept."""
+metric function, and caches the result by its arguments (URL, audience and filters) for
+ten minutes, with a bound on how many results are kept.
+
+Streamlit's caches are shared by every session, so every loader takes the audience
+(`public` or `leadership`) as an argument: it is part of the cache key, and a loader
+of unsuppressed data refuses the public audience outright. A leadership result can
+never be served to a public session."""
 
 from __future__ import annotations
 
@@ -11,6 +16,9 @@ import streamlit as st
 
 from board.deck import Deck, build_deck
 from board.export import export
+from db.audit import actors as audit_actors
+from db.audit import events as audit_events
+from db.users import list_users
 from metrics import partnership as profile_metrics
 from metrics.coverage import area_names as coverage_area_names
 from metrics.coverage import data_period, import_history, incomplete_months, last_loaded
@@ -23,41 +31,54 @@ from ui.database import engine_for
 
 TTL = 600
 ENTRIES = 128
+AUDIENCES = ("public", "leadership")
+
+
+def _for(audience: str, *allowed: str) -> None:
+    """Refuse a loader's data to an audience it is not for."""
+    if audience not in allowed:
+        raise PermissionError(f"this data is not for the {audience!r} audience")
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def partnerships(url: str) -> pd.DataFrame:
+def partnerships(url: str, audience: str) -> pd.DataFrame:
+    _for(audience, "public", "leadership")
     with engine_for(url).connect() as conn:
         return profile_metrics.partnership_list(conn)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def period(url: str) -> tuple[date, date] | None:
+def period(url: str, audience: str) -> tuple[date, date] | None:
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return data_period(conn)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def overview(url: str, filters: Filters) -> tuple[pd.DataFrame, int]:
+def overview(url: str, audience: str, filters: Filters) -> tuple[pd.DataFrame, int]:
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return portfolio(conn, filters), residents_surveyed(conn, filters)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def scores(url: str, filters: Filters) -> pd.DataFrame:
+def scores(url: str, audience: str, filters: Filters) -> pd.DataFrame:
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return survey_scores(conn, filters)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def crime(url: str, filters: Filters) -> pd.DataFrame:
+def crime(url: str, audience: str, filters: Filters) -> pd.DataFrame:
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return crime_monthly(conn, filters)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def profile(url: str, filters: Filters, code: str) -> dict:
+def profile(url: str, audience: str, filters: Filters, code: str) -> dict:
     """Details, members, areas, initiatives, quarterly activity and events of one partnership."""
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return {
             "details": profile_metrics.partnership_details(conn, code),
@@ -70,32 +91,39 @@ def profile(url: str, filters: Filters, code: str) -> dict:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def wording(url: str) -> dict[str, list[str]]:
+def wording(url: str, audience: str) -> dict[str, list[str]]:
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return item_wording(conn)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Evaluating the partnership...")
-def evaluation(url: str, code: str, design: Design, outcomes: tuple[str, ...] = OUTCOMES) -> dict | None:
+def evaluation(
+    url: str, audience: str, code: str, design: Design, outcomes: tuple[str, ...] = OUTCOMES
+) -> dict | None:
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return evaluate(conn, code, outcomes, design)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Evaluating every partnership...")
-def verdicts(url: str, design: Design) -> pd.DataFrame:
+def verdicts(url: str, audience: str, design: Design) -> pd.DataFrame:
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return scorecard(conn, design)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def published(url: str, filters: Filters) -> pd.DataFrame:
+def published(url: str, audience: str, filters: Filters) -> pd.DataFrame:
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return published_scores(conn, filters)
 
 
 @st.cache_data(ttl=60, max_entries=8, show_spinner=False)
-def freshness(url: str) -> dict[str, pd.DataFrame]:
+def freshness(url: str, audience: str) -> dict[str, pd.DataFrame]:
     """When each kind was last loaded, recent months that look incomplete, and the import log."""
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return {
             "loaded": last_loaded(conn),
@@ -105,20 +133,38 @@ def freshness(url: str) -> dict[str, pd.DataFrame]:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def area_names(url: str) -> list[str]:
+def area_names(url: str, audience: str) -> list[str]:
+    _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return coverage_area_names(conn)
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner="Preparing the slides...")
-def deck(url: str, code: str, audience: str) -> Deck | None:
+def deck(url: str, audience: str, code: str) -> Deck | None:
     """A partnership's board slides for `audience` (part of the cache key, so a leadership
     deck is never served to a public session)."""
+    _for(audience, "public", "leadership")
     with engine_for(url).connect() as conn:
         return build_deck(conn, code, audience)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def deck_file(url: str, code: str, audience: str, fmt: str) -> bytes:
+def deck_file(url: str, audience: str, code: str, fmt: str) -> bytes:
     """The deck exported as pdf or pptx, cached like the deck itself."""
-    return export(deck(url, code, audience), fmt)
+    _for(audience, "public", "leadership")
+    return export(deck(url, audience, code), fmt)
+
+
+def audit(url: str, audience: str, **filters) -> list[tuple]:
+    """Audit events matching `filters` (see db.audit.events). Never cached: the log is
+    read as it is now."""
+    _for(audience, "leadership")
+    with engine_for(url).connect() as conn:
+        return audit_events(conn, **filters)
+
+
+def audit_choices(url: str, audience: str) -> tuple[list[str], list[tuple]]:
+    """Everyone who appears in the audit log, and the users with a role."""
+    _for(audience, "leadership")
+    with engine_for(url).connect() as conn:
+        return audit_actors(conn), list_users(conn)

@@ -18,10 +18,10 @@ KEY_PERIOD = "filter_period"
 KEY_GROUPS = "filter_crime_groups"
 
 
-def sidebar_filters(url: str) -> Filters | None:
+def sidebar_filters(url: str, audience: str) -> Filters | None:
     """Draw the filters; return the chosen Filters, or None when there is no data yet."""
-    plist = data.partnerships(url)
-    span = data.period(url)
+    plist = data.partnerships(url, audience)
+    span = data.period(url, audience)
     if plist.empty or span is None:
         st.sidebar.info("No partnerships or data yet.")
         return None

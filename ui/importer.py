@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from db.audit import Actor, AuditUnavailable, record
 from db.importing.areas import add_alias
 from db.importing.mapping import Mapping, load_mapping, load_preset
 from db.importing.report import ImportRefused, Problem, Report
@@ -48,8 +49,11 @@ def preview_upload(kind: str, upload, preset: str | None, mapping_upload, rows: 
     )
 
 
-def run_upload(url: str, kind: str, upload, preset: str | None, mapping_upload, dry_run: bool) -> Report:
-    """Import (or check) an uploaded file as `kind`, with a preset or an uploaded mapping file."""
+def run_upload(
+    url: str, kind: str, upload, preset: str | None, mapping_upload, dry_run: bool, actor: Actor
+) -> Report:
+    """Import (or check) an uploaded file as `kind`, with a preset or an uploaded mapping
+    file, on behalf of `actor` (recorded in the audit log with the outcome)."""
     with tempfile.TemporaryDirectory() as folder:
         try:
             mapping = _mapping(Path(folder), kind, preset, mapping_upload)
@@ -58,7 +62,12 @@ def run_upload(url: str, kind: str, upload, preset: str | None, mapping_upload, 
             report.problems.extend(refused.problems)
             return report
         path = _saved(Path(folder), upload)
-        report = import_file(engine_for(url), path, mapping, dry_run=dry_run, loaded_by="Data page")
+        try:
+            report = import_file(engine_for(url), path, mapping, dry_run=dry_run, actor=actor)
+        except AuditUnavailable as unavailable:
+            report = Report(kind=kind, file_name=upload.name, sha256="")
+            report.problems.append(Problem(0, "audit log", "", str(unavailable)))
+            return report
     if report.accepted and not dry_run and not report.already_imported:
         st.cache_data.clear()  # the data changed: every cached figure may be stale
     return report
@@ -75,10 +84,11 @@ def unknown_areas(report: Report) -> list[tuple[str, str]]:
     return list(out.items())
 
 
-def save_alias(url: str, name: str, area: str) -> str:
-    """Add the alias (see db.importing.areas.add_alias); returns the area's name. Raises
-    AliasRefused with the reason."""
+def save_alias(url: str, name: str, area: str, actor: Actor) -> str:
+    """Add the alias (see db.importing.areas.add_alias) and its audit event in one
+    transaction; returns the area's name. Raises AliasRefused with the reason."""
     with engine_for(url).begin() as conn:
         target = add_alias(conn, name, area, source="Data page")
+        record(conn, actor, "alias", f"{name} -> {target}")
     st.cache_data.clear()
     return target

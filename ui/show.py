@@ -6,8 +6,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from charts.figures import figure_table
+from db.audit import AuditUnavailable
+from db.users import may
 from metrics.publish import csv_bytes
 from metrics.verdict import effect_text
+from ui.auth import User, recorder, this_user
 from ui.tables import problems_table, rules_table
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -21,9 +24,15 @@ def chart(fig: go.Figure, source: str, key: str) -> None:
     st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=None)
     if source:
         st.caption(source)
+    record = recorder(this_user(), "download", f"chart data: {key}")
+
+    def table() -> bytes:  # made when clicked, after its use is recorded
+        record()
+        return csv_bytes(figure_table(fig))
+
     st.download_button(
         "Download chart data (CSV)",
-        data=lambda: csv_bytes(figure_table(fig)),
+        data=table,
         file_name=f"{key}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -86,20 +95,29 @@ def import_report(report) -> None:
         st.caption(f"The first 500 of {len(report.problems):,} problems are listed.")
 
 
-def board_downloads(url: str, code: str, audience: str) -> None:
-    """The board packet (PDF) and deck (PowerPoint) for `audience`. They are made on request
-    (a few seconds; then cached), and offered as ordinary downloads once ready."""
+def board_downloads(url: str, code: str, user: User, audience: str) -> None:
+    """The board packet (PDF) and deck (PowerPoint) for `audience`, which the user's role
+    must allow. They are made on request (a few seconds; then cached), recorded in the
+    audit log, and offered as ordinary downloads once ready."""
     from ui import data
 
+    if not may(user.role, audience):
+        st.error(f"A {audience} packet is not available to this session.")
+        return
     prepared = st.session_state.setdefault("prepared_downloads", set())
     if (code, audience) not in prepared:
         if st.button("Prepare the board packet and slides to download", icon=":material/description:"):
+            try:
+                recorder(user, "export", f"{code}: board packet and slides ({audience})")()
+            except AuditUnavailable:
+                st.error("The export could not be recorded in the audit log, so it is refused. Try again.")
+                return
             prepared.add((code, audience))
             st.rerun()
         return
     left, right, _ = st.columns([1, 1, 2])
     with st.spinner("Drawing the charts for the packet..."):
-        files = {fmt: data.deck_file(url, code, audience, fmt) for fmt in ("pdf", "pptx")}
+        files = {fmt: data.deck_file(url, audience, code, fmt) for fmt in ("pdf", "pptx")}
     for column, fmt, label, mime in (
         (left, "pdf", "Board packet (PDF)", "application/pdf"),
         (right, "pptx", "Slides (PowerPoint)", PPTX_MIME),

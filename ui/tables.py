@@ -235,3 +235,27 @@ def rules_table(summary: dict[str, int]) -> pd.DataFrame:
     """Rows affected per rule, largest first."""
     ordered = sorted(summary.items(), key=lambda item: -item[1])
     return pd.DataFrame({"Rule": [r for r, _ in ordered], "Rows": [f"{n:,}" for _, n in ordered]})
+
+
+AUDIT_HEADINGS = {
+    "at": "When (UTC)",
+    "actor": "Who",
+    "role": "Role",
+    "action": "Action",
+    "object": "On what",
+    "outcome": "Outcome",
+    "detail": "Detail",
+}
+
+
+def audit_table(rows: list[tuple]) -> pd.DataFrame:
+    """Audit events (tuples in db.audit.COLUMNS order) under plain headings, newest first."""
+    frame = pd.DataFrame(rows, columns=list(AUDIT_HEADINGS))
+    frame["at"] = pd.to_datetime(frame["at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame["detail"] = frame["detail"].fillna("")
+    return frame.rename(columns=AUDIT_HEADINGS)
+
+
+def users_table(rows: list[tuple]) -> pd.DataFrame:
+    """(email, role, added by) rows as the Audit page lists who has access."""
+    return pd.DataFrame(rows, columns=["Email", "Role", "Added by"]).fillna("")

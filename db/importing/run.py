@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from db.audit import Actor, AuditUnavailable, command_line_actor, record, record_alone
 from db.importing import areas, crime, partnerships, records, survey_aggregates, survey_responses
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Problem, Report
@@ -115,11 +117,18 @@ def import_file(
     path: Path,
     mapping: Mapping,
     dry_run: bool = False,
-    loaded_by: str = "commonground import",
+    actor: Actor | None = None,
 ) -> Report:
-    """Import `path` as `mapping.kind`. Returns the report; nothing is written when it
-    lists problems or when `dry_run` is set."""
+    """Import `path` as `mapping.kind` on behalf of `actor`. Returns the report; nothing
+    is written when it lists problems or when `dry_run` is set.
+
+    Every call leaves one audit event. An accepted import's event is written in the
+    import's own transaction, so an import whose audit cannot be written is not made
+    (AuditUnavailable); a refusal, a check or a repeat is recorded after it."""
     path = Path(path)
+    actor = actor or command_line_actor()
+    action = "import check" if dry_run else "import"
+    obj = f"{mapping.kind}: {path.name}"
     report = Report(kind=mapping.kind, file_name=path.name, sha256=file_sha256(path), dry_run=dry_run)
     collecting = gc.isenabled()
     gc.disable()  # an import makes millions of short-lived rows; collection passes cost half its time
@@ -130,7 +139,7 @@ def import_file(
             ).first()
             if seen is not None:
                 report.already_imported = True
-                return report
+                raise _Rollback
             try:
                 chunks = _extra_cells(read_chunks(path, mapping.delimiter, mapping.encoding), mapping, report)
                 if mapping.rows:
@@ -152,12 +161,29 @@ def import_file(
                     "rows_inserted": report.inserted,
                     "rows_updated": report.updated,
                     "rows_skipped": report.skipped,
-                    "loaded_by": loaded_by,
+                    "loaded_by": actor.name,
                 },
             )
+            try:
+                record(conn, actor, action, obj, "ok", _audit_detail(report))
+            except SQLAlchemyError as exc:  # the import's transaction is rolled back with it
+                raise AuditUnavailable("the audit log could not be written; the import was not made") from exc
+            return report
     except _Rollback:
         pass
     finally:
         if collecting:
             gc.enable()
+    outcome = "ok" if report.accepted else "refused"
+    record_alone(engine, actor, action, obj, outcome, _audit_detail(report))
     return report
+
+
+def _audit_detail(report: Report) -> str:
+    if report.already_imported:
+        return "already imported: nothing changed"
+    if report.problems:
+        rules = ", ".join(f"{count} x {rule}" for rule, count in report.summary().items())
+        return f"refused: {len(report.problems)} problem(s) ({rules})"
+    done = f"{report.inserted} inserted, {report.updated} updated, {report.skipped} skipped"
+    return f"checked, nothing written: {done}" if report.dry_run else done

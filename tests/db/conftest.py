@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,18 @@ def need_shared() -> None:
         pytest.skip(f"shared data not found at {SHARED}")
 
 
-def file_sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def data_sha(path: Path) -> str:
+    """A fingerprint of everything an SQLite file holds, except the audit log, which is
+    meant to grow: every import, refused or not, is recorded there (db.audit)."""
+    digest = hashlib.sha256()
+    with closing(sqlite3.connect(path)) as conn:
+        tables = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        for name, sql in tables.fetchall():
+            digest.update(sql.encode())
+            if name != "audit_event":
+                for row in conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid'):  # noqa: S608 - catalogue names
+                    digest.update(repr(row).encode())
+    return digest.hexdigest()
 
 
 @pytest.fixture

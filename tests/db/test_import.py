@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from db.audit import events
 from db.engine import make_engine
 from db.importing.mapping import load_preset, parse_mapping
 from db.importing.run import import_file
 from db.models import Area, CrimeIncident, CrimeMonthly, LoadLog, OffenceCategory
 from tests.conftest import ROOT
-from tests.db.conftest import LONDON, SHARED, file_sha, need_shared
+from tests.db.conftest import LONDON, SHARED, data_sha, need_shared
 
 CRIME = {
     "kind": "crime",
@@ -86,11 +87,11 @@ def test_same_file_twice_changes_nothing_and_says_so(lite, tmp_path):
     source = write(tmp_path / "crime.csv", GOOD)
     first = import_file(engine, source, parse_mapping(CRIME))
     assert (first.inserted, first.updated) == (2, 0)
-    before = file_sha(path)
+    before = data_sha(path)
     again = import_file(engine, source, parse_mapping(CRIME))
     assert again.already_imported
     assert "already imported" in again.text()
-    assert file_sha(path) == before
+    assert data_sha(path) == before
 
 
 def test_a_corrected_file_updates_by_natural_key(lite, tmp_path):
@@ -162,11 +163,11 @@ def test_the_roll_up_always_equals_a_recount_of_incidents(engine, tmp_path):
 
 def test_dry_run_writes_nothing(lite, tmp_path):
     engine, path = lite
-    before = file_sha(path)
+    before = data_sha(path)
     report = import_file(engine, write(tmp_path / "crime.csv", GOOD), parse_mapping(CRIME), dry_run=True)
     assert report.accepted
     assert report.text().startswith("would write crime.csv")
-    assert file_sha(path) == before
+    assert data_sha(path) == before
 
 
 def test_encodings_and_delimiters_are_detected(lite, tmp_path):
@@ -242,13 +243,17 @@ HOSTILE = [
 def test_hostile_file_is_refused_with_a_specific_error(lite, tmp_path, name, content, rule):
     engine, path = lite
     import_file(engine, write(tmp_path / "seed.csv", GOOD), parse_mapping(CRIME))
-    before = file_sha(path)
+    before = data_sha(path)
     mapping = parse_mapping({**CRIME, "delimiter": ","} if name == "wrong_delimiter.csv" else CRIME)
     report = import_file(engine, write(tmp_path / name, content), mapping)
     assert not report.accepted
     assert any(rule in p.rule for p in report.problems), report.text()
     assert report.text().startswith(f"REFUSED {name}")
-    assert file_sha(path) == before
+    assert data_sha(path) == before
+    with engine.connect() as conn:  # the data is untouched; the refusal is on record
+        newest = events(conn, limit=1)[0]
+    assert newest[3:6] == ("import", f"crime: {name}", "refused")
+    assert newest[6].startswith(f"refused: {len(report.problems)} problem(s)")
 
 
 def test_unknown_area_comes_with_suggestions_and_line_numbers(lite, tmp_path):
@@ -264,7 +269,7 @@ def test_unknown_area_comes_with_suggestions_and_line_numbers(lite, tmp_path):
 
 def test_a_ten_megabyte_cell_is_refused_and_reported_briefly(lite, tmp_path):
     engine, path = lite
-    before = file_sha(path)
+    before = data_sha(path)
     huge = "x" * (10 * 1024 * 1024)
     report = import_file(
         engine,
@@ -273,7 +278,7 @@ def test_a_ten_megabyte_cell_is_refused_and_reported_briefly(lite, tmp_path):
     )
     assert not report.accepted
     assert len(report.text()) < 2000  # the value is shown by its start, not pasted whole
-    assert file_sha(path) == before
+    assert data_sha(path) == before
 
 
 def test_a_mapping_with_an_unknown_group_is_refused():
@@ -294,7 +299,7 @@ def test_killing_an_import_midway_leaves_the_database_unchanged(lite, tmp_path):
         '[columns]\narea = "area"\ncategory = "offence"\noccurred = "date"\nsource_id = "id"\n'
         '[groups]\nAssault = "violent"\n'
     )
-    before = file_sha(path)
+    before = data_sha(path)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -322,7 +327,7 @@ def test_killing_an_import_midway_leaves_the_database_unchanged(lite, tmp_path):
         assert conn.execute(select(func.count()).select_from(CrimeIncident)).scalar_one() == 0
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
     engine.dispose()
-    assert file_sha(path) == before
+    assert data_sha(path) == before
 
 
 def test_london_partnerships_and_survey_import_with_spot_values(engine):
@@ -392,7 +397,7 @@ def test_london_partnerships_and_survey_import_with_spot_values(engine):
 
 def test_decimal_commas_without_the_option_are_refused_with_a_hint(lite, tmp_path):
     engine, path = lite
-    before = file_sha(path)
+    before = data_sha(path)
     mapping = parse_mapping(
         {
             "kind": "survey_aggregates",
@@ -409,7 +414,7 @@ def test_decimal_commas_without_the_option_are_refused_with_a_hint(lite, tmp_pat
         (2, "Proportion", "0,56", "not a number")
     ]
     assert "decimal_comma = true" in report.problems[0].suggestion
-    assert file_sha(path) == before
+    assert data_sha(path) == before
 
 
 def test_out_of_scale_survey_values_are_refused(lite, tmp_path):
@@ -544,7 +549,7 @@ def test_an_xlsx_workbook_imports_like_a_csv(lite, tmp_path):
 
 def test_a_count_with_a_decimal_comma_is_refused_not_guessed(lite, tmp_path):
     engine, path = lite
-    before = file_sha(path)
+    before = data_sha(path)
     mapping = parse_mapping({**CRIME, "columns": {**CRIME["columns"], "count": "count"}})
     text = (
         'id,date,area,offence,count\n1,03/01/2024,Northfield,Assault,"1,5"\n'
@@ -554,7 +559,7 @@ def test_a_count_with_a_decimal_comma_is_refused_not_guessed(lite, tmp_path):
     assert [(p.line, p.value, p.rule) for p in report.problems] == [
         (2, "1,5", "count must be a whole number >= 0")
     ]
-    assert file_sha(path) == before  # '1,234' alone would be read as 1234
+    assert data_sha(path) == before  # '1,234' alone would be read as 1234
 
 
 def test_chicago_partnerships_link_to_prefixed_districts(lite):

@@ -313,6 +313,7 @@ def test_data_page_import_checks_then_imports(tmp_path, monkeypatch):
     an import writes and shows in the history."""
     from types import SimpleNamespace
 
+    from db.audit import Actor, events
     from ui.importer import run_upload
 
     url = f"sqlite:///{tmp_path / 'data.sqlite'}"
@@ -324,15 +325,16 @@ def test_data_page_import_checks_then_imports(tmp_path, monkeypatch):
         name="areas.csv", getvalue=lambda: b"code,name,kind,population\nC,Area C,beat,500\n"
     )
     mapping = SimpleNamespace(getvalue=lambda: b'kind = "areas"\n')
-    checked = run_upload(url, "areas", upload, None, mapping, dry_run=True)
+    admin = Actor("it@dept.example", "admin")
+    checked = run_upload(url, "areas", upload, None, mapping, dry_run=True, actor=admin)
     assert checked.accepted
     assert checked.text().startswith("would write areas.csv")
-    done = run_upload(url, "areas", upload, None, mapping, dry_run=False)
+    done = run_upload(url, "areas", upload, None, mapping, dry_run=False, actor=admin)
     assert done.inserted == 1
     at = run_app(url, monkeypatch, "pages/data.py")
     history = table_with(at, "SHA-256")
     assert list(history["File"]) == ["areas.csv"]
-    assert list(history["By"]) == ["Data page"]
+    assert list(history["By"]) == ["it@dept.example"]
     refused = run_upload(
         url,
         "areas",
@@ -340,12 +342,22 @@ def test_data_page_import_checks_then_imports(tmp_path, monkeypatch):
         None,
         mapping,
         dry_run=False,
+        actor=admin,
     )
     assert not refused.accepted
     assert "kind must be one of" in refused.text()
 
-    mismatch = run_upload(url, "crime", upload, None, mapping, dry_run=True)
+    mismatch = run_upload(url, "crime", upload, None, mapping, dry_run=True, actor=admin)
     assert mismatch.problems[0].rule == "the mapping is for areas, not crime"
+
+    with eng.connect() as conn:  # each import, accepted or refused, is on record (newest first)
+        imports = [e for e in events(conn) if e[3].startswith("import")]
+    assert [(e[1], e[3], e[4], e[5]) for e in imports] == [
+        ("it@dept.example", "import", "areas: bad.csv", "refused"),
+        ("it@dept.example", "import", "areas: areas.csv", "ok"),
+        ("it@dept.example", "import check", "areas: areas.csv", "ok"),
+    ]
+    assert imports[1][6] == "1 inserted, 0 updated, 0 skipped"
 
 
 def test_every_chart_offers_its_data_as_csv(demo_url, monkeypatch):

@@ -1,0 +1,158 @@
+"""Who is using this session and what they may see, decided on the server.
+
+`current_user()` is the one place that answers "who is this?"; every page asks
+`require(role, page)` before it fetches anything. With an identity provider configured
+(an `[auth]` section in `.streamlit/secrets.toml`, used by `st.login`), a signed-in
+email gets its role from the user table, subject to the session rules in db.sessions
+(locked after 30 minutes without use, ended 12 hours after sign-in or at sign-out);
+everyone else is `public`. Without a provider the app runs in local mode: one trusted
+user with full access, shown by a banner, and only when the server listens on loopback
+(or COMMONGROUND_ALLOW_LOCAL_MODE=1 says otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from db import sessions
+from db.audit import Actor, AuditUnavailable, record_alone, utc_now
+from db.users import may, role_of
+from ui.database import database_url, engine_for
+
+LOCAL_MODE_ENV = "COMMONGROUND_ALLOW_LOCAL_MODE"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+ROLE_NAMES = {"public": "the public", "leadership": "department leadership", "admin": "administrators"}
+# Why a signed-in person sees only the public view, in words for the sidebar.
+ENDED = {
+    "locked": "Your session locked after 30 minutes without use.",
+    "expired": "Your sign-in is more than 12 hours old.",
+    "signed out": "You signed out of this session.",
+    "unrecorded": "Your sign-in could not be recorded in the audit log, so only the public view is open.",
+}
+
+
+@dataclass(frozen=True)
+class User:
+    email: str | None
+    role: str  # public | leadership | admin: what this session may see now
+    mode: str  # local | signed_in | anonymous, or why a sign-in gives no access (a key of ENDED)
+    signed_in_at: datetime | None = None  # UTC, from the identity provider's token
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.email or "anonymous", self.role)
+
+    @property
+    def audience(self) -> str:
+        """Whose publishing rules this session's data follows."""
+        return "leadership" if may(self.role, "leadership") else "public"
+
+
+def sign_in_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return False
+
+
+def _signed_in_at() -> datetime:
+    """When the provider signed this person in: the token's issue time (`iat`), else the
+    first time this browser session saw them."""
+    claim = st.user.get("iat") or st.user.get("auth_time")
+    if claim:
+        return datetime.fromtimestamp(int(claim), UTC).replace(tzinfo=None)
+    return st.session_state.setdefault("_signed_in_at", utc_now())
+
+
+def current_user() -> User:
+    """Who this session is, and their role. Tests patch this one function."""
+    if not sign_in_configured():
+        return User("local user", "admin", "local")
+    if not st.user.get("is_logged_in", False):
+        return User(None, "public", "anonymous")
+    email = str(st.user.get("email") or "").strip().lower()
+    since = _signed_in_at()
+    engine = engine_for(database_url())
+    try:
+        with engine.begin() as conn:
+            role = role_of(conn, email)
+            state = sessions.check_in(conn, Actor(email, role), since, utc_now())
+    except SQLAlchemyError:
+        return User(email, "public", "unrecorded", since)
+    if state != "active":
+        return User(email, "public", state, since)
+    return User(email, role, "signed_in", since)
+
+
+def sign_out(user: User) -> None:
+    """End this sign-in for good (in the database, so a replayed cookie opens nothing),
+    then clear Streamlit's identity cookie."""
+    if user.email and user.signed_in_at:
+        try:
+            with engine_for(database_url()).begin() as conn:
+                sessions.sign_out(conn, user.actor, user.signed_in_at, utc_now())
+        except SQLAlchemyError:
+            pass  # the cookie still goes; the session row ends at its idle lock at the latest
+    st.logout()
+
+
+def local_mode_allowed() -> bool:
+    """Local mode gives full access to whoever reaches the server: loopback only, unless
+    the operator says otherwise on purpose."""
+    return (st.get_option("server.address") or "") in LOOPBACK or os.environ.get(LOCAL_MODE_ENV) == "1"
+
+
+def require(needed: str, page: str) -> User:
+    """The current user, if they may see `page`, which is meant for `needed`; otherwise a
+    plain refusal and nothing else runs (no data is fetched). A signed-in user's arrival
+    on a page is recorded; for leadership, a page whose view cannot be recorded is refused."""
+    user = current_user()
+    if not may(user.role, needed):
+        st.title("Not available")
+        if user.mode == "anonymous":
+            how = "Sign in with an account that has access."
+        elif user.mode in ENDED:
+            how = f"{ENDED[user.mode]} Sign in again to continue."
+        else:
+            how = "Your account does not have access; ask an administrator."
+        st.warning(f"This page is for {ROLE_NAMES[needed]}. {how}")
+        st.stop()
+    if user.mode in ("signed_in", "local") and st.session_state.get("_last_page") != page:
+        try:
+            record_alone(engine_for(database_url()), user.actor, "page view", page)
+        except AuditUnavailable:
+            if may(user.role, "leadership"):
+                st.error("This view could not be recorded in the audit log, so it is not shown. Try again.")
+                st.stop()
+        st.session_state["_last_page"] = page
+    st.session_state["_user"] = user  # for this run's downloads: see this_user()
+    return user
+
+
+def this_user() -> User:
+    """The user `require` admitted on this run (downloads drawn by the page record
+    their use under this name)."""
+    return st.session_state.get("_user") or User(None, "public", "anonymous")
+
+
+def recorder(user: User, action: str, obj: str) -> Callable[[], None]:
+    """A function that records one use (an export, a download) when it is handed over,
+    without needing the page to be running then. A public use is never held up by the
+    audit log; a leadership one is refused (AuditUnavailable) when it cannot be recorded."""
+    engine = engine_for(database_url())
+
+    def record_it() -> None:
+        try:
+            record_alone(engine, user.actor, action, obj)
+        except AuditUnavailable:
+            if may(user.role, "leadership"):
+                raise
+
+    return record_it
