@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from db.users import may
-from ui.auth import ENDED, current_user, local_mode_allowed, sign_out
+from ui.auth import account_controls, current_user, local_mode_allowed
 from ui.database import database_url, ensure_ready
 from ui.filters import design_settings, sidebar_filters
 from ui.frame import inside_frame
@@ -14,15 +14,16 @@ from ui.frame import inside_frame
 inside_frame()  # before anything is drawn: see ui/frame.py
 # Presentation mode is a room's view: no sidebar, no navigation, nothing but the slide.
 presenting = urlparse(st.context.url or "").path.rstrip("/").endswith("/present")
+ensure_ready()  # the user table lives in the database
+user = current_user()
+leadership = may(user.role, "leadership")
 st.set_page_config(
     page_title="Common Ground",
     page_icon=":handshake:",
     layout="wide",
-    initial_sidebar_state="collapsed" if presenting else "auto",
+    # the public sees one page, the slides, at full width; leadership gets its filters
+    initial_sidebar_state="auto" if leadership and not presenting else "collapsed",
 )
-
-ensure_ready()  # the user table lives in the database
-user = current_user()
 if user.mode == "local" and not local_mode_allowed():
     st.error(
         "No sign-in is configured, and this server listens beyond this machine. Local mode gives "
@@ -31,7 +32,6 @@ if user.mode == "local" and not local_mode_allowed():
     )
     st.stop()
 
-leadership = may(user.role, "leadership")
 if leadership and not presenting:
     st.session_state["filters"] = sidebar_filters(database_url(), user.audience)
     st.session_state["design"] = design_settings()
@@ -42,14 +42,8 @@ if not presenting:
             "Set up sign-in before sharing the dashboard (README: Access).",
             icon=":material/lock_open:",
         )
-    elif user.mode == "signed_in":
-        st.sidebar.caption(f"Signed in as {user.email} ({user.role}).")
-        st.sidebar.button("Sign out", on_click=sign_out, args=(user,), icon=":material/logout:")
-    elif user.mode in ENDED:
-        st.sidebar.warning(f"{ENDED[user.mode]} You see the public view until you sign in again.")
-        st.sidebar.button("Sign in again", on_click=st.login, icon=":material/login:", type="primary")
-    else:
-        st.sidebar.button("Sign in", on_click=st.login, icon=":material/login:", type="primary")
+    else:  # signing in and out: in the sidebar for leadership, above the slides for the public
+        account_controls(user, st.sidebar if leadership else st.columns([4, 1])[1])
 
 pages = [
     (

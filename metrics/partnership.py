@@ -14,6 +14,7 @@ from db.models import (
     Activity,
     Area,
     Event,
+    Feedback,
     Initiative,
     Organisation,
     Partnership,
@@ -21,6 +22,7 @@ from db.models import (
     PartnershipMember,
 )
 from metrics.filters import Filters
+from metrics.stats import weighted_mean
 
 
 def partnership_list(conn: Connection) -> pd.DataFrame:
@@ -140,3 +142,40 @@ def events(conn: Connection, filters: Filters, code: str | None) -> pd.DataFrame
     frame = pd.DataFrame(conn.execute(q).all(), columns=["occurred_on", "kind", "label"])
     frame["occurred_on"] = pd.to_datetime(frame["occurred_on"])
     return frame
+
+
+def feedback_ratings(conn: Connection, filters: Filters, code: str) -> pd.DataFrame:
+    """How partners and officers rate the partnership (1 to 5) within the period, by who
+    said it. Columns: source, n, mean, ci_low, ci_high (95%, from stats.weighted_mean with
+    equal weights, i.e. mean +/- 1.96 s / sqrt(n)); sources with no rating are absent."""
+    f = Feedback
+    q = (
+        select(f.source, func.count(f.rating), func.sum(f.rating), func.sum(f.rating * f.rating))
+        .join(Partnership, Partnership.id == f.partnership_id)
+        .where(Partnership.code == code, f.received_on >= filters.start, f.received_on <= filters.end)
+        .where(f.rating.is_not(None))
+        .group_by(f.source)
+        .order_by(f.source)
+    )
+    rows = []
+    for source, n, total, squares in conn.execute(q):
+        est = weighted_mean(int(n), float(n), float(n), float(total), float(squares))
+        rows.append(
+            {"source": source, "n": est.n, "mean": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high}
+        )
+    return pd.DataFrame(rows, columns=["source", "n", "mean", "ci_low", "ci_high"])
+
+
+def feedback_comments(conn: Connection, filters: Filters, code: str, limit: int = 200) -> pd.DataFrame:
+    """Partner-confidential comments within the period, newest first (leadership only).
+    Columns: received_on, source, rating, comment."""
+    f = Feedback
+    q = (
+        select(f.received_on, f.source, f.rating, f.comment)
+        .join(Partnership, Partnership.id == f.partnership_id)
+        .where(Partnership.code == code, f.received_on >= filters.start, f.received_on <= filters.end)
+        .where(f.comment.is_not(None), f.comment != "")
+        .order_by(f.received_on.desc(), f.id.desc())
+        .limit(limit)
+    )
+    return pd.DataFrame(conn.execute(q).all(), columns=["received_on", "source", "rating", "comment"])

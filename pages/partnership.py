@@ -16,8 +16,8 @@ from ui import data
 from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
-from ui.show import chart, nothing_to_show, verdict_card
-from ui.tables import areas_table, initiatives_table, members_table
+from ui.show import board_downloads, chart, nothing_to_show, verdict_card
+from ui.tables import areas_table, comments_table, initiatives_table, members_table, ratings_table
 
 inside_frame()
 user = require("leadership", "Partnership")  # before any data is fetched
@@ -42,6 +42,12 @@ st.page_link(
     icon=":material/slideshow:",
     query_params={"p": filters.partnership},
 )
+with st.expander("Board packet with every number (leadership only)", icon=":material/lock:"):
+    st.caption(
+        "The same slides as the public packet, without suppression: small counts and small survey "
+        "groups shown with their n. Not for a public meeting."
+    )
+    board_downloads(url, filters.partnership, user, "leadership")
 
 st.header("Did it work?")
 design = st.session_state["design"]
@@ -144,6 +150,21 @@ else:
         crime_source(monthly, groups, measure),
         key="crime_trend",
     )
+
+st.header("What partners and officers say")
+ratings, comments = profile["ratings"], profile["comments"]
+if ratings.empty and comments.empty:
+    nothing_to_show("No feedback from partners or officers is recorded in this period.")
+else:
+    if not ratings.empty:
+        st.dataframe(ratings_table(ratings), hide_index=True)
+        st.caption(
+            "Source: partner and officer feedback forms; overall rating of the partnership, 1 (poor) "
+            "to 5 (excellent). Interval: mean +/- 1.96 standard errors; with a handful of replies it is wide."
+        )
+    if not comments.empty:
+        st.markdown(f"**Comments** ({len(comments)}, newest first). Confidential: leadership only.")
+        st.dataframe(comments_table(comments), hide_index=True)
 
 st.header("What it has done")
 if profile["initiatives"].empty:

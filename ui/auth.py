@@ -103,6 +103,21 @@ def sign_out(user: User) -> None:
     st.logout()
 
 
+def account_controls(user: User, where) -> None:
+    """Who is signed in and a way out, or a way in, drawn in `where` (the sidebar or a
+    column of the page)."""
+    if user.mode == "signed_in":
+        where.caption(f"Signed in as {user.email} ({user.role}).")
+        where.button("Sign out", on_click=sign_out, args=(user,), icon=":material/logout:", key="sign_out")
+    elif user.mode in ENDED:
+        where.warning(f"{ENDED[user.mode]} You see the public view until you sign in again.")
+        where.button(
+            "Sign in again", on_click=st.login, icon=":material/login:", type="primary", key="sign_in"
+        )
+    elif user.mode == "anonymous":
+        where.button("Sign in", on_click=st.login, icon=":material/login:", key="sign_in")
+
+
 def local_mode_allowed() -> bool:
     """Local mode gives full access to whoever reaches the server: loopback only, unless
     the operator says otherwise on purpose."""

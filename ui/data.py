@@ -77,7 +77,8 @@ def crime(url: str, audience: str, filters: Filters) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def profile(url: str, audience: str, filters: Filters, code: str) -> dict:
-    """Details, members, areas, initiatives, quarterly activity and events of one partnership."""
+    """Details, members, areas, initiatives, quarterly activity, events and partner feedback
+    (with comments: leadership only) of one partnership."""
     _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return {
@@ -87,6 +88,8 @@ def profile(url: str, audience: str, filters: Filters, code: str) -> dict:
             "initiatives": profile_metrics.initiatives(conn, code),
             "activity": profile_metrics.activity_by_quarter(conn, filters, code),
             "events": profile_metrics.events(conn, filters, code),
+            "ratings": profile_metrics.feedback_ratings(conn, filters, code),
+            "comments": profile_metrics.feedback_comments(conn, filters, code),
         }
 
 

@@ -95,6 +95,16 @@ def import_report(report) -> None:
         st.caption(f"The first 500 of {len(report.problems):,} problems are listed.")
 
 
+def _prepare(user: User, code: str, audience: str) -> None:
+    """Record the export, then mark the packet as wanted (a button's callback)."""
+    try:
+        recorder(user, "export", f"{code}: board packet and slides ({audience})")()
+    except AuditUnavailable:
+        st.session_state["export_refused"] = True
+        return
+    st.session_state["prepared_downloads"].add((code, audience))
+
+
 def board_downloads(url: str, code: str, user: User, audience: str) -> None:
     """The board packet (PDF) and deck (PowerPoint) for `audience`, which the user's role
     must allow. They are made on request (a few seconds; then cached), recorded in the
@@ -106,14 +116,15 @@ def board_downloads(url: str, code: str, user: User, audience: str) -> None:
         return
     prepared = st.session_state.setdefault("prepared_downloads", set())
     if (code, audience) not in prepared:
-        if st.button("Prepare the board packet and slides to download", icon=":material/description:"):
-            try:
-                recorder(user, "export", f"{code}: board packet and slides ({audience})")()
-            except AuditUnavailable:
-                st.error("The export could not be recorded in the audit log, so it is refused. Try again.")
-                return
-            prepared.add((code, audience))
-            st.rerun()
+        st.button(
+            "Prepare the board packet and slides to download",
+            icon=":material/description:",
+            key=f"prepare_{audience}",
+            on_click=_prepare,
+            args=(user, code, audience),
+        )
+        if st.session_state.pop("export_refused", False):
+            st.error("The export could not be recorded in the audit log, so it is refused. Try again.")
         return
     left, right, _ = st.columns([1, 1, 2])
     with st.spinner("Drawing the charts for the packet..."):

@@ -126,6 +126,36 @@ def initiatives_table(initiatives: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+SOURCE_LABELS = {"partner": "Partner organisations", "officer": "Officers", "resident": "Residents"}
+
+
+def ratings_table(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Mean rating (1 to 5) by who gave it, with its 95% interval and n."""
+    return pd.DataFrame(
+        {
+            "Who": ratings["source"].map(SOURCE_LABELS),
+            "Mean rating (1 to 5)": ratings["mean"].map(lambda v: f"{v:.1f}"),
+            "95% interval": [
+                "" if pd.isna(lo) else f"{max(lo, 1):.1f} to {min(hi, 5):.1f}"
+                for lo, hi in zip(ratings["ci_low"], ratings["ci_high"], strict=True)
+            ],
+            "n": ratings["n"],
+        }
+    )
+
+
+def comments_table(comments: pd.DataFrame) -> pd.DataFrame:
+    """Comments as written, newest first, with who said it and when."""
+    return pd.DataFrame(
+        {
+            "Received": pd.to_datetime(comments["received_on"]).dt.strftime("%d %b %Y"),
+            "From": comments["source"].map(SOURCE_LABELS),
+            "Rating": comments["rating"].map(lambda v: "" if pd.isna(v) else str(int(v))),
+            "Comment": comments["comment"],
+        }
+    )
+
+
 SCORECARD_SORTS = ("Name", "Start date")  # plus "Estimate: <outcome label>" for each outcome
 
 

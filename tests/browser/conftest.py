@@ -31,16 +31,17 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 @contextmanager
-def serving(url: str, log: Path) -> Iterator[str]:
-    """A `streamlit run app.py` server on the database at `url`; yields its base URL."""
-    port = _free_port()
+def serving(url: str, log: Path, secrets: Path | None = None, port: int | None = None) -> Iterator[str]:
+    """A `streamlit run app.py` server on the database at `url`, reading its secrets (an
+    identity provider's [auth] section) from `secrets` if given; yields its base URL."""
+    port = port or free_port()
     env = {**os.environ, "DATABASE_URL": url}
     command = [
         sys.executable,
@@ -54,6 +55,7 @@ def serving(url: str, log: Path) -> Iterator[str]:
         "127.0.0.1",
         "--server.headless",
         "true",
+        *(["--secrets.files", str(secrets)] if secrets else []),
     ]
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -3,11 +3,27 @@ the one function that resolves it (ui.auth.current_user)."""
 
 from __future__ import annotations
 
+import io
+import json
+import time
+from datetime import date, datetime
+
 import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+from sqlalchemy import func, insert, select, update
 from streamlit.testing.v1 import AppTest
 
 import ui.auth
-from tests.pages.test_pages import APP
+from board.deck import build_deck
+from cli import main
+from db.audit import events
+from db.engine import make_engine
+from db.migrate import upgrade
+from db.models import Feedback, Partnership
+from tests.pages.test_pages import APP, table_with
+from tests.town import VIOLENT, fill_town
+from ui import data as ui_data
 from ui.auth import User
 
 USERS = {
@@ -86,3 +102,194 @@ def test_local_mode_is_refused_beyond_loopback(demo_url, monkeypatch):
         assert "Partnerships overview" in headings(at)
     finally:
         config.set_option("server.address", before)
+
+
+# --- two sessions in sequence ------------------------------------------------
+
+SECRET = "Confidential: the chair steps down in March"  # noqa: S105 - a comment, not a password
+
+
+def everything(at: AppTest) -> str:
+    """All a session was sent: every element, each table's cells, each chart's figure."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if getattr(node, "proto", None) is not None:
+            parts.append(str(node.proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    parts += [d.value.to_csv() for d in at.dataframe]
+    parts += [json.dumps(json.loads(c.proto.spec)) for c in at.get("plotly_chart")]
+    return "\n".join(parts)
+
+
+def test_a_public_session_after_leadership_has_loaded_every_page_sees_no_restricted_value(
+    tmp_path, monkeypatch
+):
+    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fill_town(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Feedback),
+            {
+                "partnership_id": 1,
+                "received_on": date(2023, 6, 1),
+                "source": "partner",
+                "comment": SECRET,
+            },
+        )
+    with engine.connect() as conn:
+        leadership_deck = build_deck(conn, "ASH", "leadership")
+        public_deck = build_deck(conn, "ASH", "public")
+    # what leadership may see and the public may not: the comment, and every caption the
+    # public rules rewrite (small counts, small survey groups)
+    restricted = {SECRET} | {
+        mine.caption
+        for mine, theirs in zip(leadership_deck.slides, public_deck.slides, strict=True)
+        if mine.caption != theirs.caption
+    }
+    assert any(f"{VIOLENT[0]} to {VIOLENT[1]}" in text for text in restricted)
+
+    # leadership first: every page, the partnership's unsuppressed packet prepared, so the
+    # shared caches hold leadership results
+    seen_by_leadership = ""
+    for page in PAGES:
+        at = render(url, monkeypatch, USERS["admin"], page)
+        if page == "pages/partnership.py":
+            at.button(key="prepare_leadership").click().run()
+            assert len([d for d in at.get("download_button") if "Board packet" in d.proto.label]) == 1
+        seen_by_leadership += everything(at)
+    assert SECRET in seen_by_leadership  # the comment was loaded, and cached, for leadership
+
+    # then the public, in the same server process: every slide, the packet, every page address
+    public = render(url, monkeypatch, USERS["public"], "pages/present.py")
+    seen = everything(public)
+    for _ in range(len(public_deck.slides) - 1):
+        public.button(key="slide_next").click().run()
+        seen += everything(public)
+    public.button(key="prepare_public").click().run()
+    seen += everything(public)
+    for page in PAGES:
+        seen += everything(render(url, monkeypatch, USERS["public"], page))
+    packet = PdfReader(io.BytesIO(ui_data.deck_file(url, "public", "ASH", "pdf")))
+    seen += "\n".join(p.extract_text() for p in packet.pages)
+    leaked = [value for value in restricted if value in seen]
+    assert not leaked
+    assert "fewer than 11" in seen  # the public version of those numbers was drawn
+
+
+# --- hostile values ------------------------------------------------------------
+
+PAYLOADS = ("' OR 1=1 --", "<script>alert('x')</script>", '<img src=x onerror="alert(1)">')
+
+
+def test_injection_payloads_render_as_literal_text_and_change_no_query(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fill_town(engine)
+    name = " ".join(PAYLOADS)
+    with engine.begin() as conn:
+        conn.execute(update(Partnership).where(Partnership.code == "ASH").values(name=name))
+        for p in PAYLOADS:
+            conn.execute(
+                insert(Feedback),
+                {
+                    "partnership_id": 1,
+                    "received_on": date(2023, 6, 1),
+                    "source": "officer",
+                    "comment": p,
+                },
+            )
+
+    at = render(url, monkeypatch, USERS["leadership"], "pages/partnership.py")
+    assert at.title[0].value == name  # the name as written, not markup
+    comments = table_with(at, "Comment")
+    assert sorted(comments["Comment"]) == sorted(PAYLOADS)
+
+    # a payload where the page takes a value from the address: one specific refusal, no data
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setattr(ui.auth, "current_user", lambda: USERS["public"])
+    present = AppTest.from_file(APP, default_timeout=90)
+    present.query_params["p"] = PAYLOADS[0]
+    present.switch_page("pages/present.py")
+    present.run()
+    assert not present.exception
+    refusal = f"No partnership with the code {PAYLOADS[0]!r}. Pick one from the list below."
+    assert present.error[0].value == refusal
+
+    # and in the audit page's filter: nothing matches, nothing is changed
+    with engine.connect() as conn:
+        before = len(events(conn))
+        for payload in PAYLOADS:
+            assert events(conn, actor=payload, action=payload) == []
+        assert len(events(conn)) == before
+        assert conn.execute(select(func.count()).select_from(Partnership)).scalar() == 1
+
+
+# --- every action recorded -------------------------------------------------------
+
+
+def test_n_scripted_actions_leave_exactly_n_audit_rows_with_every_field_filled(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fill_town(engine)
+    cli = CliRunner()
+
+    def command(*args: str) -> None:
+        split = 2 if args[0] == "users" else 1  # the option goes after the (sub)command
+        result = cli.invoke(main, [*args[:split], "--database-url", url, *args[split:]])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    signed_in = time.time() - 60
+
+    def visit(page: str, *clicks: str) -> None:
+        at = AppTest.from_file(APP, default_timeout=90)
+        at.secrets["auth"] = {"client_id": "test"}  # an identity provider is configured
+        at.user = {"is_logged_in": True, "email": "Chief@Dept.example", "iat": int(signed_in)}
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert "Not available" not in headings(at)
+        for key in clicks:
+            at.button(key=key).click().run()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,kind\nC,Area C,planet\n")
+    mapping = tmp_path / "areas.toml"
+    mapping.write_text('kind = "areas"\n')
+    out = tmp_path / "ASH.pdf"
+
+    command("users", "add", "chief@dept.example", "--role", "leadership")  # 1 user change
+    command("users", "add", "it@dept.example", "--role", "admin")  # 2 user change
+    visit("pages/overview.py")  # 3 sign in, 4 page view
+    visit("pages/partnership.py", "prepare_leadership")  # 5 page view, 6 export
+    command("import", "areas", str(bad), "--mapping", str(mapping))  # 7 import refused
+    command("alias", "Ashby Village", "A")  # 8 alias
+    command("export", "ASH", "--format", "pdf", "--out", str(out))  # 9 export
+    command("users", "remove", "it@dept.example")  # 10 user change
+
+    with engine.connect() as conn:
+        rows = list(reversed(events(conn)))
+    assert [(r[1].split(":")[0], r[3], r[5]) for r in rows] == [
+        ("cli", "user change", "ok"),
+        ("cli", "user change", "ok"),
+        ("chief@dept.example", "sign in", "ok"),
+        ("chief@dept.example", "page view", "ok"),
+        ("chief@dept.example", "page view", "ok"),
+        ("chief@dept.example", "export", "ok"),
+        ("cli", "import", "refused"),
+        ("cli", "alias", "ok"),
+        ("cli", "export", "ok"),
+        ("cli", "user change", "ok"),
+    ]
+    for row in rows:
+        at, actor, role, action, obj, outcome, _detail = row
+        assert isinstance(at, datetime)
+        assert all(isinstance(v, str) and v for v in (actor, role, action, obj, outcome)), row
