@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from streamlit.testing.v1 import AppTest
 
 import ui.auth
@@ -20,7 +20,7 @@ from cli import main
 from db.audit import events
 from db.engine import make_engine
 from db.migrate import upgrade
-from db.models import Feedback, Partnership
+from db.models import AuditEvent, Feedback, Partnership
 from tests.pages.test_pages import APP, table_with
 from tests.town import VIOLENT, fill_town
 from ui import data as ui_data
@@ -40,6 +40,7 @@ PAGES = {  # page -> (who may see it, a heading only that page draws)
     "pages/present.py": ("public", None),
 }
 RANK = {"public": 0, "leadership": 1, "admin": 2}
+EVENT = {"actor": "cli:ops", "role": "admin", "action": "alias", "object": "x -> A", "outcome": "ok"}
 
 
 def render(url: str, monkeypatch, user: User, page: str) -> AppTest:
@@ -77,6 +78,75 @@ def test_each_role_sees_exactly_the_pages_it_may(demo_url, monkeypatch, who, pag
         if user.role == "public":
             assert not at.dataframe  # the public start page is the board view: no tables
             assert not at.sidebar.selectbox
+
+
+# action -> (page it lives on, who may do it, how to find it on the page)
+ACTIONS = {
+    "import a file": (
+        "pages/data.py",
+        "admin",
+        lambda at: [b for b in at.selectbox if b.key == "import_kind"],
+    ),
+    "download the audit log": ("pages/audit.py", "admin", lambda at: downloads(at, "Download these events")),
+    "prepare the leadership packet": (
+        "pages/partnership.py",
+        "leadership",
+        lambda at: keyed(at.button, "prepare_leadership"),
+    ),
+    "download chart data": (
+        "pages/partnership.py",
+        "leadership",
+        lambda at: downloads(at, "Download chart data"),
+    ),
+    "prepare the public packet": (
+        "pages/present.py",
+        "public",
+        lambda at: keyed(at.button, "prepare_public"),
+    ),
+    "download a slide's data": ("pages/present.py", "public", lambda at: downloads(at, "This slide's data")),
+}
+
+
+def keyed(elements, key: str) -> list:
+    return [e for e in elements if e.key == key]
+
+
+def downloads(at: AppTest, label: str) -> list:
+    return [d for d in at.get("download_button") if d.proto.label.startswith(label)]
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+@pytest.mark.parametrize("who", list(USERS))
+def test_each_role_is_offered_exactly_the_actions_it_may_take(tmp_path, monkeypatch, who, action):
+    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fill_town(engine)
+    with engine.begin() as conn:  # so the audit page has something to download
+        conn.execute(insert(AuditEvent), {**EVENT, "at": datetime(2026, 1, 1)})
+    page, needed, find = ACTIONS[action]
+    at = render(url, monkeypatch, USERS[who], page)
+    offered = bool(find(at))
+    assert offered == (RANK[USERS[who].role] >= RANK[needed])
+
+
+def test_a_leadership_page_whose_view_cannot_be_recorded_is_refused_but_the_public_view_is_not(
+    tmp_path, monkeypatch
+):
+    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fill_town(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE audit_event"))  # the audit log cannot be written
+    at = render(url, monkeypatch, USERS["leadership"], "pages/partnership.py")
+    assert any("could not be recorded in the audit log" in e.value for e in at.error)
+    assert "Did it work?" not in headings(at)
+    assert not at.get("plotly_chart")  # nothing was fetched or drawn
+    public = render(url, monkeypatch, USERS["public"], "pages/present.py")
+    assert len(public.get("plotly_chart")) == 1  # the board view does not wait on the audit log
+    public.button(key="prepare_public").click().run()
+    assert len(downloads(public, "Board packet")) == 1  # nor does the public packet
 
 
 def test_local_mode_says_so_on_every_page_and_public_users_get_no_sidebar_filters(demo_url, monkeypatch):
