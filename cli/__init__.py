@@ -30,6 +30,7 @@ from board.export import FORMATS
 from board.export import export as export_deck
 from db.audit import AuditUnavailable, command_line_actor, record, record_alone
 from db.demo import DatabaseNotEmptyError, load_demo
+from db.demo.scale import load_city
 from db.engine import DatabaseConfigError, describe, make_engine, resolve_url
 from db.importing.areas import AliasRefused, add_alias
 from db.importing.mapping import KINDS as IMPORT_KINDS
@@ -98,16 +99,35 @@ def init(database_url: str) -> None:
 @main.command()
 @database_option
 @click.option("--seed", default=42, show_default=True, help="Random seed: the same seed gives the same city.")
-def demo(database_url: str, seed: int) -> None:
-    """Fill an empty database with the demo city of Riverton (creating the schema if needed)."""
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "city"]),
+    default="small",
+    show_default=True,
+    help="small: Riverton, 45 areas and 10 partnerships; city: ten years of a large city "
+    "(300 beats, 60 partnerships, 5,000,000 incidents, 200,000 survey responses).",
+)
+@click.option(
+    "--fraction",
+    type=click.FloatRange(0.0001, 1.0),
+    default=1.0,
+    show_default=True,
+    help="With --scale city: the share of incidents and responses to generate (smoke tests).",
+)
+def demo(database_url: str, seed: int, scale: str, fraction: float) -> None:
+    """Fill an empty database with a demo city (creating the schema if needed)."""
     with _database(database_url) as (url, engine):
         upgrade(engine)
         try:
-            written = load_demo(engine, seed)
+            if scale == "city":
+                written = load_city(engine, seed, fraction, progress=click.echo)
+            else:
+                written = load_demo(engine, seed)
         except DatabaseNotEmptyError as exc:
             raise click.ClickException(str(exc)) from exc
     seconds = written.pop("seconds")
-    click.echo(f"{describe(url)}: demo city (seed {seed}) written in {seconds} s:")
+    what = "city-scale demo" if scale == "city" else "demo city"
+    click.echo(f"{describe(url)}: {what} (seed {seed}) written in {seconds} s:")
     for table, count in written.items():
         click.echo(f"  {table:<20} {count:>9,}")
 

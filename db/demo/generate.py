@@ -125,10 +125,12 @@ def _areas(rows: DemoRows, rng: np.random.Generator) -> dict[str, int]:
     return ids
 
 
-def _partnerships(rows: DemoRows, area_ids: dict[str, int]) -> dict[int, city.PartnershipSpec]:
+def _partnerships(
+    rows: DemoRows, area_ids: dict[str, int], specs: tuple[city.PartnershipSpec, ...] = city.PARTNERSHIPS
+) -> dict[int, city.PartnershipSpec]:
     org_ids: dict[str, int] = {}
     by_area: dict[int, city.PartnershipSpec] = {}
-    for spec in city.PARTNERSHIPS:
+    for spec in specs:
         pid = rows.add(
             "partnership",
             {
@@ -307,11 +309,14 @@ def _resident_surveys(
                     )
 
 
-def _partner_surveys(rows: DemoRows, rng: np.random.Generator) -> None:
+def _partner_surveys(
+    rows: DemoRows, rng: np.random.Generator, specs: tuple[city.PartnershipSpec, ...] = city.PARTNERSHIPS
+) -> None:
     item_ids = _items(rows, city.PARTNER_ITEMS)
-    responses = rows.tables["survey_response"]
+    responses = rows.tables.setdefault("survey_response", [])
+    rows.tables.setdefault("survey_answer", [])
     area_by_name = {a["name"]: a["id"] for a in rows.tables["area"]}
-    for pid, spec in enumerate(city.PARTNERSHIPS, start=1):
+    for pid, spec in enumerate(specs, start=1):
         for year in range(spec.start.year, city.LAST_MONTH.year + 1):
             when = date(year, 10, 15)
             if when < spec.start or when > city.LAST_MONTH:
@@ -346,7 +351,9 @@ def _partner_surveys(rows: DemoRows, rng: np.random.Generator) -> None:
                         )
 
 
-def _implementation(rows: DemoRows, rng: np.random.Generator) -> None:
+def _implementation(
+    rows: DemoRows, rng: np.random.Generator, specs: tuple[city.PartnershipSpec, ...] = city.PARTNERSHIPS
+) -> None:
     rows.add(
         "event",
         {
@@ -356,7 +363,7 @@ def _implementation(rows: DemoRows, rng: np.random.Generator) -> None:
             "label": "Records system changed",
         },
     )
-    for pid, spec in enumerate(city.PARTNERSHIPS, start=1):
+    for pid, spec in enumerate(specs, start=1):
         for month in month_range(spec.start, city.LAST_MONTH):
             if rng.random() < 0.85:
                 rows.add(
