@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from db.users import may
-from ui.auth import account_controls, current_user, local_mode_allowed
+from ui.auth import account_controls, current_user, local_mode_allowed, remember
 from ui.database import database_url, ensure_ready
 from ui.filters import design_settings, sidebar_filters
 from ui.frame import inside_frame
@@ -16,6 +16,7 @@ inside_frame()  # before anything is drawn: see ui/frame.py
 presenting = urlparse(st.context.url or "").path.rstrip("/").endswith("/present")
 ensure_ready()  # the user table lives in the database
 user = current_user()
+remember(user)  # pages and downloads use this run's answer
 leadership = may(user.role, "leadership")
 st.set_page_config(
     page_title="Common Ground",

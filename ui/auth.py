@@ -128,7 +128,7 @@ def require(needed: str, page: str) -> User:
     """The current user, if they may see `page`, which is meant for `needed`; otherwise a
     plain refusal and nothing else runs (no data is fetched). A signed-in user's arrival
     on a page is recorded; for leadership, a page whose view cannot be recorded is refused."""
-    user = current_user()
+    user = this_user()
     if not may(user.role, needed):
         st.title("Not available")
         if user.mode == "anonymous":
@@ -147,14 +147,19 @@ def require(needed: str, page: str) -> User:
                 st.error("This view could not be recorded in the audit log, so it is not shown. Try again.")
                 st.stop()
         st.session_state["_last_page"] = page
-    st.session_state["_user"] = user  # for this run's downloads: see this_user()
     return user
 
 
+def remember(user: User) -> None:
+    """Keep the user `app.py` resolved for the rest of this run (pages, downloads), so
+    the user table and the session are read once per run."""
+    st.session_state["_user"] = user
+
+
 def this_user() -> User:
-    """The user `require` admitted on this run (downloads drawn by the page record
-    their use under this name)."""
-    return st.session_state.get("_user") or User(None, "public", "anonymous")
+    """The user resolved at the start of this run by `app.py` (which runs before every
+    page, see ui/frame.py); resolved afresh if it has not been."""
+    return st.session_state.get("_user") or current_user()
 
 
 def recorder(user: User, action: str, obj: str) -> Callable[[], None]:

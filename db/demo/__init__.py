@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from db.dialect import bulk_insert, reset_id_sequences
 from db.models import Base, LoadLog, Partnership
@@ -21,17 +21,22 @@ class DatabaseNotEmptyError(RuntimeError):
     """The demo only goes into a database without partnerships, so it never mixes with real data."""
 
 
+def refuse_unless_empty(conn: Connection) -> None:
+    """Raise DatabaseNotEmptyError when the database already holds partnerships."""
+    if conn.execute(select(func.count()).select_from(Partnership)).scalar_one():
+        raise DatabaseNotEmptyError(
+            "This database already holds partnerships; the demo city only loads into an "
+            "empty database. Point DATABASE_URL at a new database to try the demo."
+        )
+
+
 def load_demo(engine: Engine, seed: int = 42) -> dict[str, int]:
     """Generate the demo city from `seed` and write it; returns rows written per table."""
     started = time.perf_counter()
     rows = generate(seed)
     written: dict[str, int] = {}
     with engine.begin() as conn:
-        if conn.execute(select(func.count()).select_from(Partnership)).scalar_one():
-            raise DatabaseNotEmptyError(
-                "This database already holds partnerships; the demo city only loads into an "
-                "empty database. Point DATABASE_URL at a new database to try the demo."
-            )
+        refuse_unless_empty(conn)
         for table in Base.metadata.sorted_tables:
             table_rows = rows.tables.get(table.name)
             if table_rows:

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, insert
 
 from db.dialect import bulk_insert, bulk_insert_tuples, reset_id_sequences
-from db.models import Base, CrimeIncident, LoadLog, Partnership, SurveyAnswer, SurveyResponse
+from db.models import Base, CrimeIncident, LoadLog, SurveyAnswer, SurveyResponse
 from db.rollup import refresh_crime_monthly
 
-from . import DatabaseNotEmptyError, city
+from . import city, refuse_unless_empty
 from .generate import DemoRows, _answer, _implementation, _items, _partner_surveys, _partnerships, month_range
 
 GRID = (20, 15)  # beats on a 20 x 15 grid: grid neighbours share a boundary
@@ -132,11 +132,7 @@ def load_city(engine: Engine, seed: int = 42, fraction: float = 1.0, progress=No
     _implementation(rows, rng, shape.partnerships)
     written: dict[str, int] = {}
     with engine.begin() as conn:
-        if conn.execute(select(func.count()).select_from(Partnership)).scalar_one():
-            raise DatabaseNotEmptyError(
-                "This database already holds partnerships; the city-scale demo only loads into an "
-                "empty database."
-            )
+        refuse_unless_empty(conn)
         for table in Base.metadata.sorted_tables:
             if rows.tables.get(table.name):
                 bulk_insert(conn, table, rows.tables[table.name])

@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Engine, func, insert, select, text, update
 from streamlit.testing.v1 import AppTest
 
 import ui.auth
@@ -41,6 +41,15 @@ PAGES = {  # page -> (who may see it, a heading only that page draws)
 }
 RANK = {"public": 0, "leadership": 1, "admin": 2}
 EVENT = {"actor": "cli:ops", "role": "admin", "action": "alias", "object": "x -> A", "outcome": "ok"}
+
+
+def town(tmp_path) -> tuple[str, Engine]:
+    """A migrated SQLite database holding the small town of tests/town.py."""
+    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fill_town(engine)
+    return url, engine
 
 
 def render(url: str, monkeypatch, user: User, page: str) -> AppTest:
@@ -118,10 +127,7 @@ def downloads(at: AppTest, label: str) -> list:
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("who", list(USERS))
 def test_each_role_is_offered_exactly_the_actions_it_may_take(tmp_path, monkeypatch, who, action):
-    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    fill_town(engine)
+    url, engine = town(tmp_path)
     with engine.begin() as conn:  # so the audit page has something to download
         conn.execute(insert(AuditEvent), {**EVENT, "at": datetime(2026, 1, 1)})
     page, needed, find = ACTIONS[action]
@@ -133,10 +139,7 @@ def test_each_role_is_offered_exactly_the_actions_it_may_take(tmp_path, monkeypa
 def test_a_leadership_page_whose_view_cannot_be_recorded_is_refused_but_the_public_view_is_not(
     tmp_path, monkeypatch
 ):
-    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    fill_town(engine)
+    url, engine = town(tmp_path)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE audit_event"))  # the audit log cannot be written
     at = render(url, monkeypatch, USERS["leadership"], "pages/partnership.py")
@@ -198,10 +201,7 @@ def everything(at: AppTest) -> str:
 def test_a_public_session_after_leadership_has_loaded_every_page_sees_no_restricted_value(
     tmp_path, monkeypatch
 ):
-    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    fill_town(engine)
+    url, engine = town(tmp_path)
     with engine.begin() as conn:
         conn.execute(
             insert(Feedback),
@@ -258,10 +258,7 @@ PAYLOADS = ("' OR 1=1 --", "<script>alert('x')</script>", '<img src=x onerror="a
 
 
 def test_injection_payloads_render_as_literal_text_and_change_no_query(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    fill_town(engine)
+    url, engine = town(tmp_path)
     name = " ".join(PAYLOADS)
     with engine.begin() as conn:
         conn.execute(update(Partnership).where(Partnership.code == "ASH").values(name=name))
@@ -305,10 +302,7 @@ def test_injection_payloads_render_as_literal_text_and_change_no_query(tmp_path,
 
 
 def test_n_scripted_actions_leave_exactly_n_audit_rows_with_every_field_filled(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'town.sqlite'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    fill_town(engine)
+    url, engine = town(tmp_path)
     cli = CliRunner()
 
     def command(*args: str) -> None:
