@@ -46,6 +46,23 @@ def _quarter_start_postgresql(element, compiler, **kw):
     return f"CAST(date_trunc('quarter', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
+class month_start(FunctionElement):  # noqa: N801 - reads as a SQL function in queries
+    """The first day of the month of a date column, as a date."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+@compiles(month_start, "postgresql")
+def _month_start_postgresql(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
 def bulk_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
     """Insert many rows fast: COPY on PostgreSQL (about 10x executemany), executemany elsewhere.
 

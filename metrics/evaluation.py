@@ -21,13 +21,14 @@ Queries return per-area sums only; the statistics are in `metrics.effects`.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, case, func, select
 
+from db.dialect import month_start
 from db.models import (
     Area,
     AreaNeighbour,
@@ -230,6 +231,33 @@ def propose_crime_comparison(
     return tuple(sorted(c[1] for c in chosen)), reason
 
 
+@dataclass
+class Prefetched:
+    """Data read once over the whole coverage and shared by many evaluations (the
+    scorecard): area-months per crime group, and survey sums per month. Each is fetched
+    on first use."""
+
+    crime: dict[str, pd.DataFrame] = field(default_factory=dict)
+    survey: pd.DataFrame | None = None
+    spans: dict[str, tuple[date, date] | None] = field(default_factory=dict)
+
+    def span(self, conn: Connection, kind: str) -> tuple[date, date] | None:
+        """`data_months` ('crime') or `survey_coverage` ('survey'), read once."""
+        if kind not in self.spans:
+            self.spans[kind] = data_months(conn) if kind == "crime" else survey_coverage(conn)
+        return self.spans[kind]
+
+    def area_months(self, conn: Connection, group: str, coverage: tuple[date, date]) -> pd.DataFrame:
+        if group not in self.crime:
+            self.crime[group] = area_months(conn, group, *coverage)
+        return self.crime[group]
+
+    def survey_months(self, conn: Connection, coverage: tuple[date, date]) -> pd.DataFrame:
+        if self.survey is None:
+            self.survey = survey_month_sums(conn, *coverage)
+        return self.survey
+
+
 # --- crime ----------------------------------------------------------------------------
 
 
@@ -264,9 +292,15 @@ def _series(table: pd.DataFrame, areas: tuple[int, ...], months: list[date]) -> 
 
 
 def evaluate_crime(
-    conn: Connection, places: Places, group: str, design: Design, coverage: tuple[date, date] | None
+    conn: Connection,
+    places: Places,
+    group: str,
+    design: Design,
+    coverage: tuple[date, date] | None,
+    prefetched: Prefetched | None = None,
 ) -> dict:
-    """One crime group's evaluation; `coverage` is `data_months(conn)`."""
+    """One crime group's evaluation; `coverage` is `data_months(conn)`. With `prefetched`
+    (the scorecard's), the area-months come from one query shared by every partnership."""
     noun = CRIME_GROUP_LABELS[group]
     result: dict = {"outcome": group, "label": noun, "kind": "crime", "lower_is_better": True}
     if coverage is None or not places.treated:
@@ -289,7 +323,11 @@ def evaluate_crime(
     # that trend and seasonality are estimated from more than one year.
     pre_length = min(design.its_pre_months, w.available_before)
     its_start = add_months(w.start, -pre_length)
-    frame = area_months(conn, group, its_start, w.after_end)
+    if prefetched is not None:
+        frame = prefetched.area_months(conn, group, coverage)
+        frame = frame[(frame["month"] >= its_start) & (frame["month"] <= w.after_end)]
+    else:
+        frame = area_months(conn, group, its_start, w.after_end)
     table = _pivot(frame)
     treated = places.treated
     b, a = (w.before_start, w.before_end), (w.after_start, w.after_end)
@@ -380,30 +418,36 @@ def survey_coverage(conn: Connection) -> tuple[date, date] | None:
     return min(firsts).replace(day=1), max(lasts).replace(day=1)
 
 
-def survey_sums(conn: Connection, w: Windows, constructs: tuple[str, ...] = SURVEY_OUTCOMES) -> pd.DataFrame:
-    """Per construct, area and window ('before'/'after'), the sums a weighted mean needs.
-    Columns: construct, area_id, window, n, sw, sw2, swx, swx2."""
+SUM_COLUMNS = ["n", "sw", "sw2", "swx", "swx2"]
+
+
+def survey_month_sums(
+    conn: Connection, first: date, last: date, constructs: tuple[str, ...] = SURVEY_OUTCOMES
+) -> pd.DataFrame:
+    """Per construct, area and month from `first` to `last` (month starts, both included),
+    the sums a weighted mean needs, each respondent counted once per construct with the
+    mean of their answers on 0-100. Sums add up across months, so any month-aligned
+    window's sums are the sum of its months' (`window_sums`).
+    Columns: construct, area_id, month (date), n, sw, sw2, swx, swx2."""
     r, a, i = SurveyResponse, SurveyAnswer, SurveyItem
     span = i.scale_max - i.scale_min
     rescaled = 100.0 * case((i.reverse_worded, i.scale_max - a.value), else_=a.value - i.scale_min) / span
-    window = case((r.responded_on < w.start, "before"), else_="after")
-    in_windows = and_(
-        r.responded_on >= w.before_start,
-        r.responded_on < add_months(w.after_end, 1),
-        (r.responded_on < w.start) | (r.responded_on >= w.after_start),
-    )
     per_respondent = (
         select(
             i.construct.label("construct"),
             r.area_id,
-            window.label("window"),
+            month_start(r.responded_on).label("month"),
             r.weight.label("w"),
             func.avg(rescaled).label("x"),
         )
         .join(a, a.response_id == r.id)
         .join(i, i.id == a.item_id)
         .where(
-            r.respondent_type == "resident", i.construct.in_(constructs), in_windows, r.area_id.is_not(None)
+            r.respondent_type == "resident",
+            i.construct.in_(constructs),
+            r.responded_on >= first,
+            r.responded_on < add_months(last, 1),
+            r.area_id.is_not(None),
         )
         .group_by(i.construct, r.id, r.area_id, r.responded_on, r.weight)
         .subquery()
@@ -412,18 +456,33 @@ def survey_sums(conn: Connection, w: Windows, constructs: tuple[str, ...] = SURV
     q = select(
         s.c.construct,
         s.c.area_id,
-        s.c.window,
+        s.c.month,
         func.count(),
         func.sum(s.c.w),
         func.sum(s.c.w * s.c.w),
         func.sum(s.c.w * s.c.x),
         func.sum(s.c.w * s.c.x * s.c.x),
-    ).group_by(s.c.construct, s.c.area_id, s.c.window)
-    columns = ["construct", "area_id", "window", "n", "sw", "sw2", "swx", "swx2"]
-    return pd.DataFrame([tuple(r) for r in conn.execute(q)], columns=columns)
+    ).group_by(s.c.construct, s.c.area_id, s.c.month)
+    columns = ["construct", "area_id", "month", *SUM_COLUMNS]
+    frame = pd.DataFrame([tuple(r) for r in conn.execute(q)], columns=columns)
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
 
 
-SUM_COLUMNS = ["n", "sw", "sw2", "swx", "swx2"]
+def window_sums(monthly: pd.DataFrame, w: Windows) -> pd.DataFrame:
+    """`survey_month_sums` rows added up into the 'before' and 'after' windows of `w`.
+    Columns: construct, area_id, window, n, sw, sw2, swx, swx2."""
+    month = monthly["month"]
+    before = (month >= w.before_start) & (month < w.start)
+    after = (month >= w.after_start) & (month <= w.after_end)
+    inside = monthly[before | after].assign(window=np.where(before[before | after], "before", "after"))
+    return inside.groupby(["construct", "area_id", "window"], as_index=False)[SUM_COLUMNS].sum()
+
+
+def survey_sums(conn: Connection, w: Windows, constructs: tuple[str, ...] = SURVEY_OUTCOMES) -> pd.DataFrame:
+    """Per construct, area and window ('before'/'after'), the sums a weighted mean needs.
+    Columns: construct, area_id, window, n, sw, sw2, swx, swx2."""
+    return window_sums(survey_month_sums(conn, w.before_start, w.after_end, constructs), w)
 
 
 def _by_area(sums: pd.DataFrame) -> dict[tuple[int, str], np.ndarray]:
@@ -500,8 +559,11 @@ def evaluate_survey(
     design: Design,
     coverage: tuple[date, date] | None,
     sums_cache: dict | None = None,
+    prefetched: Prefetched | None = None,
 ) -> dict:
-    """One survey construct's evaluation; `coverage` is `survey_coverage(conn)`."""
+    """One survey construct's evaluation; `coverage` is `survey_coverage(conn)`. With
+    `prefetched` (the scorecard's), monthly sums come from one query shared by every
+    partnership."""
     noun = metric(construct).label
     result: dict = {"outcome": construct, "label": noun, "kind": "survey", "lower_is_better": False}
     if coverage is None or not places.treated:
@@ -524,7 +586,10 @@ def evaluate_survey(
         return {**result, **verdict.as_dict(), "method": None}
     cache = {} if sums_cache is None else sums_cache
     if w not in cache:  # one query serves every construct with the same windows
-        cache[w] = survey_sums(conn, w)
+        if prefetched is not None:
+            cache[w] = window_sums(prefetched.survey_months(conn, coverage), w)
+        else:
+            cache[w] = survey_sums(conn, w)
     sums = _by_area(cache[w][cache[w]["construct"] == construct])
     treated = places.treated
     if places.registered_comparison:
@@ -584,7 +649,11 @@ def evaluate_survey(
 
 
 def evaluate(
-    conn: Connection, code: str, outcomes: tuple[str, ...] = OUTCOMES, design: Design = Design()
+    conn: Connection,
+    code: str,
+    outcomes: tuple[str, ...] = OUTCOMES,
+    design: Design = Design(),
+    prefetched: Prefetched | None = None,
 ) -> dict | None:
     """Every requested outcome's evaluation for one partnership, or None if the code is unknown.
 
@@ -599,13 +668,15 @@ def evaluate(
         return None
     results = []
     sums_cache: dict = {}
-    crime_span = data_months(conn) if set(outcomes) & set(CRIME_OUTCOMES) else None
-    survey_span = survey_coverage(conn) if set(outcomes) & set(SURVEY_OUTCOMES) else None
+    shared = prefetched or Prefetched()
+    crime_span = shared.span(conn, "crime") if set(outcomes) & set(CRIME_OUTCOMES) else None
+    survey_span = shared.span(conn, "survey") if set(outcomes) & set(SURVEY_OUTCOMES) else None
     for outcome in outcomes:
         if outcome in CRIME_OUTCOMES:
-            results.append(evaluate_crime(conn, places, outcome, design, crime_span))
+            results.append(evaluate_crime(conn, places, outcome, design, crime_span, prefetched))
         else:
-            results.append(evaluate_survey(conn, places, outcome, design, survey_span, sums_cache))
+            survey = evaluate_survey(conn, places, outcome, design, survey_span, sums_cache, prefetched)
+            results.append(survey)
     return {
         "partnership": code,
         "name": places.name,
@@ -622,8 +693,9 @@ def scorecard(
     label, verdict, estimate, ci_low, ci_high, scale, sentence. Ordered by name."""
     rows = []
     codes = conn.execute(select(Partnership.code).order_by(Partnership.name)).scalars().all()
+    shared = Prefetched()  # one query per crime group and one for surveys, for every partnership
     for code in codes:
-        ev = evaluate(conn, code, outcomes, design)
+        ev = evaluate(conn, code, outcomes, design, shared)
         for o in ev["outcomes"]:
             effect = o.get("effect") or {}
             ci = effect.get("ci", [math.nan, math.nan])

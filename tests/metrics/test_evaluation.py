@@ -10,10 +10,11 @@ from sqlalchemy import delete, insert, update
 from cli import main
 from db.demo.city import PARTNERSHIPS
 from db.models import Partnership, PartnershipArea, SurveyAggregate, SurveyAnswer
-from metrics.evaluation import OUTCOMES, Design, evaluate, make_windows
+from metrics.evaluation import OUTCOMES, Design, evaluate, make_windows, scorecard
 from metrics.verdict import IMPROVED, NOT_ENOUGH, WORSENED
 from tests.tiny_city import fill_tiny
 
+NAN = float("nan")
 RAMP = Design(exclude_months=3)  # the demo's effects ramp in over three months
 
 
@@ -213,3 +214,22 @@ def test_published_aggregates_without_sample_size_are_named(engine):
     assert "sample size was not reported" in trust["sentence"]
     assert trust["published"] == {"before": 58.0, "after": 64.0, "n_reported": False}
     assert "effect" not in trust
+
+
+def test_the_scorecard_reading_everything_once_agrees_with_each_evaluation_on_its_own(demo_engine):
+    """The scorecard shares one query per crime group and one for surveys across every
+    partnership; each partnership evaluated alone queries its own windows. Same answers."""
+    design = Design(exclude_months=3)
+    with demo_engine.connect() as conn:
+        card = scorecard(conn, design)
+        for code in card["code"].unique():
+            alone = {o["outcome"]: o for o in evaluate(conn, code, OUTCOMES, design)["outcomes"]}
+            for row in card[card["code"] == code].itertuples():
+                effect = alone[row.outcome].get("effect") or {}
+                assert row.verdict == alone[row.outcome]["verdict"], (code, row.outcome)
+                assert row.estimate == pytest.approx(
+                    effect.get("estimate", float("nan")), rel=1e-9, nan_ok=True
+                )
+                assert row.ci_low == pytest.approx(
+                    effect.get("ci", [float("nan")] * 2)[0], rel=1e-9, nan_ok=True
+                )
