@@ -23,6 +23,7 @@ Haldane-Anscombe correction) and the result says so (`corrected=True`).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,18 +69,27 @@ class Effect:
         }
 
 
+def _relative(log_ratio: float) -> float:
+    """`exp(x) - 1`, and infinity where that overflows (a fit on almost no data can give
+    standard errors in the hundreds on the log scale)."""
+    try:
+        return math.exp(log_ratio) - 1
+    except OverflowError:
+        return math.inf
+
+
 def mde_relative(se_log: float) -> float:
     """Minimum detectable relative change at 80% power from the SE of a log ratio."""
-    return math.exp(MDE_Z * se_log) - 1
+    return _relative(MDE_Z * se_log)
 
 
 def relative_effect(est_log: float, se_log: float, corrected: bool = False) -> Effect:
     """A change estimated on the log scale, reported as a relative change `exp(est) - 1`
     with its 95% interval, p-value and minimum detectable effect."""
     return Effect(
-        estimate=math.exp(est_log) - 1,
-        ci_low=math.exp(est_log - Z95 * se_log) - 1,
-        ci_high=math.exp(est_log + Z95 * se_log) - 1,
+        estimate=_relative(est_log),
+        ci_low=_relative(est_log - Z95 * se_log),
+        ci_high=_relative(est_log + Z95 * se_log),
         se=se_log,
         p_value=p_value(est_log / se_log),
         mde=mde_relative(se_log),
@@ -233,6 +243,7 @@ def its(
     likelihood over alpha, this always converges on short monthly series.
     """
     import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     y = np.asarray(counts, dtype=float)
     x = its_design(months, start_index, month_of_year)
@@ -244,6 +255,14 @@ def its(
         # are collinear (or leave too few degrees of freedom): model no seasonality.
         x = its_design(months, start_index, None)
     offset = None if population is None else np.log(np.asarray(population, dtype=float))
+    with warnings.catch_warnings():
+        # A stretch of zero counts (a small area, a rare crime) separates perfectly; the
+        # fit's standard errors then say there is no information, which is the answer.
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        return _its_fit(sm, y, x, offset, family, seasonal)
+
+
+def _its_fit(sm, y: np.ndarray, x: np.ndarray, offset, family: str, seasonal: bool) -> ITS:
     poisson = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit()
     dispersion = float(poisson.pearson_chi2 / poisson.df_resid) if poisson.df_resid > 0 else float("nan")
     mu = poisson.fittedvalues

@@ -1,5 +1,7 @@
 """The benchmark commands still run (at a tiny scale), so they cannot rot between full runs."""
 
+import pytest
+
 from benchmarks.import_bench import run, write
 
 
@@ -30,3 +32,48 @@ def test_export_benchmark_times_a_pdf_and_a_deck(demo_url):
         assert result[fmt]["slides"] == 8
         assert result[fmt]["bytes"] > 10_000
     assert "| pdf | 8 |" in write_export(result)
+
+
+@pytest.mark.postgres
+@pytest.mark.browser
+def test_city_benchmark_measures_every_page_floor_peer_server_and_browser(pg_admin_url, tmp_path):
+    """The documented command at a two-thousandth of the volume, in its own process (it
+    drives its own browser): every part runs and the report names every target."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from benchmarks.city_bench import PAGES
+    from tests.conftest import ROOT, need
+
+    if not (os.path.exists("/usr/bin/chromium") or shutil.which("chromium")):
+        need("no Chromium for the browser part (apt-get install chromium)")
+    out = tmp_path / "city.md"
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.city_bench", "--fraction", "0.0005", "--runs", "1"]
+        + ["--postgres", pg_admin_url, "--out", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    report = out.read_text()
+    result = json.loads(report.split("```json", 1)[1].split("```", 1)[0])
+    for database in ("sqlite", "postgresql"):
+        assert result[database]["generate_seconds"] > 0
+        timings = result[database]["pages"]
+        assert set(timings) == {title for title, _charts in PAGES.values()}
+        for page in timings.values():
+            assert page["cold"] > 0
+            assert page["warm"] > 0
+            assert page["floor"] > 0
+            assert page["statements"] > 0  # the page's own SQL was heard and replayed
+        assert timings["Partnership"]["filter_change"] > 0
+    assert result["naive"]["peak_mb"] > 0
+    assert result["browser"]["server_peak_mb"] > 100
+    assert set(result["browser"]["last_chart_seconds"]) == {"Overview", "Partnership"}
+    assert "| Overview |" in report
+    assert "## Targets missed" in report
+    assert "Peak resident memory of the `streamlit run` server" in report

@@ -5,77 +5,28 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, ServerDidNotStart, free_port  # noqa: F401
+from benchmarks.server import serving as start_server
 from tests.conftest import ROOT, need
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
 def serving(url: str, log: Path, secrets: Path | None = None, port: int | None = None) -> Iterator[str]:
-    """A `streamlit run app.py` server on the database at `url`, reading its secrets (an
-    identity provider's [auth] section) from `secrets` if given; yields its base URL."""
-    port = port or free_port()
-    env = {**os.environ, "DATABASE_URL": url}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        *(["--secrets.files", str(secrets)] if secrets else []),
-    ]
-    with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    """A `streamlit run app.py` server (benchmarks.server.serving); yields its base URL.
+    A server that does not start fails the test with its log."""
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:  # noqa: S310 - loopback
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Streamlit did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+        with start_server(url, log, secrets, port) as (base, _process):
+            yield base
+    except ServerDidNotStart as failed:
+        pytest.fail(str(failed))
 
 
 @pytest.fixture(scope="session")

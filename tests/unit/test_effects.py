@@ -8,7 +8,16 @@ import statsmodels.api as sm
 from hypothesis import given
 from hypothesis import strategies as st
 
-from metrics.effects import did_counts, its, mde_relative, prepost_counts, survey_change, survey_did, wdd
+from metrics.effects import (
+    did_counts,
+    its,
+    mde_relative,
+    prepost_counts,
+    relative_effect,
+    survey_change,
+    survey_did,
+    wdd,
+)
 from metrics.stats import Z95
 
 
@@ -133,3 +142,19 @@ def test_zero_counts_give_a_defined_documented_result(t0, t1, c0, c1):
 def test_negative_counts_are_refused():
     with pytest.raises(ValueError, match="negative"):
         did_counts(-1, 2, 3, 4)
+
+
+def test_a_fit_on_almost_no_data_gives_an_unbounded_interval_not_an_overflow():
+    effect = relative_effect(0.1, 400.0)  # a log-scale SE in the hundreds
+    assert effect.estimate == pytest.approx(math.exp(0.1) - 1)
+    assert effect.ci_low == pytest.approx(-1.0)
+    assert effect.ci_high == math.inf
+    assert effect.mde == math.inf
+
+
+def test_its_on_a_series_of_zeros_then_counts_reports_no_information_instead_of_failing():
+    # nothing at all before the start: the level change is not identified (perfect separation)
+    fit = its([0] * 12 + [3, 1, 2, 4, 2, 3], list(range(18)), 12)
+    assert fit.level.ci_low == pytest.approx(-1.0)
+    assert fit.level.ci_high == math.inf  # any change at all is compatible with the data
+    assert fit.level.mde == math.inf

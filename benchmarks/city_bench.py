@@ -1,0 +1,369 @@
+"""City-scale benchmark: every page on ten years of a large city, against its floor and a
+naive peer, on SQLite and PostgreSQL, server-side and in a browser, from one run.
+
+    .venv/bin/python -m benchmarks.city_bench [--fraction 1] [--runs 3] [--postgres URL]
+
+1. Generates the city-scale demo (`commonground demo --scale city`) into a new SQLite
+   file (and, with --postgres, a new database on that server), timed.
+2. Renders each page server-side through `app.py` (AppTest): cold (caches cleared) and
+   warm, the median of --runs runs each, and once after a filter change (another
+   partnership, one crime group fewer).
+3. The floor: the SQL statements the page's cold run sent, captured at the driver and
+   replayed directly through SQLAlchemy, with no Streamlit and no pandas.
+4. The naive peer: the same numbers by reading the incident and survey tables whole with
+   `pandas.read_sql` and grouping in pandas, once, in its own process (time and memory).
+5. A `streamlit run` server's peak resident memory after Chromium has visited every page,
+   and the time from navigation to the last chart drawn for Overview and Partnership on
+   the warm server.
+
+Results go to `benchmarks/results/city.md`; the targets are issue 7's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+
+from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, peak_rss_mb, serving, wait_until_settled
+from db.demo.scale import load_city
+from db.engine import make_engine
+from db.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "city.md"
+APP = str(ROOT / "app.py")
+# page file -> (title in the results, how many charts it draws on the demo city; 0: none)
+PAGES = {
+    "pages/overview.py": ("Overview", 2),
+    "pages/partnership.py": ("Partnership", 8),
+    "pages/present.py": ("Present", 1),
+    "pages/data.py": ("Data", 0),
+    "pages/audit.py": ("Audit log", 0),
+}
+BROWSER_PAGES = {"Overview": "", "Partnership": "partnership"}
+TARGETS = {
+    "cold": 1.5,
+    "warm": 0.3,
+    "floor_ratio": 3.0,
+    "naive_ratio": 20.0,
+    "server_mb": 600,
+    "browser": 3.0,
+}
+GENERATION_TARGET = 300.0
+
+NAIVE = """
+import pandas as pd
+from sqlalchemy import create_engine
+engine = create_engine(URL)
+incidents = pd.read_sql("SELECT * FROM crime_incident", engine)
+categories = pd.read_sql("SELECT * FROM offence_category", engine)
+monthly = (
+    incidents.merge(categories, left_on="category_id", right_on="id")
+    .groupby(["area_id", "occurred_month", "crime_group"])["count"].sum()
+)
+responses = pd.read_sql("SELECT * FROM survey_response", engine)
+answers = pd.read_sql("SELECT * FROM survey_answer", engine)
+items = pd.read_sql("SELECT * FROM survey_item", engine)
+a = answers.merge(items, left_on="item_id", right_on="id")
+a = a.merge(responses, left_on="response_id", right_on="id")
+a = a[a["respondent_type"] == "resident"]
+a["x"] = 100 * (a["value"] - a["scale_min"]) / (a["scale_max"] - a["scale_min"])
+per = a.groupby(["construct", "response_id", "area_id", "quarter_start", "weight"])["x"].mean().reset_index()
+per["wx"] = per["weight"] * per["x"]
+means = per.groupby(["construct", "area_id", "quarter_start"])[["wx", "weight"]].sum()
+print(len(monthly), len(means))
+import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+class Statements:
+    """The SELECT statements sent to the database while it is listening."""
+
+    def __init__(self) -> None:
+        self.listening = False
+        self.seen: list[tuple[str, object]] = []
+        event.listen(Engine, "before_cursor_execute", self._heard)
+
+    def _heard(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if self.listening and not executemany and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            self.seen.append((statement, parameters))
+
+    def replay(self, url: str) -> float:
+        """Seconds to run the statements heard, fetching every row, on a new engine."""
+        engine = create_engine(url)
+        started = time.perf_counter()
+        with engine.connect() as conn:
+            for statement, parameters in self.seen:
+                conn.exec_driver_sql(statement, parameters).fetchall()
+        seconds = time.perf_counter() - started
+        engine.dispose()
+        return seconds
+
+
+def _render(page: str, change_filters: bool = False) -> float:
+    """Seconds for one run of `page` through app.py; with `change_filters`, the seconds
+    of the rerun after choosing another partnership and one crime group fewer."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=900)
+    at.switch_page(page)
+    started = time.perf_counter()
+    at.run()
+    seconds = time.perf_counter() - started
+    if at.exception:
+        raise RuntimeError(f"{page}: {[e.value for e in at.exception]}")
+    if not change_filters:
+        return seconds
+    partnership = at.sidebar.selectbox(key="filter_partnership")
+    partnership.select(partnership.options[1])
+    groups = at.sidebar.multiselect(key="filter_crime_groups")
+    groups.unselect(groups.value[-1])
+    started = time.perf_counter()
+    at.run()
+    return time.perf_counter() - started
+
+
+def _clear_caches(url: str) -> None:
+    """Cold caches: the app's data caches emptied and its engine's connections closed."""
+    import streamlit as st
+
+    from ui.database import engine_for
+
+    engine_for(url).dispose()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def pages(url: str, runs: int, statements: Statements) -> dict:
+    """Cold, warm, filter-change and floor seconds per page on the database at `url`."""
+    os.environ["DATABASE_URL"] = url
+    out = {}
+    for page, (title, _charts) in PAGES.items():
+        cold, warm, floors = [], [], []
+        for _ in range(runs):
+            _clear_caches(url)
+            statements.seen.clear()
+            statements.listening = True
+            cold.append(_render(page))
+            statements.listening = False
+            floors.append(statements.replay(url))
+            warm.append(_render(page))
+        _clear_caches(url)
+        _render(page)  # warm the page's caches, then change the filters: what a user waits for
+        changed = (
+            _render(page, change_filters=True)
+            if page in ("pages/overview.py", "pages/partnership.py")
+            else None
+        )
+        out[title] = {
+            "cold": round(statistics.median(cold), 3),
+            "warm": round(statistics.median(warm), 3),
+            "filter_change": None if changed is None else round(changed, 3),
+            "floor": round(statistics.median(floors), 3),
+            "statements": len(statements.seen),
+        }
+    _clear_caches(url)  # leave no connection open behind the measurements
+    return out
+
+
+def naive(url: str) -> dict:
+    """The naive peer, once, in its own process: seconds and peak memory."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", f"URL = {url!r}\n" + NAIVE],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 1), "peak_mb": round(int(done.stdout.split()[-1]) / 1024, 1)}
+
+
+def browser(url: str, work: Path) -> dict:
+    """Peak server memory after every page is visited, and navigation to last chart on a
+    warm server for Overview and Partnership (median of 3)."""
+    from playwright.sync_api import sync_playwright
+
+    with serving(url, work / "streamlit.log") as (base, process), sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tab = chromium.new_page(viewport={"width": 1920, "height": 1080})
+        for page, (title, charts) in PAGES.items():  # every page once: the server is now warm
+            tab.goto(f"{base}/{page.removeprefix('pages/').removesuffix('.py').replace('overview', '')}")
+            if charts:
+                wait_until_settled(tab, timeout_ms=600_000)  # cold: Overview evaluates every partnership
+            else:
+                tab.get_by_role("heading", name=title, exact=True).wait_for(timeout=120_000)
+        timings = {}
+        for title, path in BROWSER_PAGES.items():
+            seconds = []
+            for _ in range(3):
+                tab.goto("about:blank")
+                started = time.perf_counter()
+                tab.goto(f"{base}/{path}")
+                wait_until_settled(tab)
+                seconds.append(time.perf_counter() - started)
+            timings[title] = round(statistics.median(seconds), 2)
+        memory = peak_rss_mb(process.pid)
+        chromium.close()
+    return {"server_peak_mb": memory, "last_chart_seconds": timings}
+
+
+def generate(url: str, fraction: float) -> float:
+    engine = make_engine(url)
+    upgrade(engine)
+    written = load_city(engine, seed=42, fraction=fraction)
+    engine.dispose()
+    return written["seconds"]
+
+
+def _fresh_postgres(admin_url: str, name: str) -> str:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # noqa: S608 - fixed name
+        conn.execute(text(f'CREATE DATABASE "{name}"'))  # noqa: S608 - fixed name
+    admin.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def run(fraction: float = 1.0, runs: int = 3, postgres: str | None = None, with_browser: bool = True) -> dict:
+    statements = Statements()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        sqlite_url = f"sqlite:///{work / 'city.sqlite'}"
+        result = {
+            "fraction": fraction,
+            "runs": runs,
+            "sqlite": {"generate_seconds": generate(sqlite_url, fraction)},
+        }
+        result["sqlite"]["pages"] = pages(sqlite_url, runs, statements)
+        result["naive"] = naive(sqlite_url)
+        if with_browser:
+            result["browser"] = browser(sqlite_url, work)
+        if postgres:
+            pg_url = _fresh_postgres(postgres, "commonground_city_bench")
+            result["postgresql"] = {"generate_seconds": generate(pg_url, fraction)}
+            result["postgresql"]["pages"] = pages(pg_url, runs, statements)
+    return result
+
+
+def _verdict(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def write(result: dict) -> str:
+    naive_seconds = result["naive"]["seconds"]
+    lines = [
+        "# City-scale benchmark",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+        f"Python {platform.python_version()}: "
+        f"`python -m benchmarks.city_bench --fraction {result['fraction']:g} --runs {result['runs']}"
+        + (" --postgres URL`." if "postgresql" in result else "`."),
+        "",
+        "The city-scale demo (`commonground demo --scale city`): 300 beats, 60 partnerships, ten years, "
+        f"{result['fraction']:g} x (5,000,000 incidents and 200,000 resident responses).",
+        "",
+    ]
+    misses = []
+    for database in ("sqlite", "postgresql"):
+        if database not in result:
+            continue
+        part = result[database]
+        generated = part["generate_seconds"]
+        lines += [
+            f"## {'SQLite' if database == 'sqlite' else 'PostgreSQL'}",
+            "",
+            f"Generating the data set: {generated} s (target at most {GENERATION_TARGET:.0f} s: "
+            f"{_verdict(generated <= GENERATION_TARGET)}).",
+            "",
+            "| page | cold | warm | after a filter change | floor (its SQL alone) "
+            "| cold / floor | naive / cold |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        if generated > GENERATION_TARGET:
+            misses.append(f"{database}: generation {generated} s")
+        for title, t in part["pages"].items():
+            floor_ratio = t["cold"] / t["floor"] if t["floor"] else float("inf")
+            naive_ratio = naive_seconds / t["cold"]
+            change = "" if t["filter_change"] is None else f"{t['filter_change']:.2f} s"
+            lines.append(
+                f"| {title} | {t['cold']:.2f} s | {t['warm']:.3f} s | {change} | {t['floor']:.3f} s "
+                f"({t['statements']} statements) | {floor_ratio:.1f}x | {naive_ratio:.0f}x |"
+            )
+            for name, ok in (
+                (f"cold {t['cold']:.2f} s > {TARGETS['cold']} s", t["cold"] <= TARGETS["cold"]),
+                (f"warm {t['warm']:.3f} s > {TARGETS['warm']} s", t["warm"] <= TARGETS["warm"]),
+                (f"cold is {floor_ratio:.1f}x its floor (at most 3x)", floor_ratio <= TARGETS["floor_ratio"]),
+                (
+                    f"only {naive_ratio:.0f}x faster than the naive peer (at least 20x)",
+                    naive_ratio >= TARGETS["naive_ratio"],
+                ),
+            ):
+                if not ok:
+                    misses.append(f"{database}, {title}: {name}")
+        lines.append("")
+    lines += [
+        f"Naive peer (whole tables through `pandas.read_sql`, grouped in pandas, on SQLite): "
+        f"{naive_seconds} s, {result['naive']['peak_mb']} MB peak.",
+        "",
+    ]
+    if "browser" in result:
+        b = result["browser"]
+        lines += [
+            "## Server and browser (SQLite)",
+            "",
+            f"Peak resident memory of the `streamlit run` server after Chromium visited every page: "
+            f"{b['server_peak_mb']} MB (target at most {TARGETS['server_mb']} MB: "
+            f"{_verdict(b['server_peak_mb'] <= TARGETS['server_mb'])}).",
+            "",
+            "| page | navigation to last chart drawn, warm server |",
+            "|---|---|",
+            *[f"| {title} | {s:.2f} s |" for title, s in b["last_chart_seconds"].items()],
+            "",
+        ]
+        if b["server_peak_mb"] > TARGETS["server_mb"]:
+            misses.append(f"server peak {b['server_peak_mb']} MB")
+        misses += [
+            f"browser, {title}: {s:.2f} s to the last chart"
+            for title, s in b["last_chart_seconds"].items()
+            if s > TARGETS["browser"]
+        ]
+    lines += ["## Targets missed", ""]
+    lines += [f"- {m}" for m in misses] or ["None."]
+    lines += ["", "```json", json.dumps(result, indent=2), "```", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fraction", type=float, default=1.0, help="share of the city's volume (1 = full)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per page for the medians")
+    parser.add_argument("--postgres", help="a PostgreSQL server URL whose user may create databases")
+    parser.add_argument("--no-browser", action="store_true", help="skip the server and browser part")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    result = run(args.fraction, args.runs, args.postgres, not args.no_browser)
+    report = write(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    notes = ""
+    if args.out.exists() and "\n## Why, and what would close it" in args.out.read_text():
+        notes = args.out.read_text().split("\n## Why, and what would close it", 1)[1]
+        notes = "\n## Why, and what would close it" + notes
+    args.out.write_text(report + notes)
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
