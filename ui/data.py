@@ -31,7 +31,6 @@ from ui.database import engine_for
 
 TTL = 600
 ENTRIES = 128
-AUDIENCES = ("public", "leadership")
 
 
 def _for(audience: str, *allowed: str) -> None:
