@@ -318,6 +318,52 @@ class CrimeMonthly(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class SurveyMonthly(Base):
+    """Resident survey answers rolled up to construct x area x month: the sums a
+    weighted mean and a weighted share need, each respondent counted once per construct
+    with the mean of their rescaled (0-100) answers. Refreshed on every load (see
+    `db.rollup`); every survey score and survey evaluation reads this table. `quarter`
+    is the responses' `quarter_start`, kept so scores per quarter need no date maths."""
+
+    __tablename__ = "survey_monthly"
+    __table_args__ = (Index("ix_survey_monthly_quarter", "quarter"),)
+
+    construct: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    quarter: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)  # respondents
+    sw: Mapped[float] = mapped_column(Float)  # sum of weights
+    sw2: Mapped[float] = mapped_column(Float)  # sum of squared weights
+    swx: Mapped[float] = mapped_column(Float)  # sum of weight x score
+    swx2: Mapped[float] = mapped_column(Float)  # sum of weight x score squared
+    swp: Mapped[float] = mapped_column(Float)  # sum of weight x share of answers positive
+
+
+class ScorecardResult(Base):
+    """The scorecard (every partnership's verdict per outcome) as computed for one
+    evaluation design on the data as of one load (`version`: the latest `load_log` id).
+    A process that needs it reads these rows instead of refitting; a newer load makes
+    them stale, and the next computation replaces them (see `metrics.stored`)."""
+
+    __tablename__ = "scorecard_result"
+
+    design: Mapped[str] = mapped_column(String(400), primary_key=True)  # the Design as JSON
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # row order of the scorecard
+    name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str] = mapped_column(String(100))
+    verdict: Mapped[str] = mapped_column(String(32))
+    estimate: Mapped[float | None] = mapped_column(Float)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    scale: Mapped[str | None] = mapped_column(String(32))
+    sentence: Mapped[str] = mapped_column(Text)
+
+
 # --- implementation and context --------------------------------------------
 
 

@@ -1,18 +1,29 @@
-"""The monthly crime roll-up (`crime_monthly`), kept current on every load.
+"""The monthly roll-ups, kept current on every load: `crime_monthly` (incidents per
+area, month and category) and `survey_monthly` (resident survey sums per construct,
+area and month).
 
-Every crime chart reads the roll-up, never the incident table. A load calls
-`refresh_crime_monthly` in the same transaction as its inserts, for the months
-it touched (or everything), so the roll-up can never disagree with incidents.
+Every crime chart reads `crime_monthly`, never the incident table, and every survey
+score reads `survey_monthly`, never the answers. A load refreshes them in the same
+transaction as its inserts, for the months it touched (or everything), so a roll-up
+can never disagree with the rows it sums.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, case, delete, func, insert, select
 
-from db.models import CrimeIncident, CrimeMonthly
+from db.dialect import month_start
+from db.models import (
+    CrimeIncident,
+    CrimeMonthly,
+    SurveyAnswer,
+    SurveyItem,
+    SurveyMonthly,
+    SurveyResponse,
+)
 
 
 def refresh_crime_monthly(conn: Connection, months: Iterable[date] | None = None) -> int:
@@ -63,3 +74,67 @@ def add_to_crime_monthly(conn: Connection, counts: dict[tuple[int, date, int], i
     )
     months = sorted({m for _a, m, _c in counts})
     conn.execute(delete(cm).where(cm.c.month.in_(months), cm.c["count"] <= 0))
+
+
+def _survey_sums_by_month(months: list[date] | None):  # months sorted
+    """SELECT of survey_monthly's rows from the answers: per construct, area, month and
+    quarter, the sums over resident respondents (each respondent once per construct, with
+    the mean of their answers rescaled to 0-100, reversed for reverse-worded items)."""
+    r, a, i = SurveyResponse, SurveyAnswer, SurveyItem
+    span = i.scale_max - i.scale_min
+    # distance of the answer from the scale's worst end, in scale steps
+    from_worst = case((i.reverse_worded, i.scale_max - a.value), else_=a.value - i.scale_min)
+    positive = case((from_worst >= span - 1, 1.0), else_=0.0)  # the top two boxes
+    month = month_start(r.responded_on)
+    per_respondent = (
+        select(
+            i.construct.label("construct"),
+            r.area_id.label("area_id"),
+            month.label("month"),
+            r.quarter_start.label("quarter"),
+            r.weight.label("w"),
+            func.avg(100.0 * from_worst / span).label("x"),
+            func.avg(positive).label("p"),
+        )
+        .join(a, a.response_id == r.id)
+        .join(i, i.id == a.item_id)
+        .where(r.respondent_type == "resident", r.area_id.is_not(None))
+        .group_by(i.construct, r.id, r.area_id, r.responded_on, r.quarter_start, r.weight)
+    )
+    if months:
+        after_last = (months[-1] + timedelta(days=32)).replace(day=1)
+        per_respondent = per_respondent.where(
+            r.responded_on >= months[0], r.responded_on < after_last, month.in_(months)
+        )
+    s = per_respondent.subquery()
+    return select(
+        s.c.construct,
+        s.c.area_id,
+        s.c.month,
+        s.c.quarter,
+        func.count(),
+        func.sum(s.c.w),
+        func.sum(s.c.w * s.c.w),
+        func.sum(s.c.w * s.c.x),
+        func.sum(s.c.w * s.c.x * s.c.x),
+        func.sum(s.c.w * s.c.p),
+    ).group_by(s.c.construct, s.c.area_id, s.c.month, s.c.quarter)
+
+
+def refresh_survey_monthly(conn: Connection, months: Iterable[date] | None = None) -> int:
+    """Rebuild the survey roll-up for `months` (first days; all months when None) from
+    the resident answers, in the caller's transaction. Returns the rows written."""
+    month_list = None if months is None else sorted({m.replace(day=1) for m in months})
+    sm = SurveyMonthly.__table__
+    remove = delete(sm)
+    if month_list is not None:
+        if not month_list:
+            return 0
+        remove = remove.where(sm.c.month.in_(month_list))
+    conn.execute(remove)
+    columns = ["construct", "area_id", "month", "quarter", "n", "sw", "sw2", "swx", "swx2", "swp"]
+    conn.execute(insert(sm).from_select(columns, _survey_sums_by_month(month_list)))
+    written = select(func.count()).select_from(sm)
+    if month_list is not None:
+        written = written.where(sm.c.month.in_(month_list))
+    return conn.execute(written).scalar_one()

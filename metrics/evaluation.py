@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, case, func, select
 
-from db.dialect import month_start
 from db.models import (
     Area,
     AreaNeighbour,
@@ -37,8 +36,8 @@ from db.models import (
     Partnership,
     PartnershipArea,
     SurveyAggregate,
-    SurveyAnswer,
     SurveyItem,
+    SurveyMonthly,
     SurveyResponse,
 )
 from metrics.crime import data_months
@@ -426,43 +425,15 @@ def survey_month_sums(
 ) -> pd.DataFrame:
     """Per construct, area and month from `first` to `last` (month starts, both included),
     the sums a weighted mean needs, each respondent counted once per construct with the
-    mean of their answers on 0-100. Sums add up across months, so any month-aligned
-    window's sums are the sum of its months' (`window_sums`).
-    Columns: construct, area_id, month (date), n, sw, sw2, swx, swx2."""
-    r, a, i = SurveyResponse, SurveyAnswer, SurveyItem
-    span = i.scale_max - i.scale_min
-    rescaled = 100.0 * case((i.reverse_worded, i.scale_max - a.value), else_=a.value - i.scale_min) / span
-    per_respondent = (
-        select(
-            i.construct.label("construct"),
-            r.area_id,
-            month_start(r.responded_on).label("month"),
-            r.weight.label("w"),
-            func.avg(rescaled).label("x"),
-        )
-        .join(a, a.response_id == r.id)
-        .join(i, i.id == a.item_id)
-        .where(
-            r.respondent_type == "resident",
-            i.construct.in_(constructs),
-            r.responded_on >= first,
-            r.responded_on < add_months(last, 1),
-            r.area_id.is_not(None),
-        )
-        .group_by(i.construct, r.id, r.area_id, r.responded_on, r.weight)
-        .subquery()
+    mean of their answers on 0-100, read from the roll-up (`survey_monthly`). Sums add up
+    across months, so any month-aligned window's sums are the sum of its months'
+    (`window_sums`). Columns: construct, area_id, month (date), n, sw, sw2, swx, swx2."""
+    m = SurveyMonthly
+    q = (
+        select(m.construct, m.area_id, m.month, *(func.sum(getattr(m, c)) for c in SUM_COLUMNS))
+        .where(m.construct.in_(constructs), m.month >= first, m.month <= last)
+        .group_by(m.construct, m.area_id, m.month)
     )
-    s = per_respondent
-    q = select(
-        s.c.construct,
-        s.c.area_id,
-        s.c.month,
-        func.count(),
-        func.sum(s.c.w),
-        func.sum(s.c.w * s.c.w),
-        func.sum(s.c.w * s.c.x),
-        func.sum(s.c.w * s.c.x * s.c.x),
-    ).group_by(s.c.construct, s.c.area_id, s.c.month)
     columns = ["construct", "area_id", "month", *SUM_COLUMNS]
     frame = pd.DataFrame([tuple(r) for r in conn.execute(q)], columns=columns)
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
@@ -686,6 +657,21 @@ def evaluate(
     }
 
 
+SCORECARD_COLUMNS = [
+    "code",
+    "name",
+    "start_date",
+    "outcome",
+    "label",
+    "verdict",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "scale",
+    "sentence",
+]
+
+
 def scorecard(
     conn: Connection, design: Design = Design(), outcomes: tuple[str, ...] = OUTCOMES
 ) -> pd.DataFrame:
@@ -714,19 +700,4 @@ def scorecard(
                     "sentence": o["sentence"],
                 }
             )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "code",
-            "name",
-            "start_date",
-            "outcome",
-            "label",
-            "verdict",
-            "estimate",
-            "ci_low",
-            "ci_high",
-            "scale",
-            "sentence",
-        ],
-    )
+    return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)

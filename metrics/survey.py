@@ -8,17 +8,18 @@ living in the partnership's catchment areas. "Positive" is an answer in the top
 two boxes of its item's scale; a respondent's share positive is the fraction of
 their construct items answered positively.
 
-SQL returns, per partnership, quarter and construct, only the sums the statistics
-need (n, sum w, sum w^2, sum w*x, sum w*x^2, sum w*p); `metrics.stats` turns
-them into means, effective n and intervals.
+The per-respondent scores are summed per construct, area and month when data is
+loaded (`survey_monthly`, see `db.rollup`); SQL adds those sums up per partnership,
+quarter and construct (n, sum w, sum w^2, sum w*x, sum w*x^2, sum w*p), and
+`metrics.stats` turns them into means, effective n and intervals.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, and_, func, select
 
-from db.models import Partnership, PartnershipArea, SurveyAggregate, SurveyAnswer, SurveyItem, SurveyResponse
+from db.models import Partnership, PartnershipArea, SurveyAggregate, SurveyItem, SurveyMonthly
 from metrics.filters import Filters
 from metrics.registry import SURVEY_CONSTRUCTS
 from metrics.stats import weighted_mean, weighted_share
@@ -54,54 +55,34 @@ def survey_scores(
     one partnership when `filters.partnership` is set. Quarters without respondents
     have no row.
     """
-    r, a, i = SurveyResponse, SurveyAnswer, SurveyItem
-    span = i.scale_max - i.scale_min
-    # distance of the answer from the scale's worst end, in scale steps
-    from_worst = case((i.reverse_worded, i.scale_max - a.value), else_=a.value - i.scale_min)
-    rescaled = 100.0 * from_worst / span
-    positive = case((from_worst >= span - 1, 1.0), else_=0.0)
-
-    per_respondent = (
+    m = SurveyMonthly
+    sums = (
         select(
             Partnership.code.label("partnership"),
-            r.quarter_start.label("quarter"),
-            i.construct.label("construct"),
-            r.weight.label("w"),
-            func.avg(rescaled).label("x"),
-            func.avg(positive).label("p"),
+            m.quarter,
+            m.construct,
+            func.sum(m.n).label("n"),
+            func.sum(m.sw).label("sw"),
+            func.sum(m.sw2).label("sw2"),
+            func.sum(m.swx).label("swx"),
+            func.sum(m.swx2).label("swx2"),
+            func.sum(m.swp).label("swp"),
         )
-        .join(a, a.response_id == r.id)
-        .join(i, i.id == a.item_id)
+        .select_from(m)
         .join(
-            PartnershipArea, and_(PartnershipArea.area_id == r.area_id, PartnershipArea.role == "catchment")
+            PartnershipArea, and_(PartnershipArea.area_id == m.area_id, PartnershipArea.role == "catchment")
         )
         .join(Partnership, Partnership.id == PartnershipArea.partnership_id)
         .where(
-            r.respondent_type == "resident",
-            i.construct.in_(constructs),
-            r.quarter_start >= _quarter_of(filters.start),
-            r.quarter_start <= filters.end,
+            m.construct.in_(constructs),
+            m.quarter >= _quarter_of(filters.start),
+            m.quarter <= filters.end,
         )
-        .group_by(Partnership.code, r.id, r.quarter_start, i.construct, r.weight)
+        .group_by(Partnership.code, m.quarter, m.construct)
+        .order_by(Partnership.code, m.construct, m.quarter)
     )
     if filters.partnership is not None:
-        per_respondent = per_respondent.where(Partnership.code == filters.partnership)
-    s = per_respondent.subquery()
-    sums = (
-        select(
-            s.c.partnership,
-            s.c.quarter,
-            s.c.construct,
-            func.count().label("n"),
-            func.sum(s.c.w).label("sw"),
-            func.sum(s.c.w * s.c.w).label("sw2"),
-            func.sum(s.c.w * s.c.x).label("swx"),
-            func.sum(s.c.w * s.c.x * s.c.x).label("swx2"),
-            func.sum(s.c.w * s.c.p).label("swp"),
-        )
-        .group_by(s.c.partnership, s.c.quarter, s.c.construct)
-        .order_by(s.c.partnership, s.c.construct, s.c.quarter)
-    )
+        sums = sums.where(Partnership.code == filters.partnership)
     records = []
     for row in conn.execute(sums):
         mean = weighted_mean(row.n, row.sw, row.sw2, row.swx, row.swx2)

@@ -23,7 +23,7 @@ from db.models import (
     SurveyItem,
     SurveyResponse,
 )
-from db.rollup import refresh_crime_monthly
+from db.rollup import refresh_crime_monthly, refresh_survey_monthly
 
 Q1 = date(2024, 1, 1)
 
@@ -128,3 +128,4 @@ def fill_tiny(engine) -> None:
             ],
         )
         refresh_crime_monthly(conn)
+        refresh_survey_monthly(conn)

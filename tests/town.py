@@ -19,7 +19,7 @@ from db.models import (
     SurveyItem,
     SurveyResponse,
 )
-from db.rollup import refresh_crime_monthly
+from db.rollup import refresh_crime_monthly, refresh_survey_monthly
 
 START = date(2023, 1, 1)
 VIOLENT = (4, 7)  # the small counts the public must never see
@@ -105,3 +105,4 @@ def fill_town(engine) -> None:
             ],
         )
         refresh_crime_monthly(conn)
+        refresh_survey_monthly(conn)

@@ -23,9 +23,10 @@ from metrics import partnership as profile_metrics
 from metrics.coverage import area_names as coverage_area_names
 from metrics.coverage import data_period, import_history, incomplete_months, last_loaded
 from metrics.crime import crime_monthly
-from metrics.evaluation import OUTCOMES, Design, evaluate, scorecard
+from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
 from metrics.portfolio import portfolio, residents_surveyed
+from metrics.stored import stored_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
 from ui.database import engine_for
 
@@ -111,8 +112,7 @@ def evaluation(
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Evaluating every partnership...")
 def verdicts(url: str, audience: str, design: Design) -> pd.DataFrame:
     _for(audience, "leadership")
-    with engine_for(url).connect() as conn:
-        return scorecard(conn, design)
+    return stored_scorecard(engine_for(url), design)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from db.dialect import bulk_insert, reset_id_sequences
 from db.models import Base, LoadLog, Partnership
-from db.rollup import refresh_crime_monthly
+from db.rollup import refresh_crime_monthly, refresh_survey_monthly
 
 from .generate import generate
 
@@ -43,6 +43,7 @@ def load_demo(engine: Engine, seed: int = 42) -> dict[str, int]:
                 bulk_insert(conn, table, table_rows)
                 written[table.name] = len(table_rows)
         written["crime_monthly"] = refresh_crime_monthly(conn)
+        written["survey_monthly"] = refresh_survey_monthly(conn)
         reset_id_sequences(conn)
         for kind, count in written.items():
             conn.execute(

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, insert
 
 from db.dialect import bulk_insert, bulk_insert_tuples, reset_id_sequences
 from db.models import Base, CrimeIncident, LoadLog, SurveyAnswer, SurveyResponse
-from db.rollup import refresh_crime_monthly
+from db.rollup import refresh_crime_monthly, refresh_survey_monthly
 
 from . import city, refuse_unless_empty
 from .generate import DemoRows, _answer, _implementation, _items, _partner_surveys, _partnerships, month_range
@@ -150,6 +150,7 @@ def load_city(engine: Engine, seed: int = 42, fraction: float = 1.0, progress=No
         written["survey_answer"] += answers
         say(f"{responses:,} resident responses written ({time.perf_counter() - started:.0f} s)")
         written["crime_monthly"] = refresh_crime_monthly(conn)
+        written["survey_monthly"] = refresh_survey_monthly(conn)
         reset_id_sequences(conn)
         conn.execute(
             insert(LoadLog),

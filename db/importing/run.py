@@ -24,6 +24,7 @@ from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Problem, Report
 from db.importing.source import Chunk, Row, read_chunks
 from db.models import LoadLog
+from db.rollup import refresh_survey_monthly
 
 CHUNK_HANDLERS = {"crime": crime.load}  # large files: validated a chunk of rows at a time
 KIND_HANDLERS = {  # rows one at a time
@@ -152,6 +153,8 @@ def import_file(
                 report.problems.extend(refused.problems)
             if report.problems or dry_run:
                 raise _Rollback
+            if mapping.kind == "survey_items" and report.inserted + report.updated:
+                refresh_survey_monthly(conn)  # an item's scale or construct changes every score
             conn.execute(
                 insert(LoadLog),
                 {

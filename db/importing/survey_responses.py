@@ -26,6 +26,7 @@ from db.importing.mapping import Mapping
 from db.importing.records import Partnerships
 from db.importing.report import Problem, Report, formula_like
 from db.models import CONSTRUCTS, RESPONDENT_TYPES, SurveyAnswer, SurveyItem, SurveyResponse
+from db.rollup import refresh_survey_monthly
 
 TEXT_FIELDS = ("age_band", "sex", "race_ethnicity")
 BATCH = 5_000
@@ -172,6 +173,7 @@ def _write(conn: Connection, parsed: dict[str, tuple[dict, list]], report: Repor
             ).all()
         )
     answers = []
+    months = set()  # months whose survey roll-up this import changes
     new = [source_id for source_id in parsed if source_id not in existing]
     if new:
         inserted = conn.execute(
@@ -180,6 +182,7 @@ def _write(conn: Connection, parsed: dict[str, tuple[dict, list]], report: Repor
             ),
             [parsed[source_id][0] for source_id in new],
         )
+        months |= {parsed[source_id][0].get("responded_on") for source_id in new}
         for source_id, response_id in inserted:
             answers += [
                 {"response_id": response_id, "item_id": i, "value": v} for i, v in parsed[source_id][1]
@@ -202,9 +205,11 @@ def _write(conn: Connection, parsed: dict[str, tuple[dict, list]], report: Repor
         if all(old[k] == v for k, v in response.items()) and old_answers == set(given):
             report.skipped += 1
             continue
+        months |= {old["responded_on"], response.get("responded_on")}
         conn.execute(update(SurveyResponse).where(SurveyResponse.id == response_id).values(**response))
         conn.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response_id))
         answers += [{"response_id": response_id, "item_id": i, "value": v} for i, v in given]
         report.updated += 1
     if answers:
         conn.execute(insert(SurveyAnswer), answers)
+    refresh_survey_monthly(conn, {m for m in months if m is not None})

@@ -39,6 +39,10 @@ def _import(engine, folder: Path, name: str, text: str, mapping: dict):
 
 @pytest.fixture
 def city(engine, tmp_path):
+    return make_city(engine, tmp_path)
+
+
+def make_city(engine, tmp_path):
     """Two neighbourhoods, organisations and one partnership, each imported from a file."""
     with engine.begin() as conn:
         conn.execute(

@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, update
 from cli import main
 from db.demo.city import PARTNERSHIPS
 from db.models import Partnership, PartnershipArea, SurveyAggregate, SurveyAnswer
+from db.rollup import refresh_survey_monthly
 from metrics.evaluation import OUTCOMES, Design, evaluate, make_windows, scorecard
 from metrics.verdict import IMPROVED, NOT_ENOUGH, WORSENED
 from tests.tiny_city import fill_tiny
@@ -192,6 +193,7 @@ def test_published_aggregates_without_sample_size_are_named(engine):
     fill_tiny(engine)
     with engine.begin() as conn:
         conn.execute(delete(SurveyAnswer))
+        refresh_survey_monthly(conn)
         conn.execute(
             insert(SurveyAggregate),
             [

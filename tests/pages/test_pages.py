@@ -263,6 +263,7 @@ def test_published_aggregates_are_drawn_without_a_band_and_say_n_is_unknown(tmp_
     from sqlalchemy import delete
 
     from db.models import SurveyAggregate, SurveyAnswer
+    from db.rollup import refresh_survey_monthly
 
     url = f"sqlite:///{tmp_path / 'published.sqlite'}"
     eng = make_engine(url)
@@ -270,6 +271,7 @@ def test_published_aggregates_are_drawn_without_a_band_and_say_n_is_unknown(tmp_
     fill_tiny(eng)
     with eng.begin() as conn:
         conn.execute(delete(SurveyAnswer))
+        refresh_survey_monthly(conn)
         conn.execute(
             insert(SurveyAggregate),
             [
