@@ -35,17 +35,21 @@ def mark_dates(fig: go.Figure, start: date | None, events: pd.DataFrame | None =
     Event labels would pile up where events cluster, so each event gets a marker on
     the top edge that names it on hover, and one legend entry names them all.
     """
+    # Shapes are set in one update: plotly validates every shape again on each add_shape.
+    shapes = []
     if start is not None:
         when = pd.Timestamp(start)
-        fig.add_shape(
-            type="line",
-            xref="x",
-            yref="paper",
-            x0=when,
-            x1=when,
-            y0=0,
-            y1=1,
-            line={"color": START_LINE, "width": 3},
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": when,
+                "x1": when,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": START_LINE, "width": 3},
+            }
         )
         fig.add_annotation(
             x=when,
@@ -60,17 +64,19 @@ def mark_dates(fig: go.Figure, start: date | None, events: pd.DataFrame | None =
             bgcolor="rgba(255,255,255,0.85)",
         )
     if events is not None and not events.empty:
-        for when in events["occurred_on"]:
-            fig.add_shape(
-                type="line",
-                xref="x",
-                yref="paper",
-                x0=when,
-                x1=when,
-                y0=0,
-                y1=0.9,
-                line={"color": EVENT_LINE, "dash": "dot", "width": 2},
-            )
+        shapes += [
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": day,
+                "x1": day,
+                "y0": 0,
+                "y1": 0.9,
+                "line": {"color": EVENT_LINE, "dash": "dot", "width": 2},
+            }
+            for day in events["occurred_on"]
+        ]
         fig.add_trace(
             go.Scatter(
                 x=events["occurred_on"],
@@ -86,6 +92,8 @@ def mark_dates(fig: go.Figure, start: date | None, events: pd.DataFrame | None =
         fig.update_layout(
             yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True}
         )
+    if shapes:
+        fig.update_layout(shapes=[*fig.layout.shapes, *shapes])
     return fig
 
 

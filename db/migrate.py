@@ -6,6 +6,7 @@ The Alembic configuration is built in code (no alembic.ini to find), pointing at
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -37,8 +38,10 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@cache
 def head_revision() -> str:
-    """The newest revision the code knows."""
+    """The newest revision the code knows (read from disk once per process: the app checks
+    it on every page run)."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "no migrations found"
     return head
