@@ -1,7 +1,7 @@
 """City-scale benchmark: every page on ten years of a large city, against its floor and a
 naive peer, on SQLite and PostgreSQL, server-side and in a browser, from one run.
 
-    .venv/bin/python -m benchmarks.city_bench [--fraction 1] [--runs 3] [--postgres URL]
+    .venv/bin/python -m benchmarks.city_bench [--fraction 1] [--runs 5] [--postgres URL]
 
 1. Generates the city-scale demo (`commonground demo --scale city`) into a new SQLite
    file (and, with --postgres, a new database on that server), timed, including the
@@ -261,7 +261,7 @@ def _fresh_postgres(admin_url: str, name: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def run(fraction: float = 1.0, runs: int = 3, postgres: str | None = None, with_browser: bool = True) -> dict:
+def run(fraction: float = 1.0, runs: int = 5, postgres: str | None = None, with_browser: bool = True) -> dict:
     statements = Statements()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -375,7 +375,7 @@ def write(result: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fraction", type=float, default=1.0, help="share of the city's volume (1 = full)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per page for the medians")
+    parser.add_argument("--runs", type=int, default=5, help="runs per page for the medians")
     parser.add_argument("--postgres", help="a PostgreSQL server URL whose user may create databases")
     parser.add_argument("--no-browser", action="store_true", help="skip the server and browser part")
     parser.add_argument("--out", type=Path, default=RESULTS)

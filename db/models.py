@@ -205,6 +205,8 @@ class SurveyResponse(Base):
         Index("ix_survey_response_area_quarter", "area_id", "quarter_start"),
         # evaluation windows select respondents by answer date across all areas
         Index("ix_survey_response_responded_on", "responded_on"),
+        # the residents surveyed in catchments, counted from the index alone
+        Index("ix_survey_response_area_type_day", "area_id", "respondent_type", "responded_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

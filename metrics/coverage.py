@@ -5,9 +5,25 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from db.models import Area, CrimeMonthly, LoadLog, SurveyAggregate, SurveyResponse
+
+
+def span(
+    conn: Connection, first: ColumnElement, last: ColumnElement | None = None, *, where: tuple = ()
+) -> tuple:
+    """(min of `first`, max of `last`, which defaults to `first`) over the rows matching
+    every condition in `where`. Each is its own subquery: SQLite answers a lone min() or max() from an
+    index in a step, but scans the whole index for both at once (0.1 ms against 40 ms on
+    the city's roll-up)."""
+    last = first if last is None else last
+    return conn.execute(
+        select(
+            select(func.min(first)).where(*where).scalar_subquery(),
+            select(func.max(last)).where(*where).scalar_subquery(),
+        )
+    ).one()
 
 
 def data_period(conn: Connection) -> tuple[date, date] | None:
@@ -16,15 +32,9 @@ def data_period(conn: Connection) -> tuple[date, date] | None:
     The last day is the end of the last month with recorded crime, the last survey
     answer or the end of the last published survey period, whichever is latest.
     """
-    crime_first, crime_last = conn.execute(
-        select(func.min(CrimeMonthly.month), func.max(CrimeMonthly.month))
-    ).one()
-    survey_first, survey_last = conn.execute(
-        select(func.min(SurveyResponse.responded_on), func.max(SurveyResponse.responded_on))
-    ).one()
-    published_first, published_last = conn.execute(
-        select(func.min(SurveyAggregate.period_start), func.max(SurveyAggregate.period_end))
-    ).one()
+    crime_first, crime_last = span(conn, CrimeMonthly.month)
+    survey_first, survey_last = span(conn, SurveyResponse.responded_on)
+    published_first, published_last = span(conn, SurveyAggregate.period_start, SurveyAggregate.period_end)
     firsts = [d for d in (crime_first, survey_first, published_first) if d is not None]
     lasts = [d for d in (survey_last, published_last) if d is not None]
     if crime_last is not None:

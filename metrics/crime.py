@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, select
 
 from db.models import Area, CrimeMonthly, OffenceCategory, Partnership, PartnershipArea
+from metrics.coverage import span
 from metrics.filters import Filters
 from metrics.stats import change_direction, poisson_z
 
@@ -47,7 +48,7 @@ def catchment_population(conn: Connection, filters: Filters) -> dict[str, int | 
 
 def data_months(conn: Connection) -> tuple[date, date] | None:
     """First and last month with any recorded crime, or None when there is none."""
-    first, last = conn.execute(select(func.min(CrimeMonthly.month), func.max(CrimeMonthly.month))).one()
+    first, last = span(conn, CrimeMonthly.month)
     return None if first is None else (first, last)
 
 

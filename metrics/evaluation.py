@@ -40,6 +40,7 @@ from db.models import (
     SurveyMonthly,
     SurveyResponse,
 )
+from metrics.coverage import span
 from metrics.crime import data_months
 from metrics.effects import Effect, did_counts, its, prepost_counts, survey_change, survey_did, wdd
 from metrics.registry import CRIME_GROUP_LABELS, metric
@@ -405,10 +406,8 @@ def survey_coverage(conn: Connection) -> tuple[date, date] | None:
     """First and last month with resident answers or published aggregate scores."""
     r, g = SurveyResponse, SurveyAggregate
     spans = [
-        conn.execute(
-            select(func.min(r.responded_on), func.max(r.responded_on)).where(r.respondent_type == "resident")
-        ).one(),
-        conn.execute(select(func.min(g.period_start), func.max(g.period_start))).one(),
+        span(conn, r.responded_on, where=(r.respondent_type == "resident",)),
+        span(conn, g.period_start),
     ]
     firsts = [a for a, _ in spans if a is not None]
     lasts = [b for _, b in spans if b is not None]

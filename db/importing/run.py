@@ -19,6 +19,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.audit import Actor, AuditUnavailable, command_line_actor, record, record_alone
+from db.dialect import refresh_statistics
 from db.importing import areas, crime, partnerships, records, survey_aggregates, survey_responses
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Problem, Report
@@ -26,6 +27,8 @@ from db.importing.source import Chunk, Row, read_chunks
 from db.models import LoadLog
 from db.rollup import refresh_survey_monthly
 
+# an import this large changes the tables enough for the query planner to want new statistics
+LARGE_IMPORT = 10_000
 CHUNK_HANDLERS = {"crime": crime.load}  # large files: validated a chunk of rows at a time
 KIND_HANDLERS = {  # rows one at a time
     "areas": areas.load,
@@ -155,6 +158,8 @@ def import_file(
                 raise _Rollback
             if mapping.kind == "survey_items" and report.inserted + report.updated:
                 refresh_survey_monthly(conn)  # an item's scale or construct changes every score
+            if report.inserted + report.updated >= LARGE_IMPORT:
+                refresh_statistics(conn)
             conn.execute(
                 insert(LoadLog),
                 {

@@ -594,3 +594,30 @@ def test_chicago_partnerships_link_to_prefixed_districts(lite):
         "CHI-NPI-11": "Chicago District 11",
     }
     assert starts["CHI-NPI-25"] == date(2019, 1, 1)  # month precision in the file
+
+
+@pytest.mark.postgres
+def test_a_large_import_leaves_the_planner_statistics_current(pg_engine, tmp_path):
+    """After 12,000 incidents PostgreSQL knows the table's size at once (a small file
+    leaves statistics to autovacuum), so the next dashboard query is planned for it."""
+    from db.migrate import upgrade
+
+    upgrade(pg_engine)
+    with pg_engine.begin() as conn:
+        conn.execute(Area.__table__.insert(), [{"code": "N", "name": "Northfield", "kind": "neighbourhood"}])
+    small = import_file(
+        pg_engine,
+        write(tmp_path / "small.csv", GOOD.replace("Southgate", "Northfield")),
+        parse_mapping(CRIME),
+    )
+    assert small.accepted, small.text()
+    analysed = "SELECT reltuples FROM pg_class WHERE relname = 'crime_incident'"
+    with pg_engine.connect() as conn:
+        assert conn.exec_driver_sql(analysed).scalar_one() < 0  # never analysed yet
+    lines = [f"L{i},{1 + i % 28:02d}/0{1 + i % 9}/2024,Northfield,Assault" for i in range(12_000)]
+    large = write(tmp_path / "large.csv", "id,date,area,offence\n" + "\n".join(lines) + "\n")
+    report = import_file(pg_engine, large, parse_mapping({**CRIME, "source": "large"}))
+    assert report.accepted, report.text()
+    assert report.inserted == 12_000
+    with pg_engine.connect() as conn:
+        assert conn.exec_driver_sql(analysed).scalar_one() == 12_002
