@@ -10,7 +10,7 @@ import time
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from db.dialect import bulk_insert, refresh_statistics, reset_id_sequences
+from db.dialect import bulk_insert, reset_id_sequences, settle_after_bulk_load
 from db.models import Base, LoadLog, Partnership
 from db.rollup import refresh_crime_monthly, refresh_survey_monthly
 
@@ -45,7 +45,6 @@ def load_demo(engine: Engine, seed: int = 42) -> dict[str, int]:
         written["crime_monthly"] = refresh_crime_monthly(conn)
         written["survey_monthly"] = refresh_survey_monthly(conn)
         reset_id_sequences(conn)
-        refresh_statistics(conn)
         for kind, count in written.items():
             conn.execute(
                 insert(LoadLog),
@@ -56,5 +55,6 @@ def load_demo(engine: Engine, seed: int = 42) -> dict[str, int]:
                     "loaded_by": "commonground demo",
                 },
             )
+    settle_after_bulk_load(engine)
     written["seconds"] = round(time.perf_counter() - started, 1)
     return written

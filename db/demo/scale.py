@@ -23,7 +23,7 @@ from datetime import date
 import numpy as np
 from sqlalchemy import Engine, insert
 
-from db.dialect import bulk_insert, bulk_insert_tuples, refresh_statistics, reset_id_sequences
+from db.dialect import bulk_insert, bulk_insert_tuples, reset_id_sequences, settle_after_bulk_load
 from db.models import Base, CrimeIncident, LoadLog, SurveyAnswer, SurveyResponse
 from db.rollup import refresh_crime_monthly, refresh_survey_monthly
 
@@ -152,7 +152,6 @@ def load_city(engine: Engine, seed: int = 42, fraction: float = 1.0, progress=No
         written["crime_monthly"] = refresh_crime_monthly(conn)
         written["survey_monthly"] = refresh_survey_monthly(conn)
         reset_id_sequences(conn)
-        refresh_statistics(conn)
         conn.execute(
             insert(LoadLog),
             [
@@ -165,6 +164,9 @@ def load_city(engine: Engine, seed: int = 42, fraction: float = 1.0, progress=No
                 for kind, count in written.items()
             ],
         )
+    if engine.dialect.name == "postgresql":
+        say(f"vacuuming and analysing the tables ({time.perf_counter() - started:.0f} s)")
+    settle_after_bulk_load(engine)
     written["seconds"] = round(time.perf_counter() - started, 1)
     return written
 
