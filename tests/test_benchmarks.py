@@ -74,6 +74,8 @@ def test_city_benchmark_measures_every_page_floor_peer_server_and_browser(pg_adm
     assert result["naive"]["peak_mb"] > 0
     assert result["browser"]["server_peak_mb"] > 100
     assert set(result["browser"]["last_chart_seconds"]) == {"Overview", "Partnership"}
+    for title, waited in result["browser"]["last_chart_seconds"].items():
+        assert 0 < result["browser"]["tab_busy_seconds"][title] <= waited + 0.5, title
     assert "| Overview |" in report
     assert "## Targets missed" in report
     assert "Peak resident memory of the `streamlit run` server" in report
