@@ -25,14 +25,18 @@ def reset_id_sequences(conn: Connection) -> None:
         conn.execute(select(func.setval(sequence, next_id, False)).select_from(table))
 
 
-def refresh_statistics(conn: Connection) -> None:
-    """After a large load, bring PostgreSQL's planner statistics up to date, so the first
-    queries after it get the plans the indexes were chosen for, not plans for empty
-    tables (autovacuum would analyse them, but a minute or more later). SQLite is left
-    without statistics on purpose: its planner's defaults pick the intended indexes, and
-    measured on the city, `ANALYZE` turned one Overview query from 51 ms into 182 ms."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("ANALYZE")
+def refresh_statistics(conn: Connection, tables: list[Table]) -> None:
+    """After a large import, bring PostgreSQL's planner statistics for `tables` up to
+    date, so the next queries get the plans the indexes were chosen for, not plans for
+    the tables' old sizes (autovacuum would analyse them, but a minute or more later).
+    Only the tables written: the whole city takes 1.0 s, its crime tables 0.4 s.
+    SQLite is left without statistics on purpose: its planner's defaults pick the
+    intended indexes, and measured on the city, `ANALYZE` turned one Overview query from
+    51 ms into 182 ms."""
+    if conn.dialect.name != "postgresql" or not tables:
+        return
+    quote = conn.dialect.identifier_preparer.format_table  # names from the models, not data
+    conn.exec_driver_sql("ANALYZE " + ", ".join(quote(table) for table in tables))
 
 
 def settle_after_bulk_load(engine: Engine) -> None:

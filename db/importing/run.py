@@ -24,11 +24,24 @@ from db.importing import areas, crime, partnerships, records, survey_aggregates,
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Problem, Report
 from db.importing.source import Chunk, Row, read_chunks
-from db.models import LoadLog
+from db.models import (
+    CrimeIncident,
+    CrimeMonthly,
+    LoadLog,
+    SurveyAggregate,
+    SurveyAnswer,
+    SurveyMonthly,
+    SurveyResponse,
+)
 from db.rollup import refresh_survey_monthly
 
-# an import this large changes the tables enough for the query planner to want new statistics
+# an import this large changes its tables enough for the query planner to want new statistics
 LARGE_IMPORT = 10_000
+LARGE_TABLES = {  # the tables an import of each kind that can be large writes
+    "crime": [CrimeIncident.__table__, CrimeMonthly.__table__],
+    "survey_responses": [SurveyResponse.__table__, SurveyAnswer.__table__, SurveyMonthly.__table__],
+    "survey_aggregates": [SurveyAggregate.__table__],
+}
 CHUNK_HANDLERS = {"crime": crime.load}  # large files: validated a chunk of rows at a time
 KIND_HANDLERS = {  # rows one at a time
     "areas": areas.load,
@@ -159,7 +172,7 @@ def import_file(
             if mapping.kind == "survey_items" and report.inserted + report.updated:
                 refresh_survey_monthly(conn)  # an item's scale or construct changes every score
             if report.inserted + report.updated >= LARGE_IMPORT:
-                refresh_statistics(conn)
+                refresh_statistics(conn, LARGE_TABLES.get(mapping.kind, []))
             conn.execute(
                 insert(LoadLog),
                 {
