@@ -223,7 +223,7 @@ def browser(url: str, work: Path, navigations: int = 5) -> dict:
         for page, (title, charts) in PAGES.items():  # every page once: the server is now warm
             tab.goto(f"{base}/{page.removeprefix('pages/').removesuffix('.py').replace('overview', '')}")
             if charts:
-                wait_until_settled(tab, timeout_ms=600_000)  # cold: Overview evaluates every partnership
+                wait_until_settled(tab, timeout_ms=600_000)  # cold: the first visit fills the caches
             else:
                 tab.get_by_role("heading", name=title, exact=True).wait_for(timeout=120_000)
         devtools = tab.context.new_cdp_session(tab)
