@@ -64,6 +64,7 @@ class Report:
     skipped_on_purpose: int = 0  # rows the mapping's [skip] leaves out
     already_imported: bool = False
     dry_run: bool = False
+    read_by_columns: bool = False  # a clean incident file, read the quick way (crime_columnar)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 

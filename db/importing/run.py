@@ -15,12 +15,20 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.audit import Actor, AuditUnavailable, command_line_actor, record, record_alone
 from db.dialect import refresh_statistics
-from db.importing import areas, crime, partnerships, records, survey_aggregates, survey_responses
+from db.importing import (
+    areas,
+    crime,
+    crime_columnar,
+    partnerships,
+    records,
+    survey_aggregates,
+    survey_responses,
+)
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Problem, Report
 from db.importing.source import Chunk, Row, read_chunks
@@ -150,46 +158,16 @@ def import_file(
     collecting = gc.isenabled()
     gc.disable()  # an import makes millions of short-lived rows; collection passes cost half its time
     try:
-        with engine.begin() as conn:
-            seen = conn.execute(
-                select(LoadLog.id).where(LoadLog.sha256 == report.sha256, LoadLog.kind == mapping.kind)
-            ).first()
-            if seen is not None:
-                report.already_imported = True
-                raise _Rollback
+        # a clean incident file goes the quick way; anything else, or a file that turns out not
+        # to be clean, is rolled back and imported the general way, which reports every problem
+        for fast in [True, False] if crime_columnar.suited(path, mapping) else [False]:
             try:
-                chunks = _extra_cells(read_chunks(path, mapping.delimiter, mapping.encoding), mapping, report)
-                if mapping.rows:
-                    chunks = _wanted_rows(chunks, mapping, report)
-                if mapping.kind in CHUNK_HANDLERS:
-                    CHUNK_HANDLERS[mapping.kind](conn, chunks, mapping, report)
-                else:
-                    KIND_HANDLERS[mapping.kind](conn, _rows(chunks), mapping, report)
-            except ImportRefused as refused:
-                report.problems.extend(refused.problems)
-            if report.problems or dry_run:
-                raise _Rollback
-            if mapping.kind == "survey_items" and report.inserted + report.updated:
-                refresh_survey_monthly(conn)  # an item's scale or construct changes every score
-            if report.inserted + report.updated >= LARGE_IMPORT:
-                refresh_statistics(conn, LARGE_TABLES.get(mapping.kind, []))
-            conn.execute(
-                insert(LoadLog),
-                {
-                    "kind": mapping.kind,
-                    "file_name": path.name,
-                    "sha256": report.sha256,
-                    "rows_inserted": report.inserted,
-                    "rows_updated": report.updated,
-                    "rows_skipped": report.skipped,
-                    "loaded_by": actor.name,
-                },
-            )
-            try:
-                record(conn, actor, action, obj, "ok", _audit_detail(report))
-            except SQLAlchemyError as exc:  # the import's transaction is rolled back with it
-                raise AuditUnavailable("the audit log could not be written; the import was not made") from exc
-            return report
+                with engine.begin() as conn:
+                    _import(conn, path, mapping, report, fast)
+                    _log(conn, path, mapping, report, actor, action, obj)
+                    return report
+            except crime_columnar.NotFast:
+                report = Report(kind=mapping.kind, file_name=path.name, sha256=report.sha256, dry_run=dry_run)
     except _Rollback:
         pass
     finally:
@@ -198,6 +176,58 @@ def import_file(
     outcome = "ok" if report.accepted else "refused"
     record_alone(engine, actor, action, obj, outcome, _audit_detail(report))
     return report
+
+
+def _import(conn: Connection, path: Path, mapping: Mapping, report: Report, fast: bool) -> None:
+    """Validate and write the file in `conn`'s transaction; raise _Rollback when nothing
+    may be kept (already imported, refused, or a dry run)."""
+    seen = conn.execute(
+        select(LoadLog.id).where(LoadLog.sha256 == report.sha256, LoadLog.kind == mapping.kind)
+    ).first()
+    if seen is not None:
+        report.already_imported = True
+        raise _Rollback
+    try:
+        if fast:
+            crime_columnar.load(conn, path, mapping, report)
+        else:
+            chunks = _extra_cells(read_chunks(path, mapping.delimiter, mapping.encoding), mapping, report)
+            if mapping.rows:
+                chunks = _wanted_rows(chunks, mapping, report)
+            if mapping.kind in CHUNK_HANDLERS:
+                CHUNK_HANDLERS[mapping.kind](conn, chunks, mapping, report)
+            else:
+                KIND_HANDLERS[mapping.kind](conn, _rows(chunks), mapping, report)
+    except ImportRefused as refused:
+        report.problems.extend(refused.problems)
+    if report.problems or report.dry_run:
+        raise _Rollback
+    if mapping.kind == "survey_items" and report.inserted + report.updated:
+        refresh_survey_monthly(conn)  # an item's scale or construct changes every score
+    if report.inserted + report.updated >= LARGE_IMPORT:
+        refresh_statistics(conn, LARGE_TABLES.get(mapping.kind, []))
+
+
+def _log(
+    conn: Connection, path: Path, mapping: Mapping, report: Report, actor: Actor, action: str, obj: str
+) -> None:
+    """The load log's row and the audit event of an accepted import, in its transaction."""
+    conn.execute(
+        insert(LoadLog),
+        {
+            "kind": mapping.kind,
+            "file_name": path.name,
+            "sha256": report.sha256,
+            "rows_inserted": report.inserted,
+            "rows_updated": report.updated,
+            "rows_skipped": report.skipped,
+            "loaded_by": actor.name,
+        },
+    )
+    try:
+        record(conn, actor, action, obj, "ok", _audit_detail(report))
+    except SQLAlchemyError as exc:  # the import's transaction is rolled back with it
+        raise AuditUnavailable("the audit log could not be written; the import was not made") from exc
 
 
 def _audit_detail(report: Report) -> str:

@@ -95,12 +95,11 @@ def _blank(cells: list[str]) -> bool:
     return not any(c.strip() for c in cells)
 
 
-def csv_chunks(
-    path: Path, delimiter: str | None = None, encoding: str | None = None, size: int = CHUNK_ROWS
-) -> Iterator[Chunk]:
-    """Delimited text in chunks of rows. The common row (as many cells as the header,
-    every column named) costs one C-level read and a cheap blank check; only odd rows
-    take the slow path."""
+def csv_layout(
+    path: Path, delimiter: str | None = None, encoding: str | None = None
+) -> tuple[str, str, list[str]]:
+    """(encoding, delimiter, header) of delimited text, as every reader of it sees them.
+    Raises ImportRefused for an empty file, an unknown delimiter or a bad header."""
     enc = detect_encoding(path, encoding)
     with io.TextIOWrapper(open_bytes(path), encoding=enc, newline="") as f:
         sample = f.read(SNIFF_BYTES)
@@ -112,14 +111,26 @@ def csv_chunks(
             except csv.Error as exc:
                 raise _refuse(f"cannot tell the column delimiter (tried {DELIMITERS!r})") from exc
     with io.TextIOWrapper(open_bytes(path), encoding=enc, newline="") as f:  # from the start again
+        header = _header(next(csv.reader(f, delimiter=delimiter)))
+    if len(header) < 2:
+        raise _refuse(
+            f"only one column found with delimiter {delimiter!r}: is this the right delimiter?",
+            header[0] if header else "",
+        )
+    return enc, delimiter, header
+
+
+def csv_chunks(
+    path: Path, delimiter: str | None = None, encoding: str | None = None, size: int = CHUNK_ROWS
+) -> Iterator[Chunk]:
+    """Delimited text in chunks of rows. The common row (as many cells as the header,
+    every column named) costs one C-level read and a cheap blank check; only odd rows
+    take the slow path."""
+    enc, delimiter, header = csv_layout(path, delimiter, encoding)
+    with io.TextIOWrapper(open_bytes(path), encoding=enc, newline="") as f:
         reader = csv.reader(f, delimiter=delimiter)
-        header = _header(next(reader))
+        next(reader)  # the header, read above
         last_line = reader.line_num
-        if len(header) < 2:
-            raise _refuse(
-                f"only one column found with delimiter {delimiter!r}: is this the right delimiter?",
-                header[0] if header else "",
-            )
         any_row = False
         while batch := list(islice(reader, size)):
             start, end = last_line + 1, reader.line_num

@@ -288,7 +288,13 @@ def test_a_mapping_with_an_unknown_group_is_refused():
         parse_mapping({**CRIME, "groups": {"Fraud": "white-collar"}})
 
 
-def test_killing_an_import_midway_leaves_the_database_unchanged(lite, tmp_path):
+@pytest.mark.parametrize(
+    "id_column",
+    [pytest.param('source_id = "id"\n', id="quick-way"), pytest.param("", id="general-way-no-ids")],
+)
+def test_killing_an_import_midway_leaves_the_database_unchanged(lite, tmp_path, id_column):
+    """Killed while its transaction is open (its rollback journal exists, rows are being
+    written), by either way in (an id column sends a clean file the quick, column-wise way)."""
     engine, path = lite
     engine.dispose()
     rows = "".join(f"{i},03/01/2024,Northfield,Assault\n" for i in range(400_000))
@@ -296,10 +302,11 @@ def test_killing_an_import_midway_leaves_the_database_unchanged(lite, tmp_path):
     mapping = tmp_path / "map.toml"
     mapping.write_text(
         'kind = "crime"\nsource = "test"\ndate_format = "%d/%m/%Y"\n'
-        '[columns]\narea = "area"\ncategory = "offence"\noccurred = "date"\nsource_id = "id"\n'
+        f'[columns]\narea = "area"\ncategory = "offence"\noccurred = "date"\n{id_column}'
         '[groups]\nAssault = "violent"\n'
     )
     before = data_sha(path)
+    journal = path.with_name(path.name + "-journal")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -317,11 +324,15 @@ def test_killing_an_import_midway_leaves_the_database_unchanged(lite, tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(2.5)  # well into validation and staging, long before the commit
+    deadline = time.monotonic() + 60
+    while not journal.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # rows are being written
+    assert journal.exists(), "the import's transaction was not open: make the file bigger"
     assert process.poll() is None, "the import finished before it could be killed: make the file bigger"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    # the next connection rolls back a hot journal if the kill left one; the file is as it was
+    # the next connection rolls back the hot journal the kill left; the file is as it was
     engine = make_engine(f"sqlite:///{path}")
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(CrimeIncident)).scalar_one() == 0
