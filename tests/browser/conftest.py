@@ -70,3 +70,21 @@ def wait_until_drawn(page, charts: int = 1, traces: int = 1) -> None:
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def choose(page, box: str, option: str) -> None:
+    """Pick `option` in the select box labelled `box` once Streamlit has finished running.
+    A rerun that replaces the open list detaches its options (seen on a loaded machine),
+    so a list whose option cannot be clicked is closed and opened again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+        page.get_by_role("combobox", name=box).click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")

@@ -31,7 +31,7 @@ def test_data_page_previews_refuses_then_imports_an_upload(page, tmp_path):
     line and a suggestion), add the suggested alias in one step, import."""
     from db.engine import make_engine
     from db.migrate import upgrade
-    from tests.browser.conftest import serving
+    from tests.browser.conftest import choose, serving
     from tests.tiny_city import fill_tiny
 
     url = f"sqlite:///{tmp_path / 'upload.sqlite'}"
@@ -49,10 +49,8 @@ def test_data_page_previews_refuses_then_imports_an_upload(page, tmp_path):
     with serving(url, tmp_path / "streamlit.log") as base:
         page.goto(f"{base}/data")
         page.get_by_role("heading", name="Import a file").wait_for(timeout=60_000)
-        page.get_by_role("combobox", name="What the file holds").click()
-        page.get_by_role("option", name="crime", exact=True).click()
-        page.get_by_role("combobox", name="How to read it").click()
-        page.get_by_role("option", name="(my own mapping file)").click()
+        choose(page, "What the file holds", "crime")
+        choose(page, "How to read it", "(my own mapping file)")
         uploader = page.get_by_test_id("stFileUploader")
         uploader.filter(has_text="Mapping file").locator('input[type="file"]').set_input_files(str(mapping))
         data_file = uploader.filter(has_text="Data file").locator('input[type="file"]')
