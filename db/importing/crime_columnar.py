@@ -82,10 +82,12 @@ def load(conn: Connection, path: Path, mapping: Mapping, report: Report) -> None
     rows = 0
     try:
         for batch in _batches(path, header, delimiter, judge):
+            if not batch.num_rows:
+                continue
             rows += batch.num_rows
             for cell, count in _write(conn, batch, judge).items():
                 cells[cell] += count
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # a ragged row, a bad byte
+    except pa.ArrowInvalid as exc:  # a ragged row, a byte that is not UTF-8
         raise NotFast(str(exc)) from None
     except conn.dialect.dbapi.IntegrityError as exc:  # an id repeated in the file
         raise NotFast(str(exc)) from None
@@ -136,10 +138,11 @@ def _categories(batch: pa.RecordBatch, judge: _Judge) -> tuple[list, np.ndarray]
     constants, cache = judge.mapping.constants, judge.category_cache
     code = str(constants["category"]) if "category" in constants else None
     group = str(constants["group"]) if "group" in constants else None
-    if group is None and (judge.group_col not in judge.index or judge.group_col == judge.cat_col):
-        group = code  # the code is its own group value
+    group_column = judge.group_col in judge.index and judge.group_col != judge.cat_col
+    if group is None and not group_column:  # the code is its own group value
         if code is None:
             return _verdicts(batch.column(judge.cat_col), cache, lambda c: judge.category((c, c)))
+        group = code
     if code is not None and group is not None:
         return _checked(_judged([(code, group)], cache, judge.category)), np.zeros(batch.num_rows, np.int32)
     if group is not None:

@@ -45,11 +45,21 @@ def _areas(engine) -> None:
         )
 
 
-def _csv(rows: list[list[str]], header=("id", "date", "area", "offence")) -> str:
+def _csv(
+    rows: list[list[str]],
+    header=("id", "date", "area", "offence"),
+    delimiter: str = ",",
+    newline: str = "\n",
+    blank_after: frozenset[int] = frozenset(),
+) -> str:
+    """The rows as a CSV file, with blank lines after the rows numbered in `blank_after`."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
     writer.writerow(header)
-    writer.writerows(rows)
+    for number, row in enumerate(rows):
+        writer.writerow(row)
+        if number in blank_after:
+            out.write(newline)
     return out.getvalue()
 
 
@@ -221,20 +231,25 @@ CLEAN_ROW = st.tuples(
     ),
     cells=st.lists(CLEAN_ROW, min_size=40, max_size=40),
     with_count=st.booleans(),
+    layout=st.tuples(
+        st.sampled_from([",", ";", "\t", "|"]),
+        st.sampled_from(["\n", "\r\n"]),
+        st.frozensets(st.integers(0, 39)),
+    ),
 )
 def test_clean_files_go_the_quick_way_and_land_what_the_general_way_lands(
-    template, tmp_path_factory, monkeypatch, ids, cells, with_count
+    template, tmp_path_factory, monkeypatch, ids, cells, with_count, layout
 ):
     """Clean files with ids full of quotes, commas and inner spaces (quoted in the CSV),
-    area spellings, padded offences and counts written every which way."""
+    area spellings, padded offences, counts written every which way, any of the four
+    delimiters, Windows line ends and blank lines."""
     header = ("id", "date", "area", "offence", "victims") if with_count else ("id", "date", "area", "offence")
     rows = [[i, *row] if with_count else [i, *row[:3]] for i, row in zip(ids, cells, strict=False)]
     mapping = dict(MAPPING)
     if with_count:
         mapping["columns"] = {**MAPPING["columns"], "count": "victims"}
-    quick, general = _both_ways(
-        template, tmp_path_factory.mktemp("ways"), _csv(rows, header), mapping, monkeypatch
-    )
+    text = _csv(rows, header, *layout)
+    quick, general = _both_ways(template, tmp_path_factory.mktemp("ways"), text, mapping, monkeypatch)
     assert quick[0].read_by_columns
     assert outcome(quick[0]) == outcome(general[0])
     assert quick[1] == general[1]
