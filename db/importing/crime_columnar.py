@@ -1,12 +1,11 @@
 """The quick way in for a clean incident file: read and checked a column at a time.
 
-The usual large crime file is a UTF-8 export with one row per incident and an id
-column, loaded for a source that has no rows yet. Such a file is parsed by pyarrow's
-CSV reader (C++, on every core, a block at a time) and each column is judged as
-its distinct values: every distinct area, offence and date goes through the same
-`crime._Judge` as on the general path, and rows take the verdicts of their values
-through the dictionary's indices, without a Python loop per row. The roll-up cells
-are counted the same way, with pyarrow's group-by.
+The usual large crime file is a UTF-8 CSV export (gzipped or not) with one row per
+incident and an id column, loaded for a source that has no rows yet. pyarrow's CSV
+reader parses such a file a block at a time (C++, in threads), and each column is
+dictionary-encoded: every distinct area, offence and date goes once through the same
+`crime._Judge` as on the general path, and rows take their values' verdicts by index
+in numpy, without a Python loop per row. numpy also counts the roll-up's cells.
 
 The general path (`crime.load`) stays the authority. This one writes exactly the
 rows that one would write and never reports a problem: at the first thing it does
@@ -57,7 +56,7 @@ def suited(path: Path, mapping: Mapping) -> bool:
         and "source_id" in mapping.columns
         and not mapping.date_parts
         and not mapping.rows
-        and Path(path).suffix.lower() in TEXT_SUFFIXES
+        and Path(Path(path).name.lower().removesuffix(".gz")).suffix in TEXT_SUFFIXES
     )
 
 
@@ -103,8 +102,9 @@ def _batches(path: Path, header: list[str], delimiter: str, judge: _Judge) -> pa
     """The file's needed columns as text, a block of rows at a time (parsed ahead, in threads)."""
     needed = [judge.id_col, judge.area_col, judge.cat_col, judge.group_col, judge.date_col, judge.count_col]
     wanted = list(dict.fromkeys(c for c in needed if c in judge.index))
+    gzipped = path.suffix.lower() == ".gz"
     return pacsv.open_csv(
-        path,
+        pa.input_stream(str(path), compression="gzip" if gzipped else None),
         read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(

@@ -5,6 +5,7 @@ handle to the general way, which reports its problems with their lines."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import shutil
 from collections import Counter
@@ -274,6 +275,24 @@ def test_a_group_column_is_judged_with_its_offence(template, tmp_path, monkeypat
     assert not general[0].read_by_columns
     assert quick[1] == general[1]
     assert quick[1]["categories"] == [("rms", "Assault", "violent"), ("rms", "Theft", "property")]
+
+
+def test_a_gzipped_file_goes_the_quick_way_too(template, tmp_path):
+    rows = [[f"G{i}", f"{1 + i % 28:02d}/03/2023", ["Northfield", "S"][i % 2], "Theft"] for i in range(500)]
+    plain = tmp_path / "rms.csv"
+    plain.write_text(_csv(rows))
+    packed = tmp_path / "rms.CSV.GZ"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    landed = []
+    for number, source in enumerate((plain, packed)):
+        shutil.copy(template, db := tmp_path / f"{number}.sqlite")
+        engine = make_engine(f"sqlite:///{db}")
+        report = import_file(engine, source, parse_mapping(MAPPING))
+        assert report.read_by_columns
+        assert report.inserted == 500
+        landed.append(snapshot(engine))
+        engine.dispose()
+    assert landed[0] == landed[1]
 
 
 def test_a_problem_after_rows_were_written_is_reported_the_general_way(lite, tmp_path, monkeypatch):
