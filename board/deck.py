@@ -26,7 +26,7 @@ from metrics.filters import Filters
 from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, shown_counts, survey_cell
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.survey import item_wording, published_scores, survey_scores
-from metrics.verdict import effect_short
+from metrics.verdict import VERDICTS, effect_short
 
 AUDIENCES = ("public", "leadership")
 SURVEY_SLIDES = ("trust", "satisfaction", "safety")
@@ -199,11 +199,7 @@ def _verdict_slide(outcomes: list[dict], design: Design) -> Slide:
             change = effect_short(effect)
         rows.append({"label": o["label"], "verdict": o["verdict"], "change": change})
     tally = pd.Series([r["verdict"] for r in rows]).value_counts()
-    parts = [
-        f"{tally.get(v, 0)} {v.lower()}"
-        for v in ("Improved", "Worsened", "No clear change", "Too early to tell", "Not enough data")
-        if tally.get(v, 0)
-    ]
+    parts = [f"{tally.get(v, 0)} {v.lower()}" for v in VERDICTS if tally.get(v, 0)]
     caption = (
         f"Of {len(rows)} outcomes: {', '.join(parts)}. A verdict is clear only when the whole 95% interval "
         "lies on one side of no change."

@@ -99,7 +99,10 @@ def published_source(rows: pd.DataFrame, wording: list[str]) -> str:
 VERDICT_WORDS = {
     "Improved": "a clear improvement",
     "Worsened": "a clear worsening",
-    "No clear change": "no clear change: the difference is within what chance alone could give",
+    "No clear change": "no clear change: the interval rules out a change that would matter",
+    "Inconclusive": (
+        "inconclusive: chance alone could give a difference this size, and so could a real change"
+    ),
     "Too early to tell": "too early to tell",
 }
 
@@ -138,9 +141,11 @@ def _compared(outcome: dict) -> str:
         size = size if round(abs(effect["estimate"])) else "no different"
         span = f"between {low:+.0f} and {high:+.0f}"
     words = VERDICT_WORDS[verdict]
-    if verdict == "Too early to tell":
-        unseen = f"a change smaller than {_mde(effect)} could not be seen yet"
-        return f"Against comparable areas that is {size} ({span}): {words}; {unseen}."
+    if verdict in ("Too early to tell", "Inconclusive"):
+        unseen = (
+            f"a change smaller than {_mde(effect)} could not be seen {'yet' if verdict[0] == 'T' else ''}"
+        )
+        return f"Against comparable areas that is {size} ({span}): {words}; {unseen.strip()}."
     return f"Against comparable areas that is {size} ({span}): {words}."
 
 

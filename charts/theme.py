@@ -97,6 +97,7 @@ def verdict_fill(verdict: str) -> str:
         "Improved": OKABE_ITO["bluish_green"],
         "Worsened": OKABE_ITO["vermillion"],
         "No clear change": OKABE_ITO["blue"],
-        "Too early to tell": OKABE_ITO["orange"],
+        "Inconclusive": OKABE_ITO["orange"],
+        "Too early to tell": OKABE_ITO["reddish_purple"],
     }.get(verdict, MUTED)
     return band_fill(colour, 0.22)

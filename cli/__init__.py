@@ -2,7 +2,7 @@
 
     commonground init            create or upgrade the schema (Alembic migrations)
     commonground demo [--seed N] fill an empty database with the demo city
-    commonground evaluate CODE   did this partnership work? (--json for scripts)
+    commonground evaluate CODE   did this partnership work? (--all: every one; --json for scripts)
     commonground import KIND F   import a file, all or nothing (--preset or --mapping)
     commonground alias NAME AREA let a file's spelling of an area mean a known area
     commonground export CODE     board packet (pdf), deck (pptx) or slides (png)
@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -40,10 +41,10 @@ from db.importing.run import import_file
 from db.migrate import current_revision, head_revision, upgrade
 from db.models import USER_ROLES
 from db.users import UserRefused, add_user, list_users, remove_user
-from metrics.evaluation import OUTCOMES, Design
+from metrics.evaluation import OUTCOMES, Design, Prefetched, mark_chance, partnership_codes
 from metrics.evaluation import evaluate as run_evaluation
 from metrics.stored import stored_scorecard
-from metrics.verdict import effect_text
+from metrics.verdict import CALLED, effect_text
 
 database_option = click.option(
     "--database-url",
@@ -138,7 +139,8 @@ def demo(database_url: str, seed: int, scale: str, fraction: float) -> None:
 
 @main.command()
 @database_option
-@click.argument("partnership_code")
+@click.argument("partnership_code", required=False)
+@click.option("--all", "every", is_flag=True, help="Evaluate every partnership, in one process.")
 @click.option(
     "--outcome",
     "outcomes",
@@ -156,29 +158,68 @@ def demo(database_url: str, seed: int, scale: str, fraction: float) -> None:
     help="Months after the start left out as ramp-up.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON (the stable contract).")
-def evaluate(database_url, partnership_code, outcomes, before_months, after_months, exclude_months, as_json):
-    """Did PARTNERSHIP_CODE work? Per outcome: method, windows, counts or means,
-    estimate, interval, p-value, minimum detectable effect and verdict."""
+def evaluate(
+    database_url, partnership_code, every, outcomes, before_months, after_months, exclude_months, as_json
+):
+    """Did PARTNERSHIP_CODE work (or, with --all, every partnership)? Per outcome: method,
+    windows, counts or means, estimate, interval, p-value, smallest detectable changes and
+    verdict, for the first months after the start and for the latest months."""
+    if bool(partnership_code) == every:
+        raise click.UsageError("give one PARTNERSHIP_CODE, or --all for every partnership")
     design = Design(before_months=before_months, after_months=after_months, exclude_months=exclude_months)
+    chosen = tuple(outcomes) or OUTCOMES
     with _database(database_url) as (url, engine), engine.connect() as conn:
-        result = run_evaluation(conn, partnership_code, tuple(outcomes) or OUTCOMES, design)
-    if result is None:
-        raise click.ClickException(f"no partnership with code {partnership_code!r} in {describe(url)}")
-    for outcome in result["outcomes"]:
-        outcome.pop("series", None)  # chart data, not part of the analyst's contract
+        if every:
+            codes = partnership_codes(conn)
+            shared = Prefetched()
+            results = []
+            with click.progressbar(
+                codes, label="Evaluating", file=sys.stderr, show_pos=True, item_show_func=lambda c: c
+            ) as bar:  # drawn only on a terminal
+                for code in bar:
+                    results.append(run_evaluation(conn, code, chosen, design, shared))
+        else:
+            result = run_evaluation(conn, partnership_code, chosen, design)
+            if result is None:
+                raise click.ClickException(
+                    f"no partnership with code {partnership_code!r} in {describe(url)}"
+                )
+            results = [result]
+    for result in results:
+        for outcome in result["outcomes"]:
+            outcome.pop("series", None)  # chart data, not part of the analyst's contract
+    if every:
+        summary = mark_chance(results)
     if as_json:
-        click.echo(json.dumps(result, indent=2, default=str))
+        payload = {"design": asdict(design), "partnerships": results, "multiple_comparisons": summary}
+        click.echo(json.dumps(payload if every else results[0], indent=2, default=str))
         return
+    for result in results:
+        _print_evaluation(result)
+    if every:
+        click.echo(f"\n{summary['sentence']}")
+
+
+def _print_evaluation(result: dict) -> None:
     click.echo(f"{result['name']} ({result['partnership']}), began {result['start']}")
     for o in result["outcomes"]:
-        click.echo(f"\n{o['label']}: {o['verdict']} - {effect_text(o.get('effect'))}")
+        doubtful = " (may be chance)" if o.get("stands") is False and o["verdict"] in CALLED else ""
+        click.echo(f"\n{o['label']}: {o['verdict']}{doubtful} - {effect_text(o.get('effect'))}")
         click.echo(f"  {o['sentence']}")
         if o.get("method"):
             before, after = o["windows"]["before"], o["windows"]["after"]
             windows = f"{before[0]} to {before[1]} against {after[0]} to {after[1]}"
-            click.echo(f"  method: {o['method']}; {windows}")
+            click.echo(f"  method: {o['method']}; {windows} ({o['window']})")
         if o.get("comparison"):
             click.echo(f"  compared with {', '.join(o['comparison']['areas'])} ({o['comparison']['reason']})")
+        later = o.get("sustained")
+        if later:
+            after = later["windows"]["after"]
+            click.echo(
+                f"  {later['window']} ({after[0]} to {after[1]}): {later['verdict']} - "
+                f"{effect_text(later.get('effect'))}"
+            )
+    click.echo("")
 
 
 @main.command(name="import")

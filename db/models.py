@@ -364,6 +364,11 @@ class ScorecardResult(Base):
     ci_high: Mapped[float | None] = mapped_column(Float)
     scale: Mapped[str | None] = mapped_column(String(32))
     sentence: Mapped[str] = mapped_column(Text)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    sustained_verdict: Mapped[str | None] = mapped_column(String(32))
+    sustained_estimate: Mapped[float | None] = mapped_column(Float)
+    sustained_ci_low: Mapped[float | None] = mapped_column(Float)
+    sustained_ci_high: Mapped[float | None] = mapped_column(Float)
 
 
 # --- implementation and context --------------------------------------------

@@ -32,6 +32,7 @@ import numpy as np
 from metrics.stats import Z95
 
 MDE_Z = 2.8  # 1.96 (5% two-sided) + 0.84 (80% power)
+Z90 = 1.6448536269514722  # one-sided 5%: two one-sided tests at 5% use the 90% interval
 
 
 def p_value(z: float) -> float:
@@ -57,6 +58,13 @@ class Effect:
     scale: str
     corrected: bool = False
 
+    @property
+    def mde_fall(self) -> float:
+        """The smallest fall the design would detect 80% of the time, as a positive size:
+        `1 - exp(-2.8 SE)` on the relative scale (smaller than the rise, `mde`), the same
+        as `mde` in points."""
+        return -math.expm1(-MDE_Z * self.se) if self.scale == "relative" else self.mde
+
     def as_dict(self) -> dict:
         return {
             "estimate": self.estimate,
@@ -64,9 +72,23 @@ class Effect:
             "se": self.se,
             "p_value": self.p_value,
             "mde": self.mde,
+            "mde_fall": self.mde_fall,
+            "mde_rise": self.mde,
             "scale": self.scale,
             "zero_count_correction": self.corrected,
         }
+
+
+def equivalence_p(estimate: float, se: float, low: float, high: float) -> float:
+    """Two one-sided tests (Schuirmann 1987): the p-value for "the true change lies
+    between `low` and `high`" (both on the scale of `estimate`, `low` < 0 < `high`). Below
+    0.05, a change as large as either bound is ruled out at the 5% level; that is the same
+    as the 90% interval lying inside (`low`, `high`)."""
+    if not (se > 0 and math.isfinite(se)):
+        return 1.0
+    below = 0.5 * math.erfc((estimate - low) / se / math.sqrt(2))  # P(Z > (est - low) / se)
+    above = 0.5 * math.erfc((high - estimate) / se / math.sqrt(2))
+    return max(below, above)
 
 
 def _relative(log_ratio: float) -> float:
@@ -98,7 +120,9 @@ def relative_effect(est_log: float, se_log: float, corrected: bool = False) -> E
     )
 
 
-def did_counts(t0: float, t1: float, c0: float, c1: float, dispersion: float = 1.0) -> Effect:
+def did_counts(
+    t0: float, t1: float, c0: float, c1: float, dispersion: float = 1.0, drift: float = 0.0
+) -> Effect:
     """Relative change in the treated area against the comparison, from four counts.
 
     `t0`, `t1`: treated before and after; `c0`, `c1`: comparison before and after
@@ -108,7 +132,14 @@ def did_counts(t0: float, t1: float, c0: float, c1: float, dispersion: float = 1
     `dispersion` (phi): recorded crime usually varies more from month to month
     than a Poisson count would; with phi > 1 the standard error is multiplied by
     sqrt(phi), as in a quasi-Poisson model. Values below 1 are treated as 1.
+
+    `drift`: the variance that areas' own before/after changes add on the log scale,
+    beyond counting noise (`drift_variance`, times the sum of squared area shares of
+    both sides, `drift_weight`). Large areas drift apart from year to year; an interval
+    from counts alone is far too narrow for them.
     """
+    if drift < 0:
+        raise ValueError("a variance cannot be negative")
     counts = [t0, t1, c0, c1]
     if min(counts) < 0:
         raise ValueError("counts cannot be negative")
@@ -116,8 +147,52 @@ def did_counts(t0: float, t1: float, c0: float, c1: float, dispersion: float = 1
     if corrected:
         t0, t1, c0, c1 = (x + 0.5 for x in counts)
     est = math.log(t1 / t0) - math.log(c1 / c0)
-    se = math.sqrt(1 / t0 + 1 / t1 + 1 / c0 + 1 / c1) * math.sqrt(max(dispersion, 1.0))
+    se = math.sqrt((1 / t0 + 1 / t1 + 1 / c0 + 1 / c1) * max(dispersion, 1.0) + drift)
     return relative_effect(est, se, corrected)
+
+
+def log_change(before: float, after: float) -> tuple[float, float]:
+    """`log(after / before)` and its Poisson variance `1/before + 1/after`, with 0.5
+    added to both counts when either is 0 (as in `did_counts`)."""
+    if min(before, after) < 0:
+        raise ValueError("counts cannot be negative")
+    if min(before, after) == 0:
+        before, after = before + 0.5, after + 0.5
+    return math.log(after / before), 1 / before + 1 / after
+
+
+def drift_variance(changes: Sequence[float], variances: Sequence[float]) -> float:
+    """Between-area variance of before/after changes beyond their sampling noise: the
+    DerSimonian-Laird moment estimator of tau^2 in `change_i = mu + u_i + e_i`,
+    `u_i ~ (0, tau^2)`, `e_i ~ (0, variances_i)` (DerSimonian and Laird 1986,
+    "Meta-analysis in clinical trials", Controlled Clinical Trials 7).
+
+    `changes`: each area's own change (a log ratio for counts, points for a score);
+    `variances`: its sampling variance. Returns 0 when the spread is no larger than
+    the noise explains; needs at least two areas with a positive variance."""
+    d = np.asarray(changes, dtype=float)
+    v = np.asarray(variances, dtype=float)
+    keep = np.isfinite(d) & np.isfinite(v) & (v > 0)
+    d, v = d[keep], v[keep]
+    if len(d) < 2:
+        raise ValueError("the between-area variance needs at least two areas")
+    w = 1 / v
+    mean = float(np.sum(w * d) / np.sum(w))
+    q = float(np.sum(w * (d - mean) ** 2))
+    scale = float(np.sum(w) - np.sum(w**2) / np.sum(w))
+    return max(0.0, (q - (len(d) - 1)) / scale)
+
+
+def drift_weight(*sides: Sequence[float]) -> float:
+    """How much of one area's drift a difference of sums carries: for each side (the
+    treated areas, the comparison areas), the sum of the squared shares of its areas'
+    counts; one area is 1, k equal areas are 1/k. Sides with no counts add nothing."""
+    total = 0.0
+    for side in sides:
+        x = np.asarray(side, dtype=float)
+        if x.sum() > 0:
+            total += float(np.sum((x / x.sum()) ** 2))
+    return total
 
 
 def prepost_counts(t0: float, t1: float) -> Effect:
@@ -167,19 +242,29 @@ def wdd(
     d1: float = 0,
     dc0: float = 0,
     dc1: float = 0,
+    inflation: float = 1.0,
+    control_weight: float = 1.0,
+    ring_control_weight: float = 1.0,
 ) -> WDD:
-    """Wheeler and Ratcliffe's weighted displacement difference test.
+    """Wheeler and Ratcliffe's weighted displacement difference test, with the area
+    weights of Wheeler's `ptools::wdd`.
 
-    `WDD = (T1-T0) - (C1-C0) + (D1-D0) - (DC1-DC0)`, `Var = sum of all eight counts`,
-    `z = WDD / sqrt(Var)`. `D` is a displacement buffer around the treated area and
-    `DC` its control; leave them 0 when there is no buffer. With every count 0 the
-    variance is 0 and the result is WDD 0, z 0, p 1.
+    `WDD = (T1-T0) - (C1-C0)/wc + (D1-D0) - (DC1-DC0)/wdc`, `Var = T0 + T1 + (C0 + C1)/wc^2
+    + D0 + D1 + (DC0 + DC1)/wdc^2`, `z = WDD / sqrt(Var)`. `D` is a displacement buffer
+    around the treated area and `DC` its control; leave them 0 when there is no buffer.
+    `control_weight` (wc) and `ring_control_weight` (wdc) are each control's size relative
+    to what it controls for (1: the same size), so that a control twice as large counts
+    half. `inflation` multiplies the variance (the same widening as the difference in
+    differences'). With every count 0 the result is WDD 0, z 0, p 1.
     """
     counts = [t0, t1, c0, c1, d0, d1, dc0, dc1]
     if min(counts) < 0:
         raise ValueError("counts cannot be negative")
-    value = (t1 - t0) - (c1 - c0) + (d1 - d0) - (dc1 - dc0)
-    variance = float(sum(counts))
+    if control_weight <= 0 or ring_control_weight <= 0 or inflation <= 0:
+        raise ValueError("weights and the inflation must be positive")
+    wc, wdc = control_weight, ring_control_weight
+    value = (t1 - t0) - (c1 - c0) / wc + (d1 - d0) - (dc1 - dc0) / wdc
+    variance = (t0 + t1 + (c0 + c1) / wc**2 + d0 + d1 + (dc0 + dc1) / wdc**2) * inflation
     if variance == 0:
         return WDD(0.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     sd = math.sqrt(variance)
@@ -306,12 +391,46 @@ def survey_change(m0: float, se0: float, m1: float, se1: float) -> Effect:
 
 
 def survey_did(
-    t0: float, t0_se: float, t1: float, t1_se: float, c0: float, c0_se: float, c1: float, c1_se: float
+    t0: float,
+    t0_se: float,
+    t1: float,
+    t1_se: float,
+    c0: float,
+    c0_se: float,
+    c1: float,
+    c1_se: float,
+    drift: float = 0.0,
 ) -> Effect:
     """Points gained in the treated areas relative to the comparison:
-    `(T1 - T0) - (C1 - C0)` with `SE = sqrt(sum of the four SE^2)`."""
+    `(T1 - T0) - (C1 - C0)` with `SE = sqrt(sum of the four SE^2 + drift)`, where `drift`
+    is the variance areas' own changes add beyond sampling (see `did_counts`)."""
+    if drift < 0:
+        raise ValueError("a variance cannot be negative")
     est = (t1 - t0) - (c1 - c0)
-    se = math.sqrt(t0_se**2 + t1_se**2 + c0_se**2 + c1_se**2)
+    se = math.sqrt(t0_se**2 + t1_se**2 + c0_se**2 + c1_se**2 + drift)
+    return Effect(
+        est, est - Z95 * se, est + Z95 * se, se, p_value(est / se) if se else 1.0, MDE_Z * se, "points"
+    )
+
+
+def published_did(
+    t0: float,
+    t1: float,
+    c0: float,
+    c1: float,
+    change_variance: float,
+    treated_areas: int,
+    comparison_areas: int,
+) -> Effect:
+    """Survey difference in differences from published area scores without sample sizes:
+    `(T1 - T0) - (C1 - C0)` where T and C are plain means over `treated_areas` and
+    `comparison_areas` areas, and `change_variance` is the variance of one area's
+    before/after change among areas without a partnership (sampling noise and drift
+    together). `SE = sqrt(change_variance * (1/treated_areas + 1/comparison_areas))`."""
+    if treated_areas < 1 or comparison_areas < 1 or change_variance < 0:
+        raise ValueError("needs at least one area each side and a non-negative variance")
+    est = (t1 - t0) - (c1 - c0)
+    se = math.sqrt(change_variance * (1 / treated_areas + 1 / comparison_areas))
     return Effect(
         est, est - Z95 * se, est + Z95 * se, se, p_value(est / se) if se else 1.0, MDE_Z * se, "points"
     )

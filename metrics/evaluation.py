@@ -21,7 +21,7 @@ Queries return per-area sums only; the statistics are in `metrics.effects`.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -42,15 +42,37 @@ from db.models import (
 )
 from metrics.coverage import span
 from metrics.crime import data_months
-from metrics.effects import Effect, did_counts, its, prepost_counts, survey_change, survey_did, wdd
+from metrics.effects import (
+    Effect,
+    did_counts,
+    drift_variance,
+    drift_weight,
+    its,
+    log_change,
+    prepost_counts,
+    published_did,
+    survey_change,
+    survey_did,
+    wdd,
+)
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.stats import poisson_z, weighted_mean
-from metrics.verdict import Verdict, judge, signed_pct
+from metrics.verdict import TOO_EARLY, Verdict, judge, signed_pct
 
 CRIME_OUTCOMES = ("violent", "property", "asb", "other")
 SURVEY_OUTCOMES = ("trust", "satisfaction", "safety")
 OUTCOMES = CRIME_OUTCOMES + SURVEY_OUTCOMES
 MIN_SURVEY_N = 30  # domain.md section 6: estimates from fewer answers are not shown
+INFERENCES = ("drift", "poisson")
+MIN_DRIFT_AREAS = 5  # areas without a partnership needed to measure how areas drift apart
+SURVEY_METHODS = {
+    "drift": "survey difference in differences (weighted means, effective sample sizes, areas' drift)",
+    "poisson": "survey difference in differences (weighted means, effective sample sizes)",
+}
+METHODS = {
+    "drift": "difference in differences on counts (counting noise and how areas drift apart)",
+    "poisson": "difference in differences on counts (quasi-Poisson standard error)",
+}
 
 
 @dataclass(frozen=True)
@@ -63,10 +85,19 @@ class Design:
     crime_comparisons: int = 3
     survey_comparisons: int = 8  # survey means are noisy: a wider pool resists regression to the mean
     its_pre_months: int = 36  # the time series may look further back than the windows
+    # "drift": intervals count how far areas without a partnership drift apart over the
+    # same windows, besides counting noise; "poisson": counting noise alone (before issue
+    # 15; far too many false alarms on large real areas, see benchmarks/results/placebo.md)
+    inference: str = "drift"
+    # The smallest change that matters, either way: inside it, "no clear change".
+    crime_margin: float = 0.10  # relative (10%)
+    survey_margin: float = 3.0  # points on 0-100
 
     def __post_init__(self) -> None:
         if self.before_months < 1 or self.after_months < 1 or self.exclude_months < 0:
             raise ValueError("windows need at least one month each side and no negative exclusion")
+        if self.inference not in INFERENCES:
+            raise ValueError(f"unknown inference {self.inference!r}; known: {', '.join(INFERENCES)}")
 
 
 def add_months(d: date, n: int) -> date:
@@ -291,6 +322,153 @@ def _series(table: pd.DataFrame, areas: tuple[int, ...], months: list[date]) -> 
     return [int(summed.get(m, 0)) for m in months]
 
 
+def crime_drift(
+    table: pd.DataFrame, pool: list[int], before: tuple[date, date], after: tuple[date, date]
+) -> tuple[float, int]:
+    """How far areas without a partnership drift apart between the two windows: the
+    between-area variance of their own log changes (`drift_variance`), and how many
+    areas it was measured on. Areas with no count in either window say nothing."""
+    columns = [a for a in pool if a in table.columns]
+    rows_b = (table.index >= before[0]) & (table.index <= before[1])
+    rows_a = (table.index >= after[0]) & (table.index <= after[1])
+    b = table.loc[rows_b, columns].sum(axis=0).to_numpy(dtype=float)
+    a = table.loc[rows_a, columns].sum(axis=0).to_numpy(dtype=float)
+    pairs = [log_change(x, y) for x, y in zip(b, a, strict=True) if x + y > 0]
+    if len(pairs) < MIN_DRIFT_AREAS:
+        return math.nan, len(pairs)
+    return drift_variance([d for d, _ in pairs], [v for _, v in pairs]), len(pairs)
+
+
+def _area_totals(table: pd.DataFrame, areas: tuple[int, ...], first: date, last: date) -> list[int]:
+    rows = (table.index >= first) & (table.index <= last)
+    return [int(table.loc[rows, a].sum()) if a in table.columns else 0 for a in areas]
+
+
+def window_problem(w: Windows, design: Design, coverage: tuple[date, date], what: str) -> str | None:
+    """Why these windows cannot be judged, or None: the start lies after the data ends,
+    or the data starts too late for a full before-window. Windows are never reversed."""
+    first, last = coverage
+    if w.start > last:
+        return f"no {what} after the start: the data ends in {last:%B %Y}"
+    if w.available_before == 0:
+        return f"{what} starts in {first:%B %Y}, after the start: no month before it to compare with"
+    if w.available_before < design.before_months:
+        return (
+            f"{what} starts in {first:%B %Y}: only {w.available_before} months before the start "
+            f"({design.before_months} needed)"
+        )
+    return None
+
+
+def low_months(series: pd.Series, share: float = 0.10, min_typical: float = 10.0) -> list[date]:
+    """Months whose count is under `share` of the series' median month: data that starts
+    late or has a gap. Not judged where a typical month has fewer than `min_typical`
+    crimes (small areas have empty months by chance)."""
+    typical = float(series.median()) if len(series) else 0.0
+    if typical < min_typical:
+        return []
+    return [m for m, v in series.items() if v < share * typical]
+
+
+def coverage_gap(table: pd.DataFrame, involved: tuple[int, ...], w: Windows, what: str) -> str | None:
+    """A month inside the windows where recorded crime (all areas, or the areas involved)
+    is near empty against its usual volume, named; None when both windows are covered.
+    A month with no row at all counts as empty."""
+    first = min(table.index.min(), w.before_start) if len(table) else w.before_start
+    last = max(table.index.max(), w.after_end) if len(table) else w.after_end
+    every_month = [add_months(first, i) for i in range(months_between(first, last) + 1)]
+    table = table.reindex(every_month, fill_value=0)
+    inside = ((table.index >= w.before_start) & (table.index <= w.before_end)) | (
+        (table.index >= w.after_start) & (table.index <= w.after_end)
+    )
+    columns = [a for a in involved if a in table.columns]
+    for series in (table.sum(axis=1), table[columns].sum(axis=1)):
+        low = [m for m in low_months(series) if inside[table.index.get_loc(m)]]
+        if low:
+            typical = float(series.median())
+            return (
+                f"{what} is near empty in {low[0]:%B %Y} ({int(series[low[0]])} against a usual month "
+                f"of {typical:,.0f}), inside the windows: the records may start late or have a gap"
+            )
+    return None
+
+
+def latest_windows(w: Windows, coverage: tuple[date, date], design: Design) -> Windows | None:
+    """The sustained view: the same before-window against the latest `after_months` of
+    data, when those differ from the first after-window; None otherwise."""
+    latest_start = add_months(coverage[1], -(design.after_months - 1))
+    if w.length < design.after_months or latest_start <= w.after_start:
+        return None
+    return replace(w, after_start=latest_start)
+
+
+def _did(
+    table: pd.DataFrame,
+    places: Places,
+    comparison: tuple[int, ...],
+    w: Windows,
+    design: Design,
+    dispersion: float,
+    noun: str,
+) -> tuple[Effect, dict, list[str]]:
+    """The difference in differences of `places` against `comparison` over windows `w`:
+    the effect, what went into it (counts, drift, WDD) and anything missing."""
+    treated = places.treated
+    b, a = (w.before_start, w.before_end), (w.after_start, w.after_end)
+    t0, t1 = _total(table, treated, *b), _total(table, treated, *a)
+    c0, c1 = _total(table, comparison, *b), _total(table, comparison, *a)
+    missing: list[str] = []
+    parts: dict = {"treated": [t0, t1], "comparison": [c0, c1]}
+    drift = 0.0
+    if design.inference == "drift":
+        tau2, pool_size = crime_drift(table, candidates(places), b, a)
+        if math.isnan(tau2):
+            missing.append(
+                f"only {pool_size} areas without a partnership have recorded {noun.lower()} to "
+                f"measure how areas drift apart ({MIN_DRIFT_AREAS} needed)"
+            )
+            tau2 = 0.0
+        weight = drift_weight(
+            _area_totals(table, treated, b[0], a[1]), _area_totals(table, comparison, b[0], a[1])
+        )
+        drift = tau2 * weight
+        parts["drift"] = {"between_area_variance": tau2, "areas": pool_size, "weight": weight}
+        dispersion = 1.0  # the pool's spread already holds noise beyond Poisson
+    effect = did_counts(t0, t1, c0, c1, dispersion, drift)
+    # The displacement test on the same footing: other partnerships' areas are never a
+    # buffer (they have their own intervention); its variance is widened by the same
+    # factor as the difference in differences'.
+    others = set(places.all_catchment)
+    buffer = buffer_of(places, treated, set(comparison) | others)
+    buffer_control = buffer_of(places, comparison, set(treated) | set(buffer) | others) if buffer else ()
+    d0, d1 = _total(table, buffer, *b), _total(table, buffer, *a)
+    dc0, dc1 = _total(table, buffer_control, *b), _total(table, buffer_control, *a)
+    counting = sum(1 / max(x, 0.5) for x in (t0, t1, c0, c1))
+    parts["wdd"] = {
+        **wdd(
+            t0,
+            t1,
+            c0,
+            c1,
+            d0,
+            d1,
+            dc0,
+            dc1,
+            inflation=max(effect.se**2 / counting, 1.0) if counting else 1.0,
+            control_weight=c0 / t0 if c0 and t0 else 1.0,
+            ring_control_weight=dc0 / d0 if dc0 and d0 else 1.0,
+        ).as_dict(),
+        "buffer": [places.names[x] for x in buffer],
+        "buffer_control": [places.names[x] for x in buffer_control],
+        "buffer_counts": [d0, d1, dc0, dc1],
+        "weights": {
+            "control": c0 / t0 if c0 and t0 else 1.0,
+            "buffer_control": dc0 / d0 if dc0 and d0 else 1.0,
+        },
+    }
+    return effect, parts, missing
+
+
 def evaluate_crime(
     conn: Connection,
     places: Places,
@@ -300,41 +478,44 @@ def evaluate_crime(
     prefetched: Prefetched | None = None,
 ) -> dict:
     """One crime group's evaluation; `coverage` is `data_months(conn)`. With `prefetched`
-    (the scorecard's), the area-months come from one query shared by every partnership."""
+    (the scorecard's), the area-months come from one query shared by every partnership.
+
+    The first after-window is judged; `sustained` holds the latest `after_months` of data
+    against the same before-window, with the same comparison areas and inference."""
     noun = CRIME_GROUP_LABELS[group]
+    what = f"recorded {noun.lower()}"
     result: dict = {"outcome": group, "label": noun, "kind": "crime", "lower_is_better": True}
+    result["window"] = f"first {design.after_months} months"
+    judge_args = {"after_needed": design.after_months, "margin": design.crime_margin}
     if coverage is None or not places.treated:
         missing = ["no recorded crime"] if coverage is None else ["the partnership has no catchment areas"]
-        return {**result, **judge(None, True, noun, "", 0, 0, missing).as_dict(), "method": None}
+        return {**result, **judge(None, True, noun, "", 0, missing).as_dict(), "method": None}
     w = make_windows(places.start, coverage[0], coverage[1], design)
     result["windows"] = w.as_dict()
-    if w.length == 0:
-        verdict = judge(
-            None,
-            True,
-            noun,
-            "",
-            w.available_before,
-            w.available_after,
-            [f"{w.available_before} months of crime data before the start and {w.available_after} after"],
-        )
-        return {**result, **verdict.as_dict(), "method": None}
+    problem = window_problem(w, design, coverage, what)
+    if problem:
+        return {**result, **judge(None, True, noun, "", 0, [problem]).as_dict(), "method": None}
+    if w.length == 0:  # still inside the ramp-up, or no month after the start yet
+        too_early = Verdict(TOO_EARLY, "Too early to tell: no month after the start has data yet.")
+        return {**result, **too_early.as_dict(), "method": None}
     # The time series looks further back than the windows (up to its_pre_months), so
     # that trend and seasonality are estimated from more than one year.
     pre_length = min(design.its_pre_months, w.available_before)
     its_start = add_months(w.start, -pre_length)
+    latest = latest_windows(w, coverage, design)
+    end = latest.after_end if latest else w.after_end
     if prefetched is not None:
         frame = prefetched.area_months(conn, group, coverage)
-        frame = frame[(frame["month"] >= its_start) & (frame["month"] <= w.after_end)]
+        frame = frame[(frame["month"] >= its_start) & (frame["month"] <= end)]
     else:
-        frame = area_months(conn, group, its_start, w.after_end)
+        frame = area_months(conn, group, its_start, end)
     table = _pivot(frame)
     treated = places.treated
     b, a = (w.before_start, w.before_end), (w.after_start, w.after_end)
     t0, t1 = _total(table, treated, *b), _total(table, treated, *a)
     if t0 + t1 == 0:
         missing = [f"no {noun.lower()} is recorded in these areas in either window"]
-        return {**result, **judge(None, True, noun, "", 0, 0, missing).as_dict(), "method": None}
+        return {**result, **judge(None, True, noun, "", 0, missing).as_dict(), "method": None}
     if places.registered_comparison:
         comparison, reason = places.registered_comparison, "set in the partnership registry"
     else:
@@ -342,6 +523,9 @@ def evaluate_crime(
         comparison, reason = propose_crime_comparison(
             pre, treated, candidates(places), design.crime_comparisons, w.before_start
         )
+    gap = coverage_gap(table, treated + comparison, w, what)
+    if gap:
+        return {**result, **judge(None, True, noun, "", 0, [gap]).as_dict(), "method": None}
     result["treated"] = {"areas": [places.names[x] for x in treated], "before": t0, "after": t1}
     result["poisson_z"] = poisson_z(t0, t1)
 
@@ -364,38 +548,43 @@ def evaluate_crime(
         "counterfactual": fit.counterfactual if fit else None,
     }
 
-    missing: list[str] = []
-    if comparison:
-        c0, c1 = _total(table, comparison, *b), _total(table, comparison, *a)
-        result["comparison"] = {
-            "areas": [places.names[x] for x in comparison],
-            "reason": reason,
-            "before": c0,
-            "after": c1,
-        }
-        effect: Effect = did_counts(t0, t1, c0, c1, dispersion)
-        result["method"] = "difference in differences on counts (quasi-Poisson standard error)"
-        # other partnerships' areas are never a buffer: they have their own intervention
-        others = set(places.all_catchment)
-        buffer = buffer_of(places, treated, set(comparison) | others)
-        buffer_control = buffer_of(places, comparison, set(treated) | set(buffer) | others)
-        d0, d1 = _total(table, buffer, *b), _total(table, buffer, *a)
-        dc0, dc1 = _total(table, buffer_control, *b), _total(table, buffer_control, *a)
-        result["wdd"] = {
-            **wdd(t0, t1, c0, c1, d0, d1, dc0, dc1).as_dict(),
-            "buffer": [places.names[x] for x in buffer],
-            "buffer_control": [places.names[x] for x in buffer_control],
-            "buffer_counts": [d0, d1, dc0, dc1],
-        }
-        against = "against comparable areas"
-    else:
+    if not comparison:
         effect = prepost_counts(t0, t1)
         result["comparison"] = None
         result["method"] = "before and after, no comparison"
-        missing.append("no comparison area without a partnership to compare with")
-        against = "since the start"
+        result["effect"] = effect.as_dict()
+        missing = ["no comparison area without a partnership to compare with"]
+        return {
+            **result,
+            **judge(effect, True, noun, "since the start", w.available_after, missing).as_dict(),
+        }
+
+    effect, parts, missing = _did(table, places, comparison, w, design, dispersion, noun)
+    c0, c1 = parts["comparison"]
+    result["comparison"] = {
+        "areas": [places.names[x] for x in comparison],
+        "reason": reason,
+        "before": c0,
+        "after": c1,
+    }
+    if "drift" in parts:
+        result["drift"] = parts["drift"]
+    result["wdd"] = parts["wdd"]
+    result["method"] = METHODS[design.inference]
     result["effect"] = effect.as_dict()
-    verdict: Verdict = judge(effect, True, noun, against, w.available_before, w.available_after, missing)
+    against = "against comparable areas"
+    verdict = judge(effect, True, noun, against, w.available_after, missing, **judge_args)
+    if latest is not None:
+        late, late_parts, late_missing = _did(table, places, comparison, latest, design, dispersion, noun)
+        late_verdict = judge(late, True, noun, against, design.after_months, late_missing, **judge_args)
+        result["sustained"] = {
+            "window": f"latest {design.after_months} months",
+            "windows": latest.as_dict(),
+            "treated": {"before": late_parts["treated"][0], "after": late_parts["treated"][1]},
+            "comparison": {"before": late_parts["comparison"][0], "after": late_parts["comparison"][1]},
+            "effect": late.as_dict(),
+            **late_verdict.as_dict(),
+        }
     return {**result, **verdict.as_dict()}
 
 
@@ -536,24 +725,21 @@ def evaluate_survey(
     partnership."""
     noun = metric(construct).label
     result: dict = {"outcome": construct, "label": noun, "kind": "survey", "lower_is_better": False}
+    result["window"] = f"first {design.after_months} months"
+    judge_args = {"after_needed": design.after_months, "margin": design.survey_margin}
     if coverage is None or not places.treated:
         missing = (
             ["no resident survey answers"] if coverage is None else ["the partnership has no catchment areas"]
         )
-        return {**result, **judge(None, False, noun, "", 0, 0, missing).as_dict(), "method": None}
+        return {**result, **judge(None, False, noun, "", 0, missing).as_dict(), "method": None}
     w = make_windows(places.start, coverage[0], coverage[1], design)
     result["windows"] = w.as_dict()
+    problem = window_problem(w, design, coverage, "survey data")
+    if problem:
+        return {**result, **judge(None, False, noun, "", 0, [problem]).as_dict(), "method": None}
     if w.length == 0:
-        verdict = judge(
-            None,
-            False,
-            noun,
-            "",
-            w.available_before,
-            w.available_after,
-            [f"{w.available_before} months of survey data before the start and {w.available_after} after"],
-        )
-        return {**result, **verdict.as_dict(), "method": None}
+        too_early = Verdict(TOO_EARLY, "Too early to tell: no month after the start has survey data yet.")
+        return {**result, **too_early.as_dict(), "method": None}
     cache = {} if sums_cache is None else sums_cache
     if w not in cache:  # one query serves every construct with the same windows
         if prefetched is not None:
@@ -562,27 +748,23 @@ def evaluate_survey(
             cache[w] = survey_sums(conn, w)
     sums = _by_area(cache[w][cache[w]["construct"] == construct])
     treated = places.treated
+    t0, t1 = _mean(sums, treated, "before"), _mean(sums, treated, "after")
+    if t0.n == 0 and t1.n == 0:
+        published = published_area_means(conn, construct, w)
+        if not published.empty:
+            return {**result, **evaluate_published(published, places, noun, w, design)}
     if places.registered_comparison:
         comparison, reason = places.registered_comparison, "set in the partnership registry"
     else:
         comparison, reason = propose_survey_comparison(
             sums, treated, candidates(places), design.survey_comparisons
         )
-    t0, t1 = _mean(sums, treated, "before"), _mean(sums, treated, "after")
     result["treated"] = {
         "areas": [places.names[x] for x in treated],
         "before": _summary(t0),
         "after": _summary(t1),
     }
     missing = []
-    if t0.n == 0 and t1.n == 0:
-        published = published_means(conn, construct, treated, w) if w.length else None
-        if published is not None:
-            result["published"] = published
-            if not published["n_reported"]:
-                result["method"] = None
-                reason = ["the source published only aggregate scores, and the sample size was not reported"]
-                return {**result, **judge(None, False, noun, "", 0, 0, reason).as_dict()}
     if t0.n < MIN_SURVEY_N:
         missing.append(f"only {t0.n} residents answered before the start ({MIN_SURVEY_N} needed)")
     if t1.n < MIN_SURVEY_N:
@@ -596,11 +778,26 @@ def evaluate_survey(
             "before": _summary(c0),
             "after": _summary(c1),
         }
-        result["method"] = "survey difference in differences (weighted means, effective sample sizes)"
+        drift = 0.0
+        if design.inference == "drift":
+            tau2, pool_size = survey_drift(sums, candidates(places))
+            if math.isnan(tau2):
+                missing.append(
+                    f"only {pool_size} areas without a partnership have {MIN_SURVEY_N} answers in each "
+                    f"window to measure how areas drift apart ({MIN_DRIFT_AREAS} needed)"
+                )
+                tau2 = 0.0
+            weight = drift_weight(
+                [_mean(sums, (x,), "before").n + _mean(sums, (x,), "after").n for x in treated],
+                [_mean(sums, (x,), "before").n + _mean(sums, (x,), "after").n for x in comparison],
+            )
+            drift = tau2 * weight
+            result["drift"] = {"between_area_variance": tau2, "areas": pool_size, "weight": weight}
+        result["method"] = SURVEY_METHODS[design.inference]
         against = "against comparable areas"
         if not missing:
             effect = survey_did(
-                t0.estimate, t0.se, t1.estimate, t1.se, c0.estimate, c0.se, c1.estimate, c1.se
+                t0.estimate, t0.se, t1.estimate, t1.se, c0.estimate, c0.se, c1.estimate, c1.se, drift
             )
     else:
         result["comparison"] = None
@@ -611,7 +808,116 @@ def evaluate_survey(
             effect = survey_change(t0.estimate, t0.se, t1.estimate, t1.se)
     if effect is not None:
         result["effect"] = effect.as_dict()
-    verdict = judge(effect, False, noun, against, w.available_before, w.available_after, missing)
+    verdict = judge(effect, False, noun, against, w.available_after, missing, **judge_args)
+    return {**result, **verdict.as_dict()}
+
+
+def survey_drift(sums: dict[tuple[int, str], np.ndarray], pool: list[int]) -> tuple[float, int]:
+    """How far pool areas' own scores drift apart between the windows, beyond sampling
+    noise (`drift_variance` of their changes in points), and how many areas had at least
+    `MIN_SURVEY_N` answers in each window to measure it on."""
+    changes, variances = [], []
+    for area in pool:
+        before, after = _mean(sums, (area,), "before"), _mean(sums, (area,), "after")
+        if before.n >= MIN_SURVEY_N and after.n >= MIN_SURVEY_N and before.se > 0 and after.se > 0:
+            changes.append(after.estimate - before.estimate)
+            variances.append(before.se**2 + after.se**2)
+    if len(changes) < MIN_DRIFT_AREAS:
+        return math.nan, len(changes)
+    return drift_variance(changes, variances), len(changes)
+
+
+def published_area_means(conn: Connection, construct: str, w: Windows) -> pd.DataFrame:
+    """Published scores of a construct (means on 0-100, or shares agreeing in %) averaged
+    per area over each window, for sources that publish only aggregates. Columns:
+    area_id, window ('before'/'after'), value, periods, n_reported."""
+    g, i = SurveyAggregate, SurveyItem
+    window = case((g.period_start < w.start, "before"), else_="after")
+    q = (
+        select(g.area_id, window, func.avg(g.value), func.count(), func.count(g.n))
+        .join(i, i.id == g.item_id)
+        .where(
+            i.construct == construct,
+            g.statistic.in_(("mean", "share")),
+            g.group_kind == "all",
+            g.period_start >= w.before_start,
+            g.period_start < add_months(w.after_end, 1),
+            (g.period_start < w.start) | (g.period_start >= w.after_start),
+        )
+        .group_by(g.area_id, window)
+    )
+    rows = [(r[0], r[1], float(r[2]), r[3], r[3] == r[4]) for r in conn.execute(q)]
+    return pd.DataFrame(rows, columns=["area_id", "window", "value", "periods", "n_reported"])
+
+
+def evaluate_published(
+    published: pd.DataFrame, places: Places, noun: str, w: Windows, design: Design
+) -> dict:
+    """The survey difference in differences from published area scores with no sample
+    sizes: the treated areas' change against comparable areas' change, with an interval
+    from how much areas without a partnership change between the same windows (their
+    spread holds both sampling noise and drift). Areas count equally."""
+    wide = published.pivot_table(index="area_id", columns="window", values="value")
+    both = wide.dropna(subset=[c for c in ("before", "after") if c in wide.columns])
+    if not {"before", "after"} <= set(both.columns):
+        both = both.iloc[0:0].reindex(columns=["before", "after"])
+    treated = [a for a in places.treated if a in both.index]
+    result: dict = {"published": {"areas_with_scores": len(treated)}}
+    pool = [a for a in candidates(places) if a in both.index]
+    if places.registered_comparison:
+        comparison = [a for a in places.registered_comparison if a in both.index]
+        reason = "set in the partnership registry"
+    elif treated:
+        target = float(both.loc[treated, "before"].mean())
+        ranked = sorted(pool, key=lambda a: abs(float(both.loc[a, "before"]) - target))
+        comparison = sorted(ranked[: design.survey_comparisons])
+        level = float(both.loc[comparison, "before"].mean()) if comparison else math.nan
+        reason = f"proposed: similar pre-period published score ({level:.0f} vs {target:.0f})"
+    else:
+        comparison, reason = [], ""
+    missing = []
+    if not treated:
+        missing.append("the source published no score for these areas in both windows")
+    if not comparison:
+        missing.append("no comparison area with published scores in both windows")
+    if len(pool) < MIN_DRIFT_AREAS:
+        missing.append(
+            f"only {len(pool)} areas without a partnership have published scores in both windows to "
+            f"measure how much scores change by chance ({MIN_DRIFT_AREAS} needed)"
+        )
+    result["method"] = (
+        "survey difference in differences on published scores (interval from areas' own changes)"
+    )
+    if missing:
+        return {**result, **judge(None, False, noun, "", 0, missing).as_dict()}
+    changes = (both.loc[pool, "after"] - both.loc[pool, "before"]).to_numpy(dtype=float)
+    spread = float(np.var(changes, ddof=1))
+    t0, t1 = (float(both.loc[treated, c].mean()) for c in ("before", "after"))
+    c0, c1 = (float(both.loc[comparison, c].mean()) for c in ("before", "after"))
+    result["treated"] = {
+        "areas": [places.names[x] for x in treated],
+        "before": {"mean": t0},
+        "after": {"mean": t1},
+    }
+    result["comparison"] = {
+        "areas": [places.names[x] for x in comparison],
+        "reason": reason,
+        "before": {"mean": c0},
+        "after": {"mean": c1},
+    }
+    result["published"]["change_variance"] = spread
+    result["published"]["areas"] = len(pool)
+    effect = published_did(t0, t1, c0, c1, spread, len(treated), len(comparison))
+    result["effect"] = effect.as_dict()
+    verdict = judge(
+        effect,
+        False,
+        noun,
+        "against comparable areas",
+        w.available_after,
+        after_needed=design.after_months,
+        margin=design.survey_margin,
+    )
     return {**result, **verdict.as_dict()}
 
 
@@ -668,22 +974,58 @@ SCORECARD_COLUMNS = [
     "ci_high",
     "scale",
     "sentence",
+    "p_value",
+    "sustained_verdict",
+    "sustained_estimate",
+    "sustained_ci_low",
+    "sustained_ci_high",
 ]
+
+
+def partnership_codes(conn: Connection) -> list[str]:
+    """Every partnership's code, ordered by name."""
+    return list(conn.execute(select(Partnership.code).order_by(Partnership.name)).scalars())
+
+
+def mark_chance(results: list[dict]) -> dict:
+    """Across many partnerships' evaluations (`evaluate` results), mark each outcome with
+    its false-discovery q-value and whether its call stands (`metrics.multiple`), in
+    place; returns the counts and the sentence a chief reads."""
+    from metrics.multiple import chance, chance_sentence, with_q_values
+
+    outcomes = [o for r in results for o in r["outcomes"]]
+    frame = pd.DataFrame(
+        {
+            "verdict": [o["verdict"] for o in outcomes],
+            "p_value": [(o.get("effect") or {}).get("p_value", math.nan) for o in outcomes],
+        }
+    )
+    marked = with_q_values(frame)
+    for o, q, stands in zip(outcomes, marked["q_value"], marked["stands"], strict=True):
+        o["q_value"] = None if math.isnan(q) else float(q)
+        o["stands"] = bool(stands)
+    c = chance(marked)
+    return {**asdict(c), "sentence": chance_sentence(c)}
 
 
 def scorecard(
     conn: Connection, design: Design = Design(), outcomes: tuple[str, ...] = OUTCOMES
 ) -> pd.DataFrame:
     """Every partnership's verdict per outcome. Columns: code, name, start_date, outcome,
-    label, verdict, estimate, ci_low, ci_high, scale, sentence. Ordered by name."""
+    label, verdict, estimate, ci_low, ci_high, scale, sentence, p_value (of the first
+    after-window's estimate), and the sustained view's sustained_verdict,
+    sustained_estimate, sustained_ci_low, sustained_ci_high (missing when the latest months
+    are the first ones). Ordered by name."""
     rows = []
-    codes = conn.execute(select(Partnership.code).order_by(Partnership.name)).scalars().all()
+    codes = partnership_codes(conn)
     shared = Prefetched()  # one query per crime group and one for surveys, for every partnership
     for code in codes:
         ev = evaluate(conn, code, outcomes, design, shared)
         for o in ev["outcomes"]:
             effect = o.get("effect") or {}
             ci = effect.get("ci", [math.nan, math.nan])
+            later = o.get("sustained") or {}
+            later_ci = (later.get("effect") or {}).get("ci", [math.nan, math.nan])
             rows.append(
                 {
                     "code": code,
@@ -697,6 +1039,11 @@ def scorecard(
                     "ci_high": ci[1],
                     "scale": effect.get("scale"),
                     "sentence": o["sentence"],
+                    "p_value": effect.get("p_value", math.nan),
+                    "sustained_verdict": later.get("verdict"),
+                    "sustained_estimate": (later.get("effect") or {}).get("estimate", math.nan),
+                    "sustained_ci_low": later_ci[0],
+                    "sustained_ci_high": later_ci[1],
                 }
             )
     return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)

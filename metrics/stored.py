@@ -25,6 +25,7 @@ from metrics.evaluation import SCORECARD_COLUMNS, Design, scorecard
 
 log = logging.getLogger(__name__)
 STORED = [c for c in SCORECARD_COLUMNS if c != "code"]
+SUSTAINED_NUMBERS = ("sustained_estimate", "sustained_ci_low", "sustained_ci_high")
 
 
 def design_key(design: Design) -> str:
@@ -48,7 +49,7 @@ def read_scorecard(conn: Connection, design: Design, version: int) -> pd.DataFra
     if not rows:
         return None
     frame = pd.DataFrame([tuple(r) for r in rows], columns=SCORECARD_COLUMNS)
-    for column in ("estimate", "ci_low", "ci_high"):  # NULL back to NaN, as computed
+    for column in ("estimate", "ci_low", "ci_high", "p_value", *SUSTAINED_NUMBERS):  # NULL back to NaN
         frame[column] = frame[column].astype(float)
     return frame
 

@@ -1,36 +1,39 @@
-"""Verdicts in words, by the rules of domain.md section 5.
+"""Verdicts in words: domain.md section 5, sharpened by issue 15.
 
 - Improved / Worsened: the 95% interval lies entirely on one side of zero
   (which side is better depends on the outcome: less crime, more trust);
-- No clear change: the interval crosses zero and is narrow, i.e. the minimum
-  detectable effect (80% power) is at most `NARROW_MDE` for its scale;
-- Too early to tell: the interval crosses zero and is wide, or there are fewer
-  than `MIN_MONTHS_AFTER` months after the start or `MIN_MONTHS_BEFORE` before;
-  the sentence states the minimum detectable effect;
+- No clear change: an equivalence test passes: two one-sided tests at 5% rule out a
+  change as large as the smallest change that matters (`EQUIVALENCE`: 10% for crime,
+  3 points for surveys, set in the design). "No change" is then a finding;
+- Inconclusive: the interval includes no change but also changes that would matter;
+  the sentence states the smallest fall and rise the design could detect (80% power);
+- Too early to tell: only while the after-window is not complete yet; the interim
+  estimate is quoted, not judged;
 - Not enough data: something the design needs is missing (a comparison area,
-  answers before or after); the sentence names it and no interval is made up.
+  answers before or after, data covering the windows); the sentence names it and no
+  interval is made up.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from metrics.effects import Effect
+from metrics.effects import Effect, equivalence_p
 
-MIN_MONTHS_BEFORE = 12
-MIN_MONTHS_AFTER = 6
-# An interval this tight or tighter is "narrow": the design could have seen an
-# effect of this size, so "no clear change" is informative.
-NARROW_MDE = {"relative": 0.25, "points": 6.0}
+# The smallest change that matters, either way, by scale: inside it, "no clear change".
+EQUIVALENCE = {"relative": 0.10, "points": 3.0}
 
-IMPROVED, WORSENED, NO_CLEAR_CHANGE, TOO_EARLY, NOT_ENOUGH = (
+IMPROVED, WORSENED, NO_CLEAR_CHANGE, INCONCLUSIVE, TOO_EARLY, NOT_ENOUGH = (
     "Improved",
     "Worsened",
     "No clear change",
+    "Inconclusive",
     "Too early to tell",
     "Not enough data",
 )
-VERDICTS = (IMPROVED, WORSENED, NO_CLEAR_CHANGE, TOO_EARLY, NOT_ENOUGH)
+VERDICTS = (IMPROVED, WORSENED, NO_CLEAR_CHANGE, INCONCLUSIVE, TOO_EARLY, NOT_ENOUGH)
+CALLED = (IMPROVED, WORSENED)
 
 
 @dataclass(frozen=True)
@@ -66,43 +69,69 @@ def describe_change(effect: Effect, noun: str, against: str) -> str:
     return f"{noun} {verb} {_size(effect, effect.estimate)} {against} (95% interval: {interval})."
 
 
+def detectable(effect: Effect) -> str:
+    """'a fall of 21% or a rise of 27%' (relative) or 'a change of 4.2 points either way'."""
+    if effect.scale == "relative":
+        return f"a fall of {_size(effect, effect.mde_fall)} or a rise of {_size(effect, effect.mde)}"
+    return f"a change of {_size(effect, effect.mde)} either way"
+
+
+def is_equivalent(effect: Effect, margin: float) -> bool:
+    """Whether two one-sided tests at 5% rule out a change of `margin` or more either way
+    (a fraction for relative effects, points otherwise)."""
+    if effect.scale == "relative":
+        estimate = math.log1p(effect.estimate) if effect.estimate > -1 else -math.inf
+        low, high = math.log1p(-margin), math.log1p(margin)
+    else:
+        estimate, low, high = effect.estimate, -margin, margin
+    return equivalence_p(estimate, effect.se, low, high) < 0.05
+
+
 def judge(
     effect: Effect | None,
     lower_is_better: bool,
     noun: str,
     against: str,
-    months_before: int,
     months_after: int,
     missing: list[str] | None = None,
+    *,
+    after_needed: int = 12,
+    margin: float | None = None,
 ) -> Verdict:
     """The verdict and its sentence for one outcome.
 
     `noun` names the outcome ("Violent crime", "Trust in police"); `against` says
-    what it is compared with ("against comparable areas", "since the start").
+    what it is compared with ("against comparable areas", "since the start");
+    `months_after` is how much of the after-window (`after_needed` months) the data
+    covers; `margin` is the smallest change that matters (default `EQUIVALENCE`).
     """
     if missing:
         return Verdict(NOT_ENOUGH, f"Not enough data: {'; '.join(missing)}.")
     if effect is None:
         return Verdict(NOT_ENOUGH, "Not enough data to estimate a change.")
     change = describe_change(effect, noun, against)
-    mde = f"this design would only detect a change of {_size(effect, effect.mde)} or more"
-    short = []
-    if months_before < MIN_MONTHS_BEFORE:
-        short.append(f"only {months_before} months before the start ({MIN_MONTHS_BEFORE} needed)")
-    if months_after < MIN_MONTHS_AFTER:
-        short.append(f"only {months_after} months after the start ({MIN_MONTHS_AFTER} needed)")
-    if short:
-        return Verdict(TOO_EARLY, f"Too early to tell: {'; '.join(short)}. {change} At this length {mde}.")
+    if months_after < after_needed:
+        return Verdict(
+            TOO_EARLY,
+            f"Too early to tell: {months_after} of the {after_needed} months after the start have "
+            f"data so far. So far: {change} At this length the design would only detect "
+            f"{detectable(effect)}.",
+        )
     if effect.ci_high < 0 or effect.ci_low > 0:
         good = (effect.ci_high < 0) == lower_is_better
         return Verdict(IMPROVED if good else WORSENED, change)
-    if effect.mde <= NARROW_MDE[effect.scale]:
+    margin = EQUIVALENCE[effect.scale] if margin is None else margin
+    if is_equivalent(effect, margin):
         return Verdict(
             NO_CLEAR_CHANGE,
-            f"{change} The interval includes no change, and the design could have seen a change "
-            f"of {_size(effect, effect.mde)}: no clear change.",
+            f"{change} No clear change: the interval rules out a change of "
+            f"{_size(effect, margin)} or more either way.",
         )
-    return Verdict(TOO_EARLY, f"{change} The interval is wide: {mde}. Too early to tell.")
+    return Verdict(
+        INCONCLUSIVE,
+        f"{change} Inconclusive: the interval includes no change, but also changes of "
+        f"{_size(effect, margin)} or more; this design could detect {detectable(effect)}.",
+    )
 
 
 def signed_pct(fraction: float) -> str:

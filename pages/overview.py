@@ -4,6 +4,7 @@ import streamlit as st
 
 from charts.captions import quarter_label
 from charts.figures import latest_score_dots
+from metrics.multiple import chance, chance_sentence
 from metrics.registry import metric
 from ui import data
 from ui.auth import require
@@ -60,10 +61,13 @@ verdicts = data.verdicts(database_url(), user.audience, st.session_state["design
 sorts = list(SCORECARD_SORTS) + [f"Estimate: {label}" for label in dict.fromkeys(verdicts["label"])]
 order = st.selectbox("Sort by", sorts, key="scorecard_sort")
 st.dataframe(scorecard_table(verdicts, order), hide_index=True)
+st.markdown(chance_sentence(chance(verdicts)))
 st.caption(
-    "Each cell: the verdict, the change against comparable areas and, in brackets, its 95% interval "
-    "(crime in %, surveys in points on 0-100). Sorting by an estimate is not a ranking: where intervals "
-    "overlap, the difference between partnerships may be chance. Methods are explained in the README."
+    "Each cell: the verdict for the first 12 months, the change against comparable areas and, in "
+    "brackets, its 95% interval (crime in %, surveys in points on 0-100). No clear change: the interval "
+    "rules out a change of 10% (crime) or 3 points (surveys) either way. Inconclusive: it does not. "
+    "Sorting by an estimate is not a ranking: where intervals overlap, the difference between "
+    "partnerships may be chance. Methods are explained in the README."
 )
 
 st.subheader("Portfolio")

@@ -82,3 +82,27 @@ def test_city_benchmark_measures_every_page_floor_peer_server_and_browser(pg_adm
     assert "| Overview |" in report
     assert "## Targets missed" in report
     assert "Peak resident memory of the `streamlit run` server" in report
+
+
+def test_placebo_benchmark_on_real_data_shows_counts_alone_are_too_sure(tmp_path):
+    """A small version of `python -m benchmarks.placebo`: Chicago districts, 2 fake starts
+    per district. The counts-only interval is too narrow for districts (RMS z well above
+    1); the drift-aware one is not, and the published sentiment series gets intervals."""
+    from dataclasses import replace
+
+    from benchmarks.placebo import DATASETS, write
+    from benchmarks.placebo import run_dataset as run_placebos
+    from tests.db.conftest import need_shared
+
+    need_shared()
+    chicago = replace(next(d for d in DATASETS if d.key == "chicago"), starts_per_area=2)
+    rows = run_placebos(replace(chicago, outcomes=("violent", "trust")), folder=tmp_path)
+    by = {(r["outcome"], r["inference"]): r for r in rows}
+    assert by[("violent", "poisson")]["estimated"] == 44
+    assert by[("violent", "poisson")]["rms_z"] > 1.05
+    assert 0.6 < by[("violent", "drift")]["rms_z"] < by[("violent", "poisson")]["rms_z"]
+    assert by[("violent", "drift")]["called"] <= 0.12
+    assert by[("trust", "drift")]["estimated"] == 44  # published scores, no n: still an interval
+    text = write(rows, 1.0, tmp_path / "placebo.md")
+    assert "| Chicago districts" in text
+    assert "(fewer than 200)" in text

@@ -25,6 +25,7 @@ from metrics.coverage import data_period, import_history, incomplete_months, las
 from metrics.crime import crime_monthly
 from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
+from metrics.multiple import with_q_values
 from metrics.portfolio import portfolio, residents_surveyed
 from metrics.stored import stored_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
@@ -112,7 +113,7 @@ def evaluation(
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Evaluating every partnership...")
 def verdicts(url: str, audience: str, design: Design) -> pd.DataFrame:
     _for(audience, "leadership")
-    return stored_scorecard(engine_for(url), design)
+    return with_q_values(stored_scorecard(engine_for(url), design))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

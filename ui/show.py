@@ -52,7 +52,8 @@ BADGE_COLOURS = {
     "Improved": "green",
     "Worsened": "red",
     "No clear change": "blue",
-    "Too early to tell": "orange",
+    "Inconclusive": "orange",
+    "Too early to tell": "violet",
     "Not enough data": "gray",
 }
 
@@ -65,12 +66,19 @@ def verdict_card(outcome: dict) -> None:
         if outcome.get("effect"):
             st.markdown(f"**{effect_text(outcome['effect'])}**")
         st.write(outcome["sentence"])
+        later = outcome.get("sustained")
+        if later:
+            after = later["windows"]["after"]
+            st.write(
+                f"{later['window'].capitalize()} ({after[0]} to {after[1]}) against the same months before "
+                f"the start: {later['verdict']}, {effect_text(later.get('effect'))}."
+            )
         notes = []
         if outcome.get("method"):
             w = outcome["windows"]
             notes.append(
                 f"Method: {outcome['method']}; {w['before'][0]} to {w['before'][1]} against "
-                f"{w['after'][0]} to {w['after'][1]}."
+                f"{w['after'][0]} to {w['after'][1]} ({outcome.get('window', 'first months')})."
             )
         if outcome.get("comparison"):
             c = outcome["comparison"]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from charts.captions import quarter_label
 from charts.theme import verdict_fill
-from metrics.verdict import effect_short
+from metrics.verdict import CALLED, effect_short
 
 SECTOR_LABELS = {
     "local_government": "Local government",
@@ -157,6 +157,7 @@ def comments_table(comments: pd.DataFrame) -> pd.DataFrame:
 
 
 SCORECARD_SORTS = ("Name", "Start date")  # plus "Estimate: <outcome label>" for each outcome
+MAY_BE_CHANCE = " (may be chance)"  # a call that does not hold with the false discovery rate at 5%
 
 
 def _comparable(verdict: str, estimate, scale) -> bool:
@@ -170,13 +171,15 @@ def scorecard_table(frame: pd.DataFrame, sort: str = "Name"):
     """Partnerships x outcomes, each cell 'Verdict estimate (low to high)', tinted by
     verdict. `sort` is one of SCORECARD_SORTS or 'Estimate: <label>' (sorted by the estimate,
     with the interval kept in view: overlapping intervals are not a ranking)."""
+    doubtful = frame["verdict"].isin(CALLED) & ~frame.get("stands", frame["verdict"].isin(CALLED))
     cells = frame.assign(
         cell=[
-            f"{v} {effect_short({'estimate': e, 'ci': [lo, hi], 'scale': sc})}"
+            f"{v}{MAY_BE_CHANCE if d else ''} {effect_short({'estimate': e, 'ci': [lo, hi], 'scale': sc})}"
             if _comparable(v, e, sc)
             else v
-            for v, e, lo, hi, sc in zip(
+            for v, d, e, lo, hi, sc in zip(
                 frame["verdict"],
+                doubtful,
                 frame["estimate"],
                 frame["ci_low"],
                 frame["ci_high"],

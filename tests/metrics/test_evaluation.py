@@ -1,6 +1,8 @@
 """The evaluation engine on the demo city (planted effects recovered) and on thin data."""
 
 import json
+import math
+import statistics
 from datetime import date
 
 import pytest
@@ -9,10 +11,10 @@ from sqlalchemy import delete, insert, update
 
 from cli import main
 from db.demo.city import PARTNERSHIPS
-from db.models import Partnership, PartnershipArea, SurveyAggregate, SurveyAnswer
+from db.models import Area, Partnership, PartnershipArea, SurveyAggregate, SurveyAnswer
 from db.rollup import refresh_survey_monthly
 from metrics.evaluation import OUTCOMES, Design, evaluate, make_windows, scorecard
-from metrics.verdict import IMPROVED, NOT_ENOUGH, WORSENED
+from metrics.verdict import IMPROVED, INCONCLUSIVE, NOT_ENOUGH, WORSENED
 from tests.tiny_city import fill_tiny
 
 NAN = float("nan")
@@ -118,7 +120,10 @@ def test_too_little_data_is_named_not_estimated(engine):
         result = evaluate(conn, "P", ("violent", "trust"))
     violent, trust = result["outcomes"]
     assert violent["verdict"] == NOT_ENOUGH
-    assert "0 months of crime data before the start and 3 after" in violent["sentence"]
+    assert violent["sentence"] == (
+        "Not enough data: recorded violent crime starts in January 2024, after the start: "
+        "no month before it to compare with."
+    )
     assert "effect" not in violent
     assert trust["verdict"] == NOT_ENOUGH
 
@@ -188,34 +193,68 @@ def test_cli_evaluate_refuses_unknown_partnership(demo_url, monkeypatch):
     assert "no partnership with code 'NOPE'" in run.output
 
 
-def test_published_aggregates_without_sample_size_are_named(engine):
-    """A vendor that publishes only area scores without n (London's PAS) gets no made-up interval."""
+def _published(conn, scores: dict[int, tuple[float, float]]) -> None:
+    """Published means (no n) for Jan 2024 and Feb 2024, per area id: (before, after)."""
+    conn.execute(delete(SurveyAnswer))
+    refresh_survey_monthly(conn)
+    conn.execute(
+        insert(SurveyAggregate),
+        [
+            {
+                "area_id": area,
+                "item_id": 1,
+                "period_start": d,
+                "period_end": d,
+                "statistic": "mean",
+                "value": v,
+                "n": None,
+            }
+            for area, pair in scores.items()
+            for d, v in zip((date(2024, 1, 1), date(2024, 2, 1)), pair, strict=True)
+        ],
+    )
+    conn.execute(update(Partnership).values(start_date=date(2024, 2, 1)))
+
+
+def test_published_scores_without_comparable_areas_are_named_not_estimated(engine):
+    """A vendor that publishes only area scores without n (London's PAS): with no areas
+    outside the partnership to measure how scores move by chance, no interval is made up."""
     fill_tiny(engine)
     with engine.begin() as conn:
-        conn.execute(delete(SurveyAnswer))
-        refresh_survey_monthly(conn)
-        conn.execute(
-            insert(SurveyAggregate),
-            [
-                {
-                    "area_id": 1,
-                    "item_id": 1,
-                    "period_start": d,
-                    "period_end": d,
-                    "statistic": "mean",
-                    "value": v,
-                    "n": None,
-                }
-                for d, v in ((date(2024, 1, 1), 58.0), (date(2024, 2, 1), 64.0))
-            ],
-        )
-        conn.execute(update(Partnership).values(start_date=date(2024, 2, 1)))
+        _published(conn, {1: (58.0, 64.0)})
     with engine.connect() as conn:
         trust = evaluate(conn, "P", ("trust",), Design(before_months=1, after_months=1))["outcomes"][0]
     assert trust["verdict"] == NOT_ENOUGH
-    assert "sample size was not reported" in trust["sentence"]
-    assert trust["published"] == {"before": 58.0, "after": 64.0, "n_reported": False}
+    assert "no comparison area with published scores in both windows" in trust["sentence"]
+    assert "(5 needed)" in trust["sentence"]
     assert "effect" not in trust
+
+
+def test_published_scores_get_an_interval_from_how_areas_change(engine):
+    """Six areas outside the partnership change by -2, -1, 0, 1, 2, 3 points (variance 3.5,
+    by hand); area A rises 6. The 3 proposed comparison areas are those whose January
+    score is closest to A's 58: their mean change is +1, so the estimate is +5 points with
+    SE sqrt(3.5 * (1 + 1/3)) = 2.16."""
+    fill_tiny(engine)
+    others = {10 + i: (58.0 + i, 58.0 + i + change) for i, change in enumerate((-2, -1, 0, 1, 2, 3))}
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Area),
+            [{"id": a, "code": f"X{a}", "name": f"Area X{a}", "kind": "beat"} for a in others],
+        )
+        _published(conn, {1: (58.0, 64.0), 2: (70.0, 70.0), **others})
+    design = Design(before_months=1, after_months=1, survey_comparisons=3)
+    with engine.connect() as conn:
+        trust = evaluate(conn, "P", ("trust",), design)["outcomes"][0]
+    assert trust["comparison"]["areas"] == ["Area X10", "Area X11", "Area X12"]
+    changes = [-2, -1, 0, 1, 2, 3, 0]  # area B, outside the partnership too, did not move
+    spread = statistics.variance(changes)
+    assert trust["published"]["change_variance"] == pytest.approx(spread)
+    effect = trust["effect"]
+    assert effect["estimate"] == pytest.approx(6 - (-2 - 1 + 0) / 3)
+    assert effect["se"] == pytest.approx(math.sqrt(spread * (1 + 1 / 3)))
+    assert trust["method"].startswith("survey difference in differences on published scores")
+    assert trust["verdict"] in (IMPROVED, INCONCLUSIVE)
 
 
 def test_the_scorecard_reading_everything_once_agrees_with_each_evaluation_on_its_own(demo_engine):
@@ -235,3 +274,29 @@ def test_the_scorecard_reading_everything_once_agrees_with_each_evaluation_on_it
                 assert row.ci_low == pytest.approx(
                     effect.get("ci", [float("nan")] * 2)[0], rel=1e-9, nan_ok=True
                 )
+
+
+def test_cli_evaluate_all_covers_every_partnership_and_says_what_could_be_chance(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    run = CliRunner().invoke(main, ["evaluate", "--all", "--exclude-months", "3", "--json"])
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.stdout)
+    codes = [p["partnership"] for p in data["partnerships"]]
+    assert sorted(codes) == sorted(p.code for p in PARTNERSHIPS)
+    outcomes = [o for p in data["partnerships"] for o in p["outcomes"]]
+    assert len(outcomes) == len(PARTNERSHIPS) * len(OUTCOMES)
+    assert all("q_value" in o and "stands" in o for o in outcomes)
+    summary = data["multiple_comparisons"]
+    assert summary["judged"] == sum(o["q_value"] is not None for o in outcomes)
+    assert summary["called"] == sum(o["verdict"] in (IMPROVED, WORSENED) for o in outcomes)
+    assert summary["sentence"].startswith(f"Of {summary['judged']} outcomes with a complete estimate")
+    text = CliRunner().invoke(main, ["evaluate", "--all", "--exclude-months", "3"]).stdout
+    assert text.count("began 20") == len(PARTNERSHIPS)
+    assert summary["sentence"] in text
+
+
+def test_cli_evaluate_needs_a_code_or_all(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    run = CliRunner().invoke(main, ["evaluate"])
+    assert run.exit_code == 2
+    assert "give one PARTNERSHIP_CODE, or --all for every partnership" in run.output

@@ -62,10 +62,18 @@ def test_a_fall_reads_as_a_fall_and_a_worsening():
     assert text.endswith("that is -6 points (between -10 and -2): a clear worsening.")
 
 
-def test_no_clear_change_says_chance_could_give_it():
+def test_no_clear_change_says_a_change_that_matters_is_ruled_out():
     text = board_caption(survey(58.4, 58.1, verdict="No clear change", estimate=-1.3, ci=(-4.0, 1.5)), START)
     assert "stayed at 58 out of 100" in text
-    assert "no clear change: the difference is within what chance alone could give" in text
+    assert "no clear change: the interval rules out a change that would matter" in text
+
+
+def test_inconclusive_says_chance_and_a_real_change_could_both_give_it():
+    text = board_caption(crime(40, 36, verdict="Inconclusive", estimate=-0.12, ci=(-0.5, 0.4)), START)
+    assert text.endswith(
+        "that is 12% fewer (between -50% and +40%): inconclusive: chance alone could give a difference "
+        "this size, and so could a real change; a change smaller than 30% could not be seen."
+    )
 
 
 def test_too_early_to_tell_states_what_could_not_be_seen():

@@ -158,3 +158,83 @@ def test_its_on_a_series_of_zeros_then_counts_reports_no_information_instead_of_
     assert fit.level.ci_low == pytest.approx(-1.0)
     assert fit.level.ci_high == math.inf  # any change at all is compatible with the data
     assert fit.level.mde == math.inf
+
+
+def test_drift_variance_agrees_with_statsmodels_dersimonian_laird():
+    """An independent implementation: statsmodels' random-effects meta-analysis."""
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    from metrics.effects import drift_variance
+
+    rng = np.random.default_rng(7)
+    changes = rng.normal(0.0, 0.08, 30)
+    variances = rng.uniform(0.001, 0.01, 30)
+    expected = combine_effects(changes, variances, method_re="dl").tau2
+    assert drift_variance(changes, variances) == pytest.approx(expected, rel=1e-12)
+
+
+def test_drift_variance_is_zero_when_areas_move_no_more_than_noise_explains():
+    from metrics.effects import drift_variance
+
+    assert drift_variance([0.01, -0.01, 0.0, 0.005], [0.01, 0.01, 0.01, 0.01]) == 0.0
+    # hand case: two areas, equal variance v = 0.01, changes +-0.2: Q = 2 * 0.04 / 0.01 = 8,
+    # tau^2 = (Q - 1) / (sum w - sum w^2 / sum w) = 7 / (200 - 100) = 0.07
+    assert drift_variance([0.2, -0.2], [0.01, 0.01]) == pytest.approx(0.07)
+    with pytest.raises(ValueError, match="at least two areas"):
+        drift_variance([0.1], [0.01])
+
+
+def test_drift_weight_is_one_for_one_area_and_a_kth_for_k_equal_areas():
+    from metrics.effects import drift_weight
+
+    assert drift_weight([120]) == 1.0
+    assert drift_weight([50, 50, 50]) == pytest.approx(1 / 3)
+    assert drift_weight([120], [50, 50, 50]) == pytest.approx(4 / 3)
+    assert drift_weight([0, 0]) == 0.0
+
+
+def test_did_drift_adds_to_the_variance_on_the_log_scale():
+    plain = did_counts(1000, 900, 4000, 4000)
+    drifting = did_counts(1000, 900, 4000, 4000, drift=0.004)
+    assert drifting.estimate == plain.estimate
+    assert drifting.se == pytest.approx(math.sqrt(plain.se**2 + 0.004))
+    with pytest.raises(ValueError, match="negative"):
+        did_counts(1, 1, 1, 1, drift=-0.1)
+
+
+def test_equivalence_p_is_the_larger_one_sided_p():
+    from metrics.effects import equivalence_p
+
+    # estimate 0.02, se 0.05, bounds +-0.0953: z's (0.02 + 0.0953) / 0.05 = 2.306 and
+    # (0.0953 - 0.02) / 0.05 = 1.506: p's 0.0106 and 0.0660, the larger is 0.066
+    assert equivalence_p(0.02, 0.05, math.log(0.9), math.log(1.1)) == pytest.approx(0.0660, abs=5e-4)
+    assert equivalence_p(0.0, float("nan"), -1, 1) == 1.0
+
+
+def test_published_did_interval_comes_from_the_spread_of_areas_changes():
+    from metrics.effects import published_did
+
+    e = published_did(60.0, 65.0, 61.0, 62.0, change_variance=4.0, treated_areas=1, comparison_areas=4)
+    assert e.estimate == pytest.approx(4.0)
+    assert e.se == pytest.approx(math.sqrt(4.0 * 1.25))
+    assert e.ci_low == pytest.approx(4.0 - 1.959964 * math.sqrt(5.0), abs=1e-5)
+    assert e.scale == "points"
+
+
+def test_mde_fall_is_smaller_than_the_rise_on_the_relative_scale():
+    e = did_counts(100, 100, 400, 400)
+    assert e.mde_fall == pytest.approx(1 - math.exp(-2.8 * e.se))
+    assert e.mde == pytest.approx(math.exp(2.8 * e.se) - 1)
+    assert e.mde_fall < e.mde
+
+
+def test_wdd_area_weights_match_a_hand_calculation():
+    """A control twice the treated area's size counts half: (70-100) - (190-200)/2 = -25,
+    variance (100 + 70) + (200 + 190)/4 = 267.5; the ring's control likewise."""
+    r = wdd(100, 70, 200, 190, control_weight=2.0)
+    assert r.wdd == pytest.approx(-25.0)
+    assert r.variance == pytest.approx(267.5)
+    ring = wdd(100, 70, 100, 100, 50, 60, 150, 150, ring_control_weight=3.0)
+    assert ring.wdd == pytest.approx(-30 + 10)
+    assert ring.variance == pytest.approx(370 + 110 + 300 / 9)
+    assert wdd(100, 70, 100, 100, inflation=2.0).variance == pytest.approx(740)

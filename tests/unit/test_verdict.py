@@ -1,11 +1,25 @@
-"""Verdict rules of domain.md section 5, each case, with the sentences a board reads."""
+"""Verdict rules (domain.md section 5, sharpened by issue 15), each case, with the
+sentences a board reads."""
+
+import math
+
+import pytest
 
 from metrics.effects import Effect, did_counts, survey_did
-from metrics.verdict import IMPROVED, NO_CLEAR_CHANGE, NOT_ENOUGH, TOO_EARLY, WORSENED, judge
+from metrics.verdict import (
+    IMPROVED,
+    INCONCLUSIVE,
+    NO_CLEAR_CHANGE,
+    NOT_ENOUGH,
+    TOO_EARLY,
+    WORSENED,
+    is_equivalent,
+    judge,
+)
 
 
-def crime(effect):
-    return judge(effect, True, "Violent crime", "against comparable areas", 24, 12)
+def crime(effect, months_after=12):
+    return judge(effect, True, "Violent crime", "against comparable areas", months_after)
 
 
 def test_crime_falling_with_interval_below_zero_is_improved():
@@ -21,44 +35,65 @@ def test_crime_rising_clearly_is_worsened():
 
 def test_trust_rising_clearly_is_improved_because_higher_is_better():
     e = survey_did(55, 1.0, 63, 1.0, 56, 1.0, 57, 1.0)
-    v = judge(e, False, "Trust in police", "against comparable areas", 24, 12)
+    v = judge(e, False, "Trust in police", "against comparable areas", 12)
     assert v.label == IMPROVED
     assert "rose 7.0 points" in v.sentence
 
 
-def test_narrow_interval_across_zero_is_no_clear_change():
-    v = crime(did_counts(5000, 5010, 9000, 9000))
+def test_no_clear_change_needs_the_interval_to_rule_out_ten_percent_either_way():
+    """Two one-sided tests: the 90% interval must lie inside -10% to +10%."""
+    e = did_counts(5000, 5010, 9000, 9000)  # SE about 0.026 on the log scale
+    v = crime(e)
     assert v.label == NO_CLEAR_CHANGE
-    assert "no clear change" in v.sentence
+    assert "No clear change: the interval rules out a change of 10% or more either way." in v.sentence
+    # The same estimate with an SE that lets the 90% interval reach past +10% is not "no change"
+    wider = Effect(0.0, -0.15, 0.18, 0.065, 1.0, math.expm1(2.8 * 0.065), "relative")
+    assert 1.645 * 0.065 > math.log(1.1)
+    assert crime(wider).label == INCONCLUSIVE
 
 
-def test_wide_interval_across_zero_is_too_early_and_states_the_mde():
+def test_wide_interval_across_zero_is_inconclusive_and_states_both_detectable_changes():
     e = did_counts(40, 35, 80, 80)
     v = crime(e)
-    assert v.label == TOO_EARLY
-    assert f"only detect a change of {e.mde * 100:.0f}% or more" in v.sentence
+    assert v.label == INCONCLUSIVE
+    fall, rise = round((1 - math.exp(-2.8 * e.se)) * 100), round(math.expm1(2.8 * e.se) * 100)
+    assert fall < rise
+    assert f"this design could detect a fall of {fall}% or a rise of {rise}%" in v.sentence
 
 
-def test_short_windows_are_too_early_whatever_the_interval():
-    v = judge(did_counts(400, 200, 800, 800), True, "Violent crime", "against comparable areas", 24, 4)
+def test_too_early_only_while_the_after_window_is_incomplete():
+    clear = did_counts(400, 200, 800, 800)
+    v = crime(clear, months_after=4)
     assert v.label == TOO_EARLY
-    assert "only 4 months after the start (6 needed)" in v.sentence
-    v = judge(did_counts(400, 200, 800, 800), True, "Violent crime", "x", 8, 12)
-    assert "only 8 months before the start (12 needed)" in v.sentence
+    assert "4 of the 12 months after the start have data so far" in v.sentence
+    assert "So far: Violent crime fell 50%" in v.sentence
+    assert crime(clear, months_after=12).label == IMPROVED
+    six = judge(clear, True, "Violent crime", "x", 6, after_needed=6)
+    assert six.label == IMPROVED
 
 
 def test_missing_inputs_are_named_and_no_interval_is_made_up():
-    v = judge(None, True, "Violent crime", "", 0, 0, ["no comparison area"])
+    v = judge(None, True, "Violent crime", "", 0, ["no comparison area"])
     assert v.label == NOT_ENOUGH
     assert v.sentence == "Not enough data: no comparison area."
     assert "interval" not in v.sentence
 
 
-def test_effect_scale_sets_the_narrowness_threshold():
-    narrow_points = Effect(1.0, -1.0, 3.0, 1.0, 0.3, 2.8, "points")
-    assert judge(narrow_points, False, "Trust", "x", 24, 12).label == NO_CLEAR_CHANGE
-    wide_points = Effect(1.0, -9.0, 11.0, 5.0, 0.8, 14.0, "points")
-    assert judge(wide_points, False, "Trust", "x", 24, 12).label == TOO_EARLY
+def test_the_margin_is_set_in_points_for_surveys():
+    narrow = Effect(0.5, -1.5, 2.5, 1.0, 0.6, 2.8, "points")
+    assert judge(narrow, False, "Trust", "x", 12).label == NO_CLEAR_CHANGE  # 0.5 +- 1.645 inside +-3
+    assert judge(narrow, False, "Trust", "x", 12, margin=2.0).label == INCONCLUSIVE
+    wide = Effect(1.0, -9.0, 11.0, 5.0, 0.8, 14.0, "points")
+    v = judge(wide, False, "Trust", "x", 12)
+    assert v.label == INCONCLUSIVE
+    assert "a change of 14.0 points either way" in v.sentence
+
+
+@pytest.mark.parametrize(("estimate", "se", "expected"), [(0.0, 0.05, True), (0.05, 0.05, False)])
+def test_equivalence_is_the_ninety_percent_interval_inside_the_margin(estimate, se, expected):
+    """Hand check: log(1.1) = 0.0953; 0 + 1.645 * 0.05 = 0.082 is inside, 0.05 + 0.082 is not."""
+    effect = Effect(math.expm1(estimate), 0, 0, se, 1.0, 0, "relative")
+    assert is_equivalent(effect, 0.10) is expected
 
 
 def test_effect_text_never_shows_minus_zero():
