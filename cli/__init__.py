@@ -188,8 +188,7 @@ def evaluate(
     for result in results:
         for outcome in result["outcomes"]:
             outcome.pop("series", None)  # chart data, not part of the analyst's contract
-    if every:
-        summary = mark_chance(results)
+    summary = mark_chance(results) if every else None
     if as_json:
         payload = {"design": asdict(design), "partnerships": results, "multiple_comparisons": summary}
         click.echo(json.dumps(payload if every else results[0], indent=2, default=str))
