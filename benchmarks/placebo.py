@@ -28,7 +28,7 @@ import random
 import statistics
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -168,10 +168,9 @@ def database(dataset: Dataset, folder: Path = CACHE) -> Engine:
 
 
 def fake_starts(first: date, last: date, design: Design) -> list[date]:
-    """Every start month whose before window (and the time series' look-back) and after
-    window lie inside [first, last]."""
-    need_before = max(design.before_months, min(design.its_pre_months, design.before_months))
-    earliest = add_months(first, need_before)
+    """Every start month whose before and after windows lie inside [first, last] (the time
+    series looks back further only where the data allows)."""
+    earliest = add_months(first, design.before_months)
     latest = add_months(last, -(design.exclude_months + design.after_months - 1))
     return [add_months(earliest, i) for i in range(months_between(earliest, latest) + 1)]
 
@@ -223,8 +222,8 @@ class Tally:
     called: int = 0
     covered: int = 0
     z2: float = 0.0
-    estimates: list | None = None
-    ses: list | None = None
+    estimates: list[float] = field(default_factory=list)
+    ses: list[float] = field(default_factory=list)
 
     def add(self, result: dict) -> None:
         self.placebos += 1
@@ -237,8 +236,8 @@ class Tally:
         self.covered += low <= 0 <= high
         est = math.log1p(effect["estimate"]) if effect["scale"] == "relative" else effect["estimate"]
         self.z2 += (est / effect["se"]) ** 2
-        self.estimates = [*(self.estimates or []), est]
-        self.ses = [*(self.ses or []), effect["se"]]
+        self.estimates.append(est)
+        self.ses.append(effect["se"])
 
     def row(self) -> dict:
         n = self.estimated

@@ -44,7 +44,7 @@ from db.users import UserRefused, add_user, list_users, remove_user
 from metrics.evaluation import OUTCOMES, Design, Prefetched, mark_chance, partnership_codes
 from metrics.evaluation import evaluate as run_evaluation
 from metrics.stored import stored_scorecard
-from metrics.verdict import CALLED, effect_text
+from metrics.verdict import CALLED, effect_text, sustained_text
 
 database_option = click.option(
     "--database-url",
@@ -211,13 +211,8 @@ def _print_evaluation(result: dict) -> None:
             click.echo(f"  method: {o['method']}; {windows} ({o['window']})")
         if o.get("comparison"):
             click.echo(f"  compared with {', '.join(o['comparison']['areas'])} ({o['comparison']['reason']})")
-        later = o.get("sustained")
-        if later:
-            after = later["windows"]["after"]
-            click.echo(
-                f"  {later['window']} ({after[0]} to {after[1]}): {later['verdict']} - "
-                f"{effect_text(later.get('effect'))}"
-            )
+        if o.get("sustained"):
+            click.echo(f"  {sustained_text(o['sustained'])}")
     click.echo("")
 
 

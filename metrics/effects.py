@@ -381,13 +381,18 @@ def _its_fit(sm, y: np.ndarray, x: np.ndarray, offset, family: str, seasonal: bo
     )
 
 
+def points_effect(est: float, se: float) -> Effect:
+    """A change in score points with its normal 95% interval, p-value and MDE."""
+    return Effect(
+        est, est - Z95 * se, est + Z95 * se, se, p_value(est / se) if se else 1.0, MDE_Z * se, "points"
+    )
+
+
 def survey_change(m0: float, se0: float, m1: float, se1: float) -> Effect:
     """Change in a survey score between two independent samples (points on 0-100)."""
     est = m1 - m0
     se = math.sqrt(se0**2 + se1**2)
-    return Effect(
-        est, est - Z95 * se, est + Z95 * se, se, p_value(est / se) if se else 1.0, MDE_Z * se, "points"
-    )
+    return points_effect(est, se)
 
 
 def survey_did(
@@ -408,9 +413,7 @@ def survey_did(
         raise ValueError("a variance cannot be negative")
     est = (t1 - t0) - (c1 - c0)
     se = math.sqrt(t0_se**2 + t1_se**2 + c0_se**2 + c1_se**2 + drift)
-    return Effect(
-        est, est - Z95 * se, est + Z95 * se, se, p_value(est / se) if se else 1.0, MDE_Z * se, "points"
-    )
+    return points_effect(est, se)
 
 
 def published_did(
@@ -431,6 +434,4 @@ def published_did(
         raise ValueError("needs at least one area each side and a non-negative variance")
     est = (t1 - t0) - (c1 - c0)
     se = math.sqrt(change_variance * (1 / treated_areas + 1 / comparison_areas))
-    return Effect(
-        est, est - Z95 * se, est + Z95 * se, se, p_value(est / se) if se else 1.0, MDE_Z * se, "points"
-    )
+    return points_effect(est, se)

@@ -787,10 +787,7 @@ def evaluate_survey(
                     f"window to measure how areas drift apart ({MIN_DRIFT_AREAS} needed)"
                 )
                 tau2 = 0.0
-            weight = drift_weight(
-                [_mean(sums, (x,), "before").n + _mean(sums, (x,), "after").n for x in treated],
-                [_mean(sums, (x,), "before").n + _mean(sums, (x,), "after").n for x in comparison],
-            )
+            weight = drift_weight(_answers(sums, treated), _answers(sums, comparison))
             drift = tau2 * weight
             result["drift"] = {"between_area_variance": tau2, "areas": pool_size, "weight": weight}
         result["method"] = SURVEY_METHODS[design.inference]
@@ -810,6 +807,11 @@ def evaluate_survey(
         result["effect"] = effect.as_dict()
     verdict = judge(effect, False, noun, against, w.available_after, missing, **judge_args)
     return {**result, **verdict.as_dict()}
+
+
+def _answers(sums: dict[tuple[int, str], np.ndarray], areas: tuple[int, ...]) -> list[float]:
+    """Residents who answered in each area, both windows together."""
+    return [sum(float(sums.get((a, w), np.zeros(5))[0]) for w in ("before", "after")) for a in areas]
 
 
 def survey_drift(sums: dict[tuple[int, str], np.ndarray], pool: list[int]) -> tuple[float, int]:
@@ -858,9 +860,7 @@ def evaluate_published(
     from how much areas without a partnership change between the same windows (their
     spread holds both sampling noise and drift). Areas count equally."""
     wide = published.pivot_table(index="area_id", columns="window", values="value")
-    both = wide.dropna(subset=[c for c in ("before", "after") if c in wide.columns])
-    if not {"before", "after"} <= set(both.columns):
-        both = both.iloc[0:0].reindex(columns=["before", "after"])
+    both = wide.reindex(columns=["before", "after"]).dropna()  # areas with a score in both windows
     treated = [a for a in places.treated if a in both.index]
     result: dict = {"published": {"areas_with_scores": len(treated)}}
     pool = [a for a in candidates(places) if a in both.index]

@@ -134,6 +134,16 @@ def judge(
     )
 
 
+def sustained_text(later: dict) -> str:
+    """'Latest 12 months (2025-10 to 2026-09) against the same months before the start:
+    Inconclusive, -4% (95%: -25% to +22%).' from an outcome's `sustained` record."""
+    after = later["windows"]["after"]
+    return (
+        f"{later['window'].capitalize()} ({after[0]} to {after[1]}) against the same months before the "
+        f"start: {later['verdict']}, {effect_text(later.get('effect'))}."
+    )
+
+
 def signed_pct(fraction: float) -> str:
     """'+3%', '-12%', and '0%' rather than '-0%'."""
     value = round(fraction * 100)

@@ -9,7 +9,7 @@ from charts.figures import figure_table
 from db.audit import AuditUnavailable
 from db.users import may
 from metrics.publish import csv_bytes
-from metrics.verdict import effect_text
+from metrics.verdict import effect_text, sustained_text
 from ui.auth import User, recorder, this_user
 from ui.tables import problems_table, rules_table
 
@@ -66,13 +66,8 @@ def verdict_card(outcome: dict) -> None:
         if outcome.get("effect"):
             st.markdown(f"**{effect_text(outcome['effect'])}**")
         st.write(outcome["sentence"])
-        later = outcome.get("sustained")
-        if later:
-            after = later["windows"]["after"]
-            st.write(
-                f"{later['window'].capitalize()} ({after[0]} to {after[1]}) against the same months before "
-                f"the start: {later['verdict']}, {effect_text(later.get('effect'))}."
-            )
+        if outcome.get("sustained"):
+            st.write(sustained_text(outcome["sustained"]))
         notes = []
         if outcome.get("method"):
             w = outcome["windows"]
