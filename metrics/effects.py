@@ -151,6 +151,23 @@ def did_counts(
     return relative_effect(est, se, corrected)
 
 
+def relative_excess(
+    t_recent: float, c_recent: float, t_earlier: float, c_earlier: float
+) -> tuple[float, float]:
+    """How far a treated area ran above its comparison recently, against the same ratio
+    earlier: `(T_recent / C_recent) / (T_earlier / C_earlier) - 1`, and its z on the log
+    scale with the Poisson variance of the four counts (0.5 added to each when any is 0).
+    Season and city-wide moves cancel in the ratio."""
+    counts = [t_recent, c_recent, t_earlier, c_earlier]
+    if min(counts) < 0:
+        raise ValueError("counts cannot be negative")
+    if min(counts) == 0:
+        counts = [x + 0.5 for x in counts]
+    tr, cr, te, ce = counts
+    log_ratio = math.log(tr / cr) - math.log(te / ce)
+    return math.expm1(log_ratio), log_ratio / math.sqrt(sum(1 / x for x in counts))
+
+
 def log_change(before: float, after: float) -> tuple[float, float]:
     """`log(after / before)` and its Poisson variance `1/before + 1/after`, with 0.5
     added to both counts when either is 0 (as in `did_counts`)."""

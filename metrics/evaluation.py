@@ -51,6 +51,7 @@ from metrics.effects import (
     log_change,
     prepost_counts,
     published_did,
+    relative_excess,
     survey_change,
     survey_did,
     wdd,
@@ -65,6 +66,10 @@ OUTCOMES = CRIME_OUTCOMES + SURVEY_OUTCOMES
 MIN_SURVEY_N = 30  # domain.md section 6: estimates from fewer answers are not shown
 INFERENCES = ("drift", "poisson")
 MIN_DRIFT_AREAS = 5  # areas without a partnership needed to measure how areas drift apart
+# Regression to the mean: a partnership set up after a spike. Crime in the last
+# SPIKE_MONTHS months before the start against the year before them (both against the
+# comparison areas) more than SPIKE_EXCESS higher, and clearly so (z >= SPIKE_Z), is named.
+SPIKE_MONTHS, SPIKE_EXCESS, SPIKE_Z = 6, 0.25, 3.0
 SURVEY_METHODS = {
     "drift": "survey difference in differences (weighted means, effective sample sizes, areas' drift)",
     "poisson": "survey difference in differences (weighted means, effective sample sizes)",
@@ -469,6 +474,36 @@ def _did(
     return effect, parts, missing
 
 
+def spike_before(
+    table: pd.DataFrame, treated: tuple[int, ...], comparison: tuple[int, ...], w: Windows, noun: str
+) -> dict | None:
+    """A spike just before the start, which would fall back of its own accord (regression to
+    the mean): the last `SPIKE_MONTHS` months before the start against the 12 months before
+    them, each against the comparison areas (`relative_excess`). None when there is no
+    clear spike, or not a year of data before those months."""
+    recent = (add_months(w.start, -SPIKE_MONTHS), add_months(w.start, -1))
+    earlier = (add_months(recent[0], -12), add_months(recent[0], -1))
+    if not len(table) or earlier[0] < table.index.min():
+        return None
+    counts = [
+        _total(table, areas, *period) for period in (recent, earlier) for areas in (treated, comparison)
+    ]
+    excess, z = relative_excess(*counts)
+    if excess < SPIKE_EXCESS or z < SPIKE_Z:
+        return None
+    return {
+        "excess": excess,
+        "z": z,
+        "months": [f"{recent[0]:%Y-%m}", f"{recent[1]:%Y-%m}"],
+        "warning": (
+            f"Caution: in the {SPIKE_MONTHS} months before the start, {noun.lower()} here ran "
+            f"{excess:.0%} above "
+            "its level of the year before (against the comparison areas). Part of any fall since may "
+            "be a return to normal (regression to the mean), not the partnership's doing."
+        ),
+    }
+
+
 def evaluate_crime(
     conn: Connection,
     places: Places,
@@ -574,6 +609,10 @@ def evaluate_crime(
     result["effect"] = effect.as_dict()
     against = "against comparable areas"
     verdict = judge(effect, True, noun, against, w.available_after, missing, **judge_args)
+    spike = spike_before(table, treated, comparison, w, noun)
+    if spike is not None:
+        result["regression_to_the_mean"] = spike
+        verdict = Verdict(verdict.label, f"{verdict.sentence} {spike['warning']}")
     if latest is not None:
         late, late_parts, late_missing = _did(table, places, comparison, latest, design, dispersion, noun)
         late_verdict = judge(late, True, noun, against, design.after_months, late_missing, **judge_args)

@@ -15,6 +15,16 @@ the first `RAMP_MONTHS` months after the start date and constant afterwards:
   to, and never larger than, the planted one.
 
 Partnerships without an entry for an outcome changed nothing on it.
+
+Two things the demo carries so that it can show where a naive evaluation fails:
+
+- every area's crime drifts on its own (a random walk of its log level, `DRIFT_SD` a
+  year), so trends are not parallel and areas move apart from year to year, as real
+  ones do (see `benchmarks/results/placebo.md`);
+- a partnership may be set up right after a spike (`spike`): its crime ran that much
+  above normal in the `SPIKE_MONTHS` months before the start and then went back of its
+  own accord. A before/after comparison mistakes the return for an effect (regression
+  to the mean); nothing was planted.
 """
 
 from __future__ import annotations
@@ -26,6 +36,8 @@ CITY_NAME = "Riverton"
 FIRST_MONTH = date(2018, 1, 1)
 LAST_MONTH = date(2026, 9, 1)  # the last full month before the demo "today"
 RAMP_MONTHS = 3
+DRIFT_SD = 0.08  # yearly standard deviation of each area's own drift in crime (log scale)
+SPIKE_MONTHS = 4
 
 DISTRICTS = ("North", "East", "Central", "West", "South")
 
@@ -82,6 +94,7 @@ class PartnershipSpec:
     goals: str
     comparison: tuple[str, ...] = ()
     effects: dict[str, float] = field(default_factory=dict)
+    spike: dict[str, float] = field(default_factory=dict)  # crime group -> excess before the start
 
 
 POLICE = Member("Riverton Police Department", "police", "police lead")
@@ -196,6 +209,7 @@ PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
         "The housing association, residents and police working on estate safety.",
         "Fewer burglaries and less anti-social behaviour on the estates.",
         effects={},
+        spike={"asb": 0.6, "violent": 0.4},  # set up after a bad summer on the estates
     ),
     PartnershipSpec(
         "RIV-CENTRAL-TRANSIT",

@@ -7,7 +7,8 @@ The city itself (names, partnerships, planted effects) is fixed in `db.demo.city
 The models, briefly:
 - crime: monthly Poisson counts per area and category, expected value =
   population x city rate x area multiplier x seasonality (summer peak) x a slow
-  downward trend x a little month-to-month noise x the planted effect;
+  downward trend x the area's own drift (a random walk, `city.DRIFT_SD` a year) x a
+  little month-to-month noise x any spike before a start x the planted effect;
 - resident surveys: every quarter, about 20 residents per area (30 in partnership
   areas, which are over-sampled), older people over-represented as in opt-in
   samples; answers come from a latent 0-100 score per construct (area baseline +
@@ -182,15 +183,19 @@ def _crime(
     lam = (pops[:, None, None] / 1000) * area_mult[:, None, :] * base[None, None, :]
     lam = lam * (season * trend)[None, :, None]
     lam = lam * rng.gamma(200, 1 / 200, size=lam.shape)  # mild extra-Poisson noise
+    steps = rng.normal(0.0, city.DRIFT_SD / np.sqrt(12), size=(len(areas), len(months)))
+    lam = lam * np.exp(np.cumsum(steps, axis=1))[:, :, None]  # each area drifts on its own
     for i, a in enumerate(areas):
         spec = by_area.get(a)
         if spec is None:
             continue
+        before = np.array([-city.SPIKE_MONTHS <= months_between(spec.start, m) < 0 for m in months])
         for k, (_c, _n, group, _s) in enumerate(city.CATEGORIES):
             change = spec.effects.get(group)
             if change:
                 frac = np.array([effect_fraction(spec.start, m) for m in months])
                 lam[i, :, k] *= 1 + change * frac
+            lam[i, before, k] *= 1 + spec.spike.get(group, 0.0)
     counts = rng.poisson(lam)
     incidents = rows.tables.setdefault("crime_incident", [])
     serial = 0

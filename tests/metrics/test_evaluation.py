@@ -300,3 +300,23 @@ def test_cli_evaluate_needs_a_code_or_all(demo_url, monkeypatch):
     run = CliRunner().invoke(main, ["evaluate"])
     assert run.exit_code == 2
     assert "give one PARTNERSHIP_CODE, or --all for every partnership" in run.output
+
+
+def test_a_partnership_set_up_after_a_spike_is_warned_of_regression_to_the_mean(demo_results):
+    """Millbrook's estates had a bad summer before the partnership began (the demo plants a
+    spike in anti-social behaviour and violence, and no effect): the card says that part of
+    any fall may be a return to normal. Partnerships without a spike carry no warning."""
+    spec = next(p for p in PARTNERSHIPS if p.code == "RIV-MILLBROOK-HOUSING")
+    asb = next(o for o in demo_results[spec.code]["outcomes"] if o["outcome"] == "asb")
+    spike = asb["regression_to_the_mean"]
+    assert spike["months"] == ["2022-04", "2022-09"]
+    assert spike["excess"] > 0.25
+    assert "(regression to the mean), not the partnership's doing." in asb["sentence"]
+    warned = {
+        (code, o["outcome"])
+        for code, r in demo_results.items()
+        for o in r["outcomes"]
+        if "regression_to_the_mean" in o
+    }
+    assert (spec.code, "asb") in warned
+    assert len(warned) <= 4  # of 40 crime outcomes

@@ -239,3 +239,14 @@ def test_wdd_area_weights_match_a_hand_calculation():
     assert ring.wdd == pytest.approx(-30 + 10)
     assert ring.variance == pytest.approx(370 + 110 + 300 / 9)
     assert wdd(100, 70, 100, 100, inflation=2.0).variance == pytest.approx(740)
+
+
+def test_relative_excess_matches_a_hand_calculation():
+    """Treated 150 against comparison 300 recently, 100 against 300 the year before:
+    (150/300) / (100/300) - 1 = +50%; z = log(1.5) / sqrt(1/150 + 1/300 + 1/100 + 1/300) = 2.04."""
+    from metrics.effects import relative_excess
+
+    excess, z = relative_excess(150, 300, 100, 300)
+    assert excess == pytest.approx(0.5)
+    assert z == pytest.approx(math.log(1.5) / math.sqrt(1 / 150 + 1 / 300 + 1 / 100 + 1 / 300))
+    assert relative_excess(0, 10, 0, 10) == (0.0, 0.0)
