@@ -173,10 +173,17 @@ def _crime_slide(outcomes: dict, start: date, rules: Rules) -> Slide:
         f"{o['label'].lower()} from {b} to {a}"
         for o, b, a in zip(crime, before_text, after_text, strict=True)
     ]
+    spiked = [o["label"].lower() for o in crime if o.get("regression_to_the_mean")]
     caption = (
         f"In the {months} months before the partnership began in {start:%B %Y} and the {months} months "
         f"after, recorded crime in its area went: {'; '.join(changes)}. "
-        "Whether that is more than chance is on the next slide."
+        + (
+            f"Just before it began, {' and '.join(spiked)} ran well above normal, so part of any fall "
+            "since may be a return to normal. "
+            if spiked
+            else ""
+        )
+        + "Whether that is more than chance is on the next slide."
     )
     w = crime[0]["windows"]
     source = (
@@ -197,19 +204,21 @@ def _verdict_slide(outcomes: list[dict], design: Design) -> Slide:
             change = o["sentence"].removeprefix("Not enough data: ")
         else:
             change = effect_short(effect)
-        rows.append({"label": o["label"], "verdict": o["verdict"], "change": change})
+        later = (o.get("sustained") or {}).get("verdict", "")
+        rows.append({"label": o["label"], "verdict": o["verdict"], "latest": later, "change": change})
     tally = pd.Series([r["verdict"] for r in rows]).value_counts()
     parts = [f"{tally.get(v, 0)} {v.lower()}" for v in VERDICTS if tally.get(v, 0)]
+    first = f"first {design.after_months} months"
     caption = (
-        f"Of {len(rows)} outcomes: {', '.join(parts)}. A verdict is clear only when the whole 95% interval "
-        "lies on one side of no change."
+        f"In the {first} after the start, of {len(rows)} outcomes: {', '.join(parts)}. A verdict is clear "
+        "only when the whole 95% interval lies on one side of no change."
     )
     source = (
-        f"Method: each outcome compares {design.before_months} months before the start with "
-        f"{design.after_months} after, against comparable areas (difference in differences); crime in %, "
-        "surveys in points out of 100, 95% intervals in brackets."
+        f"Method: {design.before_months} months before the start against the {first} after it, and "
+        f"against the latest {design.after_months} months of data, each against comparable areas "
+        "(difference in differences); crime in %, surveys in points out of 100, 95% intervals in brackets."
     )
-    figure = verdict_table(rows, "Did it work?")
+    figure = verdict_table(rows, "Did it work?", design.after_months)
     return Slide("verdicts", "Did it work?", caption, source, figure, pd.DataFrame(rows))
 
 

@@ -63,15 +63,35 @@ def before_after_bars(labels: list[str], before: list, after: list, texts: tuple
     return projected(fig)
 
 
-def verdict_table(rows: list[dict], title: str) -> go.Figure:
-    """'Did it work?': one row per outcome with the verdict (tinted) and the change against
-    comparable areas with its 95% interval, in words and numbers."""
+def verdict_table(rows: list[dict], title: str, months: int = 12) -> go.Figure:
+    """'Did it work?': one row per outcome with the verdict for the first `months` months
+    (tinted), the verdict for the latest `months` months where there is one, and the first
+    window's change against comparable areas with its 95% interval."""
     fig = base_figure(title, "")
+    latest = any(r.get("latest") for r in rows)
+    headers = [
+        "<b>Outcome</b>",
+        f"<b>First {months} months</b>",
+        *([f"<b>Latest {months} months</b>"] if latest else []),
+        "<b>Change, first months</b>",
+    ]
+    values = [
+        [r["label"] for r in rows],
+        [r["verdict"] for r in rows],
+        *([[r.get("latest") or "-" for r in rows]] if latest else []),
+        [r["change"] for r in rows],
+    ]
+    fills = [
+        ["#ffffff"] * len(rows),
+        [verdict_fill(r["verdict"]) for r in rows],
+        *([[verdict_fill(r.get("latest") or "") for r in rows]] if latest else []),
+        ["#ffffff"] * len(rows),
+    ]
     fig.add_trace(
         go.Table(
-            columnwidth=[2.2, 2.2, 4.6],
+            columnwidth=[2.2, 2.2, 2.2, 3.6] if latest else [2.2, 2.2, 4.6],
             header={
-                "values": ["<b>Outcome</b>", "<b>What we found</b>", "<b>Against comparable areas</b>"],
+                "values": headers,
                 "font": {"size": TEXT_PX, "color": INK},
                 "fill_color": "#ffffff",
                 "align": "left",
@@ -79,17 +99,9 @@ def verdict_table(rows: list[dict], title: str) -> go.Figure:
                 "line_color": INK,
             },
             cells={
-                "values": [
-                    [r["label"] for r in rows],
-                    [r["verdict"] for r in rows],
-                    [r["change"] for r in rows],
-                ],
+                "values": values,
                 "font": {"size": TEXT_PX, "color": INK},
-                "fill_color": [
-                    ["#ffffff"] * len(rows),
-                    [verdict_fill(r["verdict"]) for r in rows],
-                    ["#ffffff"] * len(rows),
-                ],
+                "fill_color": fills,
                 "align": "left",
                 "height": 62,
                 "line_color": "#bbbbbb",

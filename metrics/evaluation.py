@@ -616,14 +616,13 @@ def evaluate_crime(
     if latest is not None:
         late, late_parts, late_missing = _did(table, places, comparison, latest, design, dispersion, noun)
         late_verdict = judge(late, True, noun, against, design.after_months, late_missing, **judge_args)
-        result["sustained"] = {
-            "window": f"latest {design.after_months} months",
-            "windows": latest.as_dict(),
-            "treated": {"before": late_parts["treated"][0], "after": late_parts["treated"][1]},
-            "comparison": {"before": late_parts["comparison"][0], "after": late_parts["comparison"][1]},
-            "effect": late.as_dict(),
-            **late_verdict.as_dict(),
-        }
+        result["sustained"] = _sustained(
+            latest,
+            design,
+            {"before": late_parts["treated"][0], "after": late_parts["treated"][1]},
+            {"before": late_parts["comparison"][0], "after": late_parts["comparison"][1]},
+            {"effect": late.as_dict(), **late_verdict.as_dict()},
+        )
     return {**result, **verdict.as_dict()}
 
 
@@ -787,11 +786,20 @@ def evaluate_survey(
             cache[w] = survey_sums(conn, w)
     sums = _by_area(cache[w][cache[w]["construct"] == construct])
     treated = places.treated
+    latest = latest_windows(w, coverage, design)
     t0, t1 = _mean(sums, treated, "before"), _mean(sums, treated, "after")
     if t0.n == 0 and t1.n == 0:
         published = published_area_means(conn, construct, w)
         if not published.empty:
-            return {**result, **evaluate_published(published, places, noun, w, design)}
+            first = evaluate_published(published, places, noun, w, design)
+            if latest is not None and first.get("effect"):
+                late = evaluate_published(
+                    published_area_means(conn, construct, latest), places, noun, latest, design
+                )
+                first["sustained"] = _sustained(
+                    latest, design, late.get("treated"), late.get("comparison"), late
+                )
+            return {**result, **first}
     if places.registered_comparison:
         comparison, reason = places.registered_comparison, "set in the partnership registry"
     else:
@@ -803,49 +811,93 @@ def evaluate_survey(
         "before": _summary(t0),
         "after": _summary(t1),
     }
+    if not comparison:
+        result["comparison"] = None
+        result["method"] = "survey change before and after, no comparison"
+        missing = ["no comparison area without a partnership to compare with"]
+        effect = None
+        if t0.n >= MIN_SURVEY_N and t1.n >= MIN_SURVEY_N:
+            effect = survey_change(t0.estimate, t0.se, t1.estimate, t1.se)
+            result["effect"] = effect.as_dict()
+        return {
+            **result,
+            **judge(effect, False, noun, "since the start", w.available_after, missing).as_dict(),
+        }
+    effect, parts, missing = _survey_did(sums, places, comparison, design)
+    result["comparison"] = {
+        "areas": [places.names[x] for x in comparison],
+        "reason": reason,
+        **parts["comparison"],
+    }
+    if "drift" in parts:
+        result["drift"] = parts["drift"]
+    result["method"] = SURVEY_METHODS[design.inference]
+    if effect is not None:
+        result["effect"] = effect.as_dict()
+    against = "against comparable areas"
+    verdict = judge(effect, False, noun, against, w.available_after, missing, **judge_args)
+    if latest is not None and effect is not None:
+        if latest not in cache:
+            source = prefetched.survey_months(conn, coverage) if prefetched is not None else None
+            cache[latest] = window_sums(source, latest) if source is not None else survey_sums(conn, latest)
+        late_sums = _by_area(cache[latest][cache[latest]["construct"] == construct])
+        late, late_parts, late_missing = _survey_did(late_sums, places, comparison, design)
+        late_verdict = judge(late, False, noun, against, design.after_months, late_missing, **judge_args)
+        result["sustained"] = _sustained(
+            latest,
+            design,
+            late_parts["treated"],
+            late_parts["comparison"],
+            {**late_verdict.as_dict(), **({"effect": late.as_dict()} if late else {})},
+        )
+    return {**result, **verdict.as_dict()}
+
+
+def _sustained(latest: Windows, design: Design, treated, comparison, judged: dict) -> dict:
+    """The sustained view's record: its window, the counts or means, effect and verdict."""
+    return {
+        "window": f"latest {design.after_months} months",
+        "windows": latest.as_dict(),
+        "treated": treated,
+        "comparison": comparison,
+        **{k: judged[k] for k in ("effect", "verdict", "sentence") if k in judged},
+    }
+
+
+def _survey_did(
+    sums: dict[tuple[int, str], np.ndarray], places: Places, comparison: tuple[int, ...], design: Design
+) -> tuple[Effect | None, dict, list[str]]:
+    """The survey difference in differences of `places` against `comparison` from window
+    sums: the effect (None when answers are too few), the means that went into it and the
+    drift, and anything missing."""
+    treated = places.treated
+    t0, t1 = _mean(sums, treated, "before"), _mean(sums, treated, "after")
+    c0, c1 = _mean(sums, comparison, "before"), _mean(sums, comparison, "after")
+    parts: dict = {
+        "treated": {"before": _summary(t0), "after": _summary(t1)},
+        "comparison": {"before": _summary(c0), "after": _summary(c1)},
+    }
     missing = []
     if t0.n < MIN_SURVEY_N:
         missing.append(f"only {t0.n} residents answered before the start ({MIN_SURVEY_N} needed)")
     if t1.n < MIN_SURVEY_N:
         missing.append(f"only {t1.n} residents answered after the start ({MIN_SURVEY_N} needed)")
-    effect = None
-    if comparison:
-        c0, c1 = _mean(sums, comparison, "before"), _mean(sums, comparison, "after")
-        result["comparison"] = {
-            "areas": [places.names[x] for x in comparison],
-            "reason": reason,
-            "before": _summary(c0),
-            "after": _summary(c1),
-        }
-        drift = 0.0
-        if design.inference == "drift":
-            tau2, pool_size = survey_drift(sums, candidates(places))
-            if math.isnan(tau2):
-                missing.append(
-                    f"only {pool_size} areas without a partnership have {MIN_SURVEY_N} answers in each "
-                    f"window to measure how areas drift apart ({MIN_DRIFT_AREAS} needed)"
-                )
-                tau2 = 0.0
-            weight = drift_weight(_answers(sums, treated), _answers(sums, comparison))
-            drift = tau2 * weight
-            result["drift"] = {"between_area_variance": tau2, "areas": pool_size, "weight": weight}
-        result["method"] = SURVEY_METHODS[design.inference]
-        against = "against comparable areas"
-        if not missing:
-            effect = survey_did(
-                t0.estimate, t0.se, t1.estimate, t1.se, c0.estimate, c0.se, c1.estimate, c1.se, drift
+    drift = 0.0
+    if design.inference == "drift":
+        tau2, pool_size = survey_drift(sums, candidates(places))
+        if math.isnan(tau2):
+            missing.append(
+                f"only {pool_size} areas without a partnership have {MIN_SURVEY_N} answers in each "
+                f"window to measure how areas drift apart ({MIN_DRIFT_AREAS} needed)"
             )
-    else:
-        result["comparison"] = None
-        result["method"] = "survey change before and after, no comparison"
-        against = "since the start"
-        missing.append("no comparison area without a partnership to compare with")
-        if t0.n >= MIN_SURVEY_N and t1.n >= MIN_SURVEY_N:
-            effect = survey_change(t0.estimate, t0.se, t1.estimate, t1.se)
-    if effect is not None:
-        result["effect"] = effect.as_dict()
-    verdict = judge(effect, False, noun, against, w.available_after, missing, **judge_args)
-    return {**result, **verdict.as_dict()}
+            tau2 = 0.0
+        weight = drift_weight(_answers(sums, treated), _answers(sums, comparison))
+        drift = tau2 * weight
+        parts["drift"] = {"between_area_variance": tau2, "areas": pool_size, "weight": weight}
+    if missing:
+        return None, parts, missing
+    effect = survey_did(t0.estimate, t0.se, t1.estimate, t1.se, c0.estimate, c0.se, c1.estimate, c1.se, drift)
+    return effect, parts, missing
 
 
 def _answers(sums: dict[tuple[int, str], np.ndarray], areas: tuple[int, ...]) -> list[float]:

@@ -11,7 +11,7 @@ from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
 from ui.show import chart, nothing_to_show
-from ui.tables import SCORECARD_SORTS, portfolio_table, scorecard_table
+from ui.tables import SCORECARD_SORTS, SCORECARD_WINDOWS, portfolio_table, scorecard_table
 
 inside_frame()
 user = require("leadership", "Overview")  # before any data is fetched
@@ -59,13 +59,16 @@ for column, construct in ((left, "trust"), (right, "satisfaction")):
 st.subheader("Did it work? Verdicts by outcome")
 verdicts = data.verdicts(database_url(), user.audience, st.session_state["design"])
 sorts = list(SCORECARD_SORTS) + [f"Estimate: {label}" for label in dict.fromkeys(verdicts["label"])]
-order = st.selectbox("Sort by", sorts, key="scorecard_sort")
-st.dataframe(scorecard_table(verdicts, order), hide_index=True)
-st.markdown(chance_sentence(chance(verdicts)))
+left, right = st.columns(2)
+window = left.radio("Window", SCORECARD_WINDOWS, key="scorecard_window", horizontal=True)
+order = right.selectbox("Sort by", sorts, key="scorecard_sort")
+st.dataframe(scorecard_table(verdicts, order, window), hide_index=True)
+st.markdown(chance_sentence(chance(verdicts)) + " (First 12 months after the start.)")
 st.caption(
-    "Each cell: the verdict for the first 12 months, the change against comparable areas and, in "
+    "Each cell: the verdict for the chosen window, the change against comparable areas and, in "
     "brackets, its 95% interval (crime in %, surveys in points on 0-100). No clear change: the interval "
     "rules out a change of 10% (crime) or 3 points (surveys) either way. Inconclusive: it does not. "
+    "Latest 12 months: the latest 12 months of data against the same 12 months before the start. "
     "Sorting by an estimate is not a ranking: where intervals overlap, the difference between "
     "partnerships may be chance. Methods are explained in the README."
 )

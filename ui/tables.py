@@ -167,10 +167,31 @@ def _comparable(verdict: str, estimate, scale) -> bool:
     return bool(scale) and verdict != "Not enough data" and not pd.isna(estimate)
 
 
-def scorecard_table(frame: pd.DataFrame, sort: str = "Name"):
+SCORECARD_WINDOWS = ("First 12 months after the start", "Latest 12 months")
+NO_LATER_WINDOW = "No later window yet"
+
+
+def latest_window(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scorecard rows with the sustained view's verdict and estimate in place of the first
+    window's; 'No later window yet' where the latest months are the first ones. The false
+    discovery marking belongs to the first window, so it is dropped."""
+    later = frame["sustained_verdict"].notna()
+    return frame.assign(
+        verdict=frame["sustained_verdict"].where(later, NO_LATER_WINDOW),
+        estimate=frame["sustained_estimate"],
+        ci_low=frame["sustained_ci_low"],
+        ci_high=frame["sustained_ci_high"],
+        stands=frame["sustained_verdict"].isin(CALLED),
+    )
+
+
+def scorecard_table(frame: pd.DataFrame, sort: str = "Name", window: str = SCORECARD_WINDOWS[0]):
     """Partnerships x outcomes, each cell 'Verdict estimate (low to high)', tinted by
-    verdict. `sort` is one of SCORECARD_SORTS or 'Estimate: <label>' (sorted by the estimate,
-    with the interval kept in view: overlapping intervals are not a ranking)."""
+    verdict, for the first 12 months or (`window` = 'Latest 12 months') the sustained view.
+    `sort` is one of SCORECARD_SORTS or 'Estimate: <label>' (sorted by the estimate, with the
+    interval kept in view: overlapping intervals are not a ranking)."""
+    if window == SCORECARD_WINDOWS[1]:
+        frame = latest_window(frame)
     doubtful = frame["verdict"].isin(CALLED) & ~frame.get("stands", frame["verdict"].isin(CALLED))
     cells = frame.assign(
         cell=[

@@ -142,3 +142,20 @@ def test_the_deck_has_one_picture_per_chart_slide_and_captions_in_the_notes(expo
         texts = " ".join(sh.text_frame.text for sh in page.shapes if sh.has_text_frame)
         assert s.caption in texts
         assert f"from {VIOLENT[0]} to {VIOLENT[1]}" not in texts
+
+
+def test_a_board_hears_of_a_spike_before_the_start_and_sees_both_windows(demo_engine):
+    """Millbrook began after a spike (planted in the demo): the public crime slide says part
+    of any fall may be a return to normal, and the verdict slide shows the first and the
+    latest 12 months side by side."""
+    with demo_engine.connect() as conn:
+        d = build_deck(conn, "RIV-MILLBROOK-HOUSING", "public", Design(exclude_months=3))
+    crime = slide(d, "crime")
+    assert "Just before it began, anti-social behaviour" in crime.caption
+    assert "part of any fall since may be a return to normal" in crime.caption
+    verdicts = slide(d, "verdicts")
+    assert list(verdicts.data.columns) == ["label", "verdict", "latest", "change"]
+    assert verdicts.data["latest"].ne("").all()
+    assert verdicts.caption.startswith("In the first 12 months after the start, of 7 outcomes:")
+    table = verdicts.figure.data[0]
+    assert table.header.values[2] == "<b>Latest 12 months</b>"

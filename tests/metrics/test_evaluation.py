@@ -320,3 +320,23 @@ def test_a_partnership_set_up_after_a_spike_is_warned_of_regression_to_the_mean(
     }
     assert (spec.code, "asb") in warned
     assert len(warned) <= 4  # of 40 crime outcomes
+
+
+def test_the_sustained_view_recovers_planted_effects_in_the_latest_twelve_months(demo_results):
+    """Planted effects stay in force after their ramp-up, so the latest 12 months against
+    the 12 before the start show them too, crime and surveys alike, with the same
+    comparison areas."""
+    checked = inside = 0
+    for spec in PARTNERSHIPS:
+        for o in demo_results[spec.code]["outcomes"]:
+            truth, later = spec.effects.get(o["outcome"]), o.get("sustained")
+            if not truth or later is None:
+                continue
+            assert later["window"] == "latest 12 months"
+            assert later["windows"]["after"] == ["2025-10", "2026-09"]
+            assert later["windows"]["before"] == o["windows"]["before"]
+            checked += 1
+            low, high = later["effect"]["ci"]
+            inside += low <= truth <= high
+    assert checked == sum(len(p.effects) for p in PARTNERSHIPS)
+    assert inside >= checked - 1

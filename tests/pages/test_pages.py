@@ -368,3 +368,18 @@ def test_every_chart_offers_its_data_as_csv(demo_url, monkeypatch):
     downloads = [d for d in at.get("download_button") if d.proto.label == "Download chart data (CSV)"]
     assert len(charts) >= 6
     assert len(downloads) == len(charts)
+
+
+def test_overview_says_how_many_calls_could_be_chance_and_shows_the_latest_year(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch)
+    at.number_input(key="design_exclude").set_value(3).run()
+    said = [m.value for m in at.markdown if m.value.startswith("Of ") and "Benjamini-Hochberg" in m.value]
+    assert len(said) == 1
+    assert re.search(r"Of 70 outcomes with a complete estimate, \d+ are called Improved or Worsened", said[0])
+    first = table_with(at, "Anti-social behaviour")
+    assert first.iloc[:, 2:].stack().str.contains("may be chance").any() or "still stand." in said[0]
+    at.radio(key="scorecard_window").set_value("Latest 12 months").run()
+    latest = table_with(at, "Anti-social behaviour")
+    parks = latest[latest["Partnership"] == "Parks & Nightlife Partnership"].iloc[0]
+    assert parks["Anti-social behaviour"].startswith("Improved -")  # the planted 30% cut holds in 2026
+    assert not latest.equals(first)
