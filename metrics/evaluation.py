@@ -56,6 +56,7 @@ from metrics.effects import (
     survey_did,
     wdd,
 )
+from metrics.multiple import chance, chance_sentence, with_q_values
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.stats import poisson_z, weighted_mean
 from metrics.verdict import TOO_EARLY, Verdict, judge, signed_pct
@@ -1082,8 +1083,6 @@ def mark_chance(results: list[dict]) -> dict:
     """Across many partnerships' evaluations (`evaluate` results), mark each outcome with
     its false-discovery q-value and whether its call stands (`metrics.multiple`), in
     place; returns the counts and the sentence a chief reads."""
-    from metrics.multiple import chance, chance_sentence, with_q_values
-
     outcomes = [o for r in results for o in r["outcomes"]]
     frame = pd.DataFrame(
         {
