@@ -1,9 +1,12 @@
-"""What the README promises and the production settings stay true."""
+"""What the README and docs/ promise, and the production settings, stay true."""
 
 import re
 import subprocess
 import tomllib
+from collections import Counter
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cli import main
@@ -11,6 +14,13 @@ from metrics.registry import METRICS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+# The README and the pages it links to: what a newcomer reads.
+DOCUMENTATION = [ROOT / "README.md", *DOCS]
+# Drawn by `docs/screenshots.py`, so possibly not there yet in a fresh working tree.
+SCREENSHOTS = ("docs/overview.png", "docs/slide.png")
+# The README is a front door: the deep sections live in docs/.
+README_MAX_LINES = 150
 
 
 def _code_blocks() -> list[str]:
@@ -29,16 +39,71 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
-def test_readme_metrics_table_matches_the_registry():
+def test_methods_metrics_table_matches_the_registry():
+    methods = (ROOT / "docs" / "methods.md").read_text()
     for m in METRICS:
         row = f"| `{m.key}` | {m.label} | {m.unit} | {m.direction} | {m.description} |"
-        assert row in README, f"README metrics table out of date for {m.key}"
+        assert row in methods, f"docs/methods.md metrics table out of date for {m.key}"
 
 
 def test_every_cli_command_is_documented():
+    text = "\n".join(path.read_text() for path in DOCUMENTATION)
     for name in main.commands:
-        assert f"commonground {name}" in README, name
+        assert f"commonground {name}" in text, f"commonground {name} is in neither README.md nor docs/*.md"
         assert CliRunner().invoke(main, [name, "--help"]).exit_code == 0
+
+
+def _prose(markdown: str) -> str:
+    """The text outside fenced code blocks and inline code, where links are links."""
+    markdown = re.sub(r"^ *```.*?^ *```", "", markdown, flags=re.S | re.M)  # fences may be indented
+    return re.sub(r"`[^`]+`", "", markdown)  # a code span may run over lines
+
+
+def _links(markdown: str) -> list[str]:
+    return re.findall(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)", _prose(markdown))
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's ids for the headings: lower case, punctuation dropped, spaces as hyphens,
+    a repeated heading numbered from -1."""
+    seen: Counter[str] = Counter()
+    anchors = set()
+    for heading in re.findall(r"^#{1,6}\s+(.+?)\s*#*$", _prose(markdown), flags=re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        anchors.add(f"{slug}-{seen[slug]}" if seen[slug] else slug)
+        seen[slug] += 1
+    return anchors
+
+
+def test_the_readme_is_a_front_door_to_every_docs_page():
+    assert len(README.splitlines()) <= README_MAX_LINES, "move the deep sections to docs/*.md"
+    linked = {(ROOT / link.split("#")[0]).resolve() for link in _links(README)}
+    for page in DOCS:
+        assert page.resolve() in linked, f"README.md does not link to {page.relative_to(ROOT)}"
+
+
+def test_the_readme_shows_the_screenshots_and_how_to_refresh_them():
+    for image in SCREENSHOTS:
+        assert image in _links(README), image
+    assert "`.venv/bin/python docs/screenshots.py`" in README
+
+
+@pytest.mark.parametrize("document", DOCUMENTATION, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_points_to_a_file_and_heading_that_exist(document: Path):
+    """Images included. The two screenshots are left out: `docs/screenshots.py` draws them."""
+    text = document.read_text()
+    for link in _links(text):
+        if re.match(r"[a-z][a-z0-9+.-]*:", link):  # https:, mailto: and the like
+            continue
+        path, _, anchor = link.partition("#")
+        target = (document.parent / path).resolve() if path else document.resolve()
+        where = f"{document.relative_to(ROOT)}: {link}"
+        assert target.is_relative_to(ROOT), f"{where} leaves the repository"
+        if target.relative_to(ROOT).as_posix() in SCREENSHOTS:
+            continue
+        assert target.exists(), f"{where}: no such file"
+        if anchor and target.suffix == ".md":
+            assert anchor in _anchors(target.read_text()), f"{where}: no such heading"
 
 
 def test_production_settings():

@@ -1,6 +1,6 @@
-"""Issue 4's finish line: a new user with the London files follows the README's London
-commands (run here exactly as written there) and gets a dashboard showing London's
-boroughs, its Safer Neighbourhood Boards, trust and crime."""
+"""Issue 4's finish line: a new user with the London files follows the London commands of
+docs/importing.md, linked from the README (run here exactly as written there), and gets a
+dashboard showing London's boroughs, its Safer Neighbourhood Boards, trust and crime."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from tests.db.conftest import SHARED, need_shared
 from tests.pages.test_pages import figures, run_app, table_with
 
 
-def readme_london_commands() -> list[list[str]]:
-    """The `commonground import` lines of the README's London walk-through, as arguments."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("**London, from a fresh clone") :]
+def documented_london_commands() -> list[list[str]]:
+    """The `commonground import` lines of the London walk-through in docs/importing.md, as arguments."""
+    importing = (ROOT / "docs" / "importing.md").read_text()
+    section = importing[importing.index("**London, from a fresh clone") :]
     block = section[section.index("```bash") : section.index("```", section.index("```bash") + 7)]
     commands = []
     for line in block.splitlines():
@@ -33,7 +33,7 @@ def readme_london_commands() -> list[list[str]]:
 def london_url(tmp_path_factory) -> str:
     need_shared()
     url = f"sqlite:///{tmp_path_factory.mktemp('london') / 'london.sqlite'}"
-    commands = readme_london_commands()
+    commands = documented_london_commands()
     assert len(commands) == 5
     for args in commands:
         result = CliRunner().invoke(main, args, env={"DATABASE_URL": url})
