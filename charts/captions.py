@@ -10,14 +10,8 @@ from datetime import date
 
 import pandas as pd
 
-
-def quarter_label(d: date | pd.Timestamp) -> str:
-    ts = pd.Timestamp(d)
-    return f"{ts.year} Q{(ts.month - 1) // 3 + 1}"
-
-
-def month_label(d: date | pd.Timestamp) -> str:
-    return pd.Timestamp(d).strftime("%b %Y")
+from metrics.formatting import month_label, quarter_label, signed_pct, signed_points
+from metrics.survey import POSITIVE
 
 
 def survey_source(scores: pd.DataFrame, wording: list[str]) -> str:
@@ -32,7 +26,7 @@ def survey_source(scores: pd.DataFrame, wording: list[str]) -> str:
     margin = latest["ci_high"] - latest["mean"]
     return (
         f"Latest quarter ({quarter_label(last)}): {latest['mean']:.0f} out of 100 ± {margin:.0f}, "
-        f"{latest['share_positive']:.0f}% positive (top two boxes), n = {int(latest['n'])}. "
+        f"{latest['share_positive']:.0f}% positive ({POSITIVE}), n = {int(latest['n'])}. "
         f"Source: resident survey, {quarter_label(first)} to {quarter_label(last)}; "
         f"{total:,} answers from residents of the catchment areas (smallest quarter n = {smallest}). "
         f"Items: {items}. Weighted mean on 0-100; band is the 95% interval from the effective sample size."
@@ -70,9 +64,10 @@ def evaluation_source(outcome: dict) -> str:
         seasonal = "with" if its["month_of_year_terms"] else "without"
         level = its["level_change"]
         text += (
-            f" Time-series fit: {its['family']} regression {seasonal} month-of-year terms; "
-            f"level change {level['estimate'] * 100:+.0f}% "
-            f"(95%: {level['ci'][0] * 100:+.0f}% to {level['ci'][1] * 100:+.0f}%)."
+            " A second check, not the verdict's estimate: a time-series fit of the partnership area "
+            f"alone ({its['family']} regression {seasonal} month-of-year terms) gives a "
+            f"level change of {signed_pct(level['estimate'])} "
+            f"(95%: {signed_pct(level['ci'][0])} to {signed_pct(level['ci'][1])})."
         )
     return text
 
@@ -135,11 +130,11 @@ def _compared(outcome: dict) -> str:
     if effect["scale"] == "relative":
         pct = round(abs(effect["estimate"]) * 100)
         size = f"{pct}% {'more' if effect['estimate'] > 0 else 'fewer'}" if pct else "no different"
-        span = f"between {low * 100:+.0f}% and {high * 100:+.0f}%"
+        span = f"between {signed_pct(low)} and {signed_pct(high)}"
     else:
         size = f"{'+' if effect['estimate'] > 0 else '-'}{_points(effect['estimate'])}"
         size = size if round(abs(effect["estimate"])) else "no different"
-        span = f"between {low:+.0f} and {high:+.0f}"
+        span = f"between {signed_points(low)} and {signed_points(high)}"
     words = VERDICT_WORDS[verdict]
     if verdict in ("Too early to tell", "Inconclusive"):
         unseen = (

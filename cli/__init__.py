@@ -43,8 +43,9 @@ from db.models import USER_ROLES
 from db.users import UserRefused, add_user, list_users, remove_user
 from metrics.evaluation import OUTCOMES, Design, Prefetched, mark_chance, partnership_codes
 from metrics.evaluation import evaluate as run_evaluation
+from metrics.formatting import effect_text
 from metrics.stored import stored_scorecard
-from metrics.verdict import CALLED, effect_text, sustained_text
+from metrics.verdict import CALLED, sustained_text
 
 database_option = click.option(
     "--database-url",

@@ -84,7 +84,8 @@ def _survey_sums_by_month(months: list[date] | None):  # months sorted
     span = i.scale_max - i.scale_min
     # distance of the answer from the scale's worst end, in scale steps
     from_worst = case((i.reverse_worded, i.scale_max - a.value), else_=a.value - i.scale_min)
-    positive = case((from_worst >= span - 1, 1.0), else_=0.0)  # the top two boxes
+    # positive: more than 60% of the way from the worst answer to the best (metrics.survey.POSITIVE)
+    positive = case((5 * from_worst > 3 * span, 1.0), else_=0.0)
     month = month_start(r.responded_on)
     per_respondent = (
         select(

@@ -56,10 +56,11 @@ from metrics.effects import (
     survey_did,
     wdd,
 )
+from metrics.formatting import signed_pct
 from metrics.multiple import chance, chance_sentence, with_q_values
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.stats import poisson_z, weighted_mean
-from metrics.verdict import TOO_EARLY, Verdict, judge, signed_pct
+from metrics.verdict import TOO_EARLY, Verdict, judge
 
 CRIME_OUTCOMES = ("violent", "property", "asb", "other")
 SURVEY_OUTCOMES = ("trust", "satisfaction", "safety")

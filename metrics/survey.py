@@ -4,9 +4,12 @@ Scoring (domain.md section 3): every answer is rescaled to 0-100 with
 `100 * (x - min) / (max - min)` (reversed for reverse-worded items); a
 respondent's construct score is the mean of their rescaled answers on that
 construct's items; the quarter's score is the weighted mean over respondents
-living in the partnership's catchment areas. "Positive" is an answer in the top
-two boxes of its item's scale; a respondent's share positive is the fraction of
-their construct items answered positively.
+living in the partnership's catchment areas. "Positive" is an answer more than 60%
+of the way from the scale's worst answer to its best (`POSITIVE`): the top two boxes
+of a 1-5 scale (domain.md), and 7 to 10 of a 0-10 one, where "top two boxes" (9-10)
+would call a resident who answers 8 of 10 not positive and contradict the score. A
+respondent's share positive is the fraction of their construct items answered
+positively.
 
 The per-respondent scores are summed per construct, area and month when data is
 loaded (`survey_monthly`, see `db.rollup`); SQL adds those sums up per partnership,
@@ -23,6 +26,8 @@ from db.models import Partnership, PartnershipArea, SurveyAggregate, SurveyItem,
 from metrics.filters import Filters
 from metrics.registry import SURVEY_CONSTRUCTS
 from metrics.stats import weighted_mean, weighted_share
+
+POSITIVE = "4-5 of 1-5, 3-4 of 1-4, 7-10 of 0-10"  # what "positive" means, in a scale's own numbers
 
 SCORE_COLUMNS = [
     "partnership",

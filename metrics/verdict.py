@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 from metrics.effects import Effect, equivalence_p
+from metrics.formatting import effect_text, months_span, signed_points, size_text
 
 # The smallest change that matters, either way, by scale: inside it, "no clear change".
 EQUIVALENCE = {"relative": 0.10, "points": 3.0}
@@ -46,9 +47,7 @@ class Verdict:
 
 
 def _size(effect: Effect, value: float) -> str:
-    if effect.scale == "relative":
-        return f"{abs(value) * 100:.0f}%"
-    return f"{abs(value):.1f} points"
+    return size_text(effect.scale, value)
 
 
 def describe_change(effect: Effect, noun: str, against: str) -> str:
@@ -63,8 +62,8 @@ def describe_change(effect: Effect, noun: str, against: str) -> str:
             interval = f"{abs(lo) * 100:.0f}% to {abs(hi) * 100:.0f}% {'more' if up else 'fewer'}"
     else:
         verb = "rose" if up else "fell"
-        interval = f"{effect.ci_low:+.1f} to {effect.ci_high:+.1f} points"
-    if _size(effect, effect.estimate) in ("0%", "0.0 points"):
+        interval = f"{signed_points(effect.ci_low)} to {signed_points(effect.ci_high)} points"
+    if _size(effect, effect.estimate) in ("0%", "0 points"):
         return f"{noun} did not change {against} (95% interval: {interval})."
     return f"{noun} {verb} {_size(effect, effect.estimate)} {against} (95% interval: {interval})."
 
@@ -135,39 +134,15 @@ def judge(
 
 
 def sustained_text(later: dict) -> str:
-    """'Latest 12 months (2025-10 to 2026-09) against the same months before the start:
+    """'Latest 12 months (Oct 2025 to Sep 2026) against the same months before the start:
     Inconclusive, -4% (95%: -25% to +22%).' from an outcome's `sustained` record."""
     after = later["windows"]["after"]
     return (
-        f"{later['window'].capitalize()} ({after[0]} to {after[1]}) against the same months before the "
+        f"{later['window'].capitalize()} ({months_span(*after)}) against the same months before the "
         f"start: {later['verdict']}, {effect_text(later.get('effect'))}."
     )
 
 
-def signed_pct(fraction: float) -> str:
-    """'+3%', '-12%', and '0%' rather than '-0%'."""
-    value = round(fraction * 100)
-    return "0%" if value == 0 else f"{value:+d}%"
-
-
-def signed_points(points: float) -> str:
-    """'+6.5', '-1.2', and '0.0' rather than '-0.0'."""
-    value = round(points, 1)
-    return "0.0" if value == 0 else f"{value:+.1f}"
-
-
-def effect_text(effect: dict | None, compact: bool = False) -> str:
-    """'-30% (95%: -41% to -18%)' or '+6.5 points (95%: +2.6 to +10.4)' from `Effect.as_dict()`.
-    `compact` drops '95%:' and 'points', for table cells whose caption states both."""
-    if not effect:
-        return "" if compact else "no estimate"
-    low, high = effect["ci"]
-    fmt = signed_pct if effect["scale"] == "relative" else signed_points
-    unit = "" if compact or effect["scale"] == "relative" else " points"
-    label = "" if compact else "95%: "
-    return f"{fmt(effect['estimate'])}{unit} ({label}{fmt(low)} to {fmt(high)})"
-
-
 def effect_short(effect: dict | None) -> str:
-    """'-29% (-48% to -2%)' or '+6.5 (+2.6 to +10.4)': `effect_text` for table cells."""
+    """'-29% (-48% to -2%)' or '+6 (+3 to +10)': `effect_text` for table cells."""
     return effect_text(effect, compact=True)

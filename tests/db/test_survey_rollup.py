@@ -101,6 +101,6 @@ def test_rescaling_an_item_rescores_every_month(surveyed):
     assert _import(engine, folder, "items-v2.csv", wider, ITEM_MAPPING).accepted
     with engine.connect() as conn:
         rollup = _rollup(conn)
-    # R1's trust answer 4 on 0-10 is 40; it is no longer in the top two boxes (9, 10)
+    # R1's trust answer 4 on 0-10 is 40; it is not positive there (7 to 10 are)
     n, sw, _sw2, swx, _swx2, swp = rollup[("N1", "trust", date(2024, 2, 1))][1:]
     assert (n, swx / sw, swp) == pytest.approx((1, 40.0, 0.0))

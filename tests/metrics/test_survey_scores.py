@@ -30,12 +30,15 @@ def test_trust_is_the_weighted_mean_of_rescaled_answers(tiny):
     assert trust["ci_high"] == pytest.approx(82.5 + Z95 * math.sqrt(251.25))
 
 
-def test_share_positive_counts_the_top_two_boxes(tiny):
+def test_share_positive_agrees_with_the_score_on_a_0_to_10_scale(tiny):
     with tiny.connect() as conn:
         trust = _row(survey_scores(conn, PERIOD), "trust")
-    # only r2 (10 of 10) is in the top two boxes (9-10): weight 2 of 4
-    assert trust["share_positive"] == pytest.approx(50.0)
-    assert trust["share_ci_low"] == 0.0  # 50 - 60.0 clamped: a share cannot be negative
+    # positive is 7-10 of 0-10: r1 (8) and r2 (10) are, r3 (5) is not: weight 3 of 4. (The
+    # top two boxes, 9-10, would count r1's 8 of 10 as not positive.)
+    assert trust["share_positive"] == pytest.approx(75.0)
+    # 75 +/- 1.96 * sqrt(0.75 * 0.25 / (16 / 6)) = 75 +/- 51.9, clamped at 100
+    assert trust["share_ci_low"] == pytest.approx(75 - 1.959964 * math.sqrt(0.75 * 0.25 * 6 / 16) * 100)
+    assert trust["share_ci_high"] == 100.0
 
 
 def test_reverse_worded_items_are_reversed(tiny):

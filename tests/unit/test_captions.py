@@ -17,7 +17,8 @@ def test_survey_source_states_latest_score_margin_share_and_n():
     )
     text = survey_source(scores, ["Police treat residents with respect."])
     assert text.startswith(
-        "Latest quarter (2024 Q2): 64 out of 100 ± 4, 47% positive (top two boxes), n = 131."
+        "Latest quarter (2024 Q2): 64 out of 100 ± 4, 47% positive (4-5 of 1-5, 3-4 of 1-4, 7-10 of 0-10), "
+        "n = 131."
     )
     assert "2024 Q1 to 2024 Q2" in text
     assert "251 answers" in text

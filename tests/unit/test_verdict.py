@@ -37,7 +37,7 @@ def test_trust_rising_clearly_is_improved_because_higher_is_better():
     e = survey_did(55, 1.0, 63, 1.0, 56, 1.0, 57, 1.0)
     v = judge(e, False, "Trust in police", "against comparable areas", 12)
     assert v.label == IMPROVED
-    assert "rose 7.0 points" in v.sentence
+    assert "rose 7 points" in v.sentence
 
 
 def test_no_clear_change_needs_the_interval_to_rule_out_ten_percent_either_way():
@@ -86,7 +86,7 @@ def test_the_margin_is_set_in_points_for_surveys():
     wide = Effect(1.0, -9.0, 11.0, 5.0, 0.8, 14.0, "points")
     v = judge(wide, False, "Trust", "x", 12)
     assert v.label == INCONCLUSIVE
-    assert "a change of 14.0 points either way" in v.sentence
+    assert "a change of 14 points either way" in v.sentence
 
 
 @pytest.mark.parametrize(("estimate", "se", "expected"), [(0.0, 0.05, True), (0.05, 0.05, False)])
@@ -97,13 +97,18 @@ def test_equivalence_is_the_ninety_percent_interval_inside_the_margin(estimate, 
 
 
 def test_effect_text_never_shows_minus_zero():
-    from metrics.verdict import effect_short, effect_text
+    from metrics.formatting import effect_text
+    from metrics.verdict import effect_short
 
     relative = {"estimate": -0.004, "ci": [-0.27, 0.36], "scale": "relative"}
     assert effect_text(relative) == "0% (95%: -27% to +36%)"
     assert effect_short(relative) == "0% (-27% to +36%)"
     points = {"estimate": 6.46, "ci": [2.57, 10.4], "scale": "points"}
-    assert effect_text(points) == "+6.5 points (95%: +2.6 to +10.4)"
+    assert effect_text(points) == "+6 points (95%: +3 to +10)"
+    # the same estimate reads the same in a table cell, a card and a caption
+    assert effect_short(points) == "+6 (+3 to +10)"
+    tiny = {"estimate": -0.4, "ci": [-4.6, 3.8], "scale": "points"}
+    assert effect_text(tiny) == "0 points (95%: -5 to +4)"
 
 
 def test_a_change_that_rounds_to_nothing_is_said_plainly():

@@ -1,0 +1,95 @@
+"""How a number, a change, an interval, a date or a name reads to a person.
+
+One place, so that the same estimate reads the same on a card, in a table, on a chart,
+in a caption, on a slide, in the packet, in a CSV and in the JSON text fields:
+
+- counts with thousands separators ("1,234");
+- changes and intervals in whole units: percentages for crime ("-29%"), points on the
+  0-100 survey scale for surveys ("+13"), never "-0";
+- dates as "30 Sep 2026", months as "Sep 2026", quarters as "2026 Q3";
+- internal names (snake_case codes, status words) as plain words.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+
+def count(n: float) -> str:
+    """'1,234'."""
+    return f"{int(round(n)):,}"
+
+
+def signed_pct(fraction: float) -> str:
+    """A relative change as whole per cent: '+3%', '-12%', and '0%' rather than '-0%'."""
+    value = round(fraction * 100)
+    return "0%" if value == 0 else f"{value:+d}%"
+
+
+def signed_points(points: float) -> str:
+    """A change in points on 0-100 as a whole number: '+6', '-1', and '0' rather than '-0'."""
+    value = round(points)
+    return "0" if value == 0 else f"{value:+d}"
+
+
+def size_text(scale: str, value: float) -> str:
+    """The size of a change without its sign: '24%' or '3 points' (or '1 point')."""
+    if scale == "relative":
+        return f"{abs(round(value * 100))}%"
+    whole = abs(round(value))
+    return f"{whole} point" if whole == 1 else f"{whole} points"
+
+
+def effect_text(effect: dict | None, compact: bool = False) -> str:
+    """'-30% (95%: -41% to -18%)' or '+6 points (95%: +3 to +10)' from `Effect.as_dict()`.
+    `compact` drops '95%:' and 'points', for table cells whose caption states both."""
+    if not effect:
+        return "" if compact else "no estimate"
+    low, high = effect["ci"]
+    fmt = signed_pct if effect["scale"] == "relative" else signed_points
+    unit = "" if compact or effect["scale"] == "relative" else " points"
+    label = "" if compact else "95%: "
+    return f"{fmt(effect['estimate'])}{unit} ({label}{fmt(low)} to {fmt(high)})"
+
+
+def day_label(d: date | pd.Timestamp | str) -> str:
+    """'30 Sep 2026'."""
+    return pd.Timestamp(d).strftime("%d %b %Y").lstrip("0")
+
+
+def month_label(d: date | pd.Timestamp | str) -> str:
+    """'Sep 2026' (a 'YYYY-MM' string is read as that month)."""
+    return pd.Timestamp(d).strftime("%b %Y")
+
+
+def quarter_label(d: date | pd.Timestamp | str) -> str:
+    """'2026 Q3'."""
+    ts = pd.Timestamp(d)
+    return f"{ts.year} Q{(ts.month - 1) // 3 + 1}"
+
+
+def months_span(first: date | pd.Timestamp | str, last: date | pd.Timestamp | str) -> str:
+    """'Oct 2025 to Sep 2026'."""
+    return f"{month_label(first)} to {month_label(last)}"
+
+
+# Words that are not simply the code with spaces: hyphens, capitals, abbreviations.
+_NAMES = {
+    "non_profit": "Non-profit",
+    "nonprofit": "Non-profit",
+    "asb": "Anti-social behaviour",
+    "local_government": "Local government",
+    "resident_group": "Resident group",
+}
+
+
+def name_label(code: str) -> str:
+    """An internal name as a person reads it: 'non_profit' -> 'Non-profit',
+    'crime_monthly' -> 'Crime monthly', 'active' -> 'Active'."""
+    text = str(code)
+    if text.lower() in _NAMES:
+        return _NAMES[text.lower()]
+    words = text.replace("_", " ").replace("-", " ").split()
+    return " ".join(words).capitalize() if words else text
