@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from charts.figures import figure_table
 from db.audit import AuditUnavailable
 from db.users import may
+from metrics.formatting import effect_text
 from metrics.publish import csv_bytes
-from metrics.verdict import effect_text, sustained_text
+from metrics.verdict import sustained_text
 from ui.auth import User, recorder, this_user
-from ui.tables import problems_table, rules_table
+from ui.filters import KEY_PARTNERSHIP
+from ui.tables import grid_style, problems_table, rules_table
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -78,8 +81,68 @@ def verdict_card(outcome: dict) -> None:
         if outcome.get("comparison"):
             c = outcome["comparison"]
             notes.append(f"Compared with {', '.join(c['areas'])} ({c['reason']}).")
+        notes.extend(outcome.get("notes", ()))
         if notes:
             st.caption(" ".join(notes))
+
+
+# The verdict grid's column widths and row height (px): names up to about 35 characters
+# and seven outcomes fit the 877 px main area of a 1366 x 768 laptop with the sidebar
+# open, and ten rows with the legend fit its first screen; a phone scrolls the grid
+# inside itself, the names pinned.
+GRID_NAME_WIDTH = 248
+GRID_CELL_WIDTH = 89
+GRID_ROW_HEIGHT = 32
+
+
+def verdict_grid(grid: pd.DataFrame, labels: dict[str, str], key: str) -> tuple[str, str] | None:
+    """`ui.tables.grid_table` as a tinted table in which one cell can be selected, each
+    heading's full label (`labels`) in its tooltip; returns the selected cell as
+    (partnership code, column heading), or None."""
+    config = {
+        column: st.column_config.TextColumn(width=GRID_CELL_WIDTH, help=labels.get(column))
+        for column in grid.columns
+        if column != "Partnership"
+    }
+    config["Partnership"] = st.column_config.TextColumn(width=GRID_NAME_WIDTH, pinned=True)
+    event = st.dataframe(
+        grid_style(grid),
+        hide_index=True,
+        column_config=config,
+        key=key,
+        on_select="rerun",
+        selection_mode="single-cell",
+        row_height=GRID_ROW_HEIGHT,
+        width="content",  # as wide as its columns: a compact grid on wide screens too
+        alt="Verdict per partnership and outcome",
+    )
+    for row, column in event.selection.cells:
+        if 0 <= row < len(grid) and column in grid.columns:
+            return grid.index[row], column
+    return None
+
+
+def _choose_partnership(code: str, key: str) -> None:
+    # A callback runs before the frame draws the sidebar, so the filter may still be set
+    # here. The switch waits for the page body: pages are not registered yet in a callback,
+    # and the frame may rerun once (ui/frame.py), which would drop a button's True.
+    st.session_state[KEY_PARTNERSHIP] = code
+    st.session_state[f"{key}_clicked"] = True
+
+
+def partnership_link(code: str, name: str, key: str) -> None:
+    """A link-like button that opens the Partnership page on `code` (the Partnership page
+    follows the sidebar's partnership filter, which the click sets first)."""
+    if st.session_state.pop(f"{key}_clicked", False):
+        st.switch_page("pages/partnership.py")
+    st.button(
+        f"Open {name} on the Partnership page",
+        icon=":material/handshake:",
+        type="tertiary",
+        key=key,
+        on_click=_choose_partnership,
+        args=(code, key),
+    )
 
 
 def import_report(report) -> None:

@@ -11,7 +11,19 @@ import pandas as pd
 
 from charts.captions import quarter_label
 from charts.theme import verdict_fill
-from metrics.verdict import CALLED, effect_short
+from metrics.evaluation import CRIME_OUTCOMES
+from metrics.formatting import effect_text
+from metrics.registry import CRIME_GROUP_LABELS
+from metrics.verdict import (
+    CALLED,
+    IMPROVED,
+    INCONCLUSIVE,
+    NO_CLEAR_CHANGE,
+    NOT_ENOUGH,
+    TOO_EARLY,
+    WORSENED,
+    effect_short,
+)
 
 SECTOR_LABELS = {
     "local_government": "Local government",
@@ -61,9 +73,10 @@ def crime_text(before, after, pct, direction) -> str:
     return f"{int(after):,} vs {int(before):,} ({change}): {direction}"
 
 
-def portfolio_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The overview's portfolio table, one row per partnership, in the frame's order."""
-    return pd.DataFrame(
+def portfolio_table(frame: pd.DataFrame, crime: bool = True) -> pd.DataFrame:
+    """The overview's portfolio table, one row per partnership, in the frame's order; without
+    the crime column when `crime` is False (no crime group chosen: it would read '0 vs 0')."""
+    table = pd.DataFrame(
         {
             "Partnership": frame["name"],
             "Started": pd.to_datetime(frame["start_date"]).dt.strftime("%b %Y"),
@@ -87,6 +100,17 @@ def portfolio_table(frame: pd.DataFrame) -> pd.DataFrame:
             ],
         }
     )
+    return table if crime else table.drop(columns="Crime, last 12 months vs previous 12")
+
+
+def crime_groups_text(groups) -> str:
+    """'all crime groups', 'violent crime and anti-social behaviour', or 'no crime group'."""
+    if set(groups) >= set(CRIME_GROUP_LABELS):
+        return "all crime groups"
+    names = [CRIME_GROUP_LABELS[g].lower() for g in groups]
+    if not names:
+        return "no crime group"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def members_table(members: pd.DataFrame) -> pd.DataFrame:
@@ -232,6 +256,131 @@ def scorecard_table(frame: pd.DataFrame, sort: str = "Name", window: str = SCORE
         return [f"background-color: {verdict_fill(v)}" for v in verdicts[column.name]]
 
     return table.style.apply(tint)
+
+
+# --- The verdict grid: the Overview's first screen ---------------------------------------
+
+# Short headings: seven outcome columns and the names fit beside the sidebar on a laptop.
+GRID_HEADINGS = {
+    "violent": "Violent",
+    "property": "Property",
+    "asb": "ASB",
+    "other": "Other",
+    "trust": "Trust",
+    "satisfaction": "Satisfaction",
+    "safety": "Safety",
+}
+# A symbol and a short word per verdict, so that a cell reads the same without its colour.
+# The symbols say better or worse, not up or down: for crime, Improved means fewer crimes.
+VERDICT_MARKS = {
+    IMPROVED: "✓ Improved",
+    WORSENED: "✗ Worsened",
+    NO_CLEAR_CHANGE: "= No change",
+    INCONCLUSIVE: "? Unclear",
+    TOO_EARLY: "… Too early",
+    NOT_ENOUGH: "– No data",
+}
+CHANCE_MARK = "*"  # a call that does not hold with the false discovery rate at 5%
+GRID_LEGEND = (
+    "✓ Improved · ✗ Worsened · = No clear change · ? Inconclusive · … Too early to tell · "
+    "– Not enough data · * may be chance"
+)
+_MARK_VERDICTS = {mark: verdict for verdict, mark in VERDICT_MARKS.items()}
+_HEADING_OUTCOMES = {heading: outcome for outcome, heading in GRID_HEADINGS.items()}
+
+
+def chosen_outcomes(frame: pd.DataFrame, crime_groups) -> pd.DataFrame:
+    """Scorecard rows of the chosen crime groups and of every survey outcome."""
+    return frame[~frame["outcome"].isin(CRIME_OUTCOMES) | frame["outcome"].isin(crime_groups)]
+
+
+def grid_heading(outcome: str, label: str) -> str:
+    return GRID_HEADINGS.get(outcome, label)
+
+
+def grid_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Each grid heading's full outcome label ('ASB': 'Anti-social behaviour')."""
+    return {grid_heading(o, lb): lb for o, lb in zip(frame["outcome"], frame["label"], strict=True)}
+
+
+def grid_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scorecard rows as a grid: one row per partnership, by name and indexed by its code,
+    with its name under 'Partnership'; one column per outcome, in the frame's order, under
+    its GRID_HEADINGS heading. Each cell is the verdict's VERDICT_MARKS text, with CHANCE_MARK
+    where an Improved or Worsened call may be chance."""
+    doubtful = frame["verdict"].isin(CALLED) & ~frame.get("stands", frame["verdict"].isin(CALLED))
+    cells = frame.assign(
+        heading=[grid_heading(o, lb) for o, lb in zip(frame["outcome"], frame["label"], strict=True)],
+        cell=[
+            VERDICT_MARKS.get(v, v) + (CHANCE_MARK if d else "")
+            for v, d in zip(frame["verdict"], doubtful, strict=True)
+        ],
+    )
+    headings = list(dict.fromkeys(cells["heading"]))
+    grid = cells.pivot(index="code", columns="heading", values="cell").reindex(columns=headings)
+    grid = grid.fillna(VERDICT_MARKS[NOT_ENOUGH])  # an outcome that was not evaluated at all
+    grid.columns.name = None
+    grid.insert(0, "Partnership", cells.drop_duplicates("code").set_index("code")["name"])
+    return grid.sort_values("Partnership")
+
+
+def grid_style(grid: pd.DataFrame):
+    """`grid_table` tinted cell by cell with the verdict's colour (the scorecard's tints)."""
+
+    def tint(cell) -> str:
+        verdict = _MARK_VERDICTS.get(str(cell).removesuffix(CHANCE_MARK))
+        return f"background-color: {verdict_fill(verdict)}" if verdict else ""
+
+    return grid.style.map(tint, subset=[c for c in grid.columns if c != "Partnership"])
+
+
+def grid_outcome(frame: pd.DataFrame, code: str, heading: str) -> dict | None:
+    """The scorecard record behind one grid cell (partnership `code`, column `heading`),
+    shaped for `ui.show.verdict_card`: name, label ('<partnership>: <outcome>'), verdict,
+    effect (estimate, interval, scale; None where the scorecard shows none), sentence, and
+    notes on chance and on the latest 12 months. None for the 'Partnership' column or a
+    cell that is not there."""
+    outcome = _HEADING_OUTCOMES.get(heading, heading)
+    rows = frame[(frame["code"] == code) & (frame["outcome"] == outcome)]
+    if heading == "Partnership" or rows.empty:
+        return None
+    r = rows.iloc[0]
+    effect = (
+        {"estimate": r["estimate"], "ci": [r["ci_low"], r["ci_high"]], "scale": r["scale"]}
+        if _comparable(r["verdict"], r["estimate"], r["scale"])
+        else None
+    )
+    notes = []
+    q = r.get("q_value")
+    if r["verdict"] in CALLED and q is not None and not pd.isna(q):
+        notes.append(
+            "The call stands when every partnership's outcomes are judged together with the share "
+            f"of false calls kept to 5% (Benjamini-Hochberg q = {q:.2g})."
+            if r.get("stands")
+            else "May be chance: with every partnership's outcomes judged together and the share of "
+            f"false calls kept to 5%, this call does not hold (Benjamini-Hochberg q = {q:.2g})."
+        )
+    later = r.get("sustained_verdict")
+    if later is not None and not pd.isna(later):
+        scale = r["scale"] if not pd.isna(r["sustained_estimate"]) else None
+        latest = {
+            "estimate": r["sustained_estimate"],
+            "ci": [r["sustained_ci_low"], r["sustained_ci_high"]],
+            "scale": scale,
+        }
+        notes.append(
+            f"Latest 12 months against the same months before the start: {later}, "
+            f"{effect_text(latest if scale else None)}."
+        )
+    return {
+        "code": code,
+        "name": r["name"],
+        "label": f"{r['name']}: {r['label']}",
+        "verdict": r["verdict"],
+        "effect": effect,
+        "sentence": r["sentence"],
+        "notes": notes,
+    }
 
 
 def freshness_table(loaded: pd.DataFrame) -> pd.DataFrame:
