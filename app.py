@@ -1,20 +1,18 @@
 """Common Ground: the frame. Page config, who is using it, database check, shared filters,
 and the navigation that person may see."""
 
-from urllib.parse import urlparse
-
 import streamlit as st
 
 from db.users import may
 from ui.auth import account_controls, current_user, local_mode_allowed, remember
 from ui.database import database_url, ensure_ready
-from ui.filters import design_settings, sidebar_filters
-from ui.frame import inside_frame
+from ui.filters import FILTERED_PAGES, design_settings, keep_filters, sidebar_filters
+from ui.frame import inside_frame, presenting
 
 inside_frame()  # before anything is drawn: see ui/frame.py
 # Presentation mode is a room's view: no sidebar, no navigation, nothing but the slide.
-presenting = urlparse(st.context.url or "").path.rstrip("/").endswith("/present")
-ensure_ready()  # the user table lives in the database
+presenting = presenting()
+ensure_ready(quiet=presenting)  # the user table lives in the database
 user = current_user()
 remember(user)  # pages and downloads use this run's answer
 leadership = may(user.role, "leadership")
@@ -32,19 +30,6 @@ if user.mode == "local" and not local_mode_allowed():
         "or run with --server.address 127.0.0.1, or set COMMONGROUND_ALLOW_LOCAL_MODE=1 if you mean it."
     )
     st.stop()
-
-if leadership and not presenting:
-    st.session_state["filters"] = sidebar_filters(database_url(), user.audience)
-    st.session_state["design"] = design_settings()
-if not presenting:
-    if user.mode == "local":
-        st.warning(
-            "Local mode: no sign-in is configured, so whoever uses this machine sees everything. "
-            "Set up sign-in before sharing the dashboard (README: Access).",
-            icon=":material/lock_open:",
-        )
-    else:  # signing in and out: in the sidebar for leadership, above the slides for the public
-        account_controls(user, st.sidebar if leadership else st.columns([4, 1])[1])
 
 pages = [
     (
@@ -65,8 +50,26 @@ pages = [
         "public",
     ),
 ]
-navigation = st.navigation(
-    [page for page, needed in pages if may(user.role, needed)],
-    position="hidden" if presenting else "sidebar",
-)
-navigation.run()
+allowed = [page for page, needed in pages if may(user.role, needed)]
+# The page list is drawn here, as links, never by Streamlit: its automatic list would
+# flash the raw file names while a page loads (showSidebarNavigation is off).
+current = st.navigation(allowed, position="hidden")
+if not presenting:
+    if len(allowed) > 1:
+        for page in allowed:
+            st.sidebar.page_link(page)
+    if user.mode == "local":
+        st.warning(
+            "Local mode: no sign-in is configured, so whoever uses this machine sees everything. "
+            "Set up sign-in before sharing the dashboard (README: Access).",
+            icon=":material/lock_open:",
+        )
+    elif leadership:  # signing in and out: in the sidebar for leadership, by the slides for the public
+        account_controls(user, st.sidebar)
+# The filters are drawn on the pages that show crime and surveys, and only there.
+if leadership and current.title in FILTERED_PAGES:
+    st.session_state["filters"] = sidebar_filters(database_url(), user.audience)
+    st.session_state["design"] = design_settings()
+else:
+    keep_filters()  # their choices wait for the next page that uses them
+current.run()

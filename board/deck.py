@@ -17,12 +17,13 @@ import plotly.graph_objects as go
 from sqlalchemy import Connection
 
 from charts.board import attendance_bars, before_after_bars, projected, verdict_table
-from charts.captions import board_caption, month_label, published_source, quarter_label, survey_source
+from charts.captions import board_caption, published_source, survey_source
 from charts.figures import partners_by_sector, published_trend, score_trend
 from metrics import partnership as profile
 from metrics.coverage import data_period, last_loaded
 from metrics.evaluation import Design, evaluate
 from metrics.filters import Filters
+from metrics.formatting import count, day_label, month_label, months_span, quarter_label
 from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, shown_counts, survey_cell
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.survey import item_wording, published_scores, survey_scores
@@ -49,9 +50,15 @@ class Slide:
     key: str
     title: str
     caption: str  # one or two plain sentences, written from the numbers
-    source: str  # data source, period, n, items or groups, method
+    source: str  # one short line on the slide: data source, period, n
     figure: go.Figure | None = None
     data: pd.DataFrame = field(default_factory=pd.DataFrame)  # what the chart draws
+    detail: str = ""  # the full source: items, areas, method; in the packet and the speaker's notes
+
+    @property
+    def notes(self) -> str:
+        """Everything said about the slide's numbers: the short line and its detail."""
+        return " ".join(part for part in (self.source, self.detail) if part)
 
 
 @dataclass
@@ -138,21 +145,35 @@ def _survey_slide(construct, scores, published, outcome, start, events, wording,
     caption = board_caption(outcome, start)
     columns = ["quarter", "mean", "ci_low", "ci_high", "n"]
     if not rows.empty:
-        source = survey_source(rows, wording.get(construct, []))
+        detail = survey_source(rows, wording.get(construct, []))
         if len(flagged) > 3:
-            source += f" {len(flagged)} quarters had fewer than 60 answers: read them with care."
+            detail += f" {len(flagged)} quarters had fewer than 60 answers: read them with care."
         elif flagged:
-            source += f" Fewer than 60 answers (read with care): {', '.join(flagged)}."
+            detail += f" Fewer than 60 answers (read with care): {', '.join(flagged)}."
         if rules.public:
-            source += " Quarters with fewer than 30 answers are not shown."
-        figure = projected(score_trend(rows, label, construct, start, events))
-        return Slide(construct, label, caption, source, figure, rows[columns].reset_index(drop=True))
+            detail += " Quarters with fewer than 30 answers are not shown."
+        latest = rows.loc[rows["quarter"].idxmax()]
+        source = (
+            f"Source: resident survey, {quarter_label(rows['quarter'].min())} to "
+            f"{quarter_label(rows['quarter'].max())}: {count(rows['n'].sum())} answers, "
+            f"n = {count(latest['n'])} in the latest quarter. Band: 95% interval."
+        )
+        figure = projected(score_trend(rows, label, construct, start, events, labelled=True))
+        data = rows[columns].reset_index(drop=True)
+        return Slide(construct, label, caption, source, figure, data, detail)
     aggregate = published[published["construct"] == construct]
     if not aggregate.empty:
-        figure = projected(published_trend(aggregate, label, construct, start, events))
-        source = published_source(aggregate, wording.get(construct, []))
+        figure = projected(published_trend(aggregate, label, construct, start, events, labelled=True))
+        detail = published_source(aggregate, wording.get(construct, []))
+        source = (
+            f"Source: published survey results, {quarter_label(aggregate['period'].min())} to "
+            f"{quarter_label(aggregate['period'].max())}; sample size not reported, so no interval."
+            if aggregate["n"].isna().any()
+            else f"Source: published survey results, {quarter_label(aggregate['period'].min())} to "
+            f"{quarter_label(aggregate['period'].max())}: {count(aggregate['n'].sum())} answers."
+        )
         data = aggregate[["period", "statistic", "value", "n"]].reset_index(drop=True)
-        return Slide(construct, label, caption, source, figure, data)
+        return Slide(construct, label, caption, source, figure, data, detail)
     return Slide(construct, label, f"No resident of these areas answered the {label.lower()} questions.", "")
 
 
@@ -187,13 +208,15 @@ def _crime_slide(outcomes: dict, start: date, rules: Rules) -> Slide:
     )
     w = crime[0]["windows"]
     source = (
-        f"Source: recorded crime by month of occurrence; before {w['before'][0]} to {w['before'][1]}, "
-        f"after {w['after'][0]} to {w['after'][1]}; areas: {', '.join(crime[0]['treated']['areas'])}."
-        + (" Counts from 1 to 10 are shown as 'fewer than 11'." if rules.public else "")
+        f"Source: recorded crime by month of occurrence; before: {months_span(*w['before'])}; "
+        f"after: {months_span(*w['after'])}."
+    )
+    detail = f"Areas: {', '.join(crime[0]['treated']['areas'])}." + (
+        " Counts from 1 to 10 are shown as 'fewer than 11'." if rules.public else ""
     )
     figure = before_after_bars(labels, shown_before, shown_after, texts, title)
     data = pd.DataFrame({"crime group": labels, "before": texts[0], "after": texts[1]})
-    return Slide("crime", title, caption, source, figure, data)
+    return Slide("crime", title, caption, source, figure, data, detail)
 
 
 def _verdict_slide(outcomes: list[dict], design: Design) -> Slide:
@@ -201,7 +224,7 @@ def _verdict_slide(outcomes: list[dict], design: Design) -> Slide:
     for o in outcomes:
         effect = o.get("effect")
         if o["verdict"] == "Not enough data" or not effect:
-            change = o["sentence"].removeprefix("Not enough data: ")
+            change = "No estimate"
         else:
             change = effect_short(effect)
         later = (o.get("sustained") or {}).get("verdict", "")
@@ -214,12 +237,16 @@ def _verdict_slide(outcomes: list[dict], design: Design) -> Slide:
         "only when the whole 95% interval lies on one side of no change."
     )
     source = (
-        f"Method: {design.before_months} months before the start against the {first} after it, and "
-        f"against the latest {design.after_months} months of data, each against comparable areas "
-        "(difference in differences); crime in %, surveys in points out of 100, 95% intervals in brackets."
+        "Method: each outcome against comparable areas (difference in differences); crime in %, "
+        "surveys in points out of 100; 95% intervals in brackets."
+    )
+    detail = (
+        f"{design.before_months} months before the start against the {first} after it, and against "
+        f"the latest {design.after_months} months of data. "
+        + " ".join(f"{o['label']}: {o['sentence']}" for o in outcomes)
     )
     figure = verdict_table(rows, "Did it work?", design.after_months)
-    return Slide("verdicts", "Did it work?", caption, source, figure, pd.DataFrame(rows))
+    return Slide("verdicts", "Did it work?", caption, source, figure, pd.DataFrame(rows), detail)
 
 
 def _activity_slide(conn: Connection, filters: Filters, code: str, rules: Rules) -> Slide:
@@ -235,12 +262,16 @@ def _activity_slide(conn: Connection, filters: Filters, code: str, rules: Rules)
     texts = ["" if v == 0 else t for v, t in zip(attendance, texts, strict=True)]
     quarters = [quarter_label(q) for q in activity["quarter"]]
     meetings, people = int(activity["meetings"].sum()), int(sum(attendance))
+    if len(quarters) > 12:  # too many bars to label each; the numbers are in the slide's data
+        texts_on_bars = [""] * len(texts)
+    else:
+        texts_on_bars = texts
     caption = (
         f"The partnership held {count_text(meetings, rules)} meetings from {quarters[0]} to "
         f"{quarters[-1]}, with {count_text(people, rules)} attendances in all."
     )
-    source = "Source: partnership activity log; attendance is people at meetings, counted per quarter."
-    figure = attendance_bars(quarters, shown, texts, title)
+    source = "Source: partnership activity log; people at meetings, counted per quarter."
+    figure = attendance_bars(list(pd.to_datetime(activity["quarter"])), shown, texts_on_bars, title)
     data = pd.DataFrame({"quarter": quarters, "people attending": texts})
     return Slide("activity", title, caption, source, figure, data)
 
@@ -252,7 +283,7 @@ def _about_slide(conn: Connection, period: tuple[date, date], audience: str) -> 
     for kind, at in zip(loaded["kind"], loaded["loaded_at"], strict=True):
         if kind in named:
             latest[named[kind]] = max(latest.get(named[kind], pd.Timestamp(at)), pd.Timestamp(at))
-    sources = "; ".join(f"{what} last loaded {at:%d %b %Y}" for what, at in latest.items())
+    sources = "; ".join(f"{what} last loaded {day_label(at)}" for what, at in latest.items())
     rules = (
         "Public view: counts from 1 to 10 are shown as 'fewer than 11'; survey estimates from fewer than 30 "
         "answers are not shown and those from fewer than 60 are flagged; no comments or names are shown."

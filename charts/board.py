@@ -7,9 +7,10 @@ Pure functions of numbers the caller has already made public-safe (see metrics.p
 from __future__ import annotations
 
 import html
-import textwrap
+from functools import cache
 
 import plotly.graph_objects as go
+from PIL import ImageFont
 
 from charts.figures import base_figure
 from charts.theme import INK, MUTED, OKABE_ITO, verdict_fill
@@ -17,6 +18,9 @@ from charts.theme import INK, MUTED, OKABE_ITO, verdict_fill
 SLIDE_WIDTH, SLIDE_HEIGHT = 1920, 1080
 CHART_HEIGHT = 760  # the rest of the slide holds the caption and the source line
 TITLE_PX, AXIS_PX, TEXT_PX = 44, 24, 26
+CAPTION_PX, SOURCE_PX = 30, 20
+LEFT, RIGHT, TOP = 110, 60, 110  # the slide's margins, in pixels
+LINE = 1.32  # line height, in font sizes
 
 
 def projected(fig: go.Figure, height: int = CHART_HEIGHT) -> go.Figure:
@@ -59,7 +63,7 @@ def before_after_bars(labels: list[str], before: list, after: list, texts: tuple
             )
         )
     fig.update_layout(barmode="group")
-    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(rangemode="tozero", tickformat=",d")
     return projected(fig)
 
 
@@ -113,7 +117,8 @@ def verdict_table(rows: list[dict], title: str, months: int = 12) -> go.Figure:
 
 
 def attendance_bars(quarters: list, attendance: list, texts: list[str], title: str) -> go.Figure:
-    """People attending the partnership's meetings, per quarter."""
+    """People attending the partnership's meetings, per quarter (`quarters`: each quarter's
+    first day), with one axis label a year."""
     fig = base_figure(title, "People attending meetings")
     fig.add_trace(
         go.Bar(
@@ -127,13 +132,67 @@ def attendance_bars(quarters: list, attendance: list, texts: list[str], title: s
         )
     )
     fig.update_layout(showlegend=False)
-    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(rangemode="tozero", tickformat=",d")
+    # one label a year, however many quarters: a room cannot read 29 slanted labels
+    fig.update_xaxes(dtick="M12", tickformat="%Y", ticklabelmode="period", tickangle=0)
     return projected(fig)
 
 
-def _wrapped(text: str, width: int) -> str:
-    """Plotly text: escaped (data never becomes markup) and broken into lines."""
-    return "<br>".join(textwrap.wrap(html.escape(text), width=width))
+@cache
+def _font(size: int):
+    """The slides' font (DejaVu Sans, the template's first choice), to measure text; None
+    where it is not installed, and then an average width stands in."""
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return None
+
+
+def text_width(text: str, size: int) -> float:
+    """How wide `text` is drawn at `size` px, in pixels."""
+    font = _font(size)
+    return font.getlength(text) if font else 0.62 * size * len(text)
+
+
+def wrap_to_width(text: str, width: float, size: int) -> list[str]:
+    """`text` broken into lines no wider than `width` pixels at `size` px (a single word
+    longer than the line stays whole)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _block(lines: list[str]) -> str:
+    """Plotly text for wrapped lines: escaped, so data never becomes markup."""
+    return "<br>".join(html.escape(line) for line in lines)
+
+
+def _below_the_plot(fig: go.Figure) -> int:
+    """Pixels the chart needs under its plot area: tick labels, an axis title, the legend."""
+    layout = fig.layout
+    if any(trace.type == "table" for trace in fig.data):
+        return 10
+    pixels = 50
+    if layout.xaxis.title.text:
+        pixels += 44
+    named = [t for t in fig.data if t.showlegend is not False and t.name]
+    if layout.showlegend is not False and len(named) > 1:
+        pixels += 56
+    return pixels
+
+
+def _fit_table(fig: go.Figure, plot_height: int) -> None:
+    """Rows of a table sized so that every one fits the plot area (never cut in half)."""
+    for trace in fig.data:
+        if trace.type == "table":
+            rows = len(trace.cells.values[0]) if trace.cells.values else 0
+            header = trace.header.height or 56
+            if rows:
+                trace.cells.height = max(36, min(62, int((plot_height - header - 8) / rows)))
 
 
 def slide_figure(
@@ -143,58 +202,83 @@ def slide_figure(
     source: str,
     number: int,
     total: int,
-    height: int = SLIDE_HEIGHT,
 ) -> go.Figure:
-    """A whole 1920x1080 slide as one figure: the chart (or, for a text slide, the title),
-    then the caption in large type, the source line and the slide number. What the room
-    sees is exactly what the packet and the deck carry."""
-    top = 110
-    bottom = 400 if figure is not None else height - top - 40  # a text slide is all text
-    plot = height - top - bottom  # the chart's own height, in pixels
+    """A whole 1920x1080 slide as one figure: the title and slide number, the chart (or,
+    for a text slide, nothing), then the caption in large type and a one-line source. The
+    caption and source are wrapped by their drawn width, and the chart gives up the room
+    they need, so nothing falls off the slide. What the room sees is exactly what the
+    packet and the deck carry."""
+    inner = SLIDE_WIDTH - LEFT - RIGHT
+    text_slide = figure is None
+    caption_px = CAPTION_PX + 8 if text_slide else CAPTION_PX
+    caption_lines = wrap_to_width(caption, inner, caption_px)
+    source_lines = wrap_to_width(source, inner, SOURCE_PX) if source else []
+    caption_height = int(len(caption_lines) * caption_px * LINE) + 12
+    source_height = int(len(source_lines) * SOURCE_PX * LINE) + 8
+    fig = go.Figure(figure) if figure is not None else base_figure(title, "")
+    under = 0 if text_slide else _below_the_plot(fig)
+    bottom = under + caption_height + source_height + 24
+    if text_slide:  # the caption sits under the title; the plot area stays empty
+        bottom = SLIDE_HEIGHT - TOP - 40
+    plot = SLIDE_HEIGHT - TOP - bottom
 
-    def below(pixels: int) -> float:  # a distance under the chart, in the chart's units
+    def below(pixels: float) -> float:  # a distance under the plot area, in its units
         return -pixels / plot
 
-    fig = go.Figure(figure) if figure is not None else base_figure(title, "")
-    fig.update_layout(height=height, margin={"l": 110, "r": 60, "t": top, "b": bottom})
-    if figure is None:
-        fig.update_layout(
-            xaxis={"visible": False},
-            yaxis={"visible": False},
-            title={"text": html.escape(title), "font": {"size": TITLE_PX + 12}, "x": 0, "xref": "paper"},
-        )
+    fig.update_layout(
+        width=SLIDE_WIDTH,
+        height=SLIDE_HEIGHT,
+        autosize=False,
+        margin={"l": LEFT, "r": RIGHT, "t": TOP, "b": bottom, "autoexpand": False},
+        title={
+            "text": html.escape(title),
+            "x": 0,
+            "xref": "paper",
+            "xanchor": "left",
+            "y": 1 - 40 / SLIDE_HEIGHT,
+            "yanchor": "middle",
+            "font": {"size": TITLE_PX + (12 if text_slide else 0)},
+        },
+    )
+    if text_slide:
+        fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
     else:
-        fig.update_layout(legend={"y": below(60), "yanchor": "top"})
-    for text, y, size, colour, width in (
-        (
-            caption,
-            below(120) if figure is not None else below(20),
-            30 if figure is not None else 38,
-            INK,
-            104,
-        ),
-        (source, below(bottom - 92), 18, MUTED, 150),
-    ):
+        fig.update_layout(legend={"y": below(under - 50), "yanchor": "top", "x": 0, "xanchor": "left"})
+        _fit_table(fig, plot)
+    caption_top = below(under) if not text_slide else below(24)
+    fig.add_annotation(
+        text=_block(caption_lines),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=caption_top,
+        xanchor="left",
+        yanchor="top",
+        align="left",
+        showarrow=False,
+        font={"size": caption_px, "color": INK},
+    )
+    if source_lines:
         fig.add_annotation(
-            text=_wrapped(text, width if figure is not None or size < 30 else 70),
+            text=_block(source_lines),
             xref="paper",
             yref="paper",
             x=0,
-            y=y,
+            y=below(bottom - source_height - 16),
             xanchor="left",
             yanchor="top",
             align="left",
             showarrow=False,
-            font={"size": size, "color": colour},
+            font={"size": SOURCE_PX, "color": MUTED},
         )
     fig.add_annotation(
         text=f"{number} / {total}",
         xref="paper",
         yref="paper",
         x=1,
-        y=1 + (top - 30) / plot,
+        y=1 + (TOP - 40) / plot,
         xanchor="right",
-        yanchor="top",
+        yanchor="middle",
         showarrow=False,
         font={"size": AXIS_PX, "color": MUTED},
     )

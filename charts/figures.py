@@ -6,6 +6,7 @@ frame from `metrics/`. Time series draw the partnership's start and its events.
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import pandas as pd
@@ -20,6 +21,7 @@ from charts.theme import (
     TEMPLATE_NAME,
     band_fill,
 )
+from metrics.formatting import month_label, name_label
 from metrics.registry import CRIME_GROUP_LABELS
 
 
@@ -29,11 +31,35 @@ def base_figure(title: str, y_title: str, height: int = 440) -> go.Figure:
     return fig
 
 
-def mark_dates(fig: go.Figure, start: date | None, events: pd.DataFrame | None = None) -> go.Figure:
-    """Draw the partnership start (solid, labelled) and events (dotted) as vertical lines.
+def time_axis(fig: go.Figure, first, last, start: date | None = None) -> go.Figure:
+    """A date axis that reads at a glance: one label a year over more than two years,
+    else one a quarter ('Jan 2023'); padded so that a lone point, and the start line,
+    sit inside the chart rather than on its edge."""
+    days = [pd.Timestamp(d) for d in (first, last, start) if d is not None and pd.notna(d)]
+    if not days:
+        return fig
+    low, high = min(days), max(days)
+    long = (high - low).days > 2 * 365
+    pad = pd.Timedelta(days=90 if long else 45)
+    fig.update_xaxes(
+        range=[low - pad, high + pad],
+        dtick="M12" if long else "M3",
+        tickformat="%Y" if long else "%b %Y",
+        ticklabelmode="period" if long else "instant",
+    )
+    return fig
 
-    Event labels would pile up where events cluster, so each event gets a marker on
-    the top edge that names it on hover, and one legend entry names them all.
+
+def mark_dates(
+    fig: go.Figure, start: date | None, events: pd.DataFrame | None = None, labelled: bool = False
+) -> go.Figure:
+    """Draw the partnership start (solid, labelled at its foot) and events (dotted) as
+    vertical lines.
+
+    On a page, event labels would pile up where events cluster, so each event gets a
+    marker on the top edge that names it on hover. On a slide (`labelled`), nobody can
+    hover: each event's date and name are written at the top of its line, on staggered
+    rows so that neighbours do not overlap.
     """
     # Shapes are set in one update: plotly validates every shape again on each add_shape.
     shapes = []
@@ -55,11 +81,11 @@ def mark_dates(fig: go.Figure, start: date | None, events: pd.DataFrame | None =
             x=when,
             xref="x",
             yref="paper",
-            y=1,
+            y=0.02,
             text="<b>Partnership began</b>",
             showarrow=False,
             xanchor="left",
-            yanchor="top",
+            yanchor="bottom",
             font={"size": 16, "color": START_LINE},
             bgcolor="rgba(255,255,255,0.85)",
         )
@@ -72,29 +98,53 @@ def mark_dates(fig: go.Figure, start: date | None, events: pd.DataFrame | None =
                 "x0": day,
                 "x1": day,
                 "y0": 0,
-                "y1": 0.9,
+                "y1": 0.9 if not labelled else 1,
                 "line": {"color": EVENT_LINE, "dash": "dot", "width": 2},
             }
             for day in events["occurred_on"]
         ]
-        fig.add_trace(
-            go.Scatter(
-                x=events["occurred_on"],
-                y=[1.0] * len(events),
-                yaxis="y2",
-                mode="markers",
-                marker={"symbol": "triangle-down", "size": 12, "color": EVENT_LINE},
-                text=events["label"],
-                hovertemplate="%{x|%d %b %Y}: %{text}<extra></extra>",
-                name="Events (hover to read)",
+        if labelled:
+            _label_events(fig, events)
+        else:
+            fig.add_trace(
+                go.Scatter(
+                    x=events["occurred_on"],
+                    y=[1.0] * len(events),
+                    yaxis="y2",
+                    mode="markers",
+                    marker={"symbol": "triangle-down", "size": 12, "color": EVENT_LINE},
+                    text=events["label"],
+                    hovertemplate="%{x|%d %b %Y}: %{text}<extra></extra>",
+                    name="Events (hover to read)",
+                )
             )
-        )
-        fig.update_layout(
-            yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True}
-        )
+            fig.update_layout(
+                yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True}
+            )
     if shapes:
         fig.update_layout(shapes=[*fig.layout.shapes, *shapes])
     return fig
+
+
+def _label_events(fig: go.Figure, events: pd.DataFrame) -> None:
+    """Each event's month and name at the top of its line, on one of three rows in turn
+    (in date order), and shortened to 32 characters; the full names are in the data."""
+    ordered = events.sort_values("occurred_on")
+    for row, (day, label) in enumerate(zip(ordered["occurred_on"], ordered["label"], strict=True)):
+        name = label if len(label) <= 32 else label[:31].rstrip() + "…"
+        fig.add_annotation(
+            x=pd.Timestamp(day),
+            xref="x",
+            yref="paper",
+            y=1 - 0.075 * (row % 3),
+            text=html.escape(f"{month_label(day)}: {name}"),
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            xshift=4,
+            font={"size": 16, "color": EVENT_LINE},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
 
 
 def score_trend(
@@ -103,6 +153,7 @@ def score_trend(
     construct: str,
     start: date | None = None,
     events: pd.DataFrame | None = None,
+    labelled: bool = False,
 ) -> go.Figure:
     """Quarterly score on 0-100 with its 95% band.
 
@@ -137,7 +188,8 @@ def score_trend(
         )
     )
     fig.update_yaxes(range=[0, 100])
-    return mark_dates(fig, start, events)
+    time_axis(fig, scores["quarter"].min(), scores["quarter"].max(), start)
+    return mark_dates(fig, start, events, labelled)
 
 
 def published_trend(
@@ -146,6 +198,7 @@ def published_trend(
     construct: str,
     start: date | None = None,
     events: pd.DataFrame | None = None,
+    labelled: bool = False,
 ) -> go.Figure:
     """A published score or share per period, without a band: the source reported no
     sample size, so there is no interval to draw. `rows`: one construct's rows of
@@ -164,7 +217,8 @@ def published_trend(
         )
     )
     fig.update_yaxes(range=[0, 100])
-    return mark_dates(fig, start, events)
+    time_axis(fig, rows["period"].min(), rows["period"].max(), start)
+    return mark_dates(fig, start, events, labelled)
 
 
 def crime_trend(
@@ -194,7 +248,7 @@ def crime_trend(
                 else "%{x|%b %Y}: %{y:,}<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(rangemode="tozero", tickformat=",d" if measure == "count" else ",.1f")
     return mark_dates(fig, start, events)
 
 
@@ -234,7 +288,7 @@ def latest_score_dots(frame: pd.DataFrame, construct: str, title: str) -> go.Fig
 def partners_by_sector(members: pd.DataFrame, title: str) -> go.Figure:
     """Number of member organisations per sector, as horizontal bars."""
     counts = members.groupby("sector").size().sort_values()
-    labels = [s.replace("_", " ").capitalize() for s in counts.index]
+    labels = [name_label(s) for s in counts.index]
     fig = base_figure(title, "", height=max(260, 60 + 44 * len(counts)))
     fig.add_trace(
         go.Bar(
@@ -253,36 +307,28 @@ def partners_by_sector(members: pd.DataFrame, title: str) -> go.Figure:
 
 
 def activity_bars(activity: pd.DataFrame, title: str) -> go.Figure:
-    """Meetings held per quarter (bars) with their total attendance (line, right axis)."""
+    """Meetings held per quarter, one axis; each bar is labelled with the people who came
+    when there are few enough bars to read (the table below the chart has them all)."""
     fig = base_figure(title, "Meetings held")
+    label = len(activity) <= 16
     fig.add_trace(
         go.Bar(
             x=activity["quarter"],
             y=activity["meetings"],
             name="Meetings held",
             marker_color=OKABE_ITO["blue"],
+            text=[f"{int(n):,} people" for n in activity["meeting_attendance"]] if label else None,
+            textposition="outside",
+            cliponaxis=False,
+            customdata=activity[["meeting_attendance"]].to_numpy(),
+            hovertemplate="%{x|%b %Y}: %{y:,} meetings, %{customdata[0]:,} people<extra></extra>",
         )
     )
-    fig.add_trace(
-        go.Scatter(
-            x=activity["quarter"],
-            y=activity["meeting_attendance"],
-            name="People attending meetings",
-            mode="lines+markers",
-            yaxis="y2",
-            line={"color": OKABE_ITO["orange"]},
-        )
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(
+        rangemode="tozero", tickformat=",d", dtick=1 if activity["meetings"].max() <= 8 else None
     )
-    fig.update_layout(
-        yaxis2={
-            "title": "People attending",
-            "overlaying": "y",
-            "side": "right",
-            "rangemode": "tozero",
-            "showgrid": False,
-        },
-    )
-    fig.update_yaxes(rangemode="tozero", dtick=1, selector={"title": {"text": "Meetings held"}})
+    fig.update_xaxes(dtick="M12", tickformat="%Y", ticklabelmode="period")
     return fig
 
 
@@ -354,7 +400,27 @@ def evaluation_chart(series: dict, title: str, windows: dict, start: date) -> go
             annotation_position="top left",
             annotation_font={"size": 14, "color": EVENT_LINE},
         )
-    fig.update_yaxes(rangemode="tozero")
+    observed = [treated.max()]
+    if series.get("comparison"):
+        observed.append((comparison * scale).max())
+    top = max(v for v in observed if pd.notna(v)) * 1.15 if any(pd.notna(v) for v in observed) else 1.0
+    fitted = [
+        v for v in [*(series.get("fitted") or []), *(series.get("counterfactual") or [])] if v is not None
+    ]
+    fig.update_yaxes(range=[0, top or 1.0], tickformat=",d")
+    if fitted and max(fitted) > top:
+        fig.add_annotation(
+            text=f"The fitted line leaves the chart (it reaches {max(fitted):,.0f}): clipped to the data",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1,
+            xanchor="right",
+            yanchor="top",
+            showarrow=False,
+            font={"size": 14, "color": EVENT_LINE},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     return mark_dates(fig, start, None)
 
 

@@ -11,6 +11,7 @@ from charts.figures import (
     published_trend,
     score_trend,
 )
+from metrics.formatting import day_label, name_label
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from ui import data
 from ui.auth import require
@@ -31,7 +32,7 @@ url = database_url()
 profile = data.profile(url, user.audience, filters, filters.partnership)
 details = profile["details"]
 st.title(details["name"])
-st.markdown(f"**Began {details['start_date']:%d %B %Y}** · status: {details['status']}")
+st.markdown(f"**Began {day_label(details['start_date'])}** · {name_label(details['status'])}")
 if details["description"]:
     st.write(details["description"])
 if details["goals"]:

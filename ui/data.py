@@ -16,6 +16,8 @@ import streamlit as st
 
 from board.deck import Deck, build_deck
 from board.export import export
+from board.render import picture
+from charts.board import SLIDE_HEIGHT, SLIDE_WIDTH, slide_figure
 from db.audit import actors as audit_actors
 from db.audit import events as audit_events
 from db.users import list_users
@@ -149,6 +151,17 @@ def deck(url: str, audience: str, code: str) -> Deck | None:
     _for(audience, "public", "leadership")
     with engine_for(url).connect() as conn:
         return build_deck(conn, code, audience)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def slide_picture(url: str, audience: str, code: str, number: int) -> str:
+    """Slide `number` (from 1) of the deck, drawn as a 1920x1080 SVG picture: the same
+    slide the packet and the PNG export carry, sharp at any size."""
+    _for(audience, "public", "leadership")
+    slides = deck(url, audience, code).slides
+    slide = slides[number - 1]
+    fig = slide_figure(slide.figure, slide.title, slide.caption, slide.source, number, len(slides))
+    return picture(fig, SLIDE_WIDTH, SLIDE_HEIGHT, "svg").decode()
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)

@@ -40,14 +40,15 @@ def _fail(url: str, problem: str, fix: str) -> None:
     st.stop()
 
 
-def ensure_ready() -> Engine:
+def ensure_ready(quiet: bool = False) -> Engine:
     """Return a usable engine, or stop the page with a message saying what is wrong and
-    how to fix it (never a traceback, never a password)."""
+    how to fix it (never a traceback, never a password). `quiet`: no first-start message
+    (on the Present page, which a room sees)."""
     url = database_url()
     try:
         eng = engine_for(url)
         if is_default(url):
-            _bootstrap_default(url)
+            _bootstrap_default(url, quiet)
         elif not has_schema(eng):
             _fail(url, "it has no Common Ground tables.", "Run `commonground init` against it first.")
         elif current_revision(eng) != head_revision():
@@ -87,9 +88,17 @@ def _bootstrap_default_once(url: str) -> str | None:
     )
 
 
-def _bootstrap_default(url: str) -> None:
+@st.cache_resource(show_spinner=False)
+def _first_start_notice(url: str) -> dict:
+    """Whether the first-start message was shown yet: once per server process, to the
+    first person who opens a page other than Present, not to every visitor."""
+    return {"shown": False}
+
+
+def _bootstrap_default(url: str, quiet: bool) -> None:
     with st.spinner("Setting up the demo city for the first run (about 20 seconds)..."):
         message = _bootstrap_default_once(url)
-    if message and not st.session_state.get("bootstrap_message_shown"):
-        st.session_state["bootstrap_message_shown"] = True
+    notice = _first_start_notice(url)
+    if message and not quiet and not notice["shown"]:
+        notice["shown"] = True
         st.success(message)

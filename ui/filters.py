@@ -16,6 +16,16 @@ from ui import data
 KEY_PARTNERSHIP = "filter_partnership"
 KEY_PERIOD = "filter_period"
 KEY_GROUPS = "filter_crime_groups"
+DESIGN_KEYS = ("design_before", "design_after", "design_exclude")
+FILTERED_PAGES = ("Overview", "Partnership")  # page titles
+
+
+def keep_filters() -> None:
+    """On a page without the filters: keep their choices for the next page that has them
+    (Streamlit forgets a widget's value on a run that does not draw it)."""
+    for key in (KEY_PARTNERSHIP, KEY_PERIOD, KEY_GROUPS, *DESIGN_KEYS):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def sidebar_filters(url: str, audience: str) -> Filters | None:

@@ -14,8 +14,16 @@ included, goes through `app.py` and `st.navigation`.
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager  # no public switch for this mode
+
+
+def presenting() -> bool:
+    """Whether this run is the Present page's own URL (/present): a room's view, with no
+    sidebar, navigation or first-start message."""
+    return urlparse(st.context.url or "").path.rstrip("/").endswith("/present")
 
 
 def inside_frame() -> None:

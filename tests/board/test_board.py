@@ -52,7 +52,7 @@ def test_public_survey_slide_hides_quarters_with_fewer_than_30_answers(town):
     public, leadership = slide(deck(town, "public"), "trust"), slide(deck(town, "leadership"), "trust")
     assert list(public.data["n"]) == [70]
     assert sorted(leadership.data["n"]) == [25, 70]
-    assert "Quarters with fewer than 30 answers are not shown." in public.source
+    assert "Quarters with fewer than 30 answers are not shown." in public.notes  # packet, notes
 
 
 def test_public_meetings_hide_small_attendance_and_its_complement(town):
