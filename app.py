@@ -26,7 +26,7 @@ st.set_page_config(
 if user.mode == "local" and not local_mode_allowed():
     st.error(
         "No sign-in is configured, and this server listens beyond this machine. Local mode gives "
-        "full access to anyone who can reach it, so it is refused. Configure sign-in (see the README), "
+        "full access to anyone who can reach it, so it is refused. Configure sign-in (see docs/access.md), "
         "or run with --server.address 127.0.0.1, or set COMMONGROUND_ALLOW_LOCAL_MODE=1 if you mean it."
     )
     st.stop()
@@ -61,7 +61,7 @@ if not presenting:
     if user.mode == "local":
         st.warning(
             "Local mode: no sign-in is configured, so whoever uses this machine sees everything. "
-            "Set up sign-in before sharing the dashboard (README: Access).",
+            "Set up sign-in before sharing the dashboard (docs/access.md).",
             icon=":material/lock_open:",
         )
     elif leadership:  # signing in and out: in the sidebar for leadership, by the slides for the public

@@ -75,8 +75,42 @@ def months_span(first: date | pd.Timestamp | str, last: date | pd.Timestamp | st
     return f"{month_label(first)} to {month_label(last)}"
 
 
-# Words that are not simply the code with spaces: hyphens, capitals, abbreviations.
+def moment_label(t) -> str:
+    """A time of day on a date, for logs: '30 Nov 2026 11:11:51'."""
+    return pd.Timestamp(t).strftime("%d %b %Y %H:%M:%S").lstrip("0")
+
+
+# Words that are not simply the code with spaces: hyphens, capitals, abbreviations, and
+# the tables and import kinds a person meets on the Data page.
 _NAMES = {
+    "activity": "Partnership activities",
+    "activities": "Partnership activities",
+    "area": "Areas",
+    "areas": "Areas",
+    "area_alias": "Area aliases",
+    "area_neighbour": "Neighbouring areas",
+    "crime": "Recorded crimes",
+    "crime_incident": "Recorded crimes",
+    "crime_monthly": "Monthly crime counts (summary)",
+    "event": "Dated events",
+    "events": "Dated events",
+    "feedback": "Partner and officer feedback",
+    "initiative": "Initiatives",
+    "initiatives": "Initiatives",
+    "offence_category": "Offence categories",
+    "organisation": "Organisations",
+    "partnership": "Partnerships",
+    "partnerships": "Partnerships",
+    "partnership_area": "Partnership areas",
+    "partnership_member": "Partnership members",
+    "survey_item": "Survey questions",
+    "survey_items": "Survey questions",
+    "survey_response": "Survey responses",
+    "survey_responses": "Survey responses",
+    "survey_answer": "Survey answers",
+    "survey_aggregate": "Published survey results",
+    "survey_aggregates": "Published survey results",
+    "survey_monthly": "Monthly survey sums (summary)",
     "non_profit": "Non-profit",
     "nonprofit": "Non-profit",
     "asb": "Anti-social behaviour",

@@ -1,6 +1,6 @@
 """Every metric the dashboard shows, declared once as data.
 
-Titles, axis labels, captions and the README's metrics table all read from
+Titles, axis labels, captions and the metrics table in docs/methods.md all read from
 `METRICS`, so a metric's name and meaning cannot drift between places.
 """
 

@@ -110,7 +110,7 @@ st.caption(
     "rules out a change of 10% (crime) or 3 points (surveys) either way. Inconclusive: it does not. "
     "Latest 12 months: the latest 12 months of data against the same 12 months before the start. "
     "Sorting by an estimate is not a ranking: where intervals overlap, the difference between "
-    "partnerships may be chance. Methods are explained in the README."
+    "partnerships may be chance. Methods are explained in docs/methods.md."
 )
 
 st.subheader("Portfolio")

@@ -84,7 +84,7 @@ def _bootstrap_default_once(url: str) -> str | None:
         f"First start: created the embedded database and filled it with the demo city of Riverton "
         f"({written['partnership']} partnerships, {written['crime_incident']:,} recorded crimes, "
         f"{written['survey_response']:,} survey responses) in {written['seconds']} s. "
-        "The data is generated, not real; the README says how to load your own."
+        "The data is generated, not real; docs/importing.md says how to load your own."
     )
 
 

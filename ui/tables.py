@@ -12,7 +12,7 @@ import pandas as pd
 from charts.captions import quarter_label
 from charts.theme import verdict_fill
 from metrics.evaluation import CRIME_OUTCOMES
-from metrics.formatting import effect_text
+from metrics.formatting import day_label, effect_text, moment_label, name_label
 from metrics.registry import CRIME_GROUP_LABELS
 from metrics.verdict import (
     CALLED,
@@ -25,15 +25,9 @@ from metrics.verdict import (
     effect_short,
 )
 
-SECTOR_LABELS = {
-    "local_government": "Local government",
-    "non_profit": "Non-profit",
-    "resident_group": "Resident group",
-}
-
 
 def sector_label(sector: str) -> str:
-    return SECTOR_LABELS.get(sector, sector.replace("_", " ").capitalize())
+    return name_label(sector)
 
 
 def score_text(mean, margin, n, quarter) -> str:
@@ -172,7 +166,7 @@ def comments_table(comments: pd.DataFrame) -> pd.DataFrame:
     """Comments as written, newest first, with who said it and when."""
     return pd.DataFrame(
         {
-            "Received": pd.to_datetime(comments["received_on"]).dt.strftime("%d %b %Y"),
+            "Received": comments["received_on"].map(day_label),
             "From": comments["source"].map(SOURCE_LABELS),
             "Rating": comments["rating"].map(lambda v: "" if pd.isna(v) else str(int(v))),
             "Comment": comments["comment"],
@@ -386,8 +380,8 @@ def grid_outcome(frame: pd.DataFrame, code: str, heading: str) -> dict | None:
 def freshness_table(loaded: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Data": loaded["kind"].str.replace("_", " "),
-            "Last loaded (UTC)": pd.to_datetime(loaded["loaded_at"]).dt.strftime("%d %b %Y %H:%M"),
+            "Data": loaded["kind"].map(name_label),
+            "Last loaded (UTC)": loaded["loaded_at"].map(moment_label),
             "Latest file": loaded["file_name"],
             "Rows inserted, all loads": loaded["rows"].map(lambda v: f"{int(v):,}"),
         }
@@ -408,8 +402,8 @@ def incomplete_table(incomplete: pd.DataFrame) -> pd.DataFrame:
 def history_table(history: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "When (UTC)": pd.to_datetime(history["loaded_at"]).dt.strftime("%d %b %Y %H:%M"),
-            "Kind": history["kind"].str.replace("_", " "),
+            "When (UTC)": history["loaded_at"].map(moment_label),
+            "Kind": history["kind"].map(name_label),
             "File": history["file_name"],
             "Inserted": history["inserted"],
             "Updated": history["updated"],
@@ -454,7 +448,7 @@ AUDIT_HEADINGS = {
 def audit_table(rows: list[tuple]) -> pd.DataFrame:
     """Audit events (tuples in db.audit.COLUMNS order) under plain headings, newest first."""
     frame = pd.DataFrame(rows, columns=list(AUDIT_HEADINGS))
-    frame["at"] = pd.to_datetime(frame["at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame["at"] = frame["at"].map(moment_label)
     frame["detail"] = frame["detail"].fillna("")
     return frame.rename(columns=AUDIT_HEADINGS)
 

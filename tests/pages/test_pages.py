@@ -303,13 +303,12 @@ def test_data_page_shows_what_is_loaded_and_the_history(demo_url, monkeypatch):
     at = run_app(demo_url, monkeypatch, "pages/data.py")
     assert at.title[0].value == "Data"
     loaded = table_with(at, "Last loaded (UTC)")
-    assert "crime incident" in set(loaded["Data"])
+    assert "Recorded crimes" in set(loaded["Data"])
     with make_engine(demo_url).connect() as conn:  # counted apart from the page's own query
         incidents = conn.execute(text("SELECT count(*) FROM crime_incident")).scalar_one()
     assert incidents > 250_000
-    assert (
-        loaded.loc[loaded["Data"] == "crime incident", "Rows inserted, all loads"].iloc[0] == f"{incidents:,}"
-    )
+    crimes = loaded.loc[loaded["Data"] == "Recorded crimes", "Rows inserted, all loads"]
+    assert crimes.iloc[0] == f"{incidents:,}"
     history = table_with(at, "SHA-256")
     assert set(history["By"]) == {"commonground demo"}
     assert "No recent month of recorded crime looks short" in " ".join(c.value for c in at.caption)
