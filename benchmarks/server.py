@@ -98,3 +98,28 @@ def wait_until_settled(page, timeout_ms: int = 120_000) -> None:
         timeout=timeout_ms,
     )
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+
+
+# What each page has drawn when it is finished: Streamlit shows grey placeholders until then.
+PAGE_READY = {
+    "/": "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2"
+    " && document.querySelector('[data-testid=\"stDataFrame\"] canvas')",
+    "/partnership": "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4",
+    "/data": "document.querySelector('[data-testid=\"stDataFrame\"] canvas')",
+    "/audit": "document.querySelector('[data-testid=\"stDataFrame\"] canvas')",
+    "/present": "document.querySelector('.st-key-slide img')",
+}
+SETTLED = (
+    "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    " && !document.querySelector('[data-testid=\"stSpinner\"]')"
+    " && document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length"
+    " === document.querySelectorAll('.js-plotly-plot .main-svg').length"
+)
+
+
+def wait_for_page(page, path: str, timeout_ms: int = 120_000) -> None:
+    """Wait until the page at `path` (as in PAGE_READY; a query string is ignored) has drawn
+    what it shows and Streamlit has finished running, then let tables paint."""
+    page.wait_for_function(PAGE_READY[path.split("?")[0]], timeout=timeout_ms)
+    page.wait_for_function(SETTLED, timeout=timeout_ms)
+    page.wait_for_timeout(1000)

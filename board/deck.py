@@ -24,10 +24,12 @@ from metrics.coverage import data_period, last_loaded
 from metrics.evaluation import Design, evaluate
 from metrics.filters import Filters
 from metrics.formatting import count, day_label, month_label, months_span, quarter_label
+from metrics.multiple import with_q_values
 from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, shown_counts, survey_cell
 from metrics.registry import CRIME_GROUP_LABELS, metric
+from metrics.stored import data_version, read_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
-from metrics.verdict import VERDICTS, effect_short
+from metrics.verdict import CALLED, VERDICTS, effect_short
 
 AUDIENCES = ("public", "leadership")
 SURVEY_SLIDES = ("trust", "satisfaction", "safety")
@@ -101,7 +103,7 @@ def build_deck(
             _survey_slide(construct, scores, published, outcomes[construct], start, events, wording, rules)
         )
     slides.append(_crime_slide(outcomes, start, rules))
-    slides.append(_verdict_slide(result["outcomes"], design))
+    slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
     return Deck(code, details["name"], audience, period, slides)
@@ -219,7 +221,20 @@ def _crime_slide(outcomes: dict, start: date, rules: Rules) -> Slide:
     return Slide("crime", title, caption, source, figure, data, detail)
 
 
-def _verdict_slide(outcomes: list[dict], design: Design) -> Slide:
+def _may_be_chance(conn: Connection, code: str, design: Design) -> set[str] | None:
+    """This partnership's calls (Improved or Worsened) that do not hold once every
+    partnership's verdicts are judged together (false discovery rate 5%, as the Overview
+    marks them), from the stored scorecard; None when none is stored for the latest data."""
+    version = data_version(conn)
+    card = read_scorecard(conn, design, version) if version is not None else None
+    if card is None:
+        return None
+    judged = with_q_values(card)
+    mine = judged[(judged["code"] == code) & judged["verdict"].isin(CALLED) & ~judged["stands"]]
+    return set(mine["outcome"])
+
+
+def _verdict_slide(outcomes: list[dict], design: Design, chance: set[str] | None = None) -> Slide:
     rows = []
     for o in outcomes:
         effect = o.get("effect")
@@ -228,7 +243,16 @@ def _verdict_slide(outcomes: list[dict], design: Design) -> Slide:
         else:
             change = effect_short(effect)
         later = (o.get("sustained") or {}).get("verdict", "")
-        rows.append({"label": o["label"], "verdict": o["verdict"], "latest": later, "change": change})
+        marked = bool(chance) and o["outcome"] in chance
+        rows.append(
+            {
+                "label": o["label"],
+                "verdict": o["verdict"],
+                "latest": later,
+                "change": change,
+                "may be chance": marked,
+            }
+        )
     tally = pd.Series([r["verdict"] for r in rows]).value_counts()
     parts = [f"{tally.get(v, 0)} {v.lower()}" for v in VERDICTS if tally.get(v, 0)]
     first = f"first {design.after_months} months"
@@ -236,6 +260,11 @@ def _verdict_slide(outcomes: list[dict], design: Design) -> Slide:
         f"In the {first} after the start, of {len(rows)} outcomes: {', '.join(parts)}. A verdict is clear "
         "only when the whole 95% interval lies on one side of no change."
     )
+    if any(r["may be chance"] for r in rows):
+        caption += (
+            " * May be chance: with this many verdicts across all partnerships, some clear ones are "
+            "expected even where nothing changed."
+        )
     source = (
         "Method: each outcome against comparable areas (difference in differences); crime in %, "
         "surveys in points out of 100; 95% intervals in brackets."

@@ -203,9 +203,11 @@ def _pptx(deck: Deck, render) -> bytes:
     _text(cover, line, DECK_MARGIN, 2000000 + name_height + DECK_GAP, text_width, line_height, 20)
     for slide in deck.slides:
         page = pres.slides.add_slide(blank)
-        image = _chart_png(slide, render)
+        image = _chart_png(slide, render)  # the chart without its title: the slide has its own
         if image is not None:
-            top = DECK_EDGE
+            title_height = _text_height(slide.title, 28, text_width, bold=True)
+            _text(page, slide.title, DECK_MARGIN, DECK_EDGE, text_width, title_height, 28, bold=True)
+            top = DECK_EDGE + title_height
             above = PICTURE_MIN_HEIGHT  # the least the chart takes; the text has the rest
         else:
             title_height = _text_height(slide.title, 40, text_width, bold=True)

@@ -14,6 +14,7 @@ from PIL import ImageFont
 
 from charts.figures import base_figure
 from charts.theme import INK, MUTED, OKABE_ITO, verdict_fill
+from metrics.formatting import verdict_label
 
 SLIDE_WIDTH, SLIDE_HEIGHT = 1920, 1080
 CHART_HEIGHT = 760  # the rest of the slide holds the caption and the source line
@@ -77,12 +78,12 @@ def verdict_table(rows: list[dict], title: str, months: int = 12) -> go.Figure:
         "<b>Outcome</b>",
         f"<b>First {months} months</b>",
         *([f"<b>Latest {months} months</b>"] if latest else []),
-        "<b>Change, first months</b>",
+        f"<b>Change, first {months} months</b>",
     ]
     values = [
         [r["label"] for r in rows],
-        [r["verdict"] for r in rows],
-        *([[r.get("latest") or "-" for r in rows]] if latest else []),
+        [verdict_label(r["verdict"]) + ("*" if r.get("may be chance") else "") for r in rows],
+        *([[verdict_label(r.get("latest") or "") or "–" for r in rows]] if latest else []),
         [r["change"] for r in rows],
     ]
     fills = [
@@ -96,7 +97,7 @@ def verdict_table(rows: list[dict], title: str, months: int = 12) -> go.Figure:
             columnwidth=[2.2, 2.2, 2.2, 3.6] if latest else [2.2, 2.2, 4.6],
             header={
                 "values": headers,
-                "font": {"size": TEXT_PX, "color": INK},
+                "font": {"size": 30, "color": INK},
                 "fill_color": "#ffffff",
                 "align": "left",
                 "height": 56,
@@ -104,7 +105,7 @@ def verdict_table(rows: list[dict], title: str, months: int = 12) -> go.Figure:
             },
             cells={
                 "values": values,
-                "font": {"size": TEXT_PX, "color": INK},
+                "font": {"size": 30, "color": INK},
                 "fill_color": fills,
                 "align": "left",
                 "height": 62,
@@ -185,6 +186,15 @@ def _below_the_plot(fig: go.Figure) -> int:
     return pixels
 
 
+def _left_of_the_plot(fig: go.Figure) -> int:
+    """Pixels the chart needs left of its plot area: room for the longest label of a
+    horizontal bar chart's categories (the axis title of others fits in LEFT)."""
+    labels = [str(y) for t in fig.data if t.type == "bar" and t.orientation == "h" for y in (t.y or ())]
+    if not labels:
+        return LEFT
+    return max(LEFT, int(max(text_width(label, AXIS_PX) for label in labels)) + 40)
+
+
 def _fit_table(fig: go.Figure, plot_height: int) -> None:
     """Rows of a table sized so that every one fits the plot area (never cut in half)."""
     for trace in fig.data:
@@ -192,7 +202,7 @@ def _fit_table(fig: go.Figure, plot_height: int) -> None:
             rows = len(trace.cells.values[0]) if trace.cells.values else 0
             header = trace.header.height or 56
             if rows:
-                trace.cells.height = max(36, min(62, int((plot_height - header - 8) / rows)))
+                trace.cells.height = max(36, min(92, int((plot_height - header - 8) / rows)))
 
 
 def slide_figure(
@@ -217,6 +227,7 @@ def slide_figure(
     source_height = int(len(source_lines) * SOURCE_PX * LINE) + 8
     fig = go.Figure(figure) if figure is not None else base_figure(title, "")
     under = 0 if text_slide else _below_the_plot(fig)
+    left = LEFT if text_slide else _left_of_the_plot(fig)
     bottom = under + caption_height + source_height + 24
     if text_slide:  # the caption sits under the title; the plot area stays empty
         bottom = SLIDE_HEIGHT - TOP - 40
@@ -229,7 +240,7 @@ def slide_figure(
         width=SLIDE_WIDTH,
         height=SLIDE_HEIGHT,
         autosize=False,
-        margin={"l": LEFT, "r": RIGHT, "t": TOP, "b": bottom, "autoexpand": False},
+        margin={"l": left, "r": RIGHT, "t": TOP, "b": bottom, "autoexpand": False},
         title={
             "text": html.escape(title),
             "x": 0,

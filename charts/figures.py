@@ -100,6 +100,7 @@ def mark_dates(
                 "y0": 0,
                 "y1": 0.9 if not labelled else 1,
                 "line": {"color": EVENT_LINE, "dash": "dot", "width": 2},
+                "layer": "below",  # under the data and the labels
             }
             for day in events["occurred_on"]
         ]

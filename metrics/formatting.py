@@ -54,6 +54,24 @@ def effect_text(effect: dict | None, compact: bool = False) -> str:
     return f"{fmt(effect['estimate'])}{unit} ({label}{fmt(low)} to {fmt(high)})"
 
 
+# A symbol per verdict, so that a verdict reads the same without its colour. The symbols
+# say better or worse, not up or down: for crime, Improved means fewer crimes.
+VERDICT_SYMBOLS = {
+    "Improved": "✓",
+    "Worsened": "✗",
+    "No clear change": "=",
+    "Inconclusive": "?",
+    "Too early to tell": "…",
+    "Not enough data": "–",
+}
+
+
+def verdict_label(verdict: str) -> str:
+    """'✓ Improved': the verdict with its symbol ('' stays '')."""
+    symbol = VERDICT_SYMBOLS.get(verdict)
+    return f"{symbol} {verdict}" if symbol else verdict
+
+
 def day_label(d: date | pd.Timestamp | str) -> str:
     """'30 Sep 2026'."""
     return pd.Timestamp(d).strftime("%d %b %Y").lstrip("0")

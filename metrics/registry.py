@@ -59,8 +59,9 @@ METRICS: tuple[Metric, ...] = (
         "share_positive",
         "Share positive",
         "% of residents",
-        "Weighted share of answers in the top two boxes of the item's scale (e.g. 4 or 5 "
-        "of 5), averaged over the construct's items for each resident.",
+        "Weighted share of answers in the upper part of the item's scale, more than 60% of the "
+        "way from the worst answer to the best (4 or 5 of 1-5, 3 or 4 of 1-4, 7 to 10 of 0-10), "
+        "averaged over the construct's items for each resident.",
         "higher is better",
         "survey",
     ),

@@ -4,6 +4,7 @@ import streamlit as st
 
 from charts.captions import quarter_label
 from charts.figures import latest_score_dots
+from metrics.formatting import day_label
 from metrics.multiple import chance, chance_sentence
 from metrics.registry import metric
 from ui import data
@@ -55,7 +56,7 @@ else:
 frame, surveyed = data.overview(database_url(), user.audience, filters)
 groups = crime_groups_text(filters.crime_groups)
 st.caption(
-    f"{filters.start:%d %b %Y} to {filters.end:%d %b %Y}; crime counts {groups}. Partnerships are listed "
+    f"{day_label(filters.start)} to {day_label(filters.end)}; crime counts {groups}. Partnerships are listed "
     "by name, not ranked: most differences between them are within the margin of error."
 )
 

@@ -12,7 +12,7 @@ import pandas as pd
 from charts.captions import quarter_label
 from charts.theme import verdict_fill
 from metrics.evaluation import CRIME_OUTCOMES
-from metrics.formatting import day_label, effect_text, moment_label, name_label
+from metrics.formatting import VERDICT_SYMBOLS, day_label, effect_text, moment_label, name_label
 from metrics.registry import CRIME_GROUP_LABELS
 from metrics.verdict import (
     CALLED,
@@ -267,17 +267,20 @@ GRID_HEADINGS = {
 # A symbol and a short word per verdict, so that a cell reads the same without its colour.
 # The symbols say better or worse, not up or down: for crime, Improved means fewer crimes.
 VERDICT_MARKS = {
-    IMPROVED: "✓ Improved",
-    WORSENED: "✗ Worsened",
-    NO_CLEAR_CHANGE: "= No change",
-    INCONCLUSIVE: "? Unclear",
-    TOO_EARLY: "… Too early",
-    NOT_ENOUGH: "– No data",
+    verdict: f"{VERDICT_SYMBOLS[verdict]} {word}"
+    for verdict, word in (
+        (IMPROVED, "Improved"),
+        (WORSENED, "Worsened"),
+        (NO_CLEAR_CHANGE, "No change"),
+        (INCONCLUSIVE, "Unclear"),
+        (TOO_EARLY, "Too early"),
+        (NOT_ENOUGH, "No data"),
+    )
 }
 CHANCE_MARK = "*"  # a call that does not hold with the false discovery rate at 5%
 GRID_LEGEND = (
-    "✓ Improved · ✗ Worsened · = No clear change · ? Inconclusive · … Too early to tell · "
-    "– Not enough data · * may be chance"
+    "✓ Improved · ✗ Worsened · = No change: no clear change · ? Unclear: inconclusive · "
+    "… Too early: too early to tell · – No data: not enough data · * may be chance"
 )
 _MARK_VERDICTS = {mark: verdict for verdict, mark in VERDICT_MARKS.items()}
 _HEADING_OUTCOMES = {heading: outcome for outcome, heading in GRID_HEADINGS.items()}

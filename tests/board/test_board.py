@@ -154,8 +154,30 @@ def test_a_board_hears_of_a_spike_before_the_start_and_sees_both_windows(demo_en
     assert "Just before it began, anti-social behaviour" in crime.caption
     assert "part of any fall since may be a return to normal" in crime.caption
     verdicts = slide(d, "verdicts")
-    assert list(verdicts.data.columns) == ["label", "verdict", "latest", "change"]
+    assert list(verdicts.data.columns) == ["label", "verdict", "latest", "change", "may be chance"]
     assert verdicts.data["latest"].ne("").all()
     assert verdicts.caption.startswith("In the first 12 months after the start, of 7 outcomes:")
     table = verdicts.figure.data[0]
     assert table.header.values[2] == "<b>Latest 12 months</b>"
+
+
+def test_the_verdict_slide_marks_the_calls_the_overview_says_may_be_chance(demo_engine):
+    """A room must not hear a stronger claim than leadership reads: a call that does not hold
+    across every partnership's verdicts is starred on the slide, as in the Overview's grid."""
+    from metrics.multiple import with_q_values
+    from metrics.stored import stored_scorecard
+    from metrics.verdict import CALLED
+
+    card = with_q_values(stored_scorecard(demo_engine, Design()))  # what the Overview reads
+    weak = card[card["verdict"].isin(CALLED) & ~card["stands"]]
+    assert len(weak), "the demo should have a call that may be chance"
+    code = weak["code"].iloc[0]
+    with demo_engine.connect() as conn:
+        verdicts = slide(build_deck(conn, code, "public"), "verdicts")
+    marked = dict(zip(verdicts.data["label"], verdicts.data["may be chance"], strict=True))
+    labels = dict(zip(card["outcome"], card["label"], strict=True))
+    expected = {labels[o] for o in weak.loc[weak["code"] == code, "outcome"]}
+    assert {label for label, flag in marked.items() if flag} == expected
+    assert "* May be chance" in verdicts.caption
+    cells = verdicts.figure.data[0].cells.values[1]  # the first window's verdicts, as drawn
+    assert sum(cell.endswith("*") for cell in cells) == len(expected)

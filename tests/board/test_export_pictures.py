@@ -213,13 +213,14 @@ def _slide_texts(pres, long_deck, key: str):
 
 def test_a_long_source_is_on_its_slide_whole(pres, long_deck):
     s, texts, notes = _slide_texts(pres, long_deck, LONG_SOURCE)
-    assert texts == [s.caption, s.source]
+    assert texts == [s.title, s.caption, s.source]  # the chart's slide has its title as text
     assert s.source in notes
 
 
 def test_a_source_too_long_for_a_slide_is_cut_short_there_and_whole_in_the_notes(pres, long_deck):
     s, texts, notes = _slide_texts(pres, long_deck, ENDLESS_SOURCE)
-    caption, source = texts
+    title, caption, source = texts
+    assert title == s.title
     assert caption == s.caption
     assert source.endswith("(in full in the notes)")
     assert s.source.startswith(source.removesuffix("(in full in the notes)").rstrip(" ."))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.server import wait_for_page
 from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
@@ -46,17 +47,6 @@ SLIDE_IN_VIEW = """() => {
 }"""
 
 
-def settle(page) -> None:
-    """Streamlit has finished running and every chart on the page is drawn."""
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=90_000)
-    page.wait_for_function(
-        "!document.querySelector('[data-testid=\"stSpinner\"]')"
-        " && [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))",
-        timeout=90_000,
-    )
-    page.wait_for_timeout(300)
-
-
 def shot(page, name: str) -> None:
     folder = SCREENSHOTS / "screens"
     folder.mkdir(parents=True, exist_ok=True)
@@ -71,8 +61,7 @@ def test_every_page_and_slide_fits_the_screen(server, browser, width, height):
         problems = []
         for name, path in PAGES.items():
             page.goto(f"{server}{path}")
-            page.get_by_role("heading", level=1).first.wait_for(timeout=90_000)
-            settle(page)
+            wait_for_page(page, path)
             shot(page, f"{name}-{width}x{height}")
             assert page.get_by_test_id("stException").count() == 0, f"{name}: an exception is shown"
             problems += [f"{name}: {p}" for p in page.evaluate(OUTSIDE)]
@@ -80,8 +69,7 @@ def test_every_page_and_slide_fits_the_screen(server, browser, width, height):
         page.goto(f"{server}/present?p={CODE}&slide=1")
         for number in range(1, SLIDES + 1):
             page.get_by_text(f"Slide {number} of {SLIDES}.").wait_for(timeout=90_000)
-            page.locator(".st-key-slide img").wait_for(timeout=90_000)
-            settle(page)
+            wait_for_page(page, "/present")
             shot(page, f"slide-{number}-{width}x{height}")
             assert page.get_by_test_id("stException").count() == 0, f"slide {number}: an exception"
             problems += [f"slide {number}: {p}" for p in page.evaluate(OUTSIDE)]

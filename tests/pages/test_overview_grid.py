@@ -51,7 +51,8 @@ def test_grid_comes_first_with_a_row_per_partnership_and_a_short_column_per_outc
     assert sum(widths.values()) <= 872
     assert json.loads(element.proto.columns)["ASB"]["help"] == "Anti-social behaviour"
     legend = " ".join(c.value for c in at.caption)
-    assert "✓ Improved · ✗ Worsened · = No clear change · ? Inconclusive" in legend
+    # each short word the cells use is tied to the verdict's full name
+    assert "✓ Improved · ✗ Worsened · = No change: no clear change · ? Unclear: inconclusive" in legend
     assert "* may be chance" in legend
 
 
