@@ -102,9 +102,9 @@ def wait_until_settled(page, timeout_ms: int = 120_000) -> None:
 
 # What each page has drawn when it is finished: Streamlit shows grey placeholders until then.
 PAGE_READY = {
-    "/": "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2"
+    "/": "document.querySelectorAll('.js-plotly-plot').length >= 2"
     " && document.querySelector('[data-testid=\"stDataFrame\"] canvas')",
-    "/partnership": "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4",
+    "/partnership": "document.querySelectorAll('.js-plotly-plot').length >= 4",
     "/data": "document.querySelector('[data-testid=\"stDataFrame\"] canvas')",
     "/audit": "document.querySelector('[data-testid=\"stDataFrame\"] canvas')",
     "/present": "document.querySelector('.st-key-slide img')",
@@ -112,8 +112,8 @@ PAGE_READY = {
 SETTLED = (
     "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
     " && !document.querySelector('[data-testid=\"stSpinner\"]')"
-    " && document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length"
-    " === document.querySelectorAll('.js-plotly-plot .main-svg').length"
+    " && [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+    ".every(chart => chart.querySelector('.main-svg'))"
 )
 
 
