@@ -80,5 +80,5 @@ with st.container(horizontal=True, vertical_alignment="center", key="slide_navig
         board_downloads(url, code, user, "public")
     if may(user.role, "leadership"):
         st.page_link("pages/overview.py", label="Back to the dashboard", icon=":material/dashboard:")
-    if presenting():  # elsewhere the frame draws them in the sidebar
+    if presenting() or not may(user.role, "leadership"):  # else the frame draws them in the sidebar
         account_controls(user, st)

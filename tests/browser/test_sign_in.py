@@ -56,7 +56,7 @@ def test_sign_in_through_the_provider_opens_leadership_pages_and_sign_out_closes
         with serving(f"sqlite:///{database}", tmp_path / "streamlit.log", secrets_file, app_port) as base:
             # not signed in: the public board view, no leadership pages, a way to sign in
             page.goto(base)
-            wait_until_drawn(page, traces=0)  # the title slide: bars
+            page.locator(".st-key-slide img").wait_for(timeout=60_000)  # the title slide
             assert page.get_by_role("button", name="Sign in").is_visible()
             assert page.get_by_text("Overview").count() == 0
             assert page.get_by_text("Local mode").count() == 0
@@ -77,7 +77,7 @@ def test_sign_in_through_the_provider_opens_leadership_pages_and_sign_out_closes
             # the provider is told too (RP-initiated logout) and asks to confirm
             page.get_by_role("button", name="End session").click(timeout=30_000)
             page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
-            wait_until_drawn(page, traces=0)
+            page.locator(".st-key-slide img").wait_for(timeout=60_000)  # back to the public slides
             assert page.get_by_role("heading", name="Partnerships overview").count() == 0
 
             page.goto(f"{base}/partnership")  # the address alone opens nothing
