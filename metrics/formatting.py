@@ -12,6 +12,7 @@ in a caption, on a slide, in the packet, in a CSV and in the JSON text fields:
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pandas as pd
@@ -22,14 +23,27 @@ def count(n: float) -> str:
     return f"{int(round(n)):,}"
 
 
+def _unbounded(value: float) -> str | None:
+    """Words for a number that is not one: a fitted model's interval can run to infinity."""
+    if math.isnan(value):
+        return "not estimated"
+    if math.isinf(value):
+        return "no upper bound" if value > 0 else "no lower bound"
+    return None
+
+
 def signed_pct(fraction: float) -> str:
     """A relative change as whole per cent: '+3%', '-12%', and '0%' rather than '-0%'."""
+    if (words := _unbounded(fraction)) is not None:
+        return words
     value = round(fraction * 100)
     return "0%" if value == 0 else f"{value:+d}%"
 
 
 def signed_points(points: float) -> str:
     """A change in points on 0-100 as a whole number: '+6', '-1', and '0' rather than '-0'."""
+    if (words := _unbounded(points)) is not None:
+        return words
     value = round(points)
     return "0" if value == 0 else f"{value:+d}"
 

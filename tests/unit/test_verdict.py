@@ -109,6 +109,9 @@ def test_effect_text_never_shows_minus_zero():
     assert effect_short(points) == "+6 (+3 to +10)"
     tiny = {"estimate": -0.4, "ci": [-4.6, 3.8], "scale": "points"}
     assert effect_text(tiny) == "0 points (95%: -5 to +4)"
+    # a fitted model's interval can run to infinity (seen at city scale): words, not a crash
+    exploded = {"estimate": 0.5, "ci": [-0.2, float("inf")], "scale": "relative"}
+    assert effect_text(exploded) == "+50% (95%: -20% to no upper bound)"
 
 
 def test_a_change_that_rounds_to_nothing_is_said_plainly():
