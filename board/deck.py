@@ -279,7 +279,7 @@ def _verdict_slide(outcomes: list[dict], design: Design, chance: set[str] | None
 
 
 def _activity_slide(conn: Connection, filters: Filters, code: str, rules: Rules) -> Slide:
-    title = "Meetings and the people who came"
+    title = "People at the partnership's meetings"
     activity = profile.activity_by_quarter(conn, filters, code)
     if activity.empty:
         return Slide(
