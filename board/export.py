@@ -1,10 +1,11 @@
 """The board packet (PDF), the deck (PowerPoint) and slide images (PNG) for one
 partnership, from the same slides the presentation shows.
 
-Charts are drawn by kaleido in Chromium at projector resolution, with one browser
-started for the whole export (not one per chart). The PDF carries each caption and
-source line as real text under the chart, so it can be read aloud, searched and
-copied; the deck puts the caption on the slide and in the speaker's notes.
+Charts are drawn by kaleido in Chromium at projector resolution, by the process's one
+browser (board.render), not one per chart. The PDF carries each caption and the full
+source as real text under the chart, so it can be read aloud, searched and copied; the
+deck puts the caption and the short source line on the slide, and both in full in the
+speaker's notes.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import io
 import textwrap
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import plotly.graph_objects as go
@@ -30,37 +29,23 @@ FORMATS = ("pdf", "pptx", "png")
 CHART_WIDTH, CHART_HEIGHT = 1920, 860  # the chart alone, for the packet and the deck
 
 
-@contextmanager
-def chart_renderer() -> Iterator:
-    """A function figure -> PNG bytes, drawn by the process's one Chromium (board.render)."""
-
-    def render(fig: go.Figure, width: int, height: int) -> bytes:
-        return picture(fig, width, height, "png")
-
-    yield render
-
-
-def export(deck: Deck, fmt: str, render: Callable[[go.Figure, int, int], bytes] | None = None) -> bytes:
-    """The deck as `fmt` (pdf, pptx, or png: a zip of one image per slide). Pass `render`
-    from an open `chart_renderer()` to share one browser between several exports."""
+def export(deck: Deck, fmt: str) -> bytes:
+    """The deck as `fmt` (pdf, pptx, or png: a zip of one image per slide)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    if render is None:
-        with chart_renderer() as render:
-            return export(deck, fmt, render)
     if fmt == "pdf":
-        return _pdf(deck, render)
+        return _pdf(deck)
     if fmt == "pptx":
-        return _pptx(deck, render)
-    return _png_zip(deck, render)
+        return _pptx(deck)
+    return _png_zip(deck)
 
 
-def _chart_png(slide: Slide, render) -> bytes | None:
+def _chart_png(slide: Slide) -> bytes | None:
     """The slide's chart alone; its title is the page's (or slide's) own, so not repeated."""
     if slide.figure is None:
         return None
     chart = go.Figure(slide.figure).update_layout(title_text="", margin_t=40)
-    return render(chart, CHART_WIDTH, CHART_HEIGHT)
+    return picture(chart, CHART_WIDTH, CHART_HEIGHT)
 
 
 def _audience_line(deck: Deck) -> str:
@@ -99,7 +84,7 @@ PDF_MIN_CHART_HEIGHT = 60  # mm: the chart shrinks to this, no further, before t
 PDF_TEXT_SIZES = ((13, 9), (12, 8), (11, 8), (10, 7))  # caption and source points, largest first
 
 
-def _pdf(deck: Deck, render) -> bytes:
+def _pdf(deck: Deck) -> bytes:
     pdf = _Packet(orientation="landscape", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=PDF_BOTTOM_MARGIN)
     pdf.set_title(f"{deck.name}: board packet")
@@ -119,7 +104,7 @@ def _pdf(deck: Deck, render) -> bytes:
         new_y=YPos.NEXT,
     )
     for number, slide in enumerate(deck.slides, start=1):
-        _pdf_page(pdf, f"{number}. {slide.title}", slide, _chart_png(slide, render))
+        _pdf_page(pdf, f"{number}. {slide.title}", slide, _chart_png(slide))
     return bytes(pdf.output())
 
 
@@ -190,7 +175,7 @@ CHAR_EM, BOLD_CHAR_EM, LINE_SPACING = 0.5, 0.56, 1.2
 NOTES_HINT = " ... (in full in the notes)"
 
 
-def _pptx(deck: Deck, render) -> bytes:
+def _pptx(deck: Deck) -> bytes:
     pres = Presentation()
     pres.slide_width, pres.slide_height = Emu(SLIDE_W), Emu(SLIDE_H)
     blank = pres.slide_layouts[6]
@@ -203,7 +188,7 @@ def _pptx(deck: Deck, render) -> bytes:
     _text(cover, line, DECK_MARGIN, 2000000 + name_height + DECK_GAP, text_width, line_height, 20)
     for slide in deck.slides:
         page = pres.slides.add_slide(blank)
-        image = _chart_png(slide, render)  # the chart without its title: the slide has its own
+        image = _chart_png(slide)  # the chart without its title: the slide has its own
         if image is not None:
             title_height = _text_height(slide.title, 28, text_width, bold=True)
             _text(page, slide.title, DECK_MARGIN, DECK_EDGE, text_width, title_height, 28, bold=True)
@@ -286,7 +271,7 @@ def _text(slide, text: str, left: int, top: int, width: int, height: int, size: 
     run.font.bold = bold
 
 
-def _png_zip(deck: Deck, render) -> bytes:
+def _png_zip(deck: Deck) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for number, slide in enumerate(deck.slides, start=1):
@@ -294,6 +279,6 @@ def _png_zip(deck: Deck, render) -> bytes:
                 slide.figure, slide.title, slide.caption, slide.source, number, len(deck.slides)
             )
             archive.writestr(
-                f"{deck.code}-{number:02d}-{slide.key}.png", render(fig, SLIDE_WIDTH, SLIDE_HEIGHT)
+                f"{deck.code}-{number:02d}-{slide.key}.png", picture(fig, SLIDE_WIDTH, SLIDE_HEIGHT)
             )
     return out.getvalue()

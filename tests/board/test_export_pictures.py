@@ -46,10 +46,9 @@ def long_deck(tmp_path_factory):
 @pytest.fixture(scope="module")
 def exported(long_deck):
     _chromium()
-    from board.export import chart_renderer, export
+    from board.export import export
 
-    with chart_renderer() as render:  # one Chromium for both
-        return {"pdf": export(long_deck, "pdf", render), "pptx": export(long_deck, "pptx", render)}
+    return {"pdf": export(long_deck, "pdf"), "pptx": export(long_deck, "pptx")}  # one Chromium for both
 
 
 # --- the PDF packet, rendered ---------------------------------------------------------
