@@ -121,7 +121,7 @@ def _title_slide(conn: Connection, details: dict) -> Slide:
     figure = None
     if len(members):
         figure = projected(partners_by_sector(members, details["name"]))
-        figure.update_xaxes(title="Partner organisations, by sector")
+        figure.update_xaxes(title_text="Partner organisations, by sector")
     data = (
         members.groupby("sector").size().rename("organisations").reset_index()
         if len(members)

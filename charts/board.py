@@ -179,7 +179,7 @@ def _below_the_plot(fig: go.Figure) -> int:
         return 10
     pixels = 50
     if layout.xaxis.title.text:
-        pixels += 44
+        pixels += 60
     named = [t for t in fig.data if t.showlegend is not False and t.name]
     if layout.showlegend is not False and len(named) > 1:
         pixels += 56
@@ -218,7 +218,7 @@ def slide_figure(
     caption and source are wrapped by their drawn width, and the chart gives up the room
     they need, so nothing falls off the slide. What the room sees is exactly what the
     packet and the deck carry."""
-    inner = SLIDE_WIDTH - LEFT - RIGHT
+    inner = SLIDE_WIDTH - LEFT - RIGHT  # the text spans the slide's margins, whatever the plot's
     text_slide = figure is None
     caption_px = CAPTION_PX + 8 if text_slide else CAPTION_PX
     caption_lines = wrap_to_width(caption, inner, caption_px)
@@ -228,6 +228,7 @@ def slide_figure(
     fig = go.Figure(figure) if figure is not None else base_figure(title, "")
     under = 0 if text_slide else _below_the_plot(fig)
     left = LEFT if text_slide else _left_of_the_plot(fig)
+    text_x = (LEFT - left) / (SLIDE_WIDTH - left - RIGHT)  # the slide's left margin, in plot units
     bottom = under + caption_height + source_height + 24
     if text_slide:  # the caption sits under the title; the plot area stays empty
         bottom = SLIDE_HEIGHT - TOP - 40
@@ -243,8 +244,8 @@ def slide_figure(
         margin={"l": left, "r": RIGHT, "t": TOP, "b": bottom, "autoexpand": False},
         title={
             "text": html.escape(title),
-            "x": 0,
-            "xref": "paper",
+            "x": LEFT / SLIDE_WIDTH,
+            "xref": "container",
             "xanchor": "left",
             "y": 1 - 40 / SLIDE_HEIGHT,
             "yanchor": "middle",
@@ -254,14 +255,14 @@ def slide_figure(
     if text_slide:
         fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
     else:
-        fig.update_layout(legend={"y": below(under - 50), "yanchor": "top", "x": 0, "xanchor": "left"})
+        fig.update_layout(legend={"y": below(under - 50), "yanchor": "top", "x": text_x, "xanchor": "left"})
         _fit_table(fig, plot)
     caption_top = below(under) if not text_slide else below(24)
     fig.add_annotation(
         text=_block(caption_lines),
         xref="paper",
         yref="paper",
-        x=0,
+        x=text_x,
         y=caption_top,
         xanchor="left",
         yanchor="top",
@@ -274,7 +275,7 @@ def slide_figure(
             text=_block(source_lines),
             xref="paper",
             yref="paper",
-            x=0,
+            x=text_x,
             y=below(bottom - source_height - 16),
             xanchor="left",
             yanchor="top",
