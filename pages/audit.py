@@ -28,7 +28,7 @@ st.caption(
 people, users = data.audit_choices(url, user.audience)
 today = data.audit(url, user.audience, limit=1)
 latest = today[0][0].date() if today else None
-left, middle, right, last = st.columns(4)
+left, middle, right, last = st.columns([1.4, 1, 1, 1])  # the date range needs the most room
 since_until = left.date_input(
     "Days (UTC)",
     value=(latest - timedelta(days=29), latest) if latest else (),
