@@ -57,6 +57,8 @@ def test_sign_in_through_the_provider_opens_leadership_pages_and_sign_out_closes
             # not signed in: the public board view, no leadership pages, a way to sign in
             page.goto(base)
             page.locator(".st-key-slide img").wait_for(timeout=60_000)  # the title slide
+            # the buttons under the slide arrive after the picture: wait for them, then look
+            page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
             assert page.get_by_role("button", name="Sign in").is_visible()
             assert page.get_by_text("Overview").count() == 0
             assert page.get_by_text("Local mode").count() == 0
