@@ -31,6 +31,16 @@ if user.mode == "local" and not local_mode_allowed():
     )
     st.stop()
 
+slides = st.Page("pages/present.py", title="Present", icon=":material/slideshow:", url_path="present")
+
+
+def to_the_slides() -> None:
+    """The public's start page: the slides, at their own address. Present itself is never
+    the default page, because Streamlit moves a default page to "/" and then answers the
+    address the public is given, /present, with "Page not found"."""
+    st.switch_page(slides, query_params=st.query_params.to_dict())
+
+
 pages = [
     (
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=leadership),
@@ -39,24 +49,18 @@ pages = [
     (st.Page("pages/partnership.py", title="Partnership", icon=":material/handshake:"), "leadership"),
     (st.Page("pages/data.py", title="Data", icon=":material/database:"), "admin"),
     (st.Page("pages/audit.py", title="Audit log", icon=":material/history:"), "admin"),
-    (
-        st.Page(
-            "pages/present.py",
-            title="Present",
-            icon=":material/slideshow:",
-            url_path="present",
-            default=not leadership,
-        ),
-        "public",
-    ),
+    (slides, "public"),
 ]
 allowed = [page for page, needed in pages if may(user.role, needed)]
+listed = list(allowed)  # the start page below only moves the public on: it is not listed
+if not leadership:
+    allowed.append(st.Page(to_the_slides, title="Common Ground", url_path="start", default=True))
 # The page list is drawn here, as links, never by Streamlit: its automatic list would
 # flash the raw file names while a page loads (showSidebarNavigation is off).
 current = st.navigation(allowed, position="hidden")
 if not presenting:
-    if len(allowed) > 1:
-        for page in allowed:
+    if len(listed) > 1:
+        for page in listed:
             st.sidebar.page_link(page)
     if user.mode == "local":
         st.warning(
