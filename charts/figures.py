@@ -26,8 +26,12 @@ from metrics.registry import CRIME_GROUP_LABELS
 
 
 def base_figure(title: str, y_title: str, height: int = 440) -> go.Figure:
+    """An empty figure in the project's template. The title may hold data (a partnership's
+    name), so it is escaped: Plotly reads tags such as <a href> in its text."""
     fig = go.Figure()
-    fig.update_layout(template=TEMPLATE_NAME, title=title, yaxis_title=y_title, height=height)
+    fig.update_layout(
+        template=TEMPLATE_NAME, title=html.escape(title), yaxis_title=html.escape(y_title), height=height
+    )
     return fig
 
 
@@ -114,7 +118,7 @@ def mark_dates(
                     yaxis="y2",
                     mode="markers",
                     marker={"symbol": "triangle-down", "size": 12, "color": EVENT_LINE},
-                    text=events["label"],
+                    text=[html.escape(label) for label in events["label"]],
                     hovertemplate="%{x|%d %b %Y}: %{text}<extra></extra>",
                     name="Events (hover to read)",
                 )
@@ -265,7 +269,7 @@ def latest_score_dots(frame: pd.DataFrame, construct: str, title: str) -> go.Fig
     fig.add_trace(
         go.Scatter(
             x=rows[construct],
-            y=rows["name"],
+            y=[html.escape(name) for name in rows["name"]],  # names are data: text, never markup
             mode="markers",
             marker={"size": 14, "color": colour},
             error_x={
@@ -425,6 +429,11 @@ def evaluation_chart(series: dict, title: str, windows: dict, start: date) -> go
     return mark_dates(fig, start, None)
 
 
+def _words(value):
+    """Text a chart escaped for Plotly, as the words it was (numbers and dates unchanged)."""
+    return html.unescape(value) if isinstance(value, str) else value
+
+
 def figure_table(fig: go.Figure) -> pd.DataFrame:
     """The numbers a chart draws, one row per point: series, x, y (and its label, if any).
     Bands list their upper edge then their lower edge, as they are drawn."""
@@ -436,5 +445,5 @@ def figure_table(fig: go.Figure) -> pd.DataFrame:
         texts = getattr(trace, "text", None)
         labels = list(texts) if isinstance(texts, list | tuple) else [None] * len(xs)
         for x, y, label in zip(xs, ys, labels + [None] * (len(xs) - len(labels)), strict=False):
-            rows.append({"series": trace.name or "", "x": x, "y": y, "label": label})
+            rows.append({"series": trace.name or "", "x": _words(x), "y": _words(y), "label": _words(label)})
     return pd.DataFrame(rows, columns=["series", "x", "y", "label"])

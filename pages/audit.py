@@ -11,6 +11,7 @@ from ui import data
 from ui.auth import recorder, require
 from ui.database import database_url
 from ui.frame import inside_frame
+from ui.show import table
 from ui.tables import audit_table, users_table
 
 SHOWN = 1000  # rows drawn on the page; the CSV has every matching row
@@ -75,6 +76,6 @@ st.header("Who has access")
 HOW = "Change with `commonground users add EMAIL --role leadership|admin` or `users remove EMAIL`."
 st.caption(HOW)
 if users:
-    st.dataframe(users_table(users), hide_index=True)
+    table(users_table(users), "users")
 else:
     st.info("No users yet: with sign-in configured, everyone sees the public view.")

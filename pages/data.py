@@ -10,7 +10,8 @@ from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
 from ui.importer import preview_upload, run_upload, save_alias, unknown_areas
-from ui.show import import_report
+from ui.plain import plain
+from ui.show import import_report, table
 from ui.tables import freshness_table, history_table, incomplete_table, problems_table
 
 inside_frame()
@@ -21,7 +22,7 @@ url = database_url()
 status = data.freshness(url, user.audience)
 
 st.header("What is loaded")
-st.dataframe(freshness_table(status["loaded"]), hide_index=True)
+table(freshness_table(status["loaded"]), "what-is-loaded")
 if status["incomplete"].empty:
     st.caption("No recent month of recorded crime looks short of the months before it.")
 else:
@@ -90,9 +91,9 @@ if report is not None:
             if button.button("Add alias", key=f"alias_add_{index}"):
                 try:
                     area = save_alias(url, name, target, user.actor)
-                    st.success(f"{name!r} now means {area}. Check the file again.")
+                    st.success(f"{plain(repr(name))} now means {plain(area)}. Check the file again.")
                 except AliasRefused as refused:
-                    st.error(str(refused))
+                    st.error(plain(str(refused)))
 
 st.header("Import history")
-st.dataframe(history_table(status["history"]), hide_index=True)
+table(history_table(status["history"]), "import-history")

@@ -11,7 +11,7 @@ from ui import data
 from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
-from ui.show import chart, nothing_to_show, partnership_link, verdict_card, verdict_grid
+from ui.show import chart, nothing_to_show, partnership_link, table, verdict_card, verdict_grid
 from ui.tables import (
     GRID_LEGEND,
     SCORECARD_SORTS,
@@ -98,7 +98,7 @@ sorts = list(SCORECARD_SORTS) + [f"Estimate: {label}" for label in dict.fromkeys
 left, right = st.columns(2)
 window = left.radio("Window", SCORECARD_WINDOWS, key="scorecard_window", horizontal=True)
 order = right.selectbox("Sort by", sorts, key="scorecard_sort")
-st.dataframe(scorecard_table(shown, order, window), hide_index=True)
+table(scorecard_table(shown, order, window), "scorecard")
 st.markdown(
     chance_sentence(chance(verdicts))
     + " (First 12 months after the start"
@@ -115,7 +115,7 @@ st.caption(
 )
 
 st.subheader("Portfolio")
-st.dataframe(portfolio_table(frame, crime=bool(filters.crime_groups)), hide_index=True)
+table(portfolio_table(frame, crime=bool(filters.crime_groups)), "portfolio")
 st.caption(
     "Trust and satisfaction: latest quarter's weighted mean on 0-100 ± its 95% margin, with the number "
     "of residents asked. "

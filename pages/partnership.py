@@ -17,7 +17,8 @@ from ui import data
 from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
-from ui.show import board_downloads, chart, nothing_to_show, verdict_card
+from ui.plain import plain
+from ui.show import board_downloads, chart, nothing_to_show, table, verdict_card
 from ui.tables import areas_table, comments_table, initiatives_table, members_table, ratings_table
 
 inside_frame()
@@ -31,12 +32,12 @@ if filters is None:
 url = database_url()
 profile = data.profile(url, user.audience, filters, filters.partnership)
 details = profile["details"]
-st.title(details["name"])
+st.title(plain(details["name"]))
 st.markdown(f"**Began {day_label(details['start_date'])}** · {name_label(details['status'])}")
 if details["description"]:
-    st.write(details["description"])
+    st.markdown(plain(details["description"]))
 if details["goals"]:
-    st.write(f"**Goals:** {details['goals']}")
+    st.markdown(f"**Goals:** {plain(details['goals'])}")
 st.page_link(
     "pages/present.py",
     label="Present this partnership to a board (public slides)",
@@ -94,8 +95,8 @@ with left:
             key="partners_by_sector",
         )
 with right:
-    st.dataframe(members_table(profile["members"]), hide_index=True)
-    st.dataframe(areas_table(profile["areas"]), hide_index=True)
+    table(members_table(profile["members"]), f"{filters.partnership}-members")
+    table(areas_table(profile["areas"]), f"{filters.partnership}-areas")
 
 st.header("What residents say")
 scores = data.scores(url, user.audience, filters)
@@ -158,20 +159,20 @@ if ratings.empty and comments.empty:
     nothing_to_show("No feedback from partners or officers is recorded in this period.")
 else:
     if not ratings.empty:
-        st.dataframe(ratings_table(ratings), hide_index=True)
+        table(ratings_table(ratings), f"{filters.partnership}-ratings")
         st.caption(
             "Source: partner and officer feedback forms; overall rating of the partnership, 1 (poor) "
             "to 5 (excellent). Interval: mean +/- 1.96 standard errors; with a handful of replies it is wide."
         )
     if not comments.empty:
         st.markdown(f"**Comments** ({len(comments)}, newest first). Confidential: leadership only.")
-        st.dataframe(comments_table(comments), hide_index=True)
+        table(comments_table(comments), f"{filters.partnership}-comments")
 
 st.header("What it has done")
 if profile["initiatives"].empty:
     nothing_to_show("No initiatives are recorded for this partnership.")
 else:
-    st.dataframe(initiatives_table(profile["initiatives"]), hide_index=True)
+    table(initiatives_table(profile["initiatives"]), f"{filters.partnership}-initiatives")
 if profile["activity"].empty:
     nothing_to_show("No meetings or activities are recorded in this period.")
 else:

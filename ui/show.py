@@ -14,6 +14,7 @@ from metrics.publish import csv_bytes
 from metrics.verdict import sustained_text
 from ui.auth import User, recorder, this_user
 from ui.filters import KEY_PARTNERSHIP
+from ui.plain import plain
 from ui.tables import grid_style, problems_table, rules_table
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -26,7 +27,7 @@ def chart(fig: go.Figure, source: str, key: str) -> None:
     # theme=None: keep our projector template instead of Streamlit's chart theme
     st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=None)
     if source:
-        st.caption(source)
+        st.caption(plain(source))
     record = recorder(this_user(), "download", f"chart data: {key}")
 
     def table() -> bytes:  # made when clicked, after its use is recorded
@@ -45,9 +46,33 @@ def chart(fig: go.Figure, source: str, key: str) -> None:
     )
 
 
+def table(frame: pd.DataFrame, name: str) -> None:
+    """A table, and a download of it (CSV whose cells cannot start a formula, recorded in
+    the audit log like any download). Streamlit's own table toolbar export is turned off
+    (client.disableDataExport): it would hand a cell such as =HYPERLINK(...) to a
+    spreadsheet as a live formula."""
+    st.dataframe(frame, hide_index=True)
+    record = recorder(this_user(), "download", f"table: {name}")
+
+    def rows() -> bytes:  # made when clicked, after its use is recorded
+        record()
+        return csv_bytes(frame)
+
+    st.download_button(
+        "Download this table (CSV)",
+        data=rows,
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        type="tertiary",
+        on_click="ignore",
+        key=f"{name}_table_csv",
+    )
+
+
 def nothing_to_show(sentence: str) -> None:
     """A plain sentence in place of an empty chart."""
-    st.info(sentence)
+    st.info(plain(sentence))
 
 
 # st.badge accepts theme colour names only
@@ -64,13 +89,13 @@ BADGE_COLOURS = {
 def verdict_card(outcome: dict) -> None:
     """One outcome's verdict: badge, estimate with interval, sentence, method and comparison."""
     with st.container(border=True):
-        st.markdown(f"**{outcome['label']}**")
+        st.markdown(f"**{plain(outcome['label'])}**")
         st.badge(outcome["verdict"], color=BADGE_COLOURS.get(outcome["verdict"], "gray"))
         if outcome.get("effect"):
             st.markdown(f"**{effect_text(outcome['effect'])}**")
-        st.write(outcome["sentence"])
+        st.markdown(plain(outcome["sentence"]))
         if outcome.get("sustained"):
-            st.write(sustained_text(outcome["sustained"]))
+            st.markdown(plain(sustained_text(outcome["sustained"])))
         notes = []
         if outcome.get("method"):
             w = outcome["windows"]
@@ -83,7 +108,7 @@ def verdict_card(outcome: dict) -> None:
             notes.append(f"Compared with {', '.join(c['areas'])} ({c['reason']}).")
         notes.extend(outcome.get("notes", ()))
         if notes:
-            st.caption(" ".join(notes))
+            st.caption(plain(" ".join(notes)))
 
 
 # The verdict grid's column widths and row height (px): names up to about 35 characters
@@ -136,7 +161,7 @@ def partnership_link(code: str, name: str, key: str) -> None:
     if st.session_state.pop(f"{key}_clicked", False):
         st.switch_page("pages/partnership.py")
     st.button(
-        f"Open {name} on the Partnership page",
+        f"Open {plain(name)} on the Partnership page",
         icon=":material/handshake:",
         type="tertiary",
         key=key,
@@ -150,11 +175,13 @@ def import_report(report) -> None:
 
     if report.accepted:
         if report.already_imported:
-            st.info(report.text())
+            st.info(plain(report.text()))
         else:
-            (st.info if report.dry_run else st.success)(report.text())
+            (st.info if report.dry_run else st.success)(plain(report.text()))
         return
-    st.error(f"Refused: {len(report.problems):,} problem(s) in {report.file_name}. Nothing was written.")
+    st.error(
+        f"Refused: {len(report.problems):,} problem(s) in {plain(report.file_name)}. Nothing was written."
+    )
     st.dataframe(rules_table(report.summary()), hide_index=True)
     st.dataframe(problems_table(report.problems), hide_index=True)
     if len(report.problems) > 500:
