@@ -1,4 +1,4 @@
-"""A real `streamlit run app.py` server and Debian's Chromium, for the browser tests and
+"""A real `streamlit run serve.py` server and Debian's Chromium, for the browser tests and
 the city-scale benchmark alike."""
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ def free_port() -> int:
 def serving(
     url: str, log: Path, secrets: Path | None = None, port: int | None = None
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A `streamlit run app.py` server on the database at `url`, reading its secrets (an
-    identity provider's [auth] section) from `secrets` if given; yields its base URL and
-    its process. Stopped when the block ends."""
+    """A `streamlit run serve.py` server (the app behind web/guard.py) on the database at
+    `url`, reading its secrets (an identity provider's [auth] section) from `secrets` if
+    given; yields its base URL and its process. Stopped when the block ends."""
     port = port or free_port()
     env = {**os.environ, "DATABASE_URL": url}
     command = [
@@ -51,7 +51,7 @@ def serving(
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(ROOT / "serve.py"),
         "--server.port",
         str(port),
         "--server.address",

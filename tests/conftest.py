@@ -9,6 +9,7 @@ that need PostgreSQL skip, unless CI=true, where they fail: CI must test it.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,12 @@ from db.migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DEMO_SEED = 42
+
+
+def words(markdown: str) -> str:
+    """What a reader sees of Markdown source that ui.plain escaped: the backslash escapes
+    and the invisible word joiners taken out (AppTest reports the source)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
 
 
 def need(reason: str) -> None:

@@ -30,7 +30,7 @@ def _code_blocks() -> list[str]:
 def test_readme_starts_with_the_run_and_test_commands():
     first, second = _code_blocks()[:2]
     assert README.index(first) < README.index("## ")  # before any other section
-    assert first.strip().endswith("streamlit run app.py")
+    assert first.strip().endswith("streamlit run serve.py")
     assert "pytest" in second
 
 

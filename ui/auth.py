@@ -25,6 +25,7 @@ from db import sessions
 from db.audit import Actor, AuditUnavailable, record_alone, utc_now
 from db.users import may, role_of
 from ui.database import database_url, engine_for
+from web.downloads import Holder, hand_over
 
 LOCAL_MODE_ENV = "COMMONGROUND_ALLOW_LOCAL_MODE"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -35,6 +36,7 @@ ENDED = {
     "expired": "Your sign-in is more than 12 hours old.",
     "signed out": "You signed out of this session.",
     "unrecorded": "Your sign-in could not be recorded in the audit log, so only the public view is open.",
+    "unverified": "Your provider has not verified your email address, so only the public view is open.",
 }
 
 
@@ -71,13 +73,24 @@ def _signed_in_at() -> datetime:
     return st.session_state.setdefault("_signed_in_at", utc_now())
 
 
+def verified_email(claims) -> tuple[str, bool]:
+    """The signed-in email (lower case) from the provider's claims, and whether it may be
+    trusted: not when the provider says `email_verified` is false (a provider that does
+    not send the claim is trusted to have verified the address it sends)."""
+    email = str(claims.get("email") or "").strip().lower()
+    verified = claims.get("email_verified", True)
+    return email, verified is not False and str(verified).lower() != "false"
+
+
 def current_user() -> User:
     """Who this session is, and their role. Tests patch this one function."""
     if not sign_in_configured():
         return User("local user", "admin", "local")
     if not st.user.get("is_logged_in", False):
         return User(None, "public", "anonymous")
-    email = str(st.user.get("email") or "").strip().lower()
+    email, verified = verified_email(st.user)
+    if not verified:
+        return User(email, "public", "unverified")
     since = _signed_in_at()
     engine = engine_for(database_url())
     try:
@@ -160,6 +173,32 @@ def this_user() -> User:
     """The user resolved at the start of this run by `app.py` (which runs before every
     page, see ui/frame.py); resolved afresh if it has not been."""
     return st.session_state.get("_user") or current_user()
+
+
+def handed_over(user: User, content: bytes, copy: str, what: str) -> Callable[[], bytes]:
+    """A leadership file for a download button, made when the button is clicked: the role
+    and the session are checked again in the database then, the download is recorded with
+    its copy id, and the file is handed over to web.guard, which serves it only to this
+    sign-in, for a minute. Raises PermissionError (nothing is served) when they no longer
+    allow it, and AuditUnavailable when the download cannot be recorded."""
+    engine = engine_for(database_url())
+
+    def hand() -> bytes:
+        now = utc_now()
+        obj = f"{what}, copy {copy}"
+        if user.signed_in_at is not None and user.email:
+            with engine.begin() as conn:
+                role = role_of(conn, user.email)
+                state = sessions.check_in(conn, Actor(user.email, role), user.signed_in_at, now)
+            if not may(role, "leadership") or state != "active":
+                why = "the account no longer has access" if state == "active" else f"the session {state}"
+                record_alone(engine, Actor(user.email, role), "download", obj, "refused", why)
+                raise PermissionError(f"This download is not available: {why}.")
+        record_alone(engine, user.actor, "download", obj)
+        hand_over(copy, Holder(user.email or "local user", user.signed_in_at, "leadership", engine, now))
+        return content
+
+    return hand
 
 
 def recorder(user: User, action: str, obj: str) -> Callable[[], None]:

@@ -12,10 +12,11 @@ from db.users import may
 from metrics.formatting import effect_text
 from metrics.publish import csv_bytes
 from metrics.verdict import sustained_text
-from ui.auth import User, recorder, this_user
+from ui.auth import User, handed_over, recorder, this_user
 from ui.filters import KEY_PARTNERSHIP
 from ui.plain import plain
 from ui.tables import grid_style, problems_table, rules_table
+from web.downloads import file_name, new_copy
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -226,10 +227,15 @@ def board_downloads(url: str, code: str, user: User, audience: str) -> None:
         (left, "pdf", "Board packet (PDF)", "application/pdf"),
         (right, "pptx", "Slides (PowerPoint)", PPTX_MIME),
     ):
+        content, name = files[fmt], f"{code}-{audience}.{fmt}"
+        if audience == "leadership":  # made on the click, for this sign-in only (web/downloads.py)
+            copy = new_copy()
+            content = handed_over(user, content, copy, f"{code}: board packet ({fmt}, leadership)")
+            name = file_name(f"{code}-{audience}", copy, fmt)
         column.download_button(
             label,
-            data=files[fmt],
-            file_name=f"{code}-{audience}.{fmt}",
+            data=content,
+            file_name=name,
             mime=mime,
             icon=":material/download:",
             on_click="ignore",

@@ -20,7 +20,7 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 @contextmanager
 def serving(url: str, log: Path, secrets: Path | None = None, port: int | None = None) -> Iterator[str]:
-    """A `streamlit run app.py` server (benchmarks.server.serving); yields its base URL.
+    """A `streamlit run serve.py` server (benchmarks.server.serving); yields its base URL.
     A server that does not start fails the test with its log."""
     try:
         with start_server(url, log, secrets, port) as (base, _process):

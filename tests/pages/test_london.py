@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, words
 from tests.db.conftest import SHARED, need_shared
 from tests.pages.test_pages import figures, run_app, table_with
 
@@ -49,7 +49,7 @@ def test_london_overview_lists_the_boards_with_published_trust_and_crime(london_
     assert table["Partnership"].str.endswith("Safer Neighbourhood Board").all()
     assert table["Trust (0-100)"].str.contains(r"% agree, published \(\d{4} Q\d, n not reported\)").all()
     assert table["Crime, last 12 months vs previous 12"].str.match(r"[\d,]+ vs [\d,]+").all()
-    assert "Published figures are in the table below." in " ".join(m.value for m in at.info)
+    assert "Published figures are in the table below." in words(" ".join(m.value for m in at.info))
     scorecard = table_with(at, "Began")
     cells = scorecard.drop(columns=["Partnership", "Began"]).to_numpy().ravel()
     # every board began in April 2014: no comparison area, so no estimate is passed off as one

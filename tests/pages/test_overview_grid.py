@@ -9,6 +9,7 @@ import re
 import pandas as pd
 
 from charts.theme import verdict_fill
+from tests.conftest import words
 from tests.pages.test_pages import run_app, table_with
 from ui.tables import CHANCE_MARK, grid_outcome, grid_table
 
@@ -95,15 +96,15 @@ def test_no_crime_group_says_so_plainly(demo_url, monkeypatch):
 def test_selecting_a_cell_opens_its_detail_and_the_partnership(demo_url, monkeypatch):
     at = run_app(demo_url, monkeypatch)
     at.number_input(key="design_exclude").set_value(3).run()
-    assert not any(m.value.startswith(f"**{PARKS}:") for m in at.markdown)  # nothing selected yet
+    assert not any(words(m.value).startswith(f"**{PARKS}:") for m in at.markdown)  # nothing selected yet
     row = list(grid(at).value["Partnership"]).index(PARKS)
     select(at, row, "ASB")
-    text = [m.value for m in at.markdown]
+    text = [words(m.value) for m in at.markdown]
     assert f"**{PARKS}: Anti-social behaviour**" in text
     assert ":green-badge[Improved]" in text
     assert any(re.fullmatch(r"\*\*-\d+% \(95%: -\d+% to -\d+%\)\*\*", t) for t in text)  # estimate, interval
     assert any(t.startswith("Anti-social behaviour fell") for t in text)
-    assert "Benjamini-Hochberg q = " in " ".join(c.value for c in at.caption)
+    assert "Benjamini-Hochberg q = " in words(" ".join(c.value for c in at.caption))
     link = at.button(key="open_partnership")
     assert link.label == f"Open {PARKS} on the Partnership page"
     link.click().run()

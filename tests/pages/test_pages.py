@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import Partnership
-from tests.conftest import ROOT
+from tests.conftest import ROOT, words
 from tests.tiny_city import fill_tiny
 
 APP = str(ROOT / "app.py")
@@ -88,7 +88,7 @@ def test_overview_lists_all_partnerships_whatever_the_sidebar_selection(demo_url
 def test_partnership_page_draws_trends_with_bands_start_and_events(demo_url, monkeypatch):
     at = run_app(demo_url, monkeypatch, "pages/partnership.py")
     at.selectbox(key="filter_partnership").set_value("RIV-FAITH-TABLE").run()
-    assert at.title[0].value == "Northfield Faith & Residents Table"
+    assert words(at.title[0].value) == "Northfield Faith & Residents Table"
     figs = figures(at)
     for title in ("Trust in police", "Satisfaction with police", "Feeling safe", "Procedural justice"):
         assert data_traces(figs[title]) == ["95% interval", "Score"], title
@@ -99,7 +99,7 @@ def test_partnership_page_draws_trends_with_bands_start_and_events(demo_url, mon
     assert "Records system changed" in values(trust["data"][-1]["text"])
     crime = figs["Recorded crimes"]
     assert data_traces(crime) == ["Violent crime", "Property crime", "Anti-social behaviour", "Other crime"]
-    captions = " ".join(c.value for c in at.caption)
+    captions = words(" ".join(c.value for c in at.caption))
     assert "n = " in captions
     assert "95% interval" in captions
 
@@ -131,7 +131,7 @@ def test_filters_survive_a_page_switch(demo_url, monkeypatch):
     at.selectbox(key="filter_partnership").set_value("RIV-PARKS-NIGHT").run()
     at.multiselect(key="filter_crime_groups").set_value(["asb"]).run()
     at.switch_page("pages/partnership.py").run()
-    assert at.title[0].value == "Parks & Nightlife Partnership"
+    assert words(at.title[0].value) == "Parks & Nightlife Partnership"
     assert at.multiselect(key="filter_crime_groups").value == ["asb"]
     assert data_traces(figures(at)["Recorded crimes"]) == ["Anti-social behaviour"]
 
@@ -164,7 +164,7 @@ def test_partnership_without_data_gets_plain_sentences(tmp_path, monkeypatch):
     at.selectbox(key="filter_partnership").set_value("EMPTY").run()
     assert not at.exception
     assert at.title[0].value == "A Newly Formed Partnership"
-    messages = " ".join(i.value for i in at.info)
+    messages = words(" ".join(i.value for i in at.info))
     assert "No resident of these areas answered the trust in police questions" in messages
     assert "No recorded crime in this partnership's areas" in messages
     assert "No member organisations are recorded" in messages
@@ -214,13 +214,13 @@ def test_partnership_cards_show_the_planted_effect_verdict(demo_url, monkeypatch
     at = run_app(demo_url, monkeypatch, "pages/partnership.py")
     at.selectbox(key="filter_partnership").set_value("RIV-PARKS-NIGHT").run()
     at.number_input(key="design_exclude").set_value(3).run()  # the demo's ramp-up
-    text = " ".join(m.value for m in at.markdown)
+    text = words(" ".join(m.value for m in at.markdown))
     assert "**Anti-social behaviour**" in text
     assert ":green-badge[Improved]" in text
     assert "Anti-social behaviour fell" in text  # the sentence under the badge
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     assert len(badges) == 7  # four crime groups, trust, satisfaction, safety
-    captions = " ".join(c.value for c in at.caption)
+    captions = words(" ".join(c.value for c in at.caption))
     assert "leaving out 3 ramp-up months" in captions
     assert "proposed: similar pre-period level" in captions
 
@@ -292,7 +292,7 @@ def test_published_aggregates_are_drawn_without_a_band_and_say_n_is_unknown(tmp_
     assert [t["name"] for t in fig["data"]][0] == "Published value (no sample size)"
     assert values(fig["data"][0]["y"]) == [61.0, 66.0]
     assert "95% interval" not in [t["name"] for t in fig["data"]]
-    captions = " ".join(c.value for c in at.caption)
+    captions = words(" ".join(c.value for c in at.caption))
     assert "sample size not reported by the source, so no margin of error can be shown" in captions
 
 
