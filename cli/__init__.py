@@ -7,6 +7,7 @@
     commonground alias NAME AREA let a file's spelling of an area mean a known area
     commonground export CODE     board packet (pdf), deck (pptx) or slides (png)
     commonground users add|remove|list   who may sign in to see more than the public view
+    commonground audit verify    check the audit log's hash chain
 
 Every command works on DATABASE_URL (or --database-url), defaulting to the
 embedded SQLite file, exactly as the dashboard does.
@@ -30,6 +31,7 @@ from board.deck import AUDIENCES, build_deck
 from board.export import FORMATS
 from board.export import export as export_deck
 from db.audit import AuditUnavailable, command_line_actor, record, record_alone
+from db.audit_chain import verify
 from db.demo import DatabaseNotEmptyError, load_demo
 from db.demo.scale import load_city
 from db.engine import DatabaseConfigError, describe, make_engine, resolve_url
@@ -355,6 +357,26 @@ def users_list(database_url):
         click.echo("No users: everyone sees the public view (or local mode when no sign-in is set up).")
     for email, role, by in rows:
         click.echo(f"{role:<11} {email}" + (f"  (by {by})" if by else ""))
+
+
+@main.group()
+def audit() -> None:
+    """The audit log's hash chain."""
+
+
+@audit.command(name="verify")
+@database_option
+@click.option(
+    "--anchor", metavar="HASH", help="A head hash printed by an earlier verify: it must still be there."
+)
+def audit_verify(database_url, anchor):
+    """Walk the audit log's hash chain: OK with the number of events, or the first broken
+    link (row, time, what is wrong) and exit code 1."""
+    with _database(database_url) as (url, engine), engine.connect() as conn:
+        verdict = verify(conn, anchor)
+    click.echo(f"{describe(url)}: {verdict.text()}")
+    if not verdict.ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

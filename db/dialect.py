@@ -25,6 +25,24 @@ def reset_id_sequences(conn: Connection) -> None:
         conn.execute(select(func.setval(sequence, next_id, False)).select_from(table))
 
 
+# An arbitrary, fixed key for PostgreSQL's advisory lock that serialises audit inserts.
+AUDIT_CHAIN_LOCK = 0x636F6D6D6F6E  # "common"
+
+
+def lock_audit_chain(conn: Connection) -> None:
+    """Hold the audit chain's write lock until this transaction ends, so that reading the
+    newest row's hash and inserting the next row cannot interleave with another process's.
+    PostgreSQL: a transaction-level advisory lock (it needs no table privilege). SQLite:
+    its single writer lock, taken now with BEGIN IMMEDIATE unless this transaction is
+    already writing (the driver only opens a transaction at the first write statement)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
+        return
+    raw = conn.connection.driver_connection
+    if not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
+
+
 def refresh_statistics(conn: Connection, tables: list[Table]) -> None:
     """After a large import, bring PostgreSQL's planner statistics for `tables` up to
     date, so the next queries get the plans the indexes were chosen for, not plans for
