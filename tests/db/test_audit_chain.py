@@ -4,11 +4,11 @@ the chain survives concurrent writers, and migration 0010 chains the rows alread
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from datetime import datetime, timedelta
-from multiprocessing import get_context
 
 import pytest
 from click.testing import CliRunner
@@ -16,11 +16,12 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from cli import main
-from db.audit import Actor, record, record_alone
+from db.audit import Actor, record
 from db.audit_chain import row_hash
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import AuditEvent
+from tests.conftest import ROOT
 
 CHIEF = Actor("chief@dept.example", "leadership")
 NINE = datetime(2026, 11, 24, 9, 0, 0)
@@ -130,22 +131,32 @@ def test_cutting_off_the_newest_rows_is_caught_by_an_anchor_noted_earlier(lite_l
     assert f"the anchor {head} is no longer in the chain" in result.output
 
 
-def _write_events(url: str, writer: int, start: float) -> int:
-    engine = make_engine(url)
-    with engine.connect():  # connected and warm before the start
-        pass
-    time.sleep(max(0.0, start - time.time()))  # both writers begin together
-    for n in range(EACH):
-        record_alone(engine, Actor(f"writer{writer}", "admin"), "page view", f"page {n}")
-    engine.dispose()
-    return EACH
+WRITER = """
+import sys, time
+from db.audit import Actor, record_alone
+from db.engine import make_engine
+url, writer, start, each = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+engine = make_engine(url)
+with engine.connect():  # connected and warm before the start
+    pass
+time.sleep(max(0.0, start - time.time()))  # the writers begin together
+for n in range(each):
+    record_alone(engine, Actor(f"writer{writer}", "admin"), "page view", f"page {n}")
+"""
 
 
 def test_two_processes_writing_at_once_keep_one_unbroken_chain(engine):
     url = engine.url.render_as_string(hide_password=False)
-    with ProcessPoolExecutor(WRITERS, mp_context=get_context("spawn")) as pool:
-        start = [time.time() + 5] * WRITERS  # after both processes have started
-        assert sum(pool.map(_write_events, [url] * WRITERS, range(WRITERS), start)) == WRITERS * EACH
+    start = str(time.time() + 4)  # after both processes have started
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, url, str(w), start, str(EACH)], cwd=ROOT, stderr=subprocess.PIPE
+        )
+        for w in range(WRITERS)
+    ]
+    for writer in writers:
+        _, errors = writer.communicate(timeout=120)
+        assert writer.returncode == 0, errors.decode()[-2000:]
     with engine.connect() as conn:
         actors = conn.execute(select(AuditEvent.actor, func.count()).group_by(AuditEvent.actor)).all()
     assert sorted(actors) == [(f"writer{w}", EACH) for w in range(WRITERS)]
