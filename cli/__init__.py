@@ -1,6 +1,7 @@
 """The `commonground` command: set up, fill and report from a database, from the shell.
 
-    commonground init            create or upgrade the schema (Alembic migrations)
+    commonground init            create or upgrade the schema (Alembic migrations);
+                                 --app-role: PostgreSQL's owner and app roles
     commonground demo [--seed N] fill an empty database with the demo city
     commonground evaluate CODE   did this partnership work? (--all: every one; --json for scripts)
     commonground import KIND F   import a file, all or nothing (--preset or --mapping)
@@ -16,6 +17,7 @@ embedded SQLite file, exactly as the dashboard does.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from board.deck import AUDIENCES, build_deck
 from board.export import FORMATS
@@ -40,8 +42,9 @@ from db.importing.mapping import KINDS as IMPORT_KINDS
 from db.importing.mapping import load_mapping, load_preset, preset_names
 from db.importing.report import ImportRefused
 from db.importing.run import import_file
-from db.migrate import current_revision, head_revision, upgrade
+from db.migrate import INSUFFICIENT_PRIVILEGE, SchemaOwnerNeeded, current_revision, head_revision, upgrade
 from db.models import USER_ROLES
+from db.roles import RoleRefused, current_role, grant_app_role, prepare_owner, role_exists
 from db.users import UserRefused, add_user, list_users, remove_user
 from metrics.evaluation import OUTCOMES, Design, Prefetched, mark_chance, partnership_codes
 from metrics.evaluation import evaluate as run_evaluation
@@ -87,18 +90,85 @@ def _fail_unreachable(url: str, exc: SQLAlchemyError) -> click.ClickException:
     )
 
 
+def _upgrade(engine: Engine, as_role: str | None = None) -> None:
+    try:
+        upgrade(engine, as_role=as_role)
+    except SchemaOwnerNeeded as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def _role_changes() -> Iterator[None]:
+    """Refusals and missing rights while setting up roles, as plain messages."""
+    try:
+        yield
+    except RoleRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise click.ClickException(
+            f"the role in the URL may not do this ({str(exc.orig).splitlines()[0]}): set up the roles "
+            "with a superuser's URL, or one with CREATEROLE that owns the tables"
+        ) from exc
+
+
 @main.command()
 @database_option
-def init(database_url: str) -> None:
-    """Create the schema, or upgrade it to this version."""
+@click.option(
+    "--app-role",
+    metavar="NAME",
+    help="PostgreSQL: create or update the role the dashboard connects as, with read and write "
+    "rights on the data but only INSERT and SELECT on the audit log. Run with the owner's URL.",
+)
+@click.option(
+    "--owner-role",
+    metavar="NAME",
+    help="PostgreSQL: the role that owns the schema (created NOLOGIN if missing, given every "
+    "existing table); migrations run as it. Default: the URL's own role.",
+)
+@click.option(
+    "--app-password-env",
+    metavar="VAR",
+    default="COMMONGROUND_APP_PASSWORD",
+    show_default=True,
+    help="The environment variable holding the app role's password. Unset: a new role's "
+    "password is asked for (not echoed); an existing role keeps its password.",
+)
+def init(database_url: str, app_role: str | None, owner_role: str | None, app_password_env: str) -> None:
+    """Create the schema, or upgrade it to this version; on PostgreSQL, optionally set up
+    the owner and app roles (run it again after every upgrade: it re-applies the grants)."""
     with _database(database_url) as (url, engine):
+        if (app_role or owner_role) and engine.dialect.name != "postgresql":
+            raise click.UsageError(
+                "--app-role and --owner-role are for PostgreSQL; an SQLite file is protected by "
+                "its file permissions (docs/deployment.md)"
+            )
+        done = []
+        if owner_role:
+            with _role_changes(), engine.begin() as conn:
+                done += prepare_owner(conn, owner_role)
         before = current_revision(engine)
-        upgrade(engine)
+        _upgrade(engine, as_role=owner_role)
+        if app_role:
+            password = os.environ.get(app_password_env) or None
+            with engine.connect() as conn:
+                new = not role_exists(conn, app_role)
+            if password is None and new:
+                password = click.prompt(
+                    f"Password for the new role {app_role}", hide_input=True, confirmation_prompt=True
+                )
+            with _role_changes(), engine.begin() as conn:
+                done += grant_app_role(conn, app_role, owner_role or current_role(conn), password)
     head = head_revision()
     if before == head:
         click.echo(f"{describe(url)}: schema already at revision {head}; nothing to do.")
     else:
         click.echo(f"{describe(url)}: schema upgraded from {before or 'empty'} to revision {head}.")
+    for line in done:
+        click.echo(f"  {line}")
+    if app_role:
+        click.echo(f"The dashboard's DATABASE_URL should now name {app_role}, not the owner.")
 
 
 @main.command()
@@ -122,7 +192,7 @@ def init(database_url: str) -> None:
 def demo(database_url: str, seed: int, scale: str, fraction: float) -> None:
     """Fill an empty database with a demo city (creating the schema if needed)."""
     with _database(database_url) as (url, engine):
-        upgrade(engine)
+        _upgrade(engine)
         try:
             if scale == "city":
                 written = load_city(engine, seed, fraction, progress=click.echo)
@@ -244,7 +314,7 @@ def import_(database_url, kind, file, mapping_file, preset, dry_run):
     if mapping.kind != kind:
         raise click.UsageError(f"the mapping is for {mapping.kind!r}, not {kind!r}")
     with _database(database_url) as (url, engine):
-        upgrade(engine)
+        _upgrade(engine)
         try:
             report = import_file(engine, file, mapping, dry_run=dry_run, actor=command_line_actor())
         except AuditUnavailable as exc:

@@ -14,11 +14,13 @@ from db.models import Base
 
 def reset_id_sequences(conn: Connection) -> None:
     """After rows were written with explicit ids, move PostgreSQL's id sequences past
-    them so later inserts do not collide. SQLite needs nothing: it uses max(id) + 1."""
+    them so later inserts do not collide. SQLite needs nothing: it uses max(id) + 1.
+    The audit log is left alone: its rows never have explicit ids, and the app role may
+    not move its sequence (db.roles)."""
     if conn.dialect.name != "postgresql":
         return
     for table in Base.metadata.sorted_tables:
-        if "id" not in table.c or not table.c.id.primary_key:
+        if "id" not in table.c or not table.c.id.primary_key or table.name == "audit_event":
             continue
         next_id = func.coalesce(func.max(table.c.id), 0) + 1
         sequence = func.pg_get_serial_sequence(table.name, "id")
