@@ -9,6 +9,8 @@
     commonground export CODE     board packet (pdf), deck (pptx) or slides (png)
     commonground users add|remove|list   who may sign in to see more than the public view
     commonground audit verify    check the audit log's hash chain
+    commonground backup PATH     a consistent copy of the database (pg_dump on PostgreSQL)
+    commonground restore PATH    put an SQLite backup back (--replace)
 
 Every command works on DATABASE_URL (or --database-url), defaulting to the
 embedded SQLite file, exactly as the dashboard does.
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -34,6 +38,7 @@ from board.export import FORMATS
 from board.export import export as export_deck
 from db.audit import AuditUnavailable, command_line_actor, record, record_alone
 from db.audit_chain import verify
+from db.backup import BackupRefused, backup_sqlite, pg_dump_command, restore_sqlite, sqlite_file
 from db.demo import DatabaseNotEmptyError, load_demo
 from db.demo.scale import load_city
 from db.engine import DatabaseConfigError, describe, make_engine, resolve_url
@@ -445,6 +450,93 @@ def audit_verify(database_url, anchor):
     with _database(database_url) as (url, engine), engine.connect() as conn:
         verdict = verify(conn, anchor)
     click.echo(f"{describe(url)}: {verdict.text()}")
+    if not verdict.ok:
+        sys.exit(1)
+
+
+@main.command()
+@database_option
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite PATH if it exists.")
+def backup(database_url, path, replace):
+    """Write a consistent copy of the database to PATH, safe while the app runs: SQLite's
+    online backup, or pg_dump's custom format on PostgreSQL (pg_dump must be on PATH)."""
+    with _database(database_url) as (url, engine):
+        try:
+            record_alone(engine, command_line_actor(), "backup", str(path))  # the copy holds its own record
+        except AuditUnavailable as exc:
+            click.echo(f"Warning: {exc}; backing up anyway.", err=True)
+        file = sqlite_file(url)
+        if file is None:
+            _pg_dump(url, path, replace)
+            return
+        try:
+            revision = backup_sqlite(file, path, replace)
+        except BackupRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+        copy = make_engine(f"sqlite:///{path}")
+        try:
+            with copy.connect() as conn:
+                verdict = verify(conn)
+        finally:
+            copy.dispose()
+    click.echo(f"Wrote {path} ({path.stat().st_size:,} bytes, schema revision {revision}).")
+    click.echo(f"Its audit log: {verdict.text()}")
+
+
+def _pg_dump(url: str, path: Path, replace: bool) -> None:
+    if path.exists() and not replace:
+        raise click.ClickException(f"{path} exists; give --replace to overwrite it")
+    argv, env = pg_dump_command(url, path)
+    if shutil.which("pg_dump") is None:
+        raise click.ClickException(
+            "pg_dump is not on PATH: install PostgreSQL's client tools (the server's major version or "
+            f"newer), or run it yourself with the password in PGPASSWORD:\n  {' '.join(argv)}"
+        )
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
+    if done.returncode != 0:
+        raise click.ClickException(f"pg_dump failed: {done.stderr.strip()}")
+    click.echo(f"Wrote {path} ({path.stat().st_size:,} bytes, pg_dump custom format).")
+    click.echo("Restore it with pg_restore into a new database (docs/deployment.md#backups).")
+
+
+@main.command()
+@database_option
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Required when the database exists: replace it with PATH.")
+def restore(database_url, path, replace):
+    """Put the SQLite backup PATH in place of the database, keeping the replaced file beside
+    it, then check the audit chain. PostgreSQL dumps are restored with pg_restore."""
+    url = resolve_url(database_url)
+    try:
+        file = sqlite_file(url)
+    except (BackupRefused, DatabaseConfigError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if file is None:
+        raise click.ClickException(
+            "restore is for SQLite files; restore a PostgreSQL dump with pg_restore into a new database "
+            "as its owner, then run `commonground init --app-role NAME` and `commonground audit verify` "
+            "against it (docs/deployment.md#backups)"
+        )
+    if file.exists() and not replace:
+        raise click.ClickException(
+            f"this would replace {file}; give --replace (the old file is kept beside it)"
+        )
+    try:
+        kept = restore_sqlite(path, file)
+    except BackupRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    with _database(url) as (url, engine):
+        current = current_revision(engine) == head_revision()
+        if current:
+            record_alone(engine, command_line_actor(), "restore", f"from {path}")
+        with engine.connect() as conn:
+            verdict = verify(conn) if current else None
+    click.echo(f"Restored {file} from {path}." + (f" The replaced file is kept as {kept}." if kept else ""))
+    if verdict is None:
+        click.echo("The backup's schema is older than this version: run `commonground init` to upgrade it.")
+        return
+    click.echo(f"Its audit log: {verdict.text()}")
     if not verdict.ok:
         sys.exit(1)
 

@@ -34,6 +34,8 @@ ACTIONS = (
     "import check",
     "alias",
     "user change",
+    "backup",
+    "restore",
 )
 COLUMNS = ("at", "actor", "role", "action", "object", "outcome", "detail")
 

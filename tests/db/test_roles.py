@@ -4,7 +4,6 @@ its work and start the app, but cannot disable, change, delete or truncate the a
 from __future__ import annotations
 
 import base64
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -67,21 +66,8 @@ def init(*args: str, env: dict | None = None, stdin: str | None = None):
 
 
 @pytest.fixture
-def names(pg_engine) -> Iterator[tuple[str, str]]:
-    """Two fresh role names; the roles and everything they hold are dropped afterwards."""
-    tag = uuid.uuid4().hex[:8]
-    owner, app = f"cg_owner_{tag}", f"cg_app_{tag}"
-    yield owner, app
-    with pg_engine.begin() as conn:
-        for role in (app, owner):
-            if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
-                conn.exec_driver_sql(f'DROP OWNED BY "{role}" CASCADE')  # generated names
-                conn.exec_driver_sql(f'DROP ROLE "{role}"')
-
-
-@pytest.fixture
-def roles(pg_engine, names) -> Iterator[Roles]:
-    owner, app = names
+def roles(pg_engine, role_names) -> Iterator[Roles]:
+    owner, app = role_names
     admin_url = url_of(pg_engine)
     result = init(
         "--database-url", admin_url, "--owner-role", owner, "--app-role", app,
@@ -158,8 +144,8 @@ def test_the_app_role_imports_records_and_starts_the_app(roles, tmp_path, monkey
     assert not at.error, [e.value for e in at.error]
 
 
-def test_an_app_role_on_an_older_schema_is_told_to_run_init_as_the_owner(pg_engine, names, monkeypatch):
-    owner, app = names
+def test_an_app_role_on_an_older_schema_is_told_to_run_init_as_the_owner(pg_engine, role_names, monkeypatch):
+    owner, app = role_names
     with pg_engine.begin() as conn:
         prepare_owner(conn, owner)
     upgrade(pg_engine, "0009", as_role=owner)  # the database as the last release left it
@@ -179,8 +165,8 @@ def test_an_app_role_on_an_older_schema_is_told_to_run_init_as_the_owner(pg_engi
     assert "`commonground init` with the database owner's URL" in at.error[0].value
 
 
-def test_a_new_app_role_without_a_password_in_the_environment_is_asked_for_one(pg_engine, names):
-    owner, app = names
+def test_a_new_app_role_without_a_password_in_the_environment_is_asked_for_one(pg_engine, role_names):
+    owner, app = role_names
     result = init("--database-url", url_of(pg_engine), "--app-role", app, env={}, stdin="pw-1\npw-1\n")
     assert result.exit_code == 0, result.output
     assert f"Password for the new role {app}" in result.output
@@ -190,8 +176,8 @@ def test_a_new_app_role_without_a_password_in_the_environment_is_asked_for_one(p
     assert "Password" not in again.output
 
 
-def test_a_superuser_as_the_app_role_is_refused(pg_engine, names):
-    _, app = names
+def test_a_superuser_as_the_app_role_is_refused(pg_engine, role_names):
+    _, app = role_names
     with pg_engine.begin() as conn:
         conn.exec_driver_sql(f'CREATE ROLE "{app}" LOGIN SUPERUSER')  # generated name
     result = init("--database-url", url_of(pg_engine), "--app-role", app, env={})
@@ -220,8 +206,8 @@ def test_roles_are_refused_on_sqlite(tmp_path):
     assert "--app-role and --owner-role are for PostgreSQL" in result.output
 
 
-def test_the_password_is_sent_as_the_verifier_postgres_itself_would_store(pg_engine, names):
-    _, role = names
+def test_the_password_is_sent_as_the_verifier_postgres_itself_would_store(pg_engine, role_names):
+    _, role = role_names
     with pg_engine.begin() as conn:
         conn.exec_driver_sql(f"CREATE ROLE \"{role}\" LOGIN PASSWORD 'correct horse'")  # generated name
         stored = conn.execute(
