@@ -461,18 +461,18 @@ def audit_verify(database_url, anchor):
 def backup(database_url, path, replace):
     """Write a consistent copy of the database to PATH, safe while the app runs: SQLite's
     online backup, or pg_dump's custom format on PostgreSQL (pg_dump must be on PATH)."""
+    if path.exists() and not replace:
+        raise click.ClickException(f"{path} exists; give --replace to overwrite it")
     with _database(database_url) as (url, engine):
+        _record_anyway(engine, "backup", str(path))  # before copying: the copy holds its own record
         try:
-            record_alone(engine, command_line_actor(), "backup", str(path))  # the copy holds its own record
-        except AuditUnavailable as exc:
-            click.echo(f"Warning: {exc}; backing up anyway.", err=True)
-        file = sqlite_file(url)
-        if file is None:
-            _pg_dump(url, path, replace)
-            return
-        try:
-            revision = backup_sqlite(file, path, replace)
-        except BackupRefused as exc:
+            file = sqlite_file(url)
+            if file is None:
+                _pg_dump(url, path)
+                return
+            revision = backup_sqlite(file, path, replace=True)
+        except (BackupRefused, click.ClickException) as exc:
+            _record_anyway(engine, "backup", str(path), "failed", str(exc))
             raise click.ClickException(str(exc)) from exc
         copy = make_engine(f"sqlite:///{path}")
         try:
@@ -484,9 +484,18 @@ def backup(database_url, path, replace):
     click.echo(f"Its audit log: {verdict.text()}")
 
 
-def _pg_dump(url: str, path: Path, replace: bool) -> None:
-    if path.exists() and not replace:
-        raise click.ClickException(f"{path} exists; give --replace to overwrite it")
+def _record_anyway(
+    engine: Engine, action: str, obj: str, outcome: str = "ok", detail: str | None = None
+) -> None:
+    """Record a backup or restore; one that cannot be recorded still goes ahead, with a
+    warning: it is most needed when the database is in trouble."""
+    try:
+        record_alone(engine, command_line_actor(), action, obj, outcome, detail)
+    except AuditUnavailable as exc:
+        click.echo(f"Warning: {exc}; going ahead.", err=True)
+
+
+def _pg_dump(url: str, path: Path) -> None:
     argv, env = pg_dump_command(url, path)
     if shutil.which("pg_dump") is None:
         raise click.ClickException(
@@ -529,7 +538,7 @@ def restore(database_url, path, replace):
     with _database(url) as (url, engine):
         current = current_revision(engine) == head_revision()
         if current:
-            record_alone(engine, command_line_actor(), "restore", f"from {path}")
+            _record_anyway(engine, "restore", f"from {path}")
         with engine.connect() as conn:
             verdict = verify(conn) if current else None
     click.echo(f"Restored {file} from {path}." + (f" The replaced file is kept as {kept}." if kept else ""))

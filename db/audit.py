@@ -74,6 +74,8 @@ def record(
     until that transaction ends: keep transactions that record short."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    if at is not None and at.tzinfo is not None:  # stored naive, in UTC: hash what is stored
+        at = at.astimezone(UTC).replace(tzinfo=None)
     content = {
         "at": at or utc_now(),
         "actor": actor.name,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from contextlib import closing
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from cli import main
-from db.audit import Actor, record
+from db.audit import Actor, events, record
 from db.audit_chain import row_hash
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -201,3 +201,13 @@ def test_two_rows_cannot_claim_the_same_predecessor(engine):
     fork = {c: getattr(second, c) for c in ("at", "actor", "role", "action", "object", "outcome", "detail")}
     with pytest.raises(Exception, match="(?i)unique"), engine.begin() as conn:
         conn.execute(insert(AuditEvent), {**fork, "prev_hash": second.prev_hash, "row_hash": "0" * 64})
+
+
+def test_a_time_given_with_a_zone_is_stored_in_utc_and_still_verifies(engine):
+    paris = timezone(timedelta(hours=1))
+    with engine.begin() as conn:
+        record(conn, CHIEF, "sign in", "session", at=datetime(2026, 11, 24, 10, 0, tzinfo=paris))
+    with engine.connect() as conn:
+        assert events(conn)[0][0] == NINE
+    result = verify(engine.url.render_as_string(hide_password=False))
+    assert result.exit_code == 0, result.output

@@ -122,6 +122,10 @@ def test_a_backup_never_overwrites_without_replace_and_a_damaged_backup_is_not_r
     assert refused.exit_code == 1
     assert "exists; give --replace" in refused.output
     assert copy.read_bytes() == b"last week's backup"
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert events(conn, action="backup") == []  # a refused backup was never begun
+    engine.dispose()
     not_a_backup = cli("restore", str(copy), "--replace", "--database-url", url)
     assert not_a_backup.exit_code == 1
     assert "is not a Common Ground database" in not_a_backup.output
