@@ -49,7 +49,7 @@ from db.importing.report import ImportRefused
 from db.importing.run import import_file
 from db.migrate import INSUFFICIENT_PRIVILEGE, SchemaOwnerNeeded, current_revision, head_revision, upgrade
 from db.models import USER_ROLES
-from db.roles import RoleRefused, current_role, grant_app_role, prepare_owner, role_exists
+from db.roles import RoleRefused, check_name, current_role, grant_app_role, prepare_owner, role_exists
 from db.users import UserRefused, add_user, list_users, remove_user
 from metrics.evaluation import OUTCOMES, Design, Prefetched, mark_chance, partnership_codes
 from metrics.evaluation import evaluate as run_evaluation
@@ -149,6 +149,10 @@ def init(database_url: str, app_role: str | None, owner_role: str | None, app_pa
                 "--app-role and --owner-role are for PostgreSQL; an SQLite file is protected by "
                 "its file permissions (docs/deployment.md)"
             )
+        with _role_changes():  # a bad name is refused before anything is asked or changed
+            for name, what in ((app_role, "the app role"), (owner_role, "the owner role")):
+                if name:
+                    check_name(name, what)
         done = []
         if owner_role:
             with _role_changes(), engine.begin() as conn:

@@ -59,7 +59,8 @@ def _ddl(conn: Connection, template: str, *values: str) -> None:
     conn.execution_options(no_parameters=True).exec_driver_sql(statement)
 
 
-def _check_name(name: str, what: str) -> str:
+def check_name(name: str, what: str) -> str:
+    """`name`, if it is a plain role name; else RoleRefused."""
     if not ROLE_NAME.fullmatch(name):
         raise RoleRefused(
             f"{what} {name!r} is not a plain role name: use lower-case letters, digits and _ "
@@ -81,7 +82,7 @@ def current_role(conn: Connection) -> str:
 def prepare_owner(conn: Connection, owner: str) -> list[str]:
     """Make sure the role `owner` exists (created NOLOGIN: nobody signs in as it; whoever
     runs `init` acts as it) and owns every Common Ground table that already exists."""
-    _check_name(owner, "the owner role")
+    check_name(owner, "the owner role")
     done = []
     if not role_exists(conn, owner):
         _ddl(conn, "CREATE ROLE %I NOLOGIN", owner)
@@ -110,15 +111,17 @@ def prepare_owner(conn: Connection, owner: str) -> list[str]:
 def grant_app_role(conn: Connection, app: str, owner: str, password: str | None) -> list[str]:
     """Create or update the app role `app` (LOGIN, with `password` when given) and give it
     exactly the rights the dashboard and the commands need. Returns what was done."""
-    _check_name(app, "the app role")
+    check_name(app, "the app role")
     if app == owner:
         raise RoleRefused(f"the app role must not be the owner {owner}: it could then change the audit log")
     done = []
     found = conn.execute(
-        text("SELECT rolsuper FROM pg_roles WHERE rolname = :name"), {"name": app}
-    ).scalar_one_or_none()
-    if found:
+        text("SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = :name"), {"name": app}
+    ).first()
+    if found is not None and found.rolsuper:
         raise RoleRefused(f"{app} is a superuser: it could change the audit log; choose another role")
+    if found is not None and found.rolcreaterole:  # it could make itself a member of the owner
+        raise RoleRefused(f"{app} has CREATEROLE: it could change the audit log; choose another role")
     if found is None:
         if password is None:
             raise RoleRefused(f"the role {app} does not exist yet: give it a password")
