@@ -130,6 +130,16 @@ def grant_app_role(conn: Connection, app: str, owner: str, password: str | None)
     elif password is not None:
         _ddl(conn, "ALTER ROLE %I LOGIN PASSWORD %L", app, scram_verifier(password))
         done.append(f"set the app role {app}'s password")
+    owned = text(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tableowner = :app "
+        "ORDER BY tablename"
+    )
+    tables = [name for name in conn.execute(owned, {"app": app}).scalars() if name in SCHEMA_OBJECTS]
+    if tables:  # the single-role set-up of earlier releases
+        raise RoleRefused(
+            f"{app} owns {len(tables)} tables ({', '.join(tables[:3])} ...), so it could change the audit "
+            "log: give --owner-role NAME to move them to an owner role"
+        )
     member = text("SELECT pg_has_role(:app, :owner, 'MEMBER')")
     if conn.execute(member, {"app": app, "owner": owner}).scalar_one():
         raise RoleRefused(f"{app} is a member of the owner role {owner}: it could change the audit log")
@@ -139,9 +149,9 @@ def grant_app_role(conn: Connection, app: str, owner: str, password: str | None)
         conn.execute(select(func.current_database())).scalar_one(),
         app,
     )
-    _ddl(
-        conn, "GRANT USAGE ON SCHEMA %I TO %I", conn.execute(select(func.current_schema())).scalar_one(), app
-    )
+    schema = conn.execute(select(func.current_schema())).scalar_one()
+    _ddl(conn, "REVOKE CREATE ON SCHEMA %I FROM %I", schema, app)  # it creates nothing
+    _ddl(conn, "GRANT USAGE ON SCHEMA %I TO %I", schema, app)
     for table in Base.metadata.sorted_tables:
         rights = AUDIT_RIGHTS if table.name == AuditEvent.__tablename__ else DATA_RIGHTS
         _ddl(conn, "REVOKE ALL ON TABLE %I FROM %I", table.name, app)

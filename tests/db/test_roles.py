@@ -217,3 +217,30 @@ def test_the_password_is_sent_as_the_verifier_postgres_itself_would_store(pg_eng
         ).scalar_one()
     iterations, salt = stored.split("$")[1].split(":")
     assert scram_verifier("correct horse", base64.b64decode(salt), int(iterations)) == stored
+
+
+def test_an_earlier_single_role_set_up_moves_to_two_roles(pg_engine, role_names):
+    owner, app = role_names
+    with pg_engine.begin() as conn:  # as the README once said: the app's own role owns the tables
+        conn.exec_driver_sql(f'CREATE ROLE "{app}" LOGIN')  # generated name
+        conn.exec_driver_sql(f'GRANT CREATE, USAGE ON SCHEMA public TO "{app}"')
+    app_url = (
+        make_url(url_of(pg_engine)).set(username=app, password=PASSWORD).render_as_string(hide_password=False)
+    )
+    app_engine = make_engine(app_url)
+    upgrade(app_engine)
+    record_alone(app_engine, CHIEF, "sign in", "session")
+    refused = init("--database-url", url_of(pg_engine), "--app-role", app, env={})
+    assert refused.exit_code == 1
+    assert f"{app} owns" in refused.output
+    assert "give --owner-role NAME to move them" in refused.output
+    moved = init("--database-url", url_of(pg_engine), "--owner-role", owner, "--app-role", app, env={})
+    assert moved.exit_code == 0, moved.output
+    with pytest.raises(DBAPIError, match="must be owner"), app_engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER USER")
+    with pytest.raises(DBAPIError, match="permission denied"), app_engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE audit_event_copy (id integer)")  # nor create anything
+    record_alone(app_engine, CHIEF, "sign out", "session")
+    app_engine.dispose()
+    verified = CliRunner().invoke(main, ["audit", "verify", "--database-url", app_url])
+    assert "OK: 2 audit events" in verified.output
