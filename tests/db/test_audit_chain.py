@@ -211,3 +211,27 @@ def test_a_time_given_with_a_zone_is_stored_in_utc_and_still_verifies(engine):
         assert events(conn)[0][0] == NINE
     result = verify(engine.url.render_as_string(hide_password=False))
     assert result.exit_code == 0, result.output
+
+
+def test_an_edit_with_every_later_hash_recomputed_is_caught_only_by_an_anchor(lite_log):
+    url, raw = lite_log
+    head = verify(url).output.rsplit("head ", 1)[1].strip()
+    drop_triggers(raw)
+    raw.execute("UPDATE audit_event SET detail = 'nothing to see' WHERE id = 3")
+    rows = raw.execute(
+        "SELECT id, at, actor, role, action, object, outcome, detail FROM audit_event ORDER BY id"
+    ).fetchall()
+    prev = "0" * 64
+    for row_id, at, *content in rows:  # a careful forger rewrites the whole chain
+        this = row_hash(prev, datetime.fromisoformat(at), *content)
+        raw.execute("UPDATE audit_event SET prev_hash = ?, row_hash = ? WHERE id = ?", (prev, this, row_id))
+        prev = this
+    for event in ("update", "delete"):
+        raw.execute(
+            f"CREATE TRIGGER audit_event_no_{event} BEFORE {event} ON audit_event "
+            "BEGIN SELECT RAISE(ABORT, 'x'); END"
+        )
+    assert verify(url).exit_code == 0  # as docs/access.md says: the chain alone cannot tell
+    result = verify(url, "--anchor", head)
+    assert result.exit_code == 1
+    assert f"the anchor {head} is no longer in the chain" in result.output
