@@ -1,12 +1,16 @@
 """The `commonground` command: set up, fill and report from a database, from the shell.
 
-    commonground init            create or upgrade the schema (Alembic migrations)
+    commonground init            create or upgrade the schema (Alembic migrations);
+                                 --app-role: PostgreSQL's owner and app roles
     commonground demo [--seed N] fill an empty database with the demo city
     commonground evaluate CODE   did this partnership work? (--all: every one; --json for scripts)
     commonground import KIND F   import a file, all or nothing (--preset or --mapping)
     commonground alias NAME AREA let a file's spelling of an area mean a known area
     commonground export CODE     board packet (pdf), deck (pptx) or slides (png)
     commonground users add|remove|list   who may sign in to see more than the public view
+    commonground audit verify    check the audit log's hash chain
+    commonground backup PATH     a consistent copy of the database (pg_dump on PostgreSQL)
+    commonground restore PATH    put an SQLite backup back (--replace)
 
 Every command works on DATABASE_URL (or --database-url), defaulting to the
 embedded SQLite file, exactly as the dashboard does.
@@ -15,6 +19,9 @@ embedded SQLite file, exactly as the dashboard does.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -24,12 +31,14 @@ from pathlib import Path
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from board.deck import AUDIENCES, build_deck
 from board.export import FORMATS
 from board.export import export as export_deck
 from db.audit import AuditUnavailable, command_line_actor, record, record_alone
+from db.audit_chain import verify
+from db.backup import BackupRefused, backup_sqlite, pg_dump_command, restore_sqlite, sqlite_file
 from db.demo import DatabaseNotEmptyError, load_demo
 from db.demo.scale import load_city
 from db.engine import DatabaseConfigError, describe, make_engine, resolve_url
@@ -38,8 +47,9 @@ from db.importing.mapping import KINDS as IMPORT_KINDS
 from db.importing.mapping import load_mapping, load_preset, preset_names
 from db.importing.report import ImportRefused
 from db.importing.run import import_file
-from db.migrate import current_revision, head_revision, upgrade
+from db.migrate import INSUFFICIENT_PRIVILEGE, SchemaOwnerNeeded, current_revision, head_revision, upgrade
 from db.models import USER_ROLES
+from db.roles import RoleRefused, check_name, current_role, grant_app_role, prepare_owner, role_exists
 from db.users import UserRefused, add_user, list_users, remove_user
 from metrics.evaluation import OUTCOMES, Design, Prefetched, mark_chance, partnership_codes
 from metrics.evaluation import evaluate as run_evaluation
@@ -85,18 +95,89 @@ def _fail_unreachable(url: str, exc: SQLAlchemyError) -> click.ClickException:
     )
 
 
+def _upgrade(engine: Engine, as_role: str | None = None) -> None:
+    try:
+        upgrade(engine, as_role=as_role)
+    except SchemaOwnerNeeded as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def _role_changes() -> Iterator[None]:
+    """Refusals and missing rights while setting up roles, as plain messages."""
+    try:
+        yield
+    except RoleRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise click.ClickException(
+            f"the role in the URL may not do this ({str(exc.orig).splitlines()[0]}): set up the roles "
+            "with a superuser's URL, or one with CREATEROLE that owns the tables"
+        ) from exc
+
+
 @main.command()
 @database_option
-def init(database_url: str) -> None:
-    """Create the schema, or upgrade it to this version."""
+@click.option(
+    "--app-role",
+    metavar="NAME",
+    help="PostgreSQL: create or update the role the dashboard connects as, with read and write "
+    "rights on the data but only INSERT and SELECT on the audit log. Run with the owner's URL.",
+)
+@click.option(
+    "--owner-role",
+    metavar="NAME",
+    help="PostgreSQL: the role that owns the schema (created NOLOGIN if missing, given every "
+    "existing table); migrations run as it. Default: the URL's own role.",
+)
+@click.option(
+    "--app-password-env",
+    metavar="VAR",
+    default="COMMONGROUND_APP_PASSWORD",
+    show_default=True,
+    help="The environment variable holding the app role's password. Unset: a new role's "
+    "password is asked for (not echoed); an existing role keeps its password.",
+)
+def init(database_url: str, app_role: str | None, owner_role: str | None, app_password_env: str) -> None:
+    """Create the schema, or upgrade it to this version; on PostgreSQL, optionally set up
+    the owner and app roles (run it again after every upgrade: it re-applies the grants)."""
     with _database(database_url) as (url, engine):
+        if (app_role or owner_role) and engine.dialect.name != "postgresql":
+            raise click.UsageError(
+                "--app-role and --owner-role are for PostgreSQL; an SQLite file is protected by "
+                "its file permissions (docs/deployment.md)"
+            )
+        with _role_changes():  # a bad name is refused before anything is asked or changed
+            for name, what in ((app_role, "the app role"), (owner_role, "the owner role")):
+                if name:
+                    check_name(name, what)
+        done = []
+        if owner_role:
+            with _role_changes(), engine.begin() as conn:
+                done += prepare_owner(conn, owner_role)
         before = current_revision(engine)
-        upgrade(engine)
+        _upgrade(engine, as_role=owner_role)
+        if app_role:
+            password = os.environ.get(app_password_env) or None
+            with engine.connect() as conn:
+                new = not role_exists(conn, app_role)
+            if password is None and new:
+                password = click.prompt(
+                    f"Password for the new role {app_role}", hide_input=True, confirmation_prompt=True
+                )
+            with _role_changes(), engine.begin() as conn:
+                done += grant_app_role(conn, app_role, owner_role or current_role(conn), password)
     head = head_revision()
     if before == head:
         click.echo(f"{describe(url)}: schema already at revision {head}; nothing to do.")
     else:
         click.echo(f"{describe(url)}: schema upgraded from {before or 'empty'} to revision {head}.")
+    for line in done:
+        click.echo(f"  {line}")
+    if app_role:
+        click.echo(f"The dashboard's DATABASE_URL should now name {app_role}, not the owner.")
 
 
 @main.command()
@@ -120,7 +201,7 @@ def init(database_url: str) -> None:
 def demo(database_url: str, seed: int, scale: str, fraction: float) -> None:
     """Fill an empty database with a demo city (creating the schema if needed)."""
     with _database(database_url) as (url, engine):
-        upgrade(engine)
+        _upgrade(engine)
         try:
             if scale == "city":
                 written = load_city(engine, seed, fraction, progress=click.echo)
@@ -242,7 +323,7 @@ def import_(database_url, kind, file, mapping_file, preset, dry_run):
     if mapping.kind != kind:
         raise click.UsageError(f"the mapping is for {mapping.kind!r}, not {kind!r}")
     with _database(database_url) as (url, engine):
-        upgrade(engine)
+        _upgrade(engine)
         try:
             report = import_file(engine, file, mapping, dry_run=dry_run, actor=command_line_actor())
         except AuditUnavailable as exc:
@@ -355,6 +436,122 @@ def users_list(database_url):
         click.echo("No users: everyone sees the public view (or local mode when no sign-in is set up).")
     for email, role, by in rows:
         click.echo(f"{role:<11} {email}" + (f"  (by {by})" if by else ""))
+
+
+@main.group()
+def audit() -> None:
+    """The audit log's hash chain."""
+
+
+@audit.command(name="verify")
+@database_option
+@click.option(
+    "--anchor", metavar="HASH", help="A head hash printed by an earlier verify: it must still be there."
+)
+def audit_verify(database_url, anchor):
+    """Walk the audit log's hash chain: OK with the number of events, or the first broken
+    link (row, time, what is wrong) and exit code 1."""
+    with _database(database_url) as (url, engine), engine.connect() as conn:
+        verdict = verify(conn, anchor)
+    click.echo(f"{describe(url)}: {verdict.text()}")
+    if not verdict.ok:
+        sys.exit(1)
+
+
+@main.command()
+@database_option
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite PATH if it exists.")
+def backup(database_url, path, replace):
+    """Write a consistent copy of the database to PATH, safe while the app runs: SQLite's
+    online backup, or pg_dump's custom format on PostgreSQL (pg_dump must be on PATH)."""
+    if path.exists() and not replace:
+        raise click.ClickException(f"{path} exists; give --replace to overwrite it")
+    with _database(database_url) as (url, engine):
+        _record_anyway(engine, "backup", str(path))  # before copying: the copy holds its own record
+        try:
+            file = sqlite_file(url)
+            if file is None:
+                _pg_dump(url, path)
+                return
+            revision = backup_sqlite(file, path, replace=True)
+        except (BackupRefused, click.ClickException) as exc:
+            _record_anyway(engine, "backup", str(path), "failed", str(exc))
+            raise click.ClickException(str(exc)) from exc
+        copy = make_engine(f"sqlite:///{path}")
+        try:
+            with copy.connect() as conn:
+                verdict = verify(conn)
+        finally:
+            copy.dispose()
+    click.echo(f"Wrote {path} ({path.stat().st_size:,} bytes, schema revision {revision}).")
+    click.echo(f"Its audit log: {verdict.text()}")
+
+
+def _record_anyway(
+    engine: Engine, action: str, obj: str, outcome: str = "ok", detail: str | None = None
+) -> None:
+    """Record a backup or restore; one that cannot be recorded still goes ahead, with a
+    warning: it is most needed when the database is in trouble."""
+    try:
+        record_alone(engine, command_line_actor(), action, obj, outcome, detail)
+    except AuditUnavailable as exc:
+        click.echo(f"Warning: {exc}; going ahead.", err=True)
+
+
+def _pg_dump(url: str, path: Path) -> None:
+    argv, env = pg_dump_command(url, path)
+    if shutil.which("pg_dump") is None:
+        raise click.ClickException(
+            "pg_dump is not on PATH: install PostgreSQL's client tools (the server's major version or "
+            f"newer), or run it yourself with the password in PGPASSWORD:\n  {' '.join(argv)}"
+        )
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
+    if done.returncode != 0:
+        raise click.ClickException(f"pg_dump failed: {done.stderr.strip()}")
+    click.echo(f"Wrote {path} ({path.stat().st_size:,} bytes, pg_dump custom format).")
+    click.echo("Restore it with pg_restore into a new database (docs/deployment.md#backups).")
+
+
+@main.command()
+@database_option
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Required when the database exists: replace it with PATH.")
+def restore(database_url, path, replace):
+    """Put the SQLite backup PATH in place of the database, keeping the replaced file beside
+    it, then check the audit chain. PostgreSQL dumps are restored with pg_restore."""
+    url = resolve_url(database_url)
+    try:
+        file = sqlite_file(url)
+    except (BackupRefused, DatabaseConfigError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if file is None:
+        raise click.ClickException(
+            "restore is for SQLite files; restore a PostgreSQL dump with pg_restore into a new database "
+            "as its owner, then run `commonground init --app-role NAME` and `commonground audit verify` "
+            "against it (docs/deployment.md#backups)"
+        )
+    if file.exists() and not replace:
+        raise click.ClickException(
+            f"this would replace {file}; give --replace (the old file is kept beside it)"
+        )
+    try:
+        kept = restore_sqlite(path, file)
+    except BackupRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    with _database(url) as (url, engine):
+        current = current_revision(engine) == head_revision()
+        if current:
+            _record_anyway(engine, "restore", f"from {path}")
+        with engine.connect() as conn:
+            verdict = verify(conn) if current else None
+    click.echo(f"Restored {file} from {path}." + (f" The replaced file is kept as {kept}." if kept else ""))
+    if verdict is None:
+        click.echo("The backup's schema is older than this version: run `commonground init` to upgrade it.")
+        return
+    click.echo(f"Its audit log: {verdict.text()}")
+    if not verdict.ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

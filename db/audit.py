@@ -1,7 +1,10 @@
 """The audit log: who did what, when (UTC), and with what outcome.
 
 Append-only: this module only inserts and reads, and the database itself refuses UPDATE
-and DELETE on the table (triggers, migration 0005). Sign-ins and session locks are
+and DELETE on the table (triggers, migration 0005); on PostgreSQL the app's own role may
+only insert and read it (`commonground init --app-role`, db.roles). Tamper-evident: each
+row carries the hash of the one before it (db.audit_chain, migration 0010), and inserts
+are serialised so that the chain never forks. Sign-ins and session locks are
 recorded by db.sessions, imports by db.importing.run, user and registry changes by
 their commands, page views and downloads by the app.
 """
@@ -15,6 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from db.audit_chain import last_hash, row_hash
+from db.dialect import lock_audit_chain
 from db.models import AuditEvent
 
 ACTIONS = (
@@ -29,6 +34,8 @@ ACTIONS = (
     "import check",
     "alias",
     "user change",
+    "backup",
+    "restore",
 )
 COLUMNS = ("at", "actor", "role", "action", "object", "outcome", "detail")
 
@@ -63,20 +70,25 @@ def record(
     at: datetime | None = None,
 ) -> None:
     """Add one event inside the caller's transaction (so it lands with the change it
-    describes, or not at all)."""
+    describes, or not at all), chained to the newest event. The chain's lock is held
+    until that transaction ends: keep transactions that record short."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    if at is not None and at.tzinfo is not None:  # stored naive, in UTC: hash what is stored
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    content = {
+        "at": at or utc_now(),
+        "actor": actor.name,
+        "role": actor.role,
+        "action": action,
+        "object": obj[:400],
+        "outcome": outcome,
+        "detail": detail,
+    }
+    lock_audit_chain(conn)
+    prev = last_hash(conn)
     conn.execute(
-        insert(AuditEvent),
-        {
-            "at": at or utc_now(),
-            "actor": actor.name,
-            "role": actor.role,
-            "action": action,
-            "object": obj[:400],
-            "outcome": outcome,
-            "detail": detail,
-        },
+        insert(AuditEvent), {**content, "prev_hash": prev, "row_hash": row_hash(prev, *content.values())}
     )
 
 

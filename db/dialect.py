@@ -14,15 +14,35 @@ from db.models import Base
 
 def reset_id_sequences(conn: Connection) -> None:
     """After rows were written with explicit ids, move PostgreSQL's id sequences past
-    them so later inserts do not collide. SQLite needs nothing: it uses max(id) + 1."""
+    them so later inserts do not collide. SQLite needs nothing: it uses max(id) + 1.
+    The audit log is left alone: its rows never have explicit ids, and the app role may
+    not move its sequence (db.roles)."""
     if conn.dialect.name != "postgresql":
         return
     for table in Base.metadata.sorted_tables:
-        if "id" not in table.c or not table.c.id.primary_key:
+        if "id" not in table.c or not table.c.id.primary_key or table.name == "audit_event":
             continue
         next_id = func.coalesce(func.max(table.c.id), 0) + 1
         sequence = func.pg_get_serial_sequence(table.name, "id")
         conn.execute(select(func.setval(sequence, next_id, False)).select_from(table))
+
+
+# An arbitrary, fixed key for PostgreSQL's advisory lock that serialises audit inserts.
+AUDIT_CHAIN_LOCK = 0x636F6D6D6F6E  # "common"
+
+
+def lock_audit_chain(conn: Connection) -> None:
+    """Hold the audit chain's write lock until this transaction ends, so that reading the
+    newest row's hash and inserting the next row cannot interleave with another process's.
+    PostgreSQL: a transaction-level advisory lock (it needs no table privilege). SQLite:
+    its single writer lock, taken now with BEGIN IMMEDIATE unless this transaction is
+    already writing (the driver only opens a transaction at the first write statement)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
+        return
+    raw = conn.connection.driver_connection
+    if not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
 
 
 def refresh_statistics(conn: Connection, tables: list[Table]) -> None:

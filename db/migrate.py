@@ -13,7 +13,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -24,12 +25,34 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database behind `engine` to `revision` (the newest by default)."""
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied", "must be owner"
+
+
+class SchemaOwnerNeeded(RuntimeError):
+    """The schema needs migrating and the connected role may not change it (the app role of
+    a two-role PostgreSQL set-up, db.roles); the message says what to run."""
+
+
+def upgrade(engine: Engine, revision: str = "head", as_role: str | None = None) -> None:
+    """Bring the database behind `engine` to `revision` (the newest by default). On an
+    up-to-date database this changes nothing and needs no schema rights, so the app role
+    may call it. `as_role` (PostgreSQL): migrate as that role, so that it owns what is
+    created. Raises SchemaOwnerNeeded when migrating needs rights the role lacks."""
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    try:
+        with engine.begin() as conn:
+            if as_role is not None:
+                conn.execute(select(func.set_config("role", as_role, True)))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise SchemaOwnerNeeded(
+            f"the schema is at revision {current_revision(engine) or 'empty'}, this version of Common "
+            f"Ground needs {head_revision()}, and the database role in use may not change the schema. "
+            "Run `commonground init` with the owner's DATABASE_URL (see docs/deployment.md)."
+        ) from exc
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -479,7 +479,8 @@ AUDIT_OUTCOMES = ("ok", "refused", "failed")
 class AuditEvent(Base):
     """One thing someone did: signed in or out, viewed a page, exported, imported, changed
     a user or the registry. Append-only: triggers refuse UPDATE and DELETE (migration 0005).
-    `at` is UTC."""
+    `at` is UTC. Hash-chained (migration 0010, db.audit_chain): `prev_hash` is the previous
+    row's `row_hash`, unique, so two rows can never claim the same predecessor."""
 
     __tablename__ = "audit_event"
     __table_args__ = (CheckConstraint(_one_of("outcome", AUDIT_OUTCOMES), name="outcome"),)
@@ -493,6 +494,8 @@ class AuditEvent(Base):
     object: Mapped[str] = mapped_column(String(400))
     outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    row_hash: Mapped[str] = mapped_column(String(64))
 
 
 class UserSession(Base):

@@ -24,7 +24,9 @@ url = database_url()
 st.title("Audit log")
 st.caption(
     "Every sign-in, page view by a signed-in user, export, import and user or registry change, "
-    "with its time in UTC. The log is append-only: the database refuses to change or delete it."
+    "with its time in UTC. The log is append-only: the database refuses to change or delete it, "
+    "and each event carries the hash of the one before, so `commonground audit verify` shows any "
+    "tampering."
 )
 people, users = data.audit_choices(url, user.audience)
 today = data.audit(url, user.audience, limit=1)

@@ -55,7 +55,8 @@ def ensure_ready(quiet: bool = False) -> Engine:
             _fail(
                 url,
                 "its schema is older than this version of Common Ground.",
-                "Run `commonground init` to upgrade it.",
+                "Run `commonground init` with the database owner's URL to upgrade it (the role the "
+                "app connects as may not change the schema), then reload this page.",
             )
     except DatabaseConfigError as exc:
         _fail(url, str(exc), "Fix DATABASE_URL in the environment or in `.streamlit/secrets.toml`.")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -55,3 +58,16 @@ def lite(tmp_path):
         )
     engine.dispose()
     return make_engine(f"sqlite:///{path}"), path
+
+
+@pytest.fixture
+def role_names(pg_engine) -> Iterator[tuple[str, str]]:
+    """Two fresh role names; the roles and everything they hold are dropped afterwards."""
+    tag = uuid.uuid4().hex[:8]
+    owner, app = f"cg_owner_{tag}", f"cg_app_{tag}"
+    yield owner, app
+    with pg_engine.begin() as conn:
+        for role in (app, owner):
+            if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+                conn.exec_driver_sql(f'DROP OWNED BY "{role}" CASCADE')  # generated names
+                conn.exec_driver_sql(f'DROP ROLE "{role}"')

@@ -19,10 +19,10 @@ from streamlit.testing.v1 import AppTest
 import ui.auth
 from board.deck import build_deck
 from cli import main
-from db.audit import events
+from db.audit import Actor, events, record
 from db.engine import make_engine
 from db.migrate import upgrade
-from db.models import AuditEvent, Feedback, Partnership
+from db.models import Feedback, Partnership
 from tests.conftest import words
 from tests.pages.test_pages import APP, table_with
 from tests.town import VIOLENT, fill_town
@@ -43,7 +43,7 @@ PAGES = {  # page -> (who may see it, a heading only that page draws)
     "pages/present.py": ("public", None),
 }
 RANK = {"public": 0, "leadership": 1, "admin": 2}
-EVENT = {"actor": "cli:ops", "role": "admin", "action": "alias", "object": "x -> A", "outcome": "ok"}
+OPS = Actor("cli:ops", "admin")
 
 
 def town(tmp_path) -> tuple[str, Engine]:
@@ -132,7 +132,7 @@ def downloads(at: AppTest, label: str) -> list:
 def test_each_role_is_offered_exactly_the_actions_it_may_take(tmp_path, monkeypatch, who, action):
     url, engine = town(tmp_path)
     with engine.begin() as conn:  # so the audit page has something to download
-        conn.execute(insert(AuditEvent), {**EVENT, "at": datetime(2026, 1, 1)})
+        record(conn, OPS, "alias", "x -> A", at=datetime(2026, 1, 1))
     page, needed, find = ACTIONS[action]
     at = render(url, monkeypatch, USERS[who], page)
     offered = bool(find(at))
