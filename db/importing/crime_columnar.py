@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Connection, exists, select
 
 from db.dialect import bulk_insert_tuples
-from db.importing.crime import COLUMNS, DATE_CACHE_LIMIT, Fault, _count, _Judge, _judged
+from db.importing.crime import COLUMNS, DATE_CACHE_LIMIT, ID_LIMIT, Fault, _count, _Judge, _judged
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Report
 from db.importing.source import csv_layout
@@ -39,8 +39,10 @@ from db.models import CrimeIncident
 from db.rollup import add_to_crime_monthly
 
 BLOCK_BYTES = 4 << 20  # pyarrow parses a block this size at a time, ahead of the writes
-# an id the general path would keep as it is: printable ASCII, not space, at both ends
+# an id the general path would keep as it is: printable ASCII, not space, at both ends, not
+# starting a formula (the general path tells a negative number from one), no NUL byte
 PLAIN_ID = r"^[!-~](.*[!-~])?$"
+FORMULA_ID = r"^[=+\-@]"
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".tab", ""}
 
 
@@ -166,6 +168,12 @@ def _write(conn: Connection, batch: pa.RecordBatch, judge: _Judge) -> Counter:
     ids = batch.column(judge.id_col)
     if ids.null_count or not pc.all(pc.match_substring_regex(ids, PLAIN_ID)).as_py():
         raise NotFast("an id that is empty or needs trimming")
+    if (
+        pc.any(pc.match_substring_regex(ids, FORMULA_ID)).as_py()
+        or pc.any(pc.match_substring(ids, "\x00")).as_py()
+        or pc.max(pc.utf8_length(ids)).as_py() > ID_LIMIT
+    ):
+        raise NotFast("an id the general path checks one by one")
     areas, area_at = _verdicts(batch.column(judge.area_col), judge.area_cache, judge.area)
     categories, category_at = _categories(batch, judge)
     if len(judge.date_cache) > DATE_CACHE_LIMIT:
