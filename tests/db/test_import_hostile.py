@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import pickle
 import sqlite3
 import zipfile
@@ -14,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
-from db.audit import events
+from db.audit import Actor, events
 from db.engine import make_engine
+from db.importing import child
 from db.importing.limits import DEFAULT, Limits
 from db.importing.mapping import parse_mapping
 from db.importing.report import FORMULA_RULE, ImportRefused
@@ -444,3 +446,45 @@ def test_text_the_database_cannot_store_is_refused_at_validation(engine, tmp_pat
     with engine.connect() as conn:
         newest = events(conn, limit=1)[0]
     assert newest[3:6] == ("import", f"{kind}: long.csv", "refused")
+
+
+# --- the Data page's child process: a file past the memory limit costs the child, not the server --
+
+
+def test_an_import_past_the_memory_limit_stops_in_its_child_and_says_so(lite, tmp_path):
+    """A 36 MB GeoJSON (read whole, under its own size limit) needs more than 600 MB of
+    address space: the child stops, the database is unchanged and the refusal is on record."""
+    engine, path = lite
+    before = data_sha(path)
+    features = [
+        {"type": "Feature", "geometry": None, "properties": {"code": f"A{i}", "name": f"Area {i}"}}
+        for i in range(300_000)
+    ]
+    source = tmp_path / "areas.geojson"
+    source.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    task = child.Task(
+        "import",
+        f"sqlite:///{path}",
+        source,
+        parse_mapping({"kind": "areas", "constants": {"kind": "neighbourhood"}}),
+        actor=Actor("it@dept.example", "admin"),
+        limits=Limits(memory_bytes=600_000_000),
+    )
+    with pytest.raises(child.ChildFailed, match="memory limit of 600 MB") as failed:
+        child.run(task)
+    assert str(failed.value).endswith("nothing was written")
+    assert data_sha(path) == before
+    with engine.connect() as conn:
+        newest = events(conn, limit=1)[0]
+    assert newest[1:6] == ("it@dept.example", "admin", "import", "areas: areas.geojson", "refused")
+    assert "memory limit of 600 MB" in newest[6]
+
+
+def test_the_child_hands_back_the_same_report_as_the_import_itself(lite, tmp_path):
+    engine, path = lite
+    source = write(tmp_path / "bad.csv", HEADER + "1,03/01/2024,Nowhere,Assault\n")
+    task = child.Task("import", f"sqlite:///{path}", source, parse_mapping(CRIME), dry_run=True)
+    report = child.run(child.Task(**{**task.__dict__, "actor": Actor("it@dept.example", "admin")}))
+    assert report.text() == import_file(engine, source, parse_mapping(CRIME), dry_run=True).text()
+    with pytest.raises(ImportRefused, match="the file is empty"):
+        child.run(child.Task("preview", "", write(tmp_path / "empty.csv", ""), parse_mapping(CRIME)))
