@@ -13,8 +13,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import event, select
 
+from cli import main
 from db.audit import Actor, events
 from db.engine import make_engine
 from db.importing import child
@@ -488,3 +490,57 @@ def test_the_child_hands_back_the_same_report_as_the_import_itself(lite, tmp_pat
     assert report.text() == import_file(engine, source, parse_mapping(CRIME), dry_run=True).text()
     with pytest.raises(ImportRefused, match="the file is empty"):
         child.run(child.Task("preview", "", write(tmp_path / "empty.csv", ""), parse_mapping(CRIME)))
+
+
+# --- the command line: the same messages, no traceback, no "Aborted!" --------------------------
+
+CLI_CASES = [
+    pytest.param(
+        "stray.csv",
+        (HEADER + "1,03/01/2024,North").encode() + b"\x81field,Assault\n",
+        "",
+        "line 2, column '(line)', value '0x81': byte 0x81 at byte offset 39 is neither UTF-8 nor cp1252",
+        id="stray-byte",
+    ),
+    pytest.param(
+        "cut.csv.gz",
+        gzipped(numbered(2_000))[:-100],
+        "",
+        "the .gz file is truncated: it ends before its compressed data does",
+        id="truncated-gzip",
+    ),
+    pytest.param(
+        "plain.csv.gz", numbered(3), "", "not a gzip file, though its name ends in .gz", id="not-gzip"
+    ),
+    pytest.param(
+        "fine.csv",
+        numbered(3),
+        'encoding = "rot13"\n',
+        "encoding is not a text encoding Python knows",
+        id="rot13",
+    ),
+    pytest.param(
+        "fine.csv", numbered(3), 'delimiter = "||"\n', "delimiter must be one character", id="two-characters"
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "extra", "said"), CLI_CASES)
+def test_the_command_line_says_what_is_wrong(lite, tmp_path, name, content, extra, said):
+    _, path = lite
+    before = data_sha(path)
+    (tmp_path / name).write_bytes(content)
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(
+        f'kind = "crime"\nsource = "test"\ndate_format = "%d/%m/%Y"\n{extra}'
+        '[columns]\narea = "area"\ncategory = "offence"\noccurred = "date"\nsource_id = "id"\n'
+        '[groups]\nAssault = "violent"\n'
+    )
+    arguments = ["import", "crime", str(tmp_path / name), "--mapping", str(mapping)]
+    run = CliRunner().invoke(main, [*arguments, "--database-url", f"sqlite:///{path}"])
+    assert run.exit_code == 1, run.output
+    assert said in run.output
+    for wrong in ("Traceback", "Aborted!", "is it running and reachable?"):
+        assert wrong not in run.output
+    assert run.exception is None or isinstance(run.exception, SystemExit)
+    assert data_sha(path) == before
