@@ -26,6 +26,7 @@ class Limits:
     expanded_bytes: int = 1_000_000_000  # a .gz file, or all of an .xlsx's members, decompressed
     ratio: int = 100  # decompressed size / file size, checked once past `ratio_floor`
     ratio_floor: int = 20_000_000  # below this a small file may compress as well as it likes
+    shared_strings_bytes: int = 100_000_000  # an .xlsx's table of strings, which openpyxl holds whole
     memory_bytes: int = 2_000_000_000  # address space of a Data page import's child process
 
     def expanded_allowed(self, file_bytes: int) -> int:
@@ -102,11 +103,20 @@ def check_xlsx(path: Path, limits: Limits) -> None:
                 raise _refused(rule, path.name, "save it as CSV and import that")
             actual = 0
             for member in members:
+                strings = 0
                 with book.open(member) as f:
                     while chunk := f.read(1 << 20):
                         actual += len(chunk)
                         if actual > allowed:
                             raise _refused(rule, path.name, "save it as CSV and import that")
+                        if member.filename.lower().endswith("sharedstrings.xml"):
+                            strings += len(chunk)
+                            if strings > limits.shared_strings_bytes:
+                                too_many = (
+                                    "the workbook's table of text values decompresses to more than "
+                                    f"{_mb(limits.shared_strings_bytes)}, the limit for one import"
+                                )
+                                raise _refused(too_many, path.name, "save it as CSV and import that")
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         rule = "not a valid .xlsx workbook (is it a CSV or an old .xls renamed?)"
         raise _refused(rule, path.name) from exc

@@ -135,10 +135,10 @@ def _lines(
                 column = header[cell] if cell < len(header) else "(beyond the header)"
             raise _refuse(
                 f"line longer than the limit of {limit:,} characters",
-                line[:MAX_SHOWN_VALUE],
+                line[:limit].rsplit(delimiter, 1)[-1][:MAX_SHOWN_VALUE],  # the cell that passes it
                 column,
                 number,
-                "is this really a delimited text file, with line breaks?",
+                "check that the file has one row per line, and shorten this cell",
             )
         yield line
 

@@ -197,6 +197,16 @@ def xlsx_bomb(sheet_bytes: int) -> bytes:
     return body.getvalue()
 
 
+def shared_strings(count: int) -> bytes:
+    """A workbook whose table of text values holds `count` distinct strings (openpyxl reads
+    that table whole, however little of it the sheet uses)."""
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w", zipfile.ZIP_DEFLATED) as book:
+        strings = "".join(f"<si><t>text {i}</t></si>" for i in range(count))
+        book.writestr("xl/sharedStrings.xml", f"<sst>{strings}</sst>")
+    return body.getvalue()
+
+
 def long_line(chars: int) -> bytes:
     """A header, then one line of `chars` characters and no line break (the probe's was 1 GB)."""
     return (HEADER + "1,03/01/2024,").encode() + b"x" * chars
@@ -284,6 +294,14 @@ UNREADABLE = [
         Limits(ratio_floor=1_000_000),
         (0, "(file)", "the workbook decompresses to more than 100 times its size"),
         id="xlsx-bomb",
+    ),
+    pytest.param(
+        "strings.xlsx",
+        shared_strings(10_000),
+        {},
+        Limits(shared_strings_bytes=100_000),
+        (0, "(file)", "the workbook's table of text values decompresses to more than 100,000 bytes"),
+        id="xlsx-shared-strings",
     ),
 ]
 
