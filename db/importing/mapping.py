@@ -7,7 +7,7 @@ example). Every key but `kind` is optional.
     description = "..."            # for people: where the file comes from, its quirks
     source = "mps"                 # label for the source's own codes and ids (crime, offence categories)
     delimiter = ","                # sniffed among , ; TAB | when absent
-    encoding = "utf-8"             # UTF-8 (with or without BOM) or cp1252 detected when absent
+    encoding = "utf-8"             # detected when absent: UTF-8, UTF-16/32 with a BOM, or cp1252
     duplicates = "drop"            # exact duplicate rows: drop | keep | refuse (always counted)
     extra_cells = "refuse"         # cells beyond the named header columns: refuse | ignore (counted)
     date_format = "%d/%m/%Y"       # strptime format (%y: two-digit years), or a list tried in order

@@ -55,7 +55,7 @@ def text_rule(value: str, limit: int | None = None) -> str:
     if "\x00" in value:
         return NUL_RULE
     if limit is not None and len(value) > limit:
-        return f"longer than the column's limit of {limit:,} characters ({len(value):,})"
+        return f"longer than the column's limit of {limit:,} characters"
     return ""
 
 
