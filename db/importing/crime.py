@@ -240,6 +240,7 @@ class _Judge:
         self.date_cache: dict = {}
         self.count_cache: dict = {}
         self.seen: set = set()  # exact rows, for duplicates
+        self.kept: dict[bytes, int] = {}  # duplicates="keep": how often each id-less row came so far
         self.ids_seen: set[int] = set()  # hashes of source ids written so far (64-bit: a
         # collision only sends a row the slower, merging way)
 
@@ -366,12 +367,16 @@ def _duplicates(chunk: Chunk, judge: _Judge, fingerprints: list[bytes] | None) -
         elif mode == "refuse":
             report.problems.append(Problem(chunk.lines[i], "(row)", "", "exact duplicate of an earlier row"))
         elif fingerprints is not None:  # keep: a second identical incident gets its own id
-            occurrence = 2
-            while key + bytes([occurrence]) in seen:
-                occurrence += 1
-            fingerprints[i] = key + bytes([occurrence])
+            occurrence = judge.kept[key] = judge.kept.get(key, 1) + 1
+            fingerprints[i] = key + _occurrence(occurrence)
             seen.add(fingerprints[i])
     return dropped
+
+
+def _occurrence(n: int) -> bytes:
+    """What tells the n-th copy of an id-less row from the first: one byte up to 255 (the
+    ids earlier imports wrote), then a longer mark that no one-byte one can equal."""
+    return bytes([n]) if n < 256 else b"\x00" + n.to_bytes(8, "big")
 
 
 def _area_and_category(chunk: Chunk, judge: _Judge, columns: list[tuple]) -> tuple[list, list, list]:

@@ -562,3 +562,15 @@ def test_the_command_line_says_what_is_wrong(lite, tmp_path, name, content, extr
         assert wrong not in run.output
     assert run.exception is None or isinstance(run.exception, SystemExit)
     assert data_sha(path) == before
+
+
+def test_three_hundred_identical_rows_kept_as_separate_incidents(lite, tmp_path):
+    """duplicates = "keep" on an id-less file: the 256th copy of a row crashed the import
+    (an id suffix was one byte); every copy is an incident."""
+    engine, _ = lite
+    mapping = {**CRIME, "duplicates": "keep", "columns": {**CRIME["columns"]}}
+    del mapping["columns"]["source_id"]
+    text = "date,area,offence\n" + "03/01/2024,Northfield,Assault\n" * 300
+    report = import_file(engine, write(tmp_path / "same.csv", text), parse_mapping(mapping))
+    assert report.accepted, report.text()
+    assert report.inserted == 300
