@@ -117,16 +117,12 @@ def _bad_byte(byte: bytes, at: int, line: int, encoding: str, declared: bool) ->
     return _refuse(rule, shown, "(line)", line, hint)
 
 
-def _lines(
-    f, limits: Limits, header: list[str] | None, delimiter: str, reading: _Reading | None = None
-) -> Iterator[str]:
+def _lines(f, limits: Limits, header: list[str] | None, delimiter: str) -> Iterator[str]:
     """The physical lines of text file `f`, each refused past `limits.line_chars` (read no
-    further than that, so a 1 GB line costs 1 MB). `reading.line` follows the line read."""
+    further than that, so a 1 GB line costs 1 MB)."""
     limit, readline, number = limits.line_chars, f.readline, 0
     while line := readline(limit + 1):
         number += 1
-        if reading is not None:
-            reading.line = number
         if len(line) > limit:
             cell = line[:limit].count(delimiter)
             if header is None:
@@ -148,7 +144,11 @@ class _Reading:
 
     def __init__(self, path: Path, encoding: str, declared: bool, limits: Limits):
         self.path, self.encoding, self.declared, self.limits = path, encoding, declared, limits
-        self.line = 0  # the last physical line read, set by the reader
+        self.reader = None  # the csv reader, whose line_num is the last physical line read
+
+    @property
+    def line(self) -> int:
+        return self.reader.line_num if self.reader is not None else 1
 
     def __enter__(self) -> _Reading:
         csv.field_size_limit(self.limits.cell_chars)
@@ -219,8 +219,8 @@ def csv_layout(
                 delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=DELIMITERS).delimiter
             except csv.Error as exc:
                 raise _refuse(f"cannot tell the column delimiter (tried {DELIMITERS!r})") from exc
-    with _Reading(path, enc, bool(encoding), limits) as reading, _text(path, enc, limits) as f:  # again
-        header = _header(next(csv.reader(_lines(f, limits, None, delimiter, reading), delimiter=delimiter)))
+    with _Reading(path, enc, bool(encoding), limits), _text(path, enc, limits) as f:  # from the start again
+        header = _header(next(csv.reader(_lines(f, limits, None, delimiter), delimiter=delimiter)))
     if len(header) < 2:
         raise _refuse(
             f"only one column found with delimiter {delimiter!r}: is this the right delimiter?",
@@ -245,7 +245,7 @@ def csv_chunks(
     take the slow path."""
     enc, delimiter, header = csv_layout(path, delimiter, encoding, limits)
     with _Reading(path, enc, bool(encoding), limits) as reading, _text(path, enc, limits) as f:
-        reader = csv.reader(_lines(f, limits, header, delimiter, reading), delimiter=delimiter)
+        reader = reading.reader = csv.reader(_lines(f, limits, header, delimiter), delimiter=delimiter)
         next(reader)  # the header, read above
         last_line = reader.line_num
         any_row = False
