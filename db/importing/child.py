@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.audit import AuditUnavailable
+from db.audit import Actor, AuditUnavailable
 from db.importing.limits import DEFAULT, Limits
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused
@@ -42,7 +42,7 @@ class Task:
     path: Path
     mapping: Mapping
     dry_run: bool = False
-    actor: object = None
+    actor: Actor | None = None
     rows: int = 10
     limits: Limits = DEFAULT
 

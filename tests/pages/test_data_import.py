@@ -4,6 +4,8 @@ reads it (db.importing.child)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from types import SimpleNamespace
 
 from db.audit import Actor, events
@@ -64,5 +66,12 @@ def test_checking_a_file_with_a_stray_byte_refuses_it_by_name(tmp_path):
 
 
 def test_the_child_that_reads_a_file_imports_no_streamlit():
-    source = (ROOT / "db" / "importing" / "child.py").read_text()
-    assert "streamlit" not in source.replace("No Streamlit here", "")
+    """Everything the child loads to import a file, run as the child runs (a fresh Python)."""
+    check = (
+        "import sys; from db.importing import child, run; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
