@@ -91,20 +91,25 @@ def run(task: Task):
         return _run(task)
     except ChildFailed as failed:
         if task.action == "import":
-            _record_failure(task, str(failed))
+            try:
+                _record_failure(task, str(failed))
+            except AuditUnavailable:
+                unrecorded = f"{failed}; the refusal could not be recorded in the audit log either"
+                raise ChildFailed(unrecorded) from None
         raise
 
 
 def _record_failure(task: Task, why: str) -> None:
     """The audit event the child could not write for itself (it died before it could)."""
-    from db.audit import record_alone
+    from db.audit import command_line_actor, record_alone
     from db.engine import make_engine
 
     engine = make_engine(task.url)
     try:
         action = "import check" if task.dry_run else "import"
         obj = f"{task.mapping.kind}: {task.path.name}"
-        record_alone(engine, task.actor, action, obj, "refused", f"refused: {why}")
+        actor = task.actor or command_line_actor()  # as import_file records an actor-less import
+        record_alone(engine, actor, action, obj, "refused", f"refused: {why}")
     finally:
         engine.dispose()
 
