@@ -18,6 +18,7 @@ from ui.plain import plain
 from ui.tables import grid_style, problems_table, rules_table
 from web.downloads import file_name, new_copy
 
+PROBLEMS_LISTED = 1_000  # as many as an import keeps (db.importing.report.KEPT_PROBLEMS)
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -180,13 +181,13 @@ def import_report(report) -> None:
         else:
             (st.info if report.dry_run else st.success)(plain(report.text()))
         return
-    st.error(
-        f"Refused: {len(report.problems):,} problem(s) in {plain(report.file_name)}. Nothing was written."
-    )
+    total = report.problem_count
+    st.error(f"Refused: {total:,} problem(s) in {plain(report.file_name)}. Nothing was written.")
     st.dataframe(rules_table(report.summary()), hide_index=True)
-    st.dataframe(problems_table(report.problems), hide_index=True)
-    if len(report.problems) > 500:
-        st.caption(f"The first 500 of {len(report.problems):,} problems are listed.")
+    listed = min(len(report.problems), PROBLEMS_LISTED)
+    st.dataframe(problems_table(report.problems, limit=listed), hide_index=True)
+    if listed < total:
+        st.caption(f"The first {listed:,} of {total:,} problems are listed; the counts per rule are exact.")
 
 
 def _prepare(user: User, code: str, audience: str) -> None:

@@ -14,8 +14,10 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 
 from db.importing.fields import field_value
 from db.importing.mapping import Mapping
-from db.importing.report import Problem, Report, formula_like
+from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import AREA_KINDS, Area, AreaAlias
+
+NAME_LIMIT, CODE_LIMIT = text_limit(Area, "name"), text_limit(Area, "code")
 
 
 def load(
@@ -43,11 +45,13 @@ def load(
             continue
         if mapping.area_prefix and name:
             code, name = mapping.area_prefix + code, mapping.area_prefix + name
-        if formula_like(name) or formula_like(code):
-            bad_col, bad = (name_col, name) if formula_like(name) else (code_col, code)
-            report.problems.append(
-                Problem(line, bad_col, bad, "text starting with =, +, - or @ (a spreadsheet formula)")
-            )
+        broken = [
+            (column, value, rule)
+            for column, value, limit in ((name_col, name, NAME_LIMIT), (code_col, code, CODE_LIMIT))
+            if (rule := text_rule(value, limit))
+        ]
+        if broken:
+            report.problems.extend(Problem(line, column, value, rule) for column, value, rule in broken)
             continue
         if kind not in AREA_KINDS:
             report.problems.append(
@@ -148,8 +152,9 @@ def add_alias(conn: Connection, name: str, area: str, source: str = "commongroun
     name = " ".join(name.split())
     if not name:
         raise AliasRefused("the alias is empty")
-    if formula_like(name):
-        raise AliasRefused(f"{name!r} starts with =, +, - or @ (a spreadsheet formula)")
+    rule = text_rule(name, text_limit(AreaAlias, "alias"))
+    if rule:
+        raise AliasRefused(f"{name[:80]!r}: {rule}")
     target = conn.execute(
         select(Area.id, Area.name).where(or_(Area.code == area, func.lower(Area.name) == area.lower()))
     ).first()

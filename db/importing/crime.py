@@ -50,14 +50,15 @@ from db.dialect import bulk_insert_tuples
 from db.importing.areas import AreaLookup
 from db.importing.fields import EARLIEST, parse_date
 from db.importing.mapping import Mapping
-from db.importing.report import Problem, Report, formula_like
+from db.importing.report import FORMULA_STARTS, Problem, Report, text_limit, text_rule
 from db.importing.source import Chunk
 from db.models import CrimeIncident, OffenceCategory
 from db.rollup import add_to_crime_monthly
 
 _staging_meta = MetaData()
 COLUMNS = ["source", "source_id", "occurred_on", "occurred_month", "area_id", "category_id", "count"]
-FORMULA_RULE = "text starting with =, +, - or @ (a spreadsheet formula)"
+ID_LIMIT = text_limit(CrimeIncident, "source_id")
+CODE_LIMIT = text_limit(OffenceCategory, "source_code")
 COUNT_RULE = "count must be a whole number >= 0"
 DATE_CACHE_LIMIT = 500_000  # files of timestamps have as many distinct dates as rows
 
@@ -239,6 +240,7 @@ class _Judge:
         self.date_cache: dict = {}
         self.count_cache: dict = {}
         self.seen: set = set()  # exact rows, for duplicates
+        self.kept: dict[bytes, int] = {}  # duplicates="keep": how often each id-less row came so far
         self.ids_seen: set[int] = set()  # hashes of source ids written so far (64-bit: a
         # collision only sends a row the slower, merging way)
 
@@ -271,8 +273,8 @@ class _Judge:
         text = value.strip()
         if text in self.skip_areas:
             return SKIP
-        if formula_like(text):
-            return Fault(FORMULA_RULE)
+        if rule := text_rule(text):
+            return Fault(rule)
         found = self.areas.find(text)
         return Fault("unknown area", self.areas.suggest(text)) if found is None else found
 
@@ -280,8 +282,8 @@ class _Judge:
         code, group = pair[0].strip(), pair[1].strip()
         if code in self.skip_codes:
             return SKIP
-        if formula_like(code):
-            return Fault(FORMULA_RULE)
+        if rule := text_rule(code, CODE_LIMIT):
+            return Fault(rule)
         if not code:
             return Fault("required: offence category")
         found = self.categories.find(code, group)
@@ -365,12 +367,16 @@ def _duplicates(chunk: Chunk, judge: _Judge, fingerprints: list[bytes] | None) -
         elif mode == "refuse":
             report.problems.append(Problem(chunk.lines[i], "(row)", "", "exact duplicate of an earlier row"))
         elif fingerprints is not None:  # keep: a second identical incident gets its own id
-            occurrence = 2
-            while key + bytes([occurrence]) in seen:
-                occurrence += 1
-            fingerprints[i] = key + bytes([occurrence])
+            occurrence = judge.kept[key] = judge.kept.get(key, 1) + 1
+            fingerprints[i] = key + _occurrence(occurrence)
             seen.add(fingerprints[i])
     return dropped
+
+
+def _occurrence(n: int) -> bytes:
+    """What tells the n-th copy of an id-less row from the first: one byte up to 255 (the
+    ids earlier imports wrote), then a longer mark that no one-byte one can equal."""
+    return bytes([n]) if n < 256 else b"\x00" + n.to_bytes(8, "big")
 
 
 def _area_and_category(chunk: Chunk, judge: _Judge, columns: list[tuple]) -> tuple[list, list, list]:
@@ -448,6 +454,12 @@ def _long_rows(chunk: Chunk, judge: _Judge) -> list[tuple]:
                 for line, v in zip(lines, ids, strict=True)
                 if not v
             )
+        if not _plain_ids(ids):
+            report.problems.extend(
+                Problem(line, judge.id_col, v, rule)
+                for line, v in zip(lines, ids, strict=True)
+                if v and (rule := text_rule(v, ID_LIMIT))
+            )
     else:
         ids = [f.hex() for f in fingerprints]
     if report.problems:
@@ -467,6 +479,17 @@ def _long_rows(chunk: Chunk, judge: _Judge) -> list[tuple]:
     if left_out:
         rows = [r for i, r in enumerate(rows) if i not in left_out]
     return rows
+
+
+def _plain_ids(ids: list[str]) -> bool:
+    """Whether every id may be stored as it is, checked in C for the usual chunk (short ids,
+    none starting a formula, no NUL byte); False sends the chunk through `text_rule`."""
+    joined = "\x1f" + "\x1f".join(ids)
+    return (
+        max(map(len, ids), default=0) <= ID_LIMIT
+        and "\x00" not in joined
+        and not any("\x1f" + start in joined for start in FORMULA_STARTS)
+    )
 
 
 def _wide_rows(chunk: Chunk, judge: _Judge, month_columns: list[tuple[int, str, str]]) -> list[tuple]:

@@ -31,16 +31,19 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Connection, exists, select
 
 from db.dialect import bulk_insert_tuples
-from db.importing.crime import COLUMNS, DATE_CACHE_LIMIT, Fault, _count, _Judge, _judged
+from db.importing.crime import COLUMNS, DATE_CACHE_LIMIT, ID_LIMIT, Fault, _count, _Judge, _judged
+from db.importing.limits import DEFAULT, Limits
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Report
-from db.importing.source import csv_layout
+from db.importing.source import csv_layout, open_bytes
 from db.models import CrimeIncident
 from db.rollup import add_to_crime_monthly
 
 BLOCK_BYTES = 4 << 20  # pyarrow parses a block this size at a time, ahead of the writes
-# an id the general path would keep as it is: printable ASCII, not space, at both ends
+# an id the general path would keep as it is: printable ASCII, not space, at both ends, not
+# starting a formula (the general path tells a negative number from one), no NUL byte
 PLAIN_ID = r"^[!-~](.*[!-~])?$"
+FORMULA_ID = r"^[=+\-@]"
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".tab", ""}
 
 
@@ -60,11 +63,11 @@ def suited(path: Path, mapping: Mapping) -> bool:
     )
 
 
-def load(conn: Connection, path: Path, mapping: Mapping, report: Report) -> None:
+def load(conn: Connection, path: Path, mapping: Mapping, report: Report, limits: Limits = DEFAULT) -> None:
     """Import `path` into `crime_incident` and the roll-up in the caller's transaction,
     or raise NotFast (possibly after writing: the caller must roll back)."""
     try:
-        encoding, delimiter, header = csv_layout(path, mapping.delimiter, mapping.encoding)
+        encoding, delimiter, header = csv_layout(path, mapping.delimiter, mapping.encoding, limits)
     except ImportRefused as refused:
         raise NotFast(str(refused)) from None
     if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig") or not all(header):
@@ -80,7 +83,7 @@ def load(conn: Connection, path: Path, mapping: Mapping, report: Report) -> None
     cells: Counter = Counter()
     rows = 0
     try:
-        for batch in _batches(path, header, delimiter, judge):
+        for batch in _batches(path, header, delimiter, judge, limits):
             if not batch.num_rows:
                 continue
             rows += batch.num_rows
@@ -98,13 +101,16 @@ def load(conn: Connection, path: Path, mapping: Mapping, report: Report) -> None
     report.read_by_columns = True
 
 
-def _batches(path: Path, header: list[str], delimiter: str, judge: _Judge) -> pacsv.CSVStreamingReader:
-    """The file's needed columns as text, a block of rows at a time (parsed ahead, in threads)."""
+def _batches(
+    path: Path, header: list[str], delimiter: str, judge: _Judge, limits: Limits
+) -> pacsv.CSVStreamingReader:
+    """The file's needed columns as text, a block of rows at a time (parsed ahead, in threads).
+    A .gz file is decompressed through the same guard as on the general path, within the limits."""
     needed = [judge.id_col, judge.area_col, judge.cat_col, judge.group_col, judge.date_col, judge.count_col]
     wanted = list(dict.fromkeys(c for c in needed if c in judge.index))
     gzipped = path.suffix.lower() == ".gz"
     return pacsv.open_csv(
-        pa.input_stream(str(path), compression="gzip" if gzipped else None),
+        pa.PythonFile(open_bytes(path, limits), mode="r") if gzipped else pa.input_stream(str(path)),
         read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
@@ -166,6 +172,12 @@ def _write(conn: Connection, batch: pa.RecordBatch, judge: _Judge) -> Counter:
     ids = batch.column(judge.id_col)
     if ids.null_count or not pc.all(pc.match_substring_regex(ids, PLAIN_ID)).as_py():
         raise NotFast("an id that is empty or needs trimming")
+    if (
+        pc.any(pc.match_substring_regex(ids, FORMULA_ID)).as_py()
+        or pc.any(pc.match_substring(ids, "\x00")).as_py()
+        or pc.max(pc.utf8_length(ids)).as_py() > ID_LIMIT
+    ):
+        raise NotFast("an id the general path checks one by one")
     areas, area_at = _verdicts(batch.column(judge.area_col), judge.area_cache, judge.area)
     categories, category_at = _categories(batch, judge)
     if len(judge.date_cache) > DATE_CACHE_LIMIT:

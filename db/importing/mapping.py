@@ -7,7 +7,7 @@ example). Every key but `kind` is optional.
     description = "..."            # for people: where the file comes from, its quirks
     source = "mps"                 # label for the source's own codes and ids (crime, offence categories)
     delimiter = ","                # sniffed among , ; TAB | when absent
-    encoding = "utf-8"             # UTF-8 (with or without BOM) or cp1252 detected when absent
+    encoding = "utf-8"             # detected when absent: UTF-8, UTF-16/32 with a BOM, or cp1252
     duplicates = "drop"            # exact duplicate rows: drop | keep | refuse (always counted)
     extra_cells = "refuse"         # cells beyond the named header columns: refuse | ignore (counted)
     date_format = "%d/%m/%Y"       # strptime format (%y: two-digit years), or a list tried in order
@@ -73,11 +73,12 @@ categories, survey items, initiatives, activities, feedback, events).
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from db.importing.report import ImportRefused, Problem
+from db.importing.report import ImportRefused, Problem, text_rule
 from db.models import CRIME_GROUPS
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
@@ -163,7 +164,41 @@ def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
             )
     if set(data.get("rows", {})) - {"present", "blank"}:
         raise _bad("[rows] takes present and blank (lists of columns)", str(data["rows"]), "rows")
+    _check_reading(data)
+    _check_stored_text(data)
     return Mapping(**{k: v for k, v in data.items()})
+
+
+def _check_reading(data: dict) -> None:
+    """The delimiter is one character and the encoding one Python can read text with."""
+    delimiter = data.get("delimiter")
+    if delimiter is not None and (
+        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
+    ):
+        rule = 'delimiter must be one character (not a quote or a line break), e.g. "," or "\\t"'
+        raise _bad(rule, str(delimiter), "delimiter")
+    encoding = data.get("encoding")
+    if encoding is not None:
+        try:
+            known = isinstance(encoding, str) and codecs.lookup(encoding)._is_text_encoding
+        except LookupError:
+            known = False
+        if not known:
+            rule = "encoding is not a text encoding Python knows; e.g. utf-8, cp1252, latin-1, utf-16"
+            raise _bad(rule, str(encoding), "encoding")
+
+
+def _check_stored_text(data: dict) -> None:
+    """Text the mapping itself puts in the database (the source's label, the wording of
+    items it creates, breakdown groups) follows the rules a file's text does."""
+    texts = [("source", data.get("source", ""))]
+    for measure, spec in data.get("items", {}).items():
+        texts += [(f"[items].{measure}.{k}", spec.get(k, "")) for k in ("code", "wording", "scale_labels")]
+    for column, group in data.get("breakdowns", {}).items():
+        texts += [(f"[breakdowns].{column}.{k}", group.get(k, "")) for k in ("kind", "value")]
+    for key, value in texts:
+        if isinstance(value, str) and (rule := text_rule(value.strip())):
+            raise _bad(rule, value, key)
 
 
 def load_mapping(path: Path) -> Mapping:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from db.importing.areas import AreaLookup
 from db.importing.fields import field_value, parse_date
 from db.importing.mapping import Mapping
-from db.importing.report import Problem, Report, formula_like
+from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import (
     PARTNERSHIP_STATUSES,
     SECTORS,
@@ -26,6 +26,14 @@ from db.models import (
     PartnershipArea,
     PartnershipMember,
 )
+
+TEXT_LIMITS = {  # every text field a partnership stores, and its column's length
+    "code": text_limit(Partnership, "code"),
+    "name": text_limit(Partnership, "name"),
+    "description": text_limit(Partnership, "description"),
+    "goals": text_limit(Partnership, "goals"),
+}
+MEMBER_LIMIT = text_limit(Organisation, "name")  # a member is an organisation, created by name
 
 
 def _split(text: str) -> list[str]:
@@ -72,11 +80,14 @@ def load(
                 Problem(line, column, value, "required: a partnership needs a code and a name")
             )
             continue
-        for column, value in (values["code"], values["name"]):
-            if formula_like(value):
-                report.problems.append(
-                    Problem(line, column, value, "text starting with =, +, - or @ (a spreadsheet formula)")
-                )
+        for name_of, limit in TEXT_LIMITS.items():
+            column, value = values[name_of]
+            if value and (rule := text_rule(value, limit)):
+                report.problems.append(Problem(line, column, value, rule))
+        members_col, members_text = values["members"]
+        for member in _split(members_text):
+            if rule := text_rule(member, MEMBER_LIMIT):
+                report.problems.append(Problem(line, members_col, member, f"member: {rule}"))
         start_col, start_text = values["start_date"]
         start, rule = parse_date(start_text, mapping) if start_text else (None, "required: start date")
         if start is None:

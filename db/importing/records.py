@@ -19,7 +19,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from db.importing.fields import parse_date, parse_number
 from db.importing.mapping import Mapping
-from db.importing.report import Problem, Report, formula_like
+from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import (
     ACTIVITY_KINDS,
     CONSTRUCTS,
@@ -40,7 +40,6 @@ from db.models import (
 )
 
 TRUE, FALSE = {"true", "yes", "y", "1", "t"}, {"false", "no", "n", "0", "f"}
-FORMULA_RULE = "text starting with =, +, - or @ (a spreadsheet formula)"
 MAPPING_SOURCE = "(the mapping's source)"
 
 
@@ -178,10 +177,14 @@ class Partnerships:
         return "no similar partnership; import partnerships first"
 
 
-def _value(field: Field, text: str, mapping: Mapping, partnerships: Partnerships) -> tuple[object, str, str]:
-    """(value, rule broken or '', suggestion) for one non-blank cell."""
+def _value(
+    field: Field, text: str, mapping: Mapping, partnerships: Partnerships, limit: int | None = None
+) -> tuple[object, str, str]:
+    """(value, rule broken or '', suggestion) for one non-blank cell; `limit` is a text
+    field's column length."""
     if field.type == "text":
-        return (None, FORMULA_RULE, "") if formula_like(text) else (text, "", "")
+        rule = text_rule(text, limit)
+        return (None, rule, "") if rule else (text, "", "")
     if field.type == "date":
         value, rule = parse_date(text, mapping)
         return value, rule, ""
@@ -231,7 +234,8 @@ def _row(
                 ok = False
             values[field.column] = mapping.source if field.default == MAPPING_SOURCE else field.default
             continue
-        value, rule, suggestion = _value(field, text, mapping, partnerships)
+        limit = text_limit(spec.model, field.column) if field.type == "text" else None
+        value, rule, suggestion = _value(field, text, mapping, partnerships, limit)
         if rule:
             report.problems.append(Problem(line, column, text, rule, suggestion))
             ok = False

@@ -1,15 +1,18 @@
-"""What an import found: every problem with its line, column, value and rule, and the counts.
+"""What an import found: problems with their line, column, value and rule, and the counts.
 
-A refused import lists all problems, not just the first; `summary()` counts the
-rows affected per rule so a person can see the size of each fix.
+A refused import keeps the first `KEPT_PROBLEMS` problems and counts every one by rule,
+exactly, so a person sees the size of each fix and a file of ten million bad rows costs
+no more memory than one of a thousand.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-MAX_SHOWN_VALUE = 80  # a 10 MB cell is reported by its start, not pasted whole
+MAX_SHOWN_VALUE = 80  # a 1 MB cell is reported by its start, not pasted whole
+MAX_KEPT_VALUE = 200  # what a kept problem holds of its value
+KEPT_PROBLEMS = 1_000
 
 
 @dataclass(frozen=True)
@@ -27,11 +30,14 @@ class Problem:
         return f"{text} ({self.suggestion})" if self.suggestion else text
 
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_RULE = "text starting with =, +, -, @, tab or carriage return (a spreadsheet formula)"
+NUL_RULE = "text holding a NUL byte (\\x00), which a database cannot store"
 
 
 def formula_like(value: str) -> bool:
-    """True for text a spreadsheet would run as a formula (=, +, - or @ first), except numbers."""
+    """True for text a spreadsheet would run as a formula (=, +, -, @, tab or CR first),
+    except numbers: -12.5 is a number, not a formula."""
     if not value.startswith(FORMULA_STARTS):
         return False
     try:
@@ -39,6 +45,59 @@ def formula_like(value: str) -> bool:
     except ValueError:
         return True
     return False
+
+
+def text_rule(value: str, limit: int | None = None) -> str:
+    """The rule `value` breaks as text to store (a formula, a NUL byte, longer than the
+    column's `limit` characters), or '' when it may be stored as it is."""
+    if formula_like(value):
+        return FORMULA_RULE
+    if "\x00" in value:
+        return NUL_RULE
+    if limit is not None and len(value) > limit:
+        return f"longer than the column's limit of {limit:,} characters"
+    return ""
+
+
+def text_limit(model, column: str) -> int | None:
+    """The length limit of `model`'s text column (None for unlimited text)."""
+    return getattr(model.__table__.c[column].type, "length", None)
+
+
+class Problems(list):
+    """The first `keep` problems, and an exact count of every problem by rule."""
+
+    def __init__(self, problems=(), keep: int = KEPT_PROBLEMS, counts: dict[str, int] | None = None):
+        super().__init__()
+        self.keep = keep
+        self.counts: Counter = Counter()
+        self.extend(problems)
+        self.counts.update(counts or {})
+
+    def append(self, problem: Problem) -> None:
+        self.counts[problem.rule] += 1
+        if len(self) < self.keep:
+            if len(problem.value) > MAX_KEPT_VALUE:
+                problem = replace(problem, value=problem.value[:MAX_KEPT_VALUE] + "...")
+            super().append(problem)
+
+    def extend(self, problems) -> None:
+        for problem in problems:
+            self.append(problem)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def __reduce__(self):  # pickled whole (an import's report comes back from a child process)
+        return (_problems, (list(self), self.keep, dict(self.counts)))
+
+
+def _problems(kept: list[Problem], keep: int, counts: dict[str, int]) -> Problems:
+    problems = Problems(keep=keep)
+    list.extend(problems, kept)
+    problems.counts.update(counts)
+    return problems
 
 
 class ImportRefused(Exception):
@@ -65,25 +124,42 @@ class Report:
     already_imported: bool = False
     dry_run: bool = False
     read_by_columns: bool = False  # a clean incident file, read the quick way (crime_columnar)
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
     notes: list[str] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
         return not self.problems
 
+    @property
+    def problem_count(self) -> int:
+        """Every problem found, including those beyond the first KEPT_PROBLEMS kept."""
+        return self.problems.total if isinstance(self.problems, Problems) else len(self.problems)
+
     def summary(self) -> dict[str, int]:
-        """Rows affected per rule."""
+        """Problems per rule, exact (counted beyond the ones kept)."""
+        if isinstance(self.problems, Problems):
+            return dict(self.problems.counts)
         return dict(Counter(p.rule for p in self.problems))
+
+    def kept_note(self) -> str:
+        """'the first 1,000 of N problems are listed' when not every problem was kept, else ''."""
+        kept, total = len(self.problems), self.problem_count
+        if kept >= total:
+            return ""
+        return f"The first {kept:,} of {total:,} problems are kept and listed; the counts per rule are exact."
 
     def text(self, limit: int = 50) -> str:
         """The report as a person reads it on the command line or the Data page."""
         if self.problems:
-            lines = [f"REFUSED {self.file_name}: {len(self.problems)} problem(s); nothing was written."]
-            lines += [f"  {count} x {rule}" for rule, count in self.summary().items()]
+            total = self.problem_count
+            lines = [f"REFUSED {self.file_name}: {total:,} problem(s); nothing was written."]
+            lines += [f"  {count:,} x {rule}" for rule, count in self.summary().items()]
+            if self.kept_note():
+                lines.append(f"  {self.kept_note()}")
             lines += [f"  - {p}" for p in self.problems[:limit]]
-            if len(self.problems) > limit:
-                lines.append(f"  ... and {len(self.problems) - limit} more")
+            if total > limit:
+                lines.append(f"  ... and {total - min(limit, len(self.problems)):,} more")
             return "\n".join(lines)
         if self.already_imported:
             return f"{self.file_name} was already imported (same SHA-256); nothing changed."

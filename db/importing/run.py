@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from db.audit import Actor, AuditUnavailable, command_line_actor, record, record_alone
 from db.dialect import refresh_statistics
@@ -29,6 +29,7 @@ from db.importing import (
     survey_aggregates,
     survey_responses,
 )
+from db.importing.limits import DEFAULT, Limits
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Problem, Report
 from db.importing.source import Chunk, Row, read_chunks
@@ -115,12 +116,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def preview(path: Path, mapping: Mapping, rows: int = 10) -> tuple[list[str], list[Row]]:
+def preview(
+    path: Path, mapping: Mapping, rows: int = 10, limits: Limits = DEFAULT
+) -> tuple[list[str], list[Row]]:
     """The header and first `rows` data rows as the mapping reads the file (delimiter,
     encoding, [rows] filter), before any rule is checked. Raises ImportRefused when the
     file cannot be read at all (empty, not a workbook, one column)."""
     report = Report(kind=mapping.kind, file_name=path.name, sha256="")
-    chunks = read_chunks(Path(path), mapping.delimiter, mapping.encoding, size=max(rows, 1))
+    chunks = read_chunks(Path(path), mapping.delimiter, mapping.encoding, size=max(rows, 1), limits=limits)
     if mapping.rows:
         chunks = _wanted_rows(chunks, mapping, report)
     header: list[str] = []
@@ -143,6 +146,7 @@ def import_file(
     mapping: Mapping,
     dry_run: bool = False,
     actor: Actor | None = None,
+    limits: Limits = DEFAULT,
 ) -> Report:
     """Import `path` as `mapping.kind` on behalf of `actor`. Returns the report; nothing
     is written when it lists problems or when `dry_run` is set.
@@ -163,22 +167,62 @@ def import_file(
         for fast in [True, False] if crime_columnar.suited(path, mapping) else [False]:
             try:
                 with engine.begin() as conn:
-                    _import(conn, path, mapping, report, fast)
+                    _import(conn, path, mapping, report, fast, limits)
                     _log(conn, path, mapping, report, actor, action, obj)
                     return report
             except crime_columnar.NotFast:
                 report = Report(kind=mapping.kind, file_name=path.name, sha256=report.sha256, dry_run=dry_run)
     except _Rollback:
         pass
+    except (SQLAlchemyError, engine.dialect.dbapi.Error) as exc:  # bulk writes use the driver's own
+        rule = database_refusal(exc)
+        if rule is None:
+            raise
+        report = Report(kind=mapping.kind, file_name=path.name, sha256=report.sha256, dry_run=dry_run)
+        report.problems.append(Problem(0, "(database)", describe_error(exc), rule))
     finally:
         if collecting:
             gc.enable()
     outcome = "ok" if report.accepted else "refused"
-    record_alone(engine, actor, action, obj, outcome, _audit_detail(report))
+    try:
+        record_alone(engine, actor, action, obj, outcome, _audit_detail(report))
+    except AuditUnavailable:
+        if not report.problems or report.problems[0].column != "(database)":
+            raise
+        # the database that refused the import refuses its audit event too: say so, beside the reason
+        report.problems.append(
+            Problem(0, "(audit log)", "", "the refusal could not be recorded in the audit log")
+        )
     return report
 
 
-def _import(conn: Connection, path: Path, mapping: Mapping, report: Report, fast: bool) -> None:
+def database_refusal(exc: Exception) -> str | None:
+    """What a person should hear when the database refused an import's writes (read-only,
+    full, a value it cannot store), or None for anything else (e.g. it is unreachable).
+    `exc` is SQLAlchemy's error or the driver's own (sqlite3, psycopg)."""
+    raw = getattr(exc, "orig", None) or exc
+    text = str(raw).lower()
+    state = getattr(raw, "sqlstate", None) or ""  # PostgreSQL's error code (psycopg)
+    if "readonly database" in text or state == "25006":
+        return (
+            "the database is read-only, so nothing was written (check the database file's "
+            "permissions, or that the server accepts writes)"
+        )
+    if "database or disk is full" in text or state == "53100" or "no space left" in text:
+        return "the database's disk is full, so nothing was written; free some space and import again"
+    if isinstance(exc, DataError) or type(raw).__name__ == "DataError" or state.startswith("22"):
+        return "the database refused a value it cannot store, so nothing was written"
+    return None
+
+
+def describe_error(exc: Exception) -> str:
+    """The database's own first line about `exc`, without the statement or its parameters."""
+    return str(getattr(exc, "orig", None) or exc).strip().split("\n")[0][:200]
+
+
+def _import(
+    conn: Connection, path: Path, mapping: Mapping, report: Report, fast: bool, limits: Limits
+) -> None:
     """Validate and write the file in `conn`'s transaction; raise _Rollback when nothing
     may be kept (already imported, refused, or a dry run)."""
     seen = conn.execute(
@@ -189,9 +233,10 @@ def _import(conn: Connection, path: Path, mapping: Mapping, report: Report, fast
         raise _Rollback
     try:
         if fast:
-            crime_columnar.load(conn, path, mapping, report)
+            crime_columnar.load(conn, path, mapping, report, limits)
         else:
-            chunks = _extra_cells(read_chunks(path, mapping.delimiter, mapping.encoding), mapping, report)
+            chunks = read_chunks(path, mapping.delimiter, mapping.encoding, limits=limits)
+            chunks = _extra_cells(chunks, mapping, report)
             if mapping.rows:
                 chunks = _wanted_rows(chunks, mapping, report)
             if mapping.kind in CHUNK_HANDLERS:
@@ -235,6 +280,6 @@ def _audit_detail(report: Report) -> str:
         return "already imported: nothing changed"
     if report.problems:
         rules = ", ".join(f"{count} x {rule}" for rule, count in report.summary().items())
-        return f"refused: {len(report.problems)} problem(s) ({rules})"
+        return f"refused: {report.problem_count} problem(s) ({rules})"
     done = f"{report.inserted} inserted, {report.updated} updated, {report.skipped} skipped"
     return f"checked, nothing written: {done}" if report.dry_run else done

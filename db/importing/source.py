@@ -1,17 +1,17 @@
 """Read a file as (line number, row) pairs, streaming: CSV in any common delimiter and
 encoding, Excel .xlsx, and GeoJSON feature properties.
 
-Encodings: UTF-8 with or without a byte-order mark, else cp1252 (what spreadsheet
-programs on Windows write). Delimiters: the mapping's, else sniffed among
-`, ; TAB |`. Structural problems (empty file, header only, duplicate or blank
-headers, a file that is not what its name says) raise `ImportRefused` at once.
+Encodings: the mapping's, else UTF-8 with or without a byte-order mark, UTF-16 or UTF-32
+with one, else cp1252 (what spreadsheet programs on Windows write). Delimiters: the
+mapping's, else sniffed among `, ; TAB |`. Structural problems (empty file, header only,
+duplicate or blank headers, a byte the encoding cannot read, a line or cell past its limit,
+a file that is not what its name says) raise `ImportRefused` at once, naming the line.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import io
 import json
 import zipfile
@@ -21,34 +21,57 @@ from itertools import accumulate, islice
 from operator import itemgetter
 from pathlib import Path
 
-from db.importing.report import ImportRefused, Problem
+from db.importing.limits import DEFAULT, GuardedGzip, Limits, check_xlsx
+from db.importing.report import MAX_SHOWN_VALUE, ImportRefused, Problem
 
 DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
-csv.field_size_limit(64 * 1024 * 1024)  # a hostile 10 MB cell is read and then refused by a rule
+BOMS = [  # longest first: a UTF-32 little-endian mark begins like UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
 
 Row = tuple[int, dict[str, str]]
 EXTRA = "__extra__"  # key of the cells a row has beyond its named columns
 
 
-def _refuse(rule: str, value: str = "", column: str = "") -> ImportRefused:
-    return ImportRefused([Problem(0, column, value, rule)])
+def _refuse(
+    rule: str, value: str = "", column: str = "", line: int = 0, suggestion: str = ""
+) -> ImportRefused:
+    return ImportRefused([Problem(line, column, value, rule, suggestion)])
 
 
-def open_bytes(path: Path):
-    """The file's bytes, gunzipped on the fly for `.gz` files."""
-    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+def open_bytes(path: Path, limits: Limits = DEFAULT):
+    """The file's bytes, gunzipped on the fly for `.gz` files (within the limits)."""
+    if path.suffix.lower() == ".gz":
+        return io.BufferedReader(GuardedGzip(path, limits), buffer_size=1 << 16)
+    return open(path, "rb")
 
 
-def detect_encoding(path: Path, declared: str | None = None) -> str:
-    """The mapping's encoding, else UTF-8 with BOM, UTF-8, or cp1252 (checked by decoding
-    the whole file incrementally, so a bad byte on the last line is not missed)."""
+def detect_encoding(path: Path, declared: str | None = None, limits: Limits = DEFAULT) -> str:
+    """The mapping's encoding, else the one a byte-order mark names, else UTF-8, else cp1252
+    (checked by decoding the whole file incrementally, so a bad byte on the last line is not
+    missed). A file of NUL-separated ASCII without a mark is refused as UTF-16 without one."""
     if declared:
         return declared
-    with open_bytes(path) as f:
-        if f.read(3) == b"\xef\xbb\xbf":
-            return "utf-8-sig"
-    with open_bytes(path) as f:
+    with open_bytes(path, limits) as f:
+        start = f.read(SNIFF_BYTES)
+    for bom, name in BOMS:
+        if start.startswith(bom):
+            return name
+    if start.count(b"\x00") > len(start) // 4:
+        raise _refuse(
+            "the file looks like UTF-16 or UTF-32 without a byte-order mark (a NUL byte in every "
+            "other position)",
+            repr(start[:20])[2:-1],
+            "(file)",
+            1,
+            'set encoding = "utf-16-le" (or "utf-16-be") in the mapping, or save the file as UTF-8',
+        )
+    with open_bytes(path, limits) as f:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
         try:
             for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -57,6 +80,92 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
         except UnicodeDecodeError:
             return "cp1252"
     return "utf-8"
+
+
+def bad_byte(path: Path, encoding: str, declared: bool, limits: Limits = DEFAULT) -> ImportRefused:
+    """The refusal for the first byte of `path` that `encoding` cannot decode, naming its
+    line and byte offset (found by decoding again, only once a read has failed)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = lines = 0
+    with open_bytes(path, limits) as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            pending = decoder.getstate()[0] if hasattr(decoder, "getstate") else b""
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                data = pending + chunk
+                at = offset - len(pending) + exc.start
+                line = lines + data[: exc.start].count(b"\n") + 1
+                byte = data[exc.start : exc.start + 1]
+                return _bad_byte(byte, at, line, encoding, declared)
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return _bad_byte(exc.object[exc.start : exc.start + 1], offset, lines + 1, encoding, declared)
+    return _refuse(f"a byte the encoding {encoding} cannot read", "", "(file)", 0)
+
+
+def _bad_byte(byte: bytes, at: int, line: int, encoding: str, declared: bool) -> ImportRefused:
+    shown = f"0x{byte.hex()}" if byte else "the end of the file"
+    if declared:
+        rule = f"byte {shown} at byte offset {at:,} is not valid {encoding}, the mapping's encoding"
+    else:
+        rule = f"byte {shown} at byte offset {at:,} is neither UTF-8 nor cp1252"
+    hint = 'set encoding in the mapping to the one the file was saved in, e.g. encoding = "latin-1"'
+    return _refuse(rule, shown, "(line)", line, hint)
+
+
+def _lines(f, limits: Limits, header: list[str] | None, delimiter: str) -> Iterator[str]:
+    """The physical lines of text file `f`, each refused past `limits.line_chars` (read no
+    further than that, so a 1 GB line costs 1 MB)."""
+    limit, readline, number = limits.line_chars, f.readline, 0
+    while line := readline(limit + 1):
+        number += 1
+        if len(line) > limit:
+            cell = line[:limit].count(delimiter)
+            if header is None:
+                column = "(header)"
+            else:
+                column = header[cell] if cell < len(header) else "(beyond the header)"
+            raise _refuse(
+                f"line longer than the limit of {limit:,} characters",
+                line[:limit].rsplit(delimiter, 1)[-1][:MAX_SHOWN_VALUE],  # the cell that passes it
+                column,
+                number,
+                "check that the file has one row per line, and shorten this cell",
+            )
+        yield line
+
+
+class _Reading:
+    """Turns a failure while text is read into the refusal that names it."""
+
+    def __init__(self, path: Path, encoding: str, declared: bool, limits: Limits):
+        self.path, self.encoding, self.declared, self.limits = path, encoding, declared, limits
+        self.reader = None  # the csv reader, whose line_num is the last physical line read
+
+    @property
+    def line(self) -> int:
+        return self.reader.line_num if self.reader is not None else 1
+
+    def __enter__(self) -> _Reading:
+        csv.field_size_limit(self.limits.cell_chars)
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if isinstance(exc, UnicodeDecodeError):
+            raise bad_byte(self.path, self.encoding, self.declared, self.limits) from None
+        if isinstance(exc, csv.Error):
+            if "field larger than field limit" in str(exc):
+                rule = f"a cell longer than the limit of {self.limits.cell_chars:,} characters"
+                raise _refuse(rule, "", "(a quoted cell)", self.line) from None
+            raise _refuse(
+                f"cannot read this line as delimited text ({exc})", "", "(line)", self.line
+            ) from None
+        if isinstance(exc, LookupError):  # an encoding codecs knows but cannot read text with
+            raise _refuse(f"cannot read the file as {self.encoding}", self.encoding, "encoding") from None
 
 
 def _header(names: list[str]) -> list[str]:
@@ -96,12 +205,12 @@ def _blank(cells: list[str]) -> bool:
 
 
 def csv_layout(
-    path: Path, delimiter: str | None = None, encoding: str | None = None
+    path: Path, delimiter: str | None = None, encoding: str | None = None, limits: Limits = DEFAULT
 ) -> tuple[str, str, list[str]]:
     """(encoding, delimiter, header) of delimited text, as every reader of it sees them.
     Raises ImportRefused for an empty file, an unknown delimiter or a bad header."""
-    enc = detect_encoding(path, encoding)
-    with io.TextIOWrapper(open_bytes(path), encoding=enc, newline="") as f:
+    enc = detect_encoding(path, encoding, limits)
+    with _Reading(path, enc, bool(encoding), limits), _text(path, enc, limits) as f:
         sample = f.read(SNIFF_BYTES)
         if not sample.strip():
             raise _refuse("the file is empty")
@@ -110,8 +219,8 @@ def csv_layout(
                 delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=DELIMITERS).delimiter
             except csv.Error as exc:
                 raise _refuse(f"cannot tell the column delimiter (tried {DELIMITERS!r})") from exc
-    with io.TextIOWrapper(open_bytes(path), encoding=enc, newline="") as f:  # from the start again
-        header = _header(next(csv.reader(f, delimiter=delimiter)))
+    with _Reading(path, enc, bool(encoding), limits), _text(path, enc, limits) as f:  # from the start again
+        header = _header(next(csv.reader(_lines(f, limits, None, delimiter), delimiter=delimiter)))
     if len(header) < 2:
         raise _refuse(
             f"only one column found with delimiter {delimiter!r}: is this the right delimiter?",
@@ -120,15 +229,23 @@ def csv_layout(
     return enc, delimiter, header
 
 
+def _text(path: Path, encoding: str, limits: Limits) -> io.TextIOWrapper:
+    return io.TextIOWrapper(open_bytes(path, limits), encoding=encoding, newline="")
+
+
 def csv_chunks(
-    path: Path, delimiter: str | None = None, encoding: str | None = None, size: int = CHUNK_ROWS
+    path: Path,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    size: int = CHUNK_ROWS,
+    limits: Limits = DEFAULT,
 ) -> Iterator[Chunk]:
     """Delimited text in chunks of rows. The common row (as many cells as the header,
     every column named) costs one C-level read and a cheap blank check; only odd rows
     take the slow path."""
-    enc, delimiter, header = csv_layout(path, delimiter, encoding)
-    with io.TextIOWrapper(open_bytes(path), encoding=enc, newline="") as f:
-        reader = csv.reader(f, delimiter=delimiter)
+    enc, delimiter, header = csv_layout(path, delimiter, encoding, limits)
+    with _Reading(path, enc, bool(encoding), limits) as reading, _text(path, enc, limits) as f:
+        reader = reading.reader = csv.reader(_lines(f, limits, header, delimiter), delimiter=delimiter)
         next(reader)  # the header, read above
         last_line = reader.line_num
         any_row = False
@@ -192,11 +309,13 @@ def _chunked(rows: Iterator[Row], size: int = CHUNK_ROWS) -> Iterator[Chunk]:
         yield chunk
 
 
-def read_xlsx(path: Path) -> Iterator[Row]:
+def read_xlsx(path: Path, limits: Limits = DEFAULT) -> Iterator[Row]:
     """First worksheet of an .xlsx, values as text. openpyxl reads the XML with
-    defusedxml when it is installed (it is a dependency), so external entities are refused."""
+    defusedxml when it is installed (it is a dependency), so external entities are refused;
+    the workbook's decompressed size is checked first, and each cell's length as it is read."""
     from openpyxl import load_workbook
 
+    check_xlsx(path, limits)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -210,6 +329,7 @@ def read_xlsx(path: Path) -> Iterator[Row]:
     any_row = False
     for line, values in enumerate(rows, start=2):
         cells = ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in values]
+        _cell_lengths(cells, header, line, limits)
         if not any(c.strip() for c in cells):
             continue
         any_row = True
@@ -219,30 +339,52 @@ def read_xlsx(path: Path) -> Iterator[Row]:
         raise _refuse("the workbook has a header but no data rows")
 
 
-def read_geojson(path: Path) -> Iterator[Row]:
+def _cell_lengths(cells: list[str], header: list[str], line: int, limits: Limits) -> None:
+    for i, cell in enumerate(cells):
+        if len(cell) > limits.cell_chars:
+            column = header[i] if i < len(header) else "(beyond the header)"
+            rule = f"a cell longer than the limit of {limits.cell_chars:,} characters"
+            raise _refuse(rule, cell[:MAX_SHOWN_VALUE], column, line)
+
+
+GEOJSON_BYTES = 50_000_000  # GeoJSON is read whole; a city's area boundaries take a few MB
+
+
+def read_geojson(path: Path, limits: Limits = DEFAULT) -> Iterator[Row]:
     """Each feature's properties as a row (geometry is not stored)."""
+    if path.stat().st_size > min(GEOJSON_BYTES, limits.expanded_bytes):
+        limit = min(GEOJSON_BYTES, limits.expanded_bytes)
+        raise _refuse(f"a GeoJSON file larger than the limit of {limit:,} bytes", path.name, "(file)")
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
         features = data["features"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise _refuse("not a GeoJSON FeatureCollection", path.name) from exc
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise _refuse("not a GeoJSON FeatureCollection in UTF-8", path.name, "(file)") from exc
     for line, feature in enumerate(features, start=1):
-        yield line, {k: "" if v is None else str(v) for k, v in (feature.get("properties") or {}).items()}
+        row = {k: "" if v is None else str(v) for k, v in (feature.get("properties") or {}).items()}
+        _cell_lengths(list(row.values()), list(row), line, limits)
+        yield line, row
 
 
 def read_chunks(
-    path: Path, delimiter: str | None = None, encoding: str | None = None, size: int = CHUNK_ROWS
+    path: Path,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    size: int = CHUNK_ROWS,
+    limits: Limits = DEFAULT,
 ) -> Iterator[Chunk]:
     """Chunks of `path` by its extension (.xlsx, .geojson/.json, anything else as delimited text)."""
     suffix = Path(path.name.removesuffix(".gz")).suffix.lower()
     if suffix == ".xlsx":
-        return _chunked(read_xlsx(path), size)
+        return _chunked(read_xlsx(path, limits), size)
     if suffix in (".geojson", ".json"):
-        return _chunked(read_geojson(path), size)
-    return csv_chunks(path, delimiter, encoding, size)
+        return _chunked(read_geojson(path, limits), size)
+    return csv_chunks(path, delimiter, encoding, size, limits)
 
 
-def read_rows(path: Path, delimiter: str | None = None, encoding: str | None = None) -> Iterator[Row]:
+def read_rows(
+    path: Path, delimiter: str | None = None, encoding: str | None = None, limits: Limits = DEFAULT
+) -> Iterator[Row]:
     """Rows of `path` as (line, {column: text}) pairs."""
-    for chunk in read_chunks(path, delimiter, encoding):
+    for chunk in read_chunks(path, delimiter, encoding, limits=limits):
         yield from chunk.dicts()

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 from db.importing.areas import AreaLookup
 from db.importing.fields import field_value, parse_date, parse_number
 from db.importing.mapping import Mapping
-from db.importing.report import Problem, Report
+from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import CONSTRUCTS, SurveyAggregate, SurveyItem
 
 SCALES = {"proportion": 100.0, "percent": 1.0, "0-100": 1.0, "0-10": 10.0}
@@ -86,9 +86,14 @@ def _observations(
                 Problem(line, item_col, measure, "unknown survey item", "add it under [items]")
             )
         value_col, value_text = field_value(row, mapping, "value")
-        group_kind = field_value(row, mapping, "group_kind")[1] or "all"
-        group_value = field_value(row, mapping, "group_value")[1] or "all"
-        yield value_col, value_text, item_id, group_kind, group_value
+        group = []
+        for name in ("group_kind", "group_value"):
+            column, text = field_value(row, mapping, name)
+            if text and (rule := text_rule(text, text_limit(SurveyAggregate, name))):
+                report.problems.append(Problem(line, column, text, rule))
+                return
+            group.append(text or "all")
+        yield value_col, value_text, item_id, group[0], group[1]
         return
     for column in mapping.items:
         text = row.get(column, "").strip()

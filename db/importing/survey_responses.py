@@ -24,7 +24,7 @@ from db.importing.areas import AreaLookup
 from db.importing.fields import field_value, parse_date, parse_number
 from db.importing.mapping import Mapping
 from db.importing.records import Partnerships
-from db.importing.report import Problem, Report, formula_like
+from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import CONSTRUCTS, RESPONDENT_TYPES, SurveyAnswer, SurveyItem, SurveyResponse
 from db.rollup import refresh_survey_monthly
 
@@ -105,6 +105,9 @@ def load(
         if not source_id:
             report.problems.append(Problem(line, id_col, "", "required: respondent id"))
             continue
+        if rule := text_rule(source_id, text_limit(SurveyResponse, "source_id")):
+            report.problems.append(Problem(line, id_col, source_id, rule))
+            continue
         response = {"source_id": source_id}
         date_col, date_text = field_value(row, mapping, "responded_on")
         when, rule = parse_date(date_text, mapping) if date_text else (None, "required: responded_on")
@@ -133,8 +136,7 @@ def load(
         response["weight"] = weight
         for name in TEXT_FIELDS:
             column, text = field_value(row, mapping, name)
-            if formula_like(text):
-                rule = "text starting with =, +, - or @ (a spreadsheet formula)"
+            if text and (rule := text_rule(text, text_limit(SurveyResponse, name))):
                 report.problems.append(Problem(line, column, text, rule))
             response[name] = text or None
         answers = []

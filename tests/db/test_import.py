@@ -223,12 +223,12 @@ HOSTILE = [
     (
         "formula.csv",
         'id,date,area,offence\n1,03/01/2024,Northfield,=HYPERLINK("x")\n',
-        "text starting with =, +, - or @",
+        "text starting with =, +, -, @, tab or carriage return",
     ),
     (
         "at_formula.csv",
         "id,date,area,offence\n1,03/01/2024,@SUM(A1),Assault\n",
-        "text starting with =, +, - or @",
+        "text starting with =, +, -, @, tab or carriage return",
     ),
     ("not_really.xlsx", "id,date,area,offence\n", "not a valid .xlsx workbook"),
     (

@@ -286,7 +286,7 @@ def test_initiatives_activities_feedback_and_events_attach_to_their_partnership(
             'partnership,name,stage\nNF-SAFE,=HYPERLINK("x"),response\n',
             2,
             "name",
-            "text starting with =, +, - or @ (a spreadsheet formula)",
+            "text starting with =, +, -, @, tab or carriage return (a spreadsheet formula)",
         ),
         (
             "organisations",
