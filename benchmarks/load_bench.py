@@ -29,6 +29,7 @@ import ssl
 import statistics
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,15 +196,23 @@ def run(url: str, sessions: int, processes: int, folder: Path, client: str = "pr
         proxy, _plain, certificate = stack.enter_context(proxying(ports, folder / f"nginx-{processes}"))
         cpu_before = [_cpu_seconds(process.pid) for _base, process in apps]
         bases = [base for base, _ in apps]
-        if client == "browser":
-            results, wall = asyncio.run(_load_browsers(bases, proxy, sessions))
-        else:
-            tls = ssl.create_default_context(cafile=str(certificate))
-            results, wall = asyncio.run(_load_protocol(bases, proxy, sessions, tls))
+        tls = ssl.create_default_context(cafile=str(certificate))
+        load = (
+            _load_browsers(bases, proxy, sessions)
+            if client == "browser"
+            else _load_protocol(bases, proxy, sessions, tls)
+        )
+        # in a thread of its own: the caller may already run an event loop (Playwright's sync API)
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            results, wall = thread.submit(asyncio.run, load).result()
         rss = [peak_rss_mb(process.pid) for _base, process in apps]
         cpu = [round(_cpu_seconds(p.pid) - t0, 1) for (_b, p), t0 in zip(apps, cpu_before, strict=True)]
-        log = (folder / f"nginx-{processes}" / "commonground.access.log").read_text()
-    # (the log is read while nginx runs: a WebSocket still open is not in it yet; all are closed)
+        access_log = folder / f"nginx-{processes}" / "commonground.access.log"
+        for _ in range(50):  # nginx logs a WebSocket once it has seen it close
+            log = access_log.read_text()
+            if client == "browser" or log.count(" upstream=") >= 2 * sessions:
+                break
+            time.sleep(0.1)
     failures = [r["error"] for r in results if "error" in r]
     times = [r[title] for r in results if "error" not in r for title in PAGES]
     by_page = {title: [r[title] for r in results if "error" not in r] for title in PAGES}
