@@ -257,3 +257,34 @@ def test_another_site_cannot_frame_the_dashboard(proxied, context):
     assert not framed.url.startswith(proxied.base), framed.url  # Chromium's error page instead
     assert framed.evaluate("document.querySelector('#root')") is None
     assert any("frame-ancestors 'none'" in line for line in console), console
+
+
+def test_an_upload_larger_than_nginxs_default_reaches_the_sessions_process(proxied, context, tmp_path):
+    """Uploads go to the process holding the browser's session, with Streamlit's XSRF cookie
+    (made Secure by the proxy); a 2 MB file passes (nginx alone would refuse more than 1 MB)."""
+    from tests.browser.conftest import choose
+
+    mapping = tmp_path / "crime.toml"
+    mapping.write_text(
+        'kind = "crime"\nsource = "upload"\n[columns]\nsource_id = "id"\noccurred = "date"\n'
+        'area = "area"\ncategory = "offence"\n[groups]\n"Robbery" = "violent"\n'
+    )
+    data = tmp_path / "crime.csv"
+    data.write_text(
+        "id,date,area,offence\n" + "".join(f"U{n},2024-01-05,Area A,Robbery\n" for n in range(70_000))
+    )
+    assert data.stat().st_size > 2_000_000
+    page = context.new_page()
+    page.goto(f"{proxied.base}/data")
+    page.get_by_role("heading", name="Import a file").wait_for(timeout=60_000)
+    choose(page, "What the file holds", "crime")
+    choose(page, "How to read it", "(my own mapping file)")
+    uploader = page.get_by_test_id("stFileUploader")
+    uploader.filter(has_text="Mapping file").locator('input[type="file"]').set_input_files(str(mapping))
+    uploader.filter(has_text="Data file").locator('input[type="file"]').set_input_files(str(data))
+    page.get_by_text("The first rows as the mapping reads them").wait_for(timeout=60_000)
+    route = next(c["value"] for c in context.cookies() if c["name"] == "commonground_route")
+    uploads = [line for line in proxied.log() if "/_stcore/upload_file/" in line["request"]]
+    assert len(uploads) == 2, uploads
+    assert {line["status"] for line in uploads} <= {"200", "204"}, uploads
+    assert {line["route"] for line in uploads} == {route}
