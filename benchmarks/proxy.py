@@ -58,7 +58,8 @@ def runnable_copy(
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A one-day certificate for HOST and 127.0.0.1, and its key, written into `folder`."""
+    """A one-day certificate for HOST and 127.0.0.1, and its key, written into `folder`.
+    (cryptography comes with streamlit[auth], through Authlib.)"""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec

@@ -108,6 +108,7 @@ def test_placebo_benchmark_on_real_data_shows_counts_alone_are_too_sure(tmp_path
     assert "(fewer than 200)" in text
 
 
+@pytest.mark.proxy
 def test_load_benchmark_serves_sessions_through_the_proxy(demo_url, tmp_path):
     """`python -m benchmarks.load_bench` at two sessions on one app process behind the shipped
     proxy: both sessions get both pages with their charts, and the report says so."""

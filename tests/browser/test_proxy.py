@@ -30,7 +30,7 @@ from benchmarks.proxy import NGINX, ProxyDidNotStart, proxying, wait_for_page_un
 from tests.browser.conftest import serving
 from tests.conftest import need
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.proxy
 
 CSP = (
     "default-src 'self'; "
@@ -200,6 +200,7 @@ def test_each_browser_keeps_its_process_and_new_browsers_use_both(proxied):
     assert fresh == apps  # 20 new keys, both processes (chance of one only: 2 in a million)
 
 
+@pytest.mark.browser
 def test_chromium_draws_the_overview_through_the_proxy_with_no_policy_errors(proxied, context):
     """The page's scripts, its WebSocket (the charts come over it) and Plotly all work under
     the proxy's Content-Security-Policy, and every request of the browser reaches one process."""
@@ -240,6 +241,7 @@ def test_chromium_draws_the_overview_through_the_proxy_with_no_policy_errors(pro
     assert len(mine) > 50  # the page, its scripts, fonts, the WebSocket
 
 
+@pytest.mark.browser
 def test_another_site_cannot_frame_the_dashboard(proxied, context):
     """A page elsewhere frames the dashboard through the proxy and, as a control, an app
     process directly (which sends no headers): only the control shows the app."""
@@ -259,6 +261,7 @@ def test_another_site_cannot_frame_the_dashboard(proxied, context):
     assert any("frame-ancestors 'none'" in line for line in console), console
 
 
+@pytest.mark.browser
 def test_an_upload_larger_than_nginxs_default_reaches_the_sessions_process(proxied, context, tmp_path):
     """Uploads go to the process holding the browser's session, with Streamlit's XSRF cookie
     (made Secure by the proxy); a 2 MB file passes (nginx alone would refuse more than 1 MB)."""
