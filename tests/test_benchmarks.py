@@ -106,3 +106,27 @@ def test_placebo_benchmark_on_real_data_shows_counts_alone_are_too_sure(tmp_path
     text = write(rows, 1.0, tmp_path / "placebo.md")
     assert "| Chicago districts" in text
     assert "(fewer than 200)" in text
+
+
+@pytest.mark.proxy
+def test_load_benchmark_serves_sessions_through_the_proxy(demo_url, tmp_path):
+    """`python -m benchmarks.load_bench` at two sessions on one app process behind the shipped
+    proxy: both sessions get both pages with their charts, and the report says so."""
+    import os
+
+    from benchmarks.load_bench import run as run_load
+    from benchmarks.load_bench import write as write_load
+    from benchmarks.proxy import NGINX
+    from tests.conftest import need
+
+    if not os.path.exists(NGINX):
+        need(f"no nginx at {NGINX} (apt-get install nginx)")
+    result = run_load(demo_url, sessions=2, processes=1, folder=tmp_path)
+    assert result["failure_messages"] == []
+    assert result["page_loads"] == 4  # the Overview and a partnership, each with its charts
+    assert 0 < result["pages"]["Partnership"]["p50"] <= result["max"]
+    assert result["requests_per_process"] == [4]  # each session: the page, then its WebSocket
+    assert result["server_peak_rss_mb"][0] > 100
+    result["load_average_before"] = 1.0
+    report = write_load([result], "python -m benchmarks.load_bench")
+    assert "| Streamlit protocol client | 1 | 2 | 0 |" in report
