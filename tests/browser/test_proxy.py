@@ -17,6 +17,7 @@ import os
 import re
 import ssl
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -148,8 +149,11 @@ def test_scripts_are_compressed_for_browsers_that_ask(proxied):
 
 
 def test_the_metrics_endpoint_is_not_served_however_it_is_spelled(proxied):
-    with urllib.request.urlopen(f"{proxied.apps[0]}/_stcore/metrics") as direct:  # noqa: S310 - loopback
-        assert b"session_events_total" in direct.read()  # it is there, behind the proxy
+    # the app closes it itself too (web/guard.py), so the proxy's rule is the second lock
+    with pytest.raises(urllib.error.HTTPError) as direct:
+        urllib.request.urlopen(f"{proxied.apps[0]}/_stcore/metrics")  # noqa: S310 - loopback
+    direct.value.close()
+    assert direct.value.code == 404
     for path in (
         "/_stcore/metrics",
         "/_stcore/metrics/",
@@ -243,21 +247,23 @@ def test_chromium_draws_the_overview_through_the_proxy_with_no_policy_errors(pro
 
 @pytest.mark.browser
 def test_another_site_cannot_frame_the_dashboard(proxied, context):
-    """A page elsewhere frames the dashboard through the proxy and, as a control, an app
-    process directly (which sends no headers): only the control shows the app."""
+    """A page elsewhere frames the dashboard through the proxy, and an app process directly
+    (which refuses framing itself, web/guard.py); as a control, a frame of its own
+    content shows that the page can frame at all. Neither dashboard frame shows the app."""
     page = context.new_page()
     console = []
     page.on("console", lambda message: console.append(message.text))
     page.set_content(
         f'<iframe name="proxied" src="{proxied.base}/"></iframe>'
         f'<iframe name="direct" src="{proxied.apps[0]}/"></iframe>'
+        '<iframe name="control" srcdoc="<p id=root>framed</p>"></iframe>'
     )
-    direct = page.frame(name="direct")
-    direct.wait_for_selector("#root", state="attached", timeout=30_000)
-    page.wait_for_timeout(1000)
-    framed = page.frame(name="proxied")
-    assert not framed.url.startswith(proxied.base), framed.url  # Chromium's error page instead
-    assert framed.evaluate("document.querySelector('#root')") is None
+    page.frame(name="control").wait_for_selector("#root", state="attached", timeout=30_000)
+    page.wait_for_timeout(3000)
+    for name, base in (("proxied", proxied.base), ("direct", proxied.apps[0])):
+        framed = page.frame(name=name)
+        assert not framed.url.startswith(base), framed.url  # Chromium's error page instead
+        assert framed.evaluate("document.querySelector('#root')") is None, name
     assert any("frame-ancestors 'none'" in line for line in console), console
 
 
