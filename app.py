@@ -25,7 +25,8 @@ st.set_page_config(
 )
 if user.mode == "local" and not local_mode_allowed():
     st.error(
-        "No sign-in is configured, and this server listens beyond this machine. Local mode gives "
+        "No sign-in is configured, and this server can be reached from beyond this machine (it listens "
+        "there, or a reverse proxy forwards to it). Local mode gives "
         "full access to anyone who can reach it, so it is refused. Configure sign-in (see docs/access.md), "
         "or run with --server.address 127.0.0.1, or set COMMONGROUND_ALLOW_LOCAL_MODE=1 if you mean it."
     )

@@ -188,6 +188,8 @@ def _percentile(values: list[float], share: float) -> float:
 def run(url: str, sessions: int, processes: int, folder: Path, client: str = "protocol") -> dict:
     """`sessions` sessions at once through the proxy in front of `processes` app processes,
     each a Streamlit protocol client (`client="protocol"`) or a Chromium context ("browser")."""
+    # no identity provider: local mode, allowed on purpose (behind a proxy it is refused otherwise)
+    os.environ.setdefault("COMMONGROUND_ALLOW_LOCAL_MODE", "1")
     with ExitStack() as stack:
         apps = [
             stack.enter_context(serving(url, folder / f"app{n}-{processes}.log")) for n in range(processes)

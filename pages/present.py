@@ -31,7 +31,8 @@ code = st.query_params.get("p", codes[0])
 if code not in codes:
     st.error("There is no partnership with the code in this link. Pick one:")
     code = st.selectbox("Partnership", codes, format_func=names.get)
-deck = data.deck(url, "public", code)
+version = data.version(url)
+deck = data.deck(url, "public", code, version)
 total = len(deck.slides)
 try:
     number = min(max(int(st.query_params.get("slide", "1")), 1), total)
@@ -46,7 +47,7 @@ def go_to(slide: int) -> None:
 slide = deck.slides[number - 1]
 with st.container(key=SLIDE_KEY), st.spinner("Drawing the slide..."):
     # a picture for the room: nobody can hover on a wall, and a stray click zooms nothing
-    st.image(data.slide_picture(url, "public", code, number), width="stretch")
+    st.image(data.slide_picture(url, "public", code, number, version), width="stretch")
 with st.container(horizontal=True, vertical_alignment="center", key="slide_navigation"):
     st.button(
         "Previous",

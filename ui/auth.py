@@ -131,10 +131,17 @@ def account_controls(user: User, where) -> None:
         where.button("Sign in", on_click=st.login, icon=":material/login:", key="sign_in")
 
 
+FORWARDED = ("x-forwarded-for", "x-real-ip", "forwarded")
+
+
 def local_mode_allowed() -> bool:
-    """Local mode gives full access to whoever reaches the server: loopback only, unless
-    the operator says otherwise on purpose."""
-    return (st.get_option("server.address") or "") in LOOPBACK or os.environ.get(LOCAL_MODE_ENV) == "1"
+    """Local mode gives full access to whoever reaches the server: loopback only, and not
+    through a reverse proxy (which listens beyond this machine for the server), unless the
+    operator says otherwise on purpose."""
+    if os.environ.get(LOCAL_MODE_ENV) == "1":
+        return True
+    proxied = any(st.context.headers.get(name) for name in FORWARDED)
+    return (st.get_option("server.address") or "") in LOOPBACK and not proxied
 
 
 def require(needed: str, page: str) -> User:

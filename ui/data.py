@@ -29,11 +29,12 @@ from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
 from metrics.multiple import with_q_values
 from metrics.portfolio import portfolio, residents_surveyed
-from metrics.stored import stored_scorecard
+from metrics.stored import data_version, stored_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
 from ui.database import engine_for
 
 TTL = 600
+DAY = 24 * 3600  # for what is keyed on the data version: it cannot go stale, only unused
 ENTRIES = 128
 
 
@@ -144,31 +145,40 @@ def area_names(url: str, audience: str) -> list[str]:
         return coverage_area_names(conn)
 
 
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner="Preparing the slides...")
-def deck(url: str, audience: str, code: str) -> Deck | None:
+def version(url: str) -> int | None:
+    """The data's version (the latest load's id): the key on which slides and packets are
+    kept, so they are made once per partnership and version, however many ask, and made
+    again as soon as anything is imported (from the Data page or the command line)."""
+    with engine_for(url).connect() as conn:
+        return data_version(conn)
+
+
+@st.cache_data(ttl=DAY, max_entries=32, show_spinner="Preparing the slides...")
+def deck(url: str, audience: str, code: str, version: int | None) -> Deck | None:
     """A partnership's board slides for `audience` (part of the cache key, so a leadership
-    deck is never served to a public session)."""
+    deck is never served to a public session), on data `version`."""
     _for(audience, "public", "leadership")
     with engine_for(url).connect() as conn:
         return build_deck(conn, code, audience)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def slide_picture(url: str, audience: str, code: str, number: int) -> str:
+@st.cache_data(ttl=DAY, max_entries=64, show_spinner=False)
+def slide_picture(url: str, audience: str, code: str, number: int, version: int | None) -> str:
     """Slide `number` (from 1) of the deck, drawn as a 1920x1080 SVG picture: the same
     slide the packet and the PNG export carry, sharp at any size."""
     _for(audience, "public", "leadership")
-    slides = deck(url, audience, code).slides
+    slides = deck(url, audience, code, version).slides
     slide = slides[number - 1]
     fig = slide_figure(slide.figure, slide.title, slide.caption, slide.source, number, len(slides))
     return picture(fig, SLIDE_WIDTH, SLIDE_HEIGHT, "svg").decode()
 
 
-@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def deck_file(url: str, audience: str, code: str, fmt: str) -> bytes:
-    """The deck exported as pdf or pptx, cached like the deck itself."""
+@st.cache_data(ttl=DAY, max_entries=16, show_spinner=False)
+def deck_file(url: str, audience: str, code: str, fmt: str, version: int | None) -> bytes:
+    """The deck exported as pdf or pptx, once per partnership, audience and data version:
+    a room full of phones asking for the public packet costs one export."""
     _for(audience, "public", "leadership")
-    return export(deck(url, audience, code), fmt)
+    return export(deck(url, audience, code, version), fmt)
 
 
 def audit(url: str, audience: str, **filters) -> list[tuple]:

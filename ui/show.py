@@ -223,7 +223,8 @@ def board_downloads(url: str, code: str, user: User, audience: str) -> None:
         return
     left, right, _ = st.columns([1, 1, 2])
     with st.spinner("Drawing the charts for the packet..."):
-        files = {fmt: data.deck_file(url, audience, code, fmt) for fmt in ("pdf", "pptx")}
+        version = data.version(url)
+        files = {fmt: data.deck_file(url, audience, code, fmt, version) for fmt in ("pdf", "pptx")}
     for column, fmt, label, mime in (
         (left, "pdf", "Board packet (PDF)", "application/pdf"),
         (right, "pptx", "Slides (PowerPoint)", PPTX_MIME),

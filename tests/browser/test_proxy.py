@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ import pytest
 from benchmarks.proxy import NGINX, ProxyDidNotStart, proxying, wait_for_page_under_csp
 from tests.browser.conftest import serving
 from tests.conftest import need
+from ui.auth import LOCAL_MODE_ENV
 
 pytestmark = pytest.mark.proxy
 
@@ -93,6 +95,10 @@ def proxied(demo_url, tmp_path_factory) -> Iterator[Proxied]:
         need(f"no nginx at {NGINX} (apt-get install nginx)")
     folder = tmp_path_factory.mktemp("proxy")
     with (
+        # no identity provider here: the operator allows local mode on purpose (behind a
+        # proxy it is refused otherwise, see the last test)
+        pytest.MonkeyPatch.context() as patch,
+        patch_env(patch),
         serving(demo_url, folder / "first.log") as first,
         serving(demo_url, folder / "second.log") as second,
     ):
@@ -103,6 +109,12 @@ def proxied(demo_url, tmp_path_factory) -> Iterator[Proxied]:
                 yield Proxied(base, plain, (first, second), tls, folder / "nginx" / "commonground.access.log")
         except ProxyDidNotStart as failed:
             pytest.fail(str(failed))
+
+
+@contextmanager
+def patch_env(patch: pytest.MonkeyPatch) -> Iterator[None]:
+    patch.setenv(LOCAL_MODE_ENV, "1")
+    yield
 
 
 @pytest.fixture
@@ -297,3 +309,23 @@ def test_an_upload_larger_than_nginxs_default_reaches_the_sessions_process(proxi
     assert len(uploads) == 2, uploads
     assert {line["status"] for line in uploads} <= {"200", "204"}, uploads
     assert {line["route"] for line in uploads} == {route}
+
+
+@pytest.mark.browser
+def test_local_mode_is_refused_through_a_proxy(demo_url, tmp_path, browser, monkeypatch):
+    """An app on loopback with no sign-in configured gives full access to its own machine;
+    reached through the proxy it refuses, because the proxy listens beyond the machine."""
+    monkeypatch.delenv(LOCAL_MODE_ENV, raising=False)  # the other tests' apps allow it on purpose
+    with serving(demo_url, tmp_path / "app.log") as app:
+        try:
+            with proxying([urlsplit(app).port], tmp_path / "nginx") as (base, _plain, _certificate):
+                context = browser.new_context(ignore_https_errors=True)
+                try:
+                    page = context.new_page()
+                    page.goto(base)
+                    page.get_by_text("Local mode gives full access").wait_for(timeout=60_000)
+                    assert page.get_by_role("heading", name="Partnerships overview").count() == 0
+                finally:
+                    context.close()
+        except ProxyDidNotStart as failed:
+            pytest.fail(str(failed))

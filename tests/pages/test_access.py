@@ -252,7 +252,7 @@ def test_a_public_session_after_leadership_has_loaded_every_page_sees_no_restric
     seen += everything(public)
     for page in PAGES:
         seen += everything(render(url, monkeypatch, USERS["public"], page))
-    packet = PdfReader(io.BytesIO(ui_data.deck_file(url, "public", "ASH", "pdf")))
+    packet = PdfReader(io.BytesIO(ui_data.deck_file(url, "public", "ASH", "pdf", ui_data.version(url))))
     seen += "\n".join(p.extract_text() for p in packet.pages)
     leaked = [value for value in restricted if value in seen]
     assert not leaked
