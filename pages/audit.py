@@ -56,13 +56,13 @@ else:
         f"**{len(rows):,} events** match"
         + (f"; the newest {SHOWN:,} are shown." if len(rows) > SHOWN else ".")
     )
-    table = audit_table(rows)
-    st.dataframe(table.head(SHOWN), hide_index=True)
+    shown = audit_table(rows)
+    st.dataframe(shown.head(SHOWN), hide_index=True)
     record = recorder(user, "download", "audit log (CSV)")
 
     def audit_csv() -> bytes:  # made when clicked, after its use is recorded
         record()
-        return csv_bytes(table)
+        return csv_bytes(shown)
 
     st.download_button(
         "Download these events (CSV)",
