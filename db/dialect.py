@@ -40,9 +40,8 @@ def lock_audit_chain(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
         return
-    raw = conn.connection.driver_connection
-    if not raw.in_transaction:
-        raw.execute("BEGIN IMMEDIATE")
+    if not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # through SQLAlchemy, so a refusal is its error
 
 
 def refresh_statistics(conn: Connection, tables: list[Table]) -> None:
