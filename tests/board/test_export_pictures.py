@@ -12,27 +12,17 @@ import io
 import numpy as np
 import pytest
 
-from board.deck import build_deck
-from db.engine import make_engine
-from db.migrate import upgrade
-from metrics.evaluation import Design
-from tests.board.test_board import _chromium
-from tests.town import fill_town
+from tests.board.test_board import _chromium, deck, town  # noqa: F401 - town is a fixture
 
 LONG_SOURCE, LONG_CAPTION, ENDLESS_SOURCE = "trust", "crime", "activity"  # stretched slides
 
 
 @pytest.fixture(scope="module")
-def long_deck(tmp_path_factory):
+def long_deck(town):  # noqa: F811 - the fixture
     """The public deck of the small town, with three slides' text made long."""
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('town') / 'town.sqlite'}")
-    upgrade(engine)
-    fill_town(engine)
-    with engine.connect() as conn:
-        deck = build_deck(conn, "ASH", "public", Design())
-    engine.dispose()
+    public = deck(town, "public")
     slides = []
-    for s in deck.slides:
+    for s in public.slides:
         if s.key == LONG_SOURCE:  # about 1,300 characters
             s = dataclasses.replace(s, source=" ".join([s.source] * 12))
         if s.key == LONG_CAPTION:  # about 800
@@ -40,7 +30,7 @@ def long_deck(tmp_path_factory):
         if s.key == ENDLESS_SOURCE:  # about 4,500: more than a slide holds at 14 pt
             s = dataclasses.replace(s, source=" ".join([s.source] * 60))
         slides.append(s)
-    return dataclasses.replace(deck, slides=slides)
+    return dataclasses.replace(public, slides=slides)
 
 
 @pytest.fixture(scope="module")

@@ -106,9 +106,9 @@ def test_selecting_a_cell_opens_its_detail_and_the_partnership(demo_url, monkeyp
     assert any(t.startswith("Anti-social behaviour fell") for t in text)
     assert "Benjamini-Hochberg q = " in words(" ".join(c.value for c in at.caption))
     link = at.button(key="open_partnership")
-    assert link.label == f"Open {PARKS} on the Partnership page"
+    assert words(link.label) == f"Open {PARKS} on the Partnership page"
     link.click().run()
-    assert at.title[0].value == PARKS
+    assert words(at.title[0].value) == PARKS
     assert at.session_state["filter_partnership"] == "RIV-PARKS-NIGHT"
 
 

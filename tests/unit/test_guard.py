@@ -4,6 +4,7 @@ without a browser: the browser tests in tests/browser/test_sign_in.py run them f
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy import create_engine
@@ -67,7 +68,9 @@ def _get(path: str) -> Answer:
     async def send(message):
         messages.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: a browser test's Playwright may hold an event loop in this one
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, app(scope, receive, send)).result()
     return Answer(messages)
 
 
