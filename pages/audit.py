@@ -8,10 +8,10 @@ from db.audit import ACTIONS
 from db.models import AUDIT_OUTCOMES
 from metrics.publish import csv_bytes
 from ui import data
-from ui.auth import recorder, require
+from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
-from ui.show import table
+from ui.show import download, table
 from ui.tables import audit_table, users_table
 
 SHOWN = 1000  # rows drawn on the page; the CSV has every matching row
@@ -58,20 +58,14 @@ else:
     )
     shown = audit_table(rows)
     st.dataframe(shown.head(SHOWN), hide_index=True)
-    record = recorder(user, "download", "audit log (CSV)")
-
-    def audit_csv() -> bytes:  # made when clicked, after its use is recorded
-        record()
-        return csv_bytes(shown)
-
-    st.download_button(
+    download(
+        st,
         "Download these events (CSV)",
-        data=audit_csv,
-        file_name="audit-log.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        key="audit_csv",
+        lambda: csv_bytes(shown),
+        "audit-log",
+        "csv",
+        "audit log (CSV)",
+        type="secondary",
     )
 
 st.header("Who has access")

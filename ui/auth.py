@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +26,7 @@ from db import sessions
 from db.audit import Actor, AuditUnavailable, record_alone, utc_now
 from db.users import may, role_of
 from ui.database import database_url, engine_for
+from ui.plain import plain
 from web.downloads import Holder, hand_over
 
 LOCAL_MODE_ENV = "COMMONGROUND_ALLOW_LOCAL_MODE"
@@ -79,7 +81,7 @@ def verified_email(claims) -> tuple[str, bool]:
     not send the claim is trusted to have verified the address it sends)."""
     email = str(claims.get("email") or "").strip().lower()
     verified = claims.get("email_verified", True)
-    return email, verified is not False and str(verified).lower() != "false"
+    return email, verified is not None and str(verified).strip().lower() not in ("false", "0", "no", "")
 
 
 def current_user() -> User:
@@ -120,7 +122,7 @@ def account_controls(user: User, where) -> None:
     """Who is signed in and a way out, or a way in, drawn in `where` (the sidebar or a
     column of the page)."""
     if user.mode == "signed_in":
-        where.caption(f"Signed in as {user.email} ({user.role}).")
+        where.caption(f"Signed in as {plain(user.email)} ({user.role}).")
         where.button("Sign out", on_click=sign_out, args=(user,), icon=":material/logout:", key="sign_out")
     elif user.mode in ENDED:
         where.warning(f"{ENDED[user.mode]} You see the public view until you sign in again.")
@@ -140,8 +142,12 @@ def local_mode_allowed() -> bool:
     operator says otherwise on purpose."""
     if os.environ.get(LOCAL_MODE_ENV) == "1":
         return True
-    proxied = any(st.context.headers.get(name) for name in FORWARDED)
-    return (st.get_option("server.address") or "") in LOOPBACK and not proxied
+    headers = st.context.headers
+    proxied = any(headers.get(name) for name in FORWARDED)
+    # A page elsewhere can point its own name at 127.0.0.1 (DNS rebinding): the browser
+    # then sends that name as Host. Only loopback names may use local mode.
+    host = urlsplit(f"//{headers.get('host') or 'localhost'}").hostname or ""
+    return (st.get_option("server.address") or "") in LOOPBACK and not proxied and host in LOOPBACK
 
 
 def require(needed: str, page: str) -> User:
@@ -182,8 +188,8 @@ def this_user() -> User:
     return st.session_state.get("_user") or current_user()
 
 
-def handed_over(user: User, content: bytes, copy: str, what: str) -> Callable[[], bytes]:
-    """A leadership file for a download button, made when the button is clicked: the role
+def handed_over(user: User, make: Callable[[], bytes], copy: str, what: str) -> Callable[[], bytes]:
+    """A leadership file for a download button, made (by `make`) when it is clicked: the role
     and the session are checked again in the database then, the download is recorded with
     its copy id, and the file is handed over to web.guard, which serves it only to this
     sign-in, for a minute. Raises PermissionError (nothing is served) when they no longer
@@ -202,6 +208,7 @@ def handed_over(user: User, content: bytes, copy: str, what: str) -> Callable[[]
                 record_alone(engine, Actor(user.email, role), "download", obj, "refused", why)
                 raise PermissionError(f"This download is not available: {why}.")
         record_alone(engine, user.actor, "download", obj)
+        content = make()
         hand_over(copy, Holder(user.email or "local user", user.signed_in_at, "leadership", engine, now))
         return content
 

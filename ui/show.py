@@ -19,7 +19,11 @@ from ui.tables import grid_style, problems_table, rules_table
 from web.downloads import file_name, new_copy
 
 PROBLEMS_LISTED = 1_000  # as many as an import keeps (db.importing.report.KEPT_PROBLEMS)
-PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+MIMES = {
+    "csv": "text/csv",
+    "pdf": "application/pdf",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 
@@ -30,21 +34,42 @@ def chart(fig: go.Figure, source: str, key: str) -> None:
     st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=None)
     if source:
         st.caption(plain(source))
-    record = recorder(this_user(), "download", f"chart data: {key}")
-
-    def table() -> bytes:  # made when clicked, after its use is recorded
-        record()
-        return csv_bytes(figure_table(fig))
-
-    st.download_button(
+    download(
+        st,
         "Download chart data (CSV)",
-        data=table,
-        file_name=f"{key}.csv",
-        mime="text/csv",
+        lambda: csv_bytes(figure_table(fig)),
+        key,
+        "csv",
+        f"chart data: {key}",
+    )
+
+
+def download(where, label: str, make, stem: str, extension: str, what: str, **style) -> None:
+    """A download button whose file is made when it is clicked and recorded in the audit
+    log as `what`. For leadership and admin sessions the file is bound to their sign-in
+    (a copy id in its name; web/downloads.py); a public file is an ordinary download."""
+    user = this_user()
+    mime = MIMES[extension]
+    if may(user.role, "leadership"):
+        copy = new_copy()
+        data, name = handed_over(user, make, copy, what), file_name(stem, copy, extension)
+    else:
+        record = recorder(user, "download", what)
+
+        def data() -> bytes:  # made when clicked, after its use is recorded
+            record()
+            return make()
+
+        name = f"{stem}.{extension}"
+    where.download_button(
+        label,
+        data=data,
+        file_name=name,
+        mime=mime,
         icon=":material/download:",
-        type="tertiary",
+        type=style.get("type", "tertiary"),
         on_click="ignore",
-        key=f"{key}_csv",
+        key=f"{stem}_{extension}_download",
     )
 
 
@@ -54,22 +79,7 @@ def table(frame: pd.DataFrame, name: str) -> None:
     (client.disableDataExport): it would hand a cell such as =HYPERLINK(...) to a
     spreadsheet as a live formula."""
     st.dataframe(frame, hide_index=True)
-    record = recorder(this_user(), "download", f"table: {name}")
-
-    def rows() -> bytes:  # made when clicked, after its use is recorded
-        record()
-        return csv_bytes(frame)
-
-    st.download_button(
-        "Download this table (CSV)",
-        data=rows,
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        type="tertiary",
-        on_click="ignore",
-        key=f"{name}_table_csv",
-    )
+    download(st, "Download this table (CSV)", lambda: csv_bytes(frame), name, "csv", f"table: {name}")
 
 
 def nothing_to_show(sentence: str) -> None:
@@ -225,20 +235,17 @@ def board_downloads(url: str, code: str, user: User, audience: str) -> None:
     with st.spinner("Drawing the charts for the packet..."):
         version = data.version(url)
         files = {fmt: data.deck_file(url, audience, code, fmt, version) for fmt in ("pdf", "pptx")}
-    for column, fmt, label, mime in (
-        (left, "pdf", "Board packet (PDF)", "application/pdf"),
-        (right, "pptx", "Slides (PowerPoint)", PPTX_MIME),
-    ):
-        content, name = files[fmt], f"{code}-{audience}.{fmt}"
+    for column, fmt, label in ((left, "pdf", "Board packet (PDF)"), (right, "pptx", "Slides (PowerPoint)")):
+        content = files[fmt]
         if audience == "leadership":  # made on the click, for this sign-in only (web/downloads.py)
-            copy = new_copy()
-            content = handed_over(user, content, copy, f"{code}: board packet ({fmt}, leadership)")
-            name = file_name(f"{code}-{audience}", copy, fmt)
+            what = f"{code}: board packet ({fmt}, leadership)"
+            download(column, label, lambda c=content: c, f"{code}-{audience}", fmt, what, type="secondary")
+            continue
         column.download_button(
             label,
             data=content,
-            file_name=name,
-            mime=mime,
+            file_name=f"{code}-{audience}.{fmt}",
+            mime=MIMES[fmt],
             icon=":material/download:",
             on_click="ignore",
             key=f"download_{fmt}_{audience}",

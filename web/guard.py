@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -75,10 +75,16 @@ async def _answer(response, scope, receive, send) -> None:
 
 
 def _cookies_limited(headers):
+    """Sign-in cookies live at most COOKIE_SECONDS; a shorter life (a deletion's 0) stays."""
     for name, value in headers:
         if name.lower() == b"set-cookie" and _SIGN_IN_COOKIE.match(value):
-            value = _MAX_AGE.sub(b"Max-Age=%d" % COOKIE_SECONDS, value)
+            value = _MAX_AGE.sub(_at_most, value)
         yield name, value
+
+
+def _at_most(found: re.Match) -> bytes:
+    seconds = int(found.group(0).split(b"=")[1])
+    return b"Max-Age=%d" % min(seconds, COOKIE_SECONDS)
 
 
 def refuse_download(path: str, cookies: dict[str, str], now: datetime) -> str | None:
@@ -95,8 +101,10 @@ def refuse_download(path: str, cookies: dict[str, str], now: datetime) -> str | 
     holder = downloads.holder_of(copy)
     if holder is None:
         return "This download is no longer available. Prepare it again."
-    asker = _signed_in_email(cookies) if holder.signed_in_at else holder.email
+    asker, since = _signed_in(cookies) if holder.signed_in_at else (holder.email, None)
     why = _why_not(holder, asker, now)
+    if why is None and since is not None and since != holder.signed_in_at:
+        why = "it belongs to another sign-in"  # the same person, signed in again since
     if why:
         try:
             actor = Actor(asker or "anonymous", "public")
@@ -127,8 +135,9 @@ def _why_not(holder: downloads.Holder, asker: str | None, now: datetime) -> str 
     return None
 
 
-def _signed_in_email(cookies: dict[str, str]) -> str | None:
-    """The email in Streamlit's signed sign-in cookie, or None (no cookie, a bad signature)."""
+def _signed_in(cookies: dict[str, str]) -> tuple[str | None, datetime | None]:
+    """The email in Streamlit's signed sign-in cookie and when the provider signed it in
+    (its `iat`), or None for either (no cookie, a bad signature, signed out)."""
     # Streamlit reads this cookie the same way for the WebSocket; there is no public API.
     from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
     from streamlit.web.server.starlette.starlette_websocket import _get_signed_cookie_with_chunks
@@ -137,6 +146,10 @@ def _signed_in_email(cookies: dict[str, str]) -> str | None:
         raw = _get_signed_cookie_with_chunks(cookies, USER_COOKIE_NAME)
         payload = json.loads(raw) if raw else {}
     except (ValueError, UnicodeDecodeError):
-        return None
-    email = str(payload.get("email") or "").strip().lower()
-    return email or None
+        return None, None
+    if not payload.get("is_logged_in", False):
+        return None, None
+    email = str(payload.get("email") or "").strip().lower() or None
+    issued = payload.get("iat") or payload.get("auth_time")
+    since = datetime.fromtimestamp(int(issued), UTC).replace(tzinfo=None) if issued else None
+    return email, since

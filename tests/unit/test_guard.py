@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import create_engine
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+import ui.auth
 from ui.auth import verified_email
 from web import downloads
 from web.guard import Guard, _why_not
@@ -41,6 +44,7 @@ def _get(path: str) -> Answer:
         response = PlainTextResponse("page")
         response.set_cookie("_streamlit_user", "signed", max_age=30 * 24 * 3600, httponly=True)
         response.set_cookie("_streamlit_xsrf", "token", max_age=30 * 24 * 3600)
+        response.delete_cookie("_streamlit_user_tokens")  # as sign-out does
         return response
 
     def metrics(request):
@@ -86,8 +90,10 @@ def test_the_sign_in_cookie_lasts_12_hours_and_other_cookies_are_left_alone():
     cookies = _get("/").get_list("set-cookie")
     sign_in = next(c for c in cookies if c.startswith("_streamlit_user="))
     other = next(c for c in cookies if c.startswith("_streamlit_xsrf="))
+    deleted = next(c for c in cookies if c.startswith("_streamlit_user_tokens="))
     assert "Max-Age=43200" in sign_in
     assert "Max-Age=2592000" in other
+    assert "Max-Age=0" in deleted  # a deletion stays a deletion
 
 
 def test_the_metrics_endpoint_is_closed():
@@ -131,3 +137,27 @@ def test_an_email_the_provider_has_not_verified_is_not_trusted():
     assert verified_email({"email": "chief@dept.example", "email_verified": True})[1] is True
     assert verified_email({"email": "chief@dept.example", "email_verified": False})[1] is False
     assert verified_email({"email": "chief@dept.example", "email_verified": "false"})[1] is False
+
+
+def test_a_0_or_null_email_verified_is_not_trusted():
+    assert verified_email({"email": "chief@dept.example", "email_verified": 0})[1] is False
+    assert verified_email({"email": "chief@dept.example", "email_verified": None})[1] is False
+
+
+@pytest.mark.parametrize(
+    ("headers", "allowed"),
+    [
+        ({"host": "127.0.0.1:8501"}, True),
+        ({"host": "localhost:8501"}, True),
+        ({"host": "[::1]:8501"}, True),
+        ({}, True),  # no request at all (a script run outside a browser)
+        ({"host": "rebound.evil.example:8501"}, False),  # DNS rebinding to 127.0.0.1
+        ({"host": "127.0.0.1:8501", "x-forwarded-for": "203.0.113.9"}, False),  # through a proxy
+        ({"host": "127.0.0.1:8501", "forwarded": "for=203.0.113.9"}, False),
+    ],
+)
+def test_local_mode_is_for_this_machine_only(monkeypatch, headers, allowed):
+    monkeypatch.delenv(ui.auth.LOCAL_MODE_ENV, raising=False)
+    monkeypatch.setattr(ui.auth.st, "context", SimpleNamespace(headers=headers))
+    monkeypatch.setattr(ui.auth.st, "get_option", lambda name: "127.0.0.1")
+    assert ui.auth.local_mode_allowed() is allowed
