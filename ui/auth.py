@@ -27,7 +27,7 @@ from db.audit import Actor, AuditUnavailable, record_alone, utc_now
 from db.users import may, role_of
 from ui.database import database_url, engine_for
 from ui.plain import plain
-from web.downloads import Holder, hand_over
+from web.downloads import Holder, hand_over, standing
 
 LOCAL_MODE_ENV = "COMMONGROUND_ALLOW_LOCAL_MODE"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -200,11 +200,8 @@ def handed_over(user: User, make: Callable[[], bytes], copy: str, what: str) -> 
         now = utc_now()
         obj = f"{what}, copy {copy}"
         if user.signed_in_at is not None and user.email:
-            with engine.begin() as conn:
-                role = role_of(conn, user.email)
-                state = sessions.check_in(conn, Actor(user.email, role), user.signed_in_at, now)
-            if not may(role, "leadership") or state != "active":
-                why = "the account no longer has access" if state == "active" else f"the session {state}"
+            role, why = standing(engine, user.email, user.signed_in_at, "leadership", now)
+            if why:
                 record_alone(engine, Actor(user.email, role), "download", obj, "refused", why)
                 raise PermissionError(f"This download is not available: {why}.")
         record_alone(engine, user.actor, "download", obj)

@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from db import sessions
+from db.audit import Actor
+from db.users import may, role_of
 
 LIFETIME = timedelta(seconds=60)
 _COPY = re.compile(r"-copy-([0-9a-f]{16})\.[A-Za-z0-9]+$")
@@ -37,6 +42,22 @@ class Holder:
 
 _handed: dict[str, Holder] = {}
 _lock = threading.Lock()
+
+
+def standing(engine: Engine, email: str, signed_in_at: datetime, needed: str, now: datetime):
+    """The account's role now, and why its sign-in no longer allows what needs `needed`
+    (None when it does): checked in the database, when a file is made and when it is fetched."""
+    try:
+        with engine.begin() as conn:
+            role = role_of(conn, email)
+            state = sessions.check_in(conn, Actor(email, role), signed_in_at, now)
+    except SQLAlchemyError:
+        return "public", "the database could not confirm the sign-in"
+    if not may(role, needed):
+        return role, "this account no longer has access"
+    if state != "active":
+        return role, f"the session has ended ({state})"
+    return role, None
 
 
 def new_copy() -> str:

@@ -17,14 +17,12 @@ import json
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from db import sessions
 from db.audit import Actor, AuditUnavailable, record_alone, utc_now
-from db.users import may, role_of
 from web import downloads
 
 HEADERS = [
@@ -122,17 +120,7 @@ def _why_not(holder: downloads.Holder, asker: str | None, now: datetime) -> str 
         return "it belongs to another sign-in"
     if holder.signed_in_at is None:
         return None  # local mode: one trusted user on this machine
-    try:
-        with holder.engine.begin() as conn:
-            role = role_of(conn, asker)
-            state = sessions.check_in(conn, Actor(asker, role), holder.signed_in_at, now)
-    except SQLAlchemyError:
-        return "the database could not confirm the sign-in"
-    if not may(role, holder.needed):
-        return "this account no longer has access"
-    if state != "active":
-        return f"the session has ended ({state})"
-    return None
+    return downloads.standing(holder.engine, asker, holder.signed_in_at, holder.needed, now)[1]
 
 
 def _signed_in(cookies: dict[str, str]) -> tuple[str | None, datetime | None]:
