@@ -20,7 +20,9 @@ the caller's transaction, so a refused file leaves nothing behind.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -48,9 +50,9 @@ from sqlalchemy import (
 
 from db.dialect import bulk_insert_tuples
 from db.importing.areas import AreaLookup
-from db.importing.fields import EARLIEST, parse_date
+from db.importing.fields import EARLIEST, date_fix, keep_when_fix, parse_date
 from db.importing.mapping import Mapping
-from db.importing.report import FORMULA_STARTS, Problem, Report, text_limit, text_rule
+from db.importing.report import FORMULA_STARTS, MAX_SHOWN_VALUE, Problem, Report, text_limit, text_rule
 from db.importing.source import Chunk
 from db.models import CrimeIncident, OffenceCategory
 from db.rollup import add_to_crime_monthly
@@ -60,6 +62,11 @@ COLUMNS = ["source", "source_id", "occurred_on", "occurred_month", "area_id", "c
 ID_LIMIT = text_limit(CrimeIncident, "source_id")
 CODE_LIMIT = text_limit(OffenceCategory, "source_code")
 COUNT_RULE = "count must be a whole number >= 0"
+ID_RULE = "required: incident id"
+ID_FIX = (
+    'set blank_ids = "fingerprint" to identify id-less rows by their content, '
+    "as police.uk anti-social behaviour rows are"
+)
 DATE_CACHE_LIMIT = 500_000  # files of timestamps have as many distinct dates as rows
 
 
@@ -274,18 +281,52 @@ class _Judge:
         if text in self.skip_areas:
             return SKIP
         if rule := text_rule(text):
-            return Fault(rule)
+            return Fault(rule, self.skip_fix("area", text))
+        if not text:
+            return Fault("required: area", self.present_fix(self.area_col))
         found = self.areas.find(text)
-        return Fault("unknown area", self.areas.suggest(text)) if found is None else found
+        if found is None:
+            return Fault("unknown area", self.unknown_area_fix(text))
+        return found
+
+    def unknown_area_fix(self, text: str) -> str:
+        """The lookup's suggestion, then the mapping changes: an alias, or leaving the rows out."""
+        fix = self.areas.suggest(text)
+        if "[area_aliases]" not in fix:
+            alias = f'{json.dumps(_shown(text))} = "an area\'s name or code"'
+            fix += f"; or say which area it is under [area_aliases]: {alias}"
+        return f"{fix}; or {self.skip_fix('area', text)}"
+
+    def skip_fix(self, field: str, value: str) -> str:
+        """The [skip] line that leaves rows with `value` out (counted in the report)."""
+        listed = [*self.mapping.skip.get(field, ()), _shown(value)]
+        return f"leave its rows out with [skip] {field} = {json.dumps(listed)}"
+
+    def present_fix(self, column: str) -> str:
+        """The change that leaves rows with `column` blank out (counted in the report)."""
+        present = [*self.mapping.rows.get("present", ()), column]
+        return f"leave rows without one out with [rows] present = {json.dumps(present)}"
+
+    def missing_fix(self, column: str) -> str:
+        """The change that reads a required field from a column the header has."""
+        fields = {self.area_col: "area", self.cat_col: "category", self.date_col: "occurred"}
+        fields |= {self.id_col: "source_id", self.count_col: "count"}
+        fields |= {c: f"date_parts.{part}" for part, c in self.mapping.date_parts.items()}
+        section, _, key = fields.get(column, column).rpartition(".")
+        line = f"[{section or 'columns'}] {key} ="
+        close = difflib.get_close_matches(column, list(self.index), n=1, cutoff=0.5)
+        if close:
+            return f"name the file's column for it: {line} {json.dumps(close[0])} (the closest in the header)"
+        return f'name the file\'s column for it: {line} "..." (the header has {", ".join(self.index)})'
 
     def category(self, pair: tuple[str, str]) -> int | Fault | str:
         code, group = pair[0].strip(), pair[1].strip()
         if code in self.skip_codes:
             return SKIP
         if rule := text_rule(code, CODE_LIMIT):
-            return Fault(rule)
+            return Fault(rule, self.skip_fix("category", code))
         if not code:
-            return Fault("required: offence category")
+            return Fault("required: offence category", self.present_fix(self.cat_col))
         found = self.categories.find(code, group)
         if found is None:
             return Fault("offence category not mapped to a group", f"add {group!r} under [groups]")
@@ -294,10 +335,10 @@ class _Judge:
     def day(self, text: str) -> tuple[str, str] | Fault:
         text = text.strip()
         if not text:
-            return Fault("required: occurrence date")
+            return Fault("required: occurrence date", self.present_fix(self.date_col))
         value, rule = parse_date(text, self.mapping, self.today)
         if value is None:
-            return Fault(rule)
+            return Fault(rule, date_fix(text, self.mapping, self.today))
         return value.isoformat(), value.replace(day=1).isoformat()
 
     def day_from_parts(self, parts: tuple[str, ...]) -> tuple[str, str] | Fault:
@@ -305,9 +346,9 @@ class _Judge:
         try:
             value = date(int(named["year"]), int(named.get("month") or 1), int(named.get("day") or 1))
         except (KeyError, ValueError):
-            return Fault("not a valid date")
+            return Fault("not a valid date", "date_parts must name a year column, and may name month and day")
         if not EARLIEST <= value <= self.today:
-            return Fault(f"date outside {EARLIEST} to today")
+            return Fault(f"date outside {EARLIEST} to today", keep_when_fix(value, self.today))
         return value.isoformat(), value.replace(day=1).isoformat()
 
 
@@ -321,9 +362,8 @@ def load(conn: Connection, chunks: Iterator[Chunk], mapping: Mapping, report: Re
             judge = _Judge(conn, mapping, report, chunk.header)
             missing = judge.missing_columns()
             if missing:
-                report.problems.append(
-                    Problem(1, missing[0], "", "required column is missing from the header")
-                )
+                rule = "required column is missing from the header"
+                report.problems.append(Problem(1, missing[0], "", rule, judge.missing_fix(missing[0])))
                 return
             if mapping.format == "wide":
                 month_columns = _month_columns(chunk.header, mapping)
@@ -449,11 +489,7 @@ def _long_rows(chunk: Chunk, judge: _Judge) -> list[tuple]:
 
     if ids is not None:
         if "" in ids:
-            report.problems.extend(
-                Problem(line, judge.id_col, "", "required: incident id")
-                for line, v in zip(lines, ids, strict=True)
-                if not v
-            )
+            _blank_ids(chunk, judge, ids)
         if not _plain_ids(ids):
             report.problems.extend(
                 Problem(line, judge.id_col, v, rule)
@@ -479,6 +515,30 @@ def _long_rows(chunk: Chunk, judge: _Judge) -> list[tuple]:
     if left_out:
         rows = [r for i, r in enumerate(rows) if i not in left_out]
     return rows
+
+
+def _blank_ids(chunk: Chunk, judge: _Judge, ids: list[str]) -> None:
+    """Rows whose id cell is blank: refused, or (blank_ids = "fingerprint") given the id an
+    id-less file's row gets, a hash of its content, numbered when `duplicates = "keep"` keeps
+    an identical row (two identical anti-social behaviour reports are two reports)."""
+    blank = [i for i, v in enumerate(ids) if not v]
+    if judge.mapping.blank_ids != "fingerprint":
+        judge.report.problems.extend(
+            Problem(chunk.lines[i], judge.id_col, "", ID_RULE, ID_FIX) for i in blank
+        )
+        return
+    for i in blank:
+        cells = chunk.rows[i] if judge.all_named else [chunk.rows[i][j] for j in judge.named]
+        key = hashlib.blake2b("\x1f".join(cells).encode(), digest_size=12).digest()
+        if judge.mapping.duplicates == "keep":
+            occurrence = judge.kept[key] = judge.kept.get(key, 0) + 1
+            key += _occurrence(occurrence) if occurrence > 1 else b""
+        ids[i] = key.hex()
+
+
+def _shown(value: str) -> str:
+    """`value` as a suggestion quotes it: a huge cell by its start, as the problem shows it."""
+    return value if len(value) <= MAX_SHOWN_VALUE else value[:MAX_SHOWN_VALUE] + "..."
 
 
 def _plain_ids(ids: list[str]) -> bool:

@@ -57,6 +57,7 @@ def suited(path: Path, mapping: Mapping) -> bool:
         mapping.kind == "crime"
         and mapping.format == "long"
         and "source_id" in mapping.columns
+        and mapping.blank_ids == "refuse"  # a blank id to fingerprint goes the general way
         and not mapping.date_parts
         and not mapping.rows
         and Path(Path(path).name.lower().removesuffix(".gz")).suffix in TEXT_SUFFIXES
