@@ -212,6 +212,23 @@ def test_a_police_uk_street_file_imports_areas_then_crime_from_the_same_file(lit
     assert stored_copies == 1  # the crime listed twice is one incident
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason='a repeated Crime ID is summed until the preset can say repeated_ids = "first" (issue 18, item 6)',
+)
+def test_a_crime_listed_twice_in_a_street_file_counts_once(lite, tmp_path):
+    engine, _ = lite
+    rows = _street_rows()
+    path = _write_csv(tmp_path / "street.csv", rows)
+    assert import_file(engine, path, load_preset("police-uk-street-areas")).accepted
+    assert import_file(engine, path, load_preset("police-uk-street")).accepted
+    with engine.connect() as conn:
+        count = conn.execute(
+            select(CrimeIncident.count).where(CrimeIncident.source_id == rows[-1]["Crime ID"])
+        )
+        assert count.scalar_one() == 1
+
+
 def test_police_uk_anti_social_behaviour_rows_without_an_id_are_refused_with_the_fix(lite, tmp_path):
     engine, _ = lite
     rows = [r for r in _street_rows() if r["LSOA code"]]
