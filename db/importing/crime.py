@@ -368,11 +368,8 @@ def load(conn: Connection, chunks: Iterator[Chunk], mapping: Mapping, report: Re
             if mapping.format == "wide":
                 month_columns = _month_columns(chunk.header, mapping)
                 if not month_columns:
-                    report.problems.append(
-                        Problem(
-                            1, "(header)", "", f"no month columns in the format {mapping.period_format!r}"
-                        )
-                    )
+                    rule = f"no month columns in the format {mapping.period_format!r}"
+                    report.problems.append(Problem(1, "(header)", "", rule, _period_fix(chunk.header)))
                     return
             sink = _Sink(conn, mapping, report)
         report.rows_read += len(chunk.rows)
@@ -588,6 +585,32 @@ def _month_columns(header: list[str], mapping: Mapping) -> list[tuple[int, str, 
             continue
         out.append((position, month.isoformat(), f"{month:%Y-%m}"))
     return out
+
+
+PERIOD_FORMATS = (
+    "%Y-%m",
+    "%Y%m",
+    "%m/%Y",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%b-%y",
+    "%b %Y",
+    "%B %Y",
+    "%b-%Y",
+    "%Y %b",
+)
+
+
+def _period_fix(header: list[str]) -> str:
+    """The period_format that reads the most of the header's columns as months, if one reads two."""
+    best, read = "", 1
+    for fmt in PERIOD_FORMATS:
+        found = len(_month_columns(header, Mapping(kind="crime", period_format=fmt)))
+        if found > read:
+            best, read = fmt, found
+    if not best:
+        return 'set period_format to how the header writes its months, e.g. "%Y-%m" for 2024-03'
+    return f"set period_format = {json.dumps(best)} (it reads {read} of the header's columns as months)"
 
 
 def _add_repeats(conn: Connection, mapping: Mapping, report: Report) -> list[tuple]:

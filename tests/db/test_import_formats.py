@@ -165,8 +165,7 @@ def _incidents_by_group(engine) -> Counter:
         )
 
 
-def test_a_police_uk_street_file_imports_areas_then_crime_from_the_same_file(lite, tmp_path):
-    engine, _ = lite
+def test_a_police_uk_street_file_imports_areas_then_crime_from_the_same_file(engine, tmp_path):
     rows = _street_rows()
     path = _write_csv(tmp_path / "2024-03-testshire-street.csv", rows)
     located = [r for r in rows if r["LSOA code"]]
@@ -229,8 +228,7 @@ def test_a_crime_listed_twice_in_a_street_file_counts_once(lite, tmp_path):
         assert count.scalar_one() == 1
 
 
-def test_police_uk_anti_social_behaviour_rows_without_an_id_are_refused_with_the_fix(lite, tmp_path):
-    engine, _ = lite
+def test_police_uk_anti_social_behaviour_rows_without_an_id_are_refused_with_the_fix(engine, tmp_path):
     rows = [r for r in _street_rows() if r["LSOA code"]]
     path = _write_csv(tmp_path / "street.csv", rows)
     assert import_file(engine, path, load_preset("police-uk-street-areas")).accepted
@@ -527,3 +525,18 @@ def test_a_blank_id_names_blank_ids_and_the_fix_works(lite, tmp_path):
         engine, path, _CRIME, "required: incident id", 'set blank_ids = "fingerprint"'
     )
     assert report.inserted == 2
+
+
+def test_a_wide_file_whose_months_are_written_otherwise_names_the_period_format(lite, tmp_path):
+    engine, _ = lite
+    path = tmp_path / "wide.csv"
+    path.write_text("area,offence,202401,202402,202403\nNorthfield,Assault,3,0,5\n")
+    wide = {**_CRIME, "format": "wide", "columns": {"area": "area", "category": "offence"}}
+    report = _refused_then_fixed(
+        engine,
+        path,
+        wide,
+        "no month columns in the format '%Y-%m'",
+        'set period_format = "%Y%m" (it reads 3 of the header\'s columns as months)',
+    )
+    assert report.inserted == 3  # a cell a month, 0 included
