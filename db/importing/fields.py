@@ -41,6 +41,9 @@ COMMON_DATE_FORMATS = (
     "%m/%d/%Y %I:%M:%S %p",
     "%m/%d/%Y %I:%M %p",
 )
+_COMMON = set(COMMON_DATE_FORMATS)
+_DIGITS = str.maketrans("0123456789", "0000000000")
+_READERS_BY_SHAPE: dict[str, tuple[str, ...]] = {}  # '00/00/0000' -> the formats that read such dates
 
 
 def field_value(row: dict[str, str], mapping: Mapping, field: str) -> tuple[str, str]:
@@ -119,9 +122,6 @@ def keep_when_fix(value: date, today: date | None = None) -> str:
     return f'leave such rows out with [rows] keep_when = ["occurred {side}"]'
 
 
-_READERS_BY_SHAPE: dict[str, tuple[str, ...]] = {}
-
-
 def _reads(text: str, fmt: str) -> bool:
     try:
         datetime.strptime(_offset_hours(text) if "%z" in fmt else text, fmt)
@@ -150,10 +150,6 @@ def _readers(text: str) -> list[str]:
         if len(_READERS_BY_SHAPE) < 10_000:
             _READERS_BY_SHAPE[shape] = tuple(dict.fromkeys([*known, *readers]))
     return readers
-
-
-_COMMON = set(COMMON_DATE_FORMATS)
-_DIGITS = str.maketrans("0123456789", "0000000000")
 
 
 def _with_format(mapping: Mapping, fmt: str) -> str:
