@@ -12,7 +12,9 @@ rows that one would write and never reports a problem: at the first thing it doe
 not handle (a value the general path would refuse or skip, a repeated id, a row of
 the wrong width, a byte that is not UTF-8, a file not in its shape) it raises
 `NotFast`, the caller rolls the transaction back and imports the file the general
-way, which finds and reports every problem with its line.
+way, which finds and reports every problem with its line. So a file with repeated
+ids or exact duplicate rows always follows the mapping's `repeated_ids` and
+`duplicates` there, and its report counts them the same way.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ example). Every key but `kind` is optional.
     delimiter = ","                # sniffed among , ; TAB | when absent
     encoding = "utf-8"             # detected when absent: UTF-8, UTF-16/32 with a BOM, or cp1252
     duplicates = "drop"            # exact duplicate rows: drop | keep | refuse (always counted)
+    repeated_ids = "refuse"        # crime: rows repeating an earlier id (one row per victim or
+                                   # arrest; wide: the same area, offence and month twice): refuse |
+                                   # sum (add their counts) | first (keep the first row); counted
     extra_cells = "refuse"         # cells beyond the named header columns: refuse | ignore (counted)
     date_format = "%d/%m/%Y"       # strptime format (%y: two-digit years), or a list tried in order
     decimal_comma = true           # numbers written 0,56
@@ -106,6 +109,7 @@ class Mapping:
     delimiter: str | None = None
     encoding: str | None = None
     duplicates: str = "drop"
+    repeated_ids: str = "refuse"  # crime: rows repeating an earlier id: refuse | sum | first (counted)
     extra_cells: str = "refuse"  # cells beyond the named columns: refuse | ignore (counted in the report)
     date_format: str | list[str] = "%Y-%m-%d"
     decimal_comma: bool = False
@@ -149,6 +153,8 @@ def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
         raise _bad(f"kind must be one of {', '.join(KINDS)}", str(data.get("kind")), "kind")
     if data.get("duplicates", "drop") not in ("drop", "keep", "refuse"):
         raise _bad("duplicates must be drop, keep or refuse", str(data.get("duplicates")), "duplicates")
+    if data.get("repeated_ids", "refuse") not in ("refuse", "sum", "first"):
+        raise _bad("repeated_ids must be refuse, sum or first", str(data.get("repeated_ids")), "repeated_ids")
     if data.get("extra_cells", "refuse") not in ("refuse", "ignore"):
         raise _bad("extra_cells must be refuse or ignore", str(data.get("extra_cells")), "extra_cells")
     if data.get("format", "long") not in ("long", "wide"):
