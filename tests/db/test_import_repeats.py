@@ -185,3 +185,19 @@ def test_an_areas_file_says_repeated_area_codes_not_exact_duplicates(lite, tmp_p
 def test_an_unknown_policy_is_refused_with_the_choices():
     with pytest.raises(ImportRefused, match="repeated_ids must be refuse, sum or first"):
         parse_mapping({**CRIME, "repeated_ids": "merge"})
+
+
+def test_a_refused_file_counts_every_repeat_in_every_chunk(lite, tmp_path):
+    """Rows are read 50,000 at a time; a problem in the first chunk does not hide a repeat
+    in a later one: each is counted, so the count per rule is the size of the fix."""
+    engine, _ = lite
+    rows = [f"{i},2024-01-03,Northfield,Assault,A{i}" for i in range(60_000)]
+    rows[1] = "1,2024-01-03,Nowhere,Assault,A1"  # line 3: an unknown area, in the first chunk
+    rows.append("59999,2024-01-04,Southgate,Theft,B1")  # line 60,002 repeats line 60,001
+    source = _write(tmp_path / "big.csv", "id,date,area,offence,arrest\n" + "\n".join(rows) + "\n")
+
+    report = import_file(engine, source, parse_mapping(CRIME))
+
+    assert report.summary() == {"unknown area": 1, 'incident id repeated, and repeated_ids is "refuse"': 1}
+    assert report.problems[1].line == 60_002
+    assert "first on line 60001" in report.problems[1].suggestion
