@@ -265,8 +265,8 @@ def _import(
         raise _Rollback
     if logged:
         report.notes.append(
-            "this file was imported before with a different mapping (or older import rules); "
-            "it was read again and merged by natural key"
+            "this file was imported before with a different mapping (or older import rules), "
+            "so it is read again and merged by natural key"
         )
     try:
         if fast:
