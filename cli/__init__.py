@@ -312,8 +312,9 @@ def _print_evaluation(result: dict) -> None:
 @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
 def import_(database_url, kind, file, mapping_file, preset, dry_run):
     """Import FILE as KIND (all or nothing). A refused file is reported line by line
-    and leaves the database unchanged; the same file twice changes nothing. Every
-    import, accepted or refused, is recorded in the audit log."""
+    and leaves the database unchanged; the same file with the same mapping twice changes
+    nothing, and with a corrected mapping it is read again and merged. Every import,
+    accepted or refused, is recorded in the audit log."""
     if bool(mapping_file) == bool(preset):
         raise click.UsageError("give exactly one of --mapping FILE or --preset NAME")
     try:

@@ -449,6 +449,9 @@ class LoadLog(Base):
     kind: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str | None] = mapped_column(String(300))
     sha256: Mapped[str | None] = mapped_column(String(64))
+    # what the mapping meant, and the import rules' version (db.importing.run.mapping_fingerprint);
+    # NULL for loads logged before it was kept, which count as made with a different mapping
+    mapping_fingerprint: Mapped[str | None] = mapped_column(String(64))
     rows_inserted: Mapped[int] = mapped_column(Integer, default=0)
     rows_updated: Mapped[int] = mapped_column(Integer, default=0)
     rows_skipped: Mapped[int] = mapped_column(Integer, default=0)

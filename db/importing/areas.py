@@ -28,6 +28,7 @@ def load(
     }
     code_by_name = {r.name.casefold(): code for code, r in existing.items()}
     pending: dict[str, dict] = {}
+    report.repeated_key, report.repeats_policy = "area code", "first"
     parents: dict[str, tuple[int, str, str]] = {}
     for line, row in rows:
         report.rows_read += 1
@@ -70,7 +71,8 @@ def load(
         item = {"code": code, "name": name, "kind": kind, "population": population}
         if code in pending:
             if pending[code] == item and mapping.duplicates != "refuse":
-                report.duplicates_dropped += 1
+                # e.g. an incident file read for its districts: each row names one already read
+                report.repeats += 1
                 continue
             report.problems.append(
                 Problem(line, code_col, code, "the same area code appears twice in the file")

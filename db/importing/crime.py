@@ -11,7 +11,9 @@ time, and each distinct value (an area name, an offence, a date) is judged once
 per file, not once per row: real files repeat the same few thousand values.
 
 Natural key: `source` + `source_id` (the file's id column; area|offence|month for
-counts; a hash of the row for id-less incident files). When the source has no
+counts; a hash of the row for id-less incident files). A row repeating an id that
+came earlier in the file (one row per victim or arrest) is refused, added to the
+first row's count, or left out, as the mapping's `repeated_ids` says, and counted. When the source has no
 rows yet, the usual first import, valid rows go straight into `crime_incident` and
 the roll-up is added to; otherwise rows are staged and merged, updating changed
 rows, and the roll-up is rebuilt for the months touched. Either way it happens in
@@ -99,6 +101,17 @@ class Fault:
 
 
 SKIP = "skip: the mapping leaves this row out"
+REPEAT_RULE = {
+    "incident id": 'incident id repeated, and repeated_ids is "refuse"',
+    "area, offence and month": 'the same area, offence and month twice, and repeated_ids is "refuse"',
+}
+
+
+def _repeat_fix(first: int) -> str:
+    return (
+        f'first on line {first}; set repeated_ids = "sum" to add their counts, '
+        'or "first" to keep the first row'
+    )
 
 
 def _judged(values: Sequence, cache: dict, judge: Callable) -> list:
@@ -119,31 +132,50 @@ def _faults(report: Report, lines: list[int], column: str, values: Sequence, jud
 
 
 class Categories:
-    """(source, code) -> category id; new codes are created with the group the mapping gives."""
+    """(source, code) -> category id; new codes are created with the group the mapping gives.
 
-    def __init__(self, conn: Connection, mapping: Mapping):
-        self.conn, self.mapping = conn, mapping
-        self.ids = {
-            code: id_
-            for id_, code in conn.execute(
-                select(OffenceCategory.id, OffenceCategory.source_code).where(
-                    OffenceCategory.source == mapping.source
-                )
+    A code already stored under another group than the mapping's [groups] now gives is moved
+    to that group, in the import's transaction, and the report says so. The crime roll-up is
+    kept per category, and every count by group joins it to the category's group, so the
+    counts move with it: nothing else needs rebuilding."""
+
+    def __init__(self, conn: Connection, mapping: Mapping, report: Report):
+        self.conn, self.mapping, self.report = conn, mapping, report
+        self.ids: dict[str, int] = {}
+        self.stored: dict[str, str] = {}
+        for id_, code, group in conn.execute(
+            select(OffenceCategory.id, OffenceCategory.source_code, OffenceCategory.crime_group).where(
+                OffenceCategory.source == mapping.source
             )
-        }
+        ):
+            self.ids[code], self.stored[code] = id_, group
+        self.decided: set[str] = set()  # codes whose group this import has settled
 
     def find(self, code: str, group_value: str) -> int | None:
-        if code in self.ids:
-            return self.ids[code]
         group = self.mapping.groups.get(group_value) or self.mapping.groups.get(code)
+        if code in self.ids:
+            if group is not None and code not in self.decided:
+                self.decided.add(code)
+                if group != self.stored[code]:
+                    self._move(code, group)
+            return self.ids[code]
         if group is None:
             return None
+        self.decided.add(code)
         self.ids[code] = self.conn.execute(
             insert(OffenceCategory)
             .values(source=self.mapping.source, source_code=code, name=code, crime_group=group)
             .returning(OffenceCategory.id)
         ).scalar_one()
+        self.stored[code] = group
         return self.ids[code]
+
+    def _move(self, code: str, group: str) -> None:
+        self.conn.execute(
+            update(OffenceCategory).where(OffenceCategory.id == self.ids[code]).values(crime_group=group)
+        )
+        self.report.regrouped.append((code, self.stored[code], group))
+        self.stored[code] = group
 
 
 THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
@@ -176,8 +208,9 @@ COUNT_RULE_FAULT = Fault(COUNT_RULE)
 
 class _Sink:
     """Where valid rows go. A source with no rows yet is written straight into
-    `crime_incident` (a repeated source id, e.g. one row per victim, is set aside and
-    its count added to the first row's at the end) and its counts are added to the
+    `crime_incident` (a row repeating a source id, e.g. one row per victim, when the
+    mapping says repeated_ids = "sum", is set aside and its count added to the first
+    row's at the end) and its counts are added to the
     roll-up. A source already loaded is staged, then merged by natural key."""
 
     def __init__(self, conn: Connection, mapping: Mapping, report: Report):
@@ -228,7 +261,7 @@ class _Judge:
         self.named = [i for i, name in enumerate(header) if name]
         self.all_named = len(self.named) == len(header)
         self.areas = AreaLookup(conn, mapping.area_aliases, mapping.area_prefix)
-        self.categories = Categories(conn, mapping)
+        self.categories = Categories(conn, mapping, report)
         self.area_col = mapping.column("area")
         self.cat_col = (
             "[constants].category" if "category" in mapping.constants else mapping.column("category")
@@ -248,24 +281,39 @@ class _Judge:
         self.count_cache: dict = {}
         self.seen: set = set()  # exact rows, for duplicates
         self.kept: dict[bytes, int] = {}  # duplicates="keep": how often each id-less row came so far
-        self.ids_seen: set[int] = set()  # hashes of source ids written so far (64-bit: a
-        # collision only sends a row the slower, merging way)
+        # source ids read so far, by their hash, with the line each first came on. 64 bits: two
+        # different ids of a million-row file share one about once in 30 million files (then
+        # "refuse" names a false repeat and "first" leaves a row out; "sum" merges by the id itself)
+        self.ids_seen: dict[int, int] = {}
+        self.repeated_ids: set[int] = set()  # the ids that came again
+        report.repeated_key = "incident id" if mapping.format == "long" else "area, offence and month"
+        report.repeats_policy = mapping.repeated_ids
 
-    def split_repeats(self, rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
-        """(rows whose id is new to this file, rows whose id came before: one row per victim)."""
-        hashes = list(map(hash, map(itemgetter(1), rows)))
-        distinct = set(hashes)
-        if len(distinct) == len(hashes) and self.ids_seen.isdisjoint(distinct):
-            self.ids_seen |= distinct  # the usual case, checked without a loop in Python
-            return rows, []
-        direct, repeated, seen = [], [], self.ids_seen
-        for row, key in zip(rows, hashes, strict=True):
-            if key in seen:
-                repeated.append(row)
-            else:
-                seen.add(key)
-                direct.append(row)
-        return direct, repeated
+    def repeats(self, ids: Sequence[str], lines: Sequence[int], columns: Sequence[str]) -> set[int]:
+        """Positions of the ids that came earlier in the file: one row per victim or arrest.
+        The mapping's repeated_ids says what becomes of them: each is refused (a problem that
+        names the line the id first came on and the change that accepts it), left out (first),
+        or added to the first row's count (sum, by the sink). Every repeat is counted."""
+        hashes = list(map(hash, ids))
+        distinct, seen = set(hashes), self.ids_seen
+        if len(distinct) == len(hashes) and seen.keys().isdisjoint(distinct):
+            seen.update(zip(hashes, lines, strict=True))  # the usual case, checked without a loop in Python
+            return set()
+        repeated, report = set(), self.report
+        for i, (key, line) in enumerate(zip(hashes, lines, strict=True)):
+            first = seen.get(key)
+            if first is None:
+                seen[key] = line
+                continue
+            repeated.add(i)
+            self.repeated_ids.add(key)
+            report.repeats += 1
+            if self.mapping.repeated_ids == "refuse":
+                report.problems.append(
+                    Problem(line, columns[i], ids[i], REPEAT_RULE[report.repeated_key], _repeat_fix(first))
+                )
+        report.repeated_into = len(self.repeated_ids)
+        return repeated
 
     def missing_columns(self) -> list[str]:
         needed = [self.area_col]
@@ -374,11 +422,11 @@ def load(conn: Connection, chunks: Iterator[Chunk], mapping: Mapping, report: Re
             sink = _Sink(conn, mapping, report)
         report.rows_read += len(chunk.rows)
         if mapping.format == "wide":
-            rows = _wide_rows(chunk, judge, month_columns)
+            direct, repeated = _wide_rows(chunk, judge, month_columns)
         else:
-            rows = _long_rows(chunk, judge)
+            direct, repeated = _long_rows(chunk, judge)
         if not report.problems:  # once refused, keep validating but stop writing
-            sink.add(*judge.split_repeats(rows))
+            sink.add(direct, repeated)
     if sink is not None and not report.problems:
         sink.finish()
 
@@ -403,7 +451,9 @@ def _duplicates(chunk: Chunk, judge: _Judge, fingerprints: list[bytes] | None) -
             report.duplicates_dropped += 1
         elif mode == "refuse":
             report.problems.append(Problem(chunk.lines[i], "(row)", "", "exact duplicate of an earlier row"))
-        elif fingerprints is not None:  # keep: a second identical incident gets its own id
+        else:  # keep: with an id column, the copy repeats its id, which repeated_ids rules on
+            report.duplicates_kept += 1
+        if fingerprints is not None and mode == "keep":  # a second identical incident gets its own id
             occurrence = judge.kept[key] = judge.kept.get(key, 1) + 1
             fingerprints[i] = key + _occurrence(occurrence)
             seen.add(fingerprints[i])
@@ -495,8 +545,16 @@ def _long_rows(chunk: Chunk, judge: _Judge) -> list[tuple]:
             )
     else:
         ids = [f.hex() for f in fingerprints]
+    left_out = _left_out(judge, dropped, areas, categories)
+    kept = [i for i in range(len(lines)) if i not in left_out] if left_out else range(len(lines))
+    id_column = judge.id_col or "(row)"
+    repeated = judge.repeats(
+        [ids[i] for i in kept] if left_out else ids,
+        [lines[i] for i in kept] if left_out else lines,
+        [id_column] * len(kept),
+    )
     if report.problems:
-        return []
+        return [], []
     rows = list(
         zip(
             repeat(mapping.source),
@@ -508,10 +566,18 @@ def _long_rows(chunk: Chunk, judge: _Judge) -> list[tuple]:
             counts,
         )
     )
-    left_out = _left_out(judge, dropped, areas, categories)
     if left_out:
-        rows = [r for i, r in enumerate(rows) if i not in left_out]
-    return rows
+        rows = [rows[i] for i in kept]
+    return _split(rows, repeated, mapping)
+
+
+def _split(rows: list[tuple], repeated: set[int], mapping: Mapping) -> tuple[list[tuple], list[tuple]]:
+    """(rows to write, rows whose counts are added to an earlier row's: repeated_ids = "sum")."""
+    if not repeated:
+        return rows, []
+    direct = [r for i, r in enumerate(rows) if i not in repeated]
+    again = [r for i, r in enumerate(rows) if i in repeated] if mapping.repeated_ids == "sum" else []
+    return direct, again
 
 
 def _blank_ids(chunk: Chunk, judge: _Judge, ids: list[str]) -> None:
@@ -556,7 +622,7 @@ def _wide_rows(chunk: Chunk, judge: _Judge, month_columns: list[tuple[int, str, 
     areas, categories, codes = _area_and_category(chunk, judge, columns)
     left_out = _left_out(judge, dropped, areas, categories)
     header = chunk.header
-    rows = []
+    rows, lines, columns_of = [], [], []
     for i, (line, cells) in enumerate(zip(chunk.lines, chunk.rows, strict=True)):
         if i in left_out:
             continue
@@ -572,7 +638,12 @@ def _wide_rows(chunk: Chunk, judge: _Judge, month_columns: list[tuple[int, str, 
                 report.problems.append(Problem(line, header[position], text, count.rule))
             elif valid and text.strip():
                 rows.append((source, prefix + label, month, month, area, category, count))
-    return [] if report.problems else rows
+                lines.append(line)
+                columns_of.append(header[position])
+    repeated = judge.repeats([r[1] for r in rows], lines, columns_of)
+    if report.problems:
+        return [], []
+    return _split(rows, repeated, judge.mapping)
 
 
 def _month_columns(header: list[str], mapping: Mapping) -> list[tuple[int, str, str]]:

@@ -12,7 +12,9 @@ rows that one would write and never reports a problem: at the first thing it doe
 not handle (a value the general path would refuse or skip, a repeated id, a row of
 the wrong width, a byte that is not UTF-8, a file not in its shape) it raises
 `NotFast`, the caller rolls the transaction back and imports the file the general
-way, which finds and reports every problem with its line.
+way, which finds and reports every problem with its line. So a file with repeated
+ids or exact duplicate rows always follows the mapping's `repeated_ids` and
+`duplicates` there, and its report counts them the same way.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from db.dialect import bulk_insert_tuples
 from db.importing.crime import COLUMNS, DATE_CACHE_LIMIT, ID_LIMIT, Fault, _count, _Judge, _judged
 from db.importing.limits import DEFAULT, Limits
 from db.importing.mapping import Mapping
-from db.importing.report import ImportRefused, Report
+from db.importing.report import ImportRefused, Report, formula_like
 from db.importing.source import csv_layout, open_bytes
 from db.models import CrimeIncident
 from db.rollup import add_to_crime_monthly
@@ -173,8 +175,9 @@ def _write(conn: Connection, batch: pa.RecordBatch, judge: _Judge) -> Counter:
     ids = batch.column(judge.id_col)
     if ids.null_count or not pc.all(pc.match_substring_regex(ids, PLAIN_ID)).as_py():
         raise NotFast("an id that is empty or needs trimming")
+    signed = pc.match_substring_regex(ids, FORMULA_ID)  # a formula, or a number such as -0
     if (
-        pc.any(pc.match_substring_regex(ids, FORMULA_ID)).as_py()
+        (pc.any(signed).as_py() and any(map(formula_like, pc.filter(ids, signed).to_pylist())))
         or pc.any(pc.match_substring(ids, "\x00")).as_py()
         or pc.max(pc.utf8_length(ids)).as_py() > ID_LIMIT
     ):

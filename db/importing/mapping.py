@@ -11,6 +11,9 @@ example). Every key but `kind` is optional.
     duplicates = "drop"            # exact duplicate rows: drop | keep | refuse (always counted)
     blank_ids = "refuse"           # crime: a row whose id column is blank: refuse | fingerprint
                                    # (identified by a hash of its content, like an id-less file's rows)
+    repeated_ids = "refuse"        # crime: rows repeating an earlier id (one row per victim or
+                                   # arrest; wide: the same area, offence and month twice): refuse |
+                                   # sum (add their counts) | first (keep the first row); counted
     extra_cells = "refuse"         # cells beyond the named header columns: refuse | ignore (counted)
     date_format = "%d/%m/%Y"       # strptime format (%y: two-digit years), or a list tried in order
     decimal_comma = true           # numbers written 0,56
@@ -109,6 +112,7 @@ class Mapping:
     encoding: str | None = None
     duplicates: str = "drop"
     blank_ids: str = "refuse"  # crime: a row with a blank id: refuse | fingerprint (a hash of its content)
+    repeated_ids: str = "refuse"  # crime: rows repeating an earlier id: refuse | sum | first (counted)
     extra_cells: str = "refuse"  # cells beyond the named columns: refuse | ignore (counted in the report)
     date_format: str | list[str] = "%Y-%m-%d"
     decimal_comma: bool = False
@@ -154,6 +158,8 @@ def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
         raise _bad("duplicates must be drop, keep or refuse", str(data.get("duplicates")), "duplicates")
     if data.get("blank_ids", "refuse") not in ("refuse", "fingerprint"):
         raise _bad("blank_ids must be refuse or fingerprint", str(data.get("blank_ids")), "blank_ids")
+    if data.get("repeated_ids", "refuse") not in ("refuse", "sum", "first"):
+        raise _bad("repeated_ids must be refuse, sum or first", str(data.get("repeated_ids")), "repeated_ids")
     if data.get("extra_cells", "refuse") not in ("refuse", "ignore"):
         raise _bad("extra_cells must be refuse or ignore", str(data.get("extra_cells")), "extra_cells")
     if data.get("format", "long") not in ("long", "wide"):

@@ -120,6 +120,15 @@ class Report:
     updated: int = 0
     skipped: int = 0
     duplicates_dropped: int = 0
+    duplicates_kept: int = 0  # duplicates = "keep": exact duplicate rows written as they came
+    # rows whose key (an incident id; an area, offence and month; an area code) came earlier in the
+    # file, what that key is called, into how many distinct keys they fell, and what became of them
+    repeats: int = 0
+    repeated_key: str = "incident id"
+    repeated_into: int = 0
+    repeats_policy: str = "sum"  # sum (counts added) | first (the first row kept)
+    # offence categories this import moved to another group: (source code, old group, new group)
+    regrouped: list[tuple[str, str, str]] = field(default_factory=list)
     skipped_on_purpose: int = 0  # rows the mapping's [skip] leaves out
     already_imported: bool = False
     dry_run: bool = False
@@ -149,6 +158,30 @@ class Report:
             return ""
         return f"The first {kept:,} of {total:,} problems are kept and listed; the counts per rule are exact."
 
+    def regrouped_text(self) -> list[str]:
+        """'offence 'X' moved from property to violent', one per category moved."""
+        verb = "would move" if self.dry_run else "moved"
+        return [f"offence {code!r} {verb} from {old} to {new}" for code, old, new in self.regrouped]
+
+    def repeats_text(self) -> str:
+        """What the rows repeating an earlier key became, in words, or '' when none did."""
+        n = self.repeats
+        if not n:
+            return ""
+        if self.repeated_key == "area code":
+            return f"{_counted(n, 'repeated area code')} (rows naming an area already read) left out"
+        if self.repeated_key == "incident id":
+            rows = f"{_counted(n, 'row')} {'repeats' if n == 1 else 'repeat'} an earlier incident id"
+            into = _counted(self.repeated_into, "incident")
+        else:  # a wide file: a count per area, offence and month
+            rows = (
+                f"{_counted(n, 'count')} {'repeats' if n == 1 else 'repeat'} an earlier {self.repeated_key}"
+            )
+            into = _counted(self.repeated_into, "cell")
+        if self.repeats_policy == "first":
+            return f"{rows} (left out: the first row of each of {into} kept)"
+        return f"{rows} (summed into {into})"
+
     def text(self, limit: int = 50) -> str:
         """The report as a person reads it on the command line or the Data page."""
         if self.problems:
@@ -162,16 +195,25 @@ class Report:
                 lines.append(f"  ... and {total - min(limit, len(self.problems)):,} more")
             return "\n".join(lines)
         if self.already_imported:
-            return f"{self.file_name} was already imported (same SHA-256); nothing changed."
+            return (
+                f"{self.file_name} was already imported with this mapping (same SHA-256, same mapping); "
+                "nothing changed."
+            )
         verb = "would write" if self.dry_run else "imported"
         lines = [
             f"{verb} {self.file_name} ({self.kind}): {self.rows_read:,} rows read, "
             f"{self.inserted:,} inserted, {self.updated:,} updated, {self.skipped:,} unchanged"
             + (
-                f", {self.duplicates_dropped:,} exact duplicate rows dropped"
+                f", {_counted(self.duplicates_dropped, 'exact duplicate row')} dropped"
                 if self.duplicates_dropped
                 else ""
             )
+            + (
+                f", {_counted(self.duplicates_kept, 'exact duplicate row')} kept"
+                if self.duplicates_kept
+                else ""
+            )
+            + (f", {self.repeats_text()}" if self.repeats else "")
             + (
                 f", {self.skipped_on_purpose:,} rows left out by the mapping's [skip] or [rows]"
                 if self.skipped_on_purpose
@@ -179,5 +221,11 @@ class Report:
             )
             + "."
         ]
+        lines += [f"  {move}" for move in self.regrouped_text()]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+def _counted(n: int, thing: str) -> str:
+    """'1 incident', '2,406 incidents'."""
+    return f"{n:,} {thing}" if n == 1 else f"{n:,} {thing}s"

@@ -4,15 +4,19 @@
 temporary staging table inside that transaction; if any row has a problem the
 transaction is rolled back, so a refused file leaves the database as it was. An
 accepted file is merged by natural key, the crime roll-up is refreshed for the
-months it touched, and the import is logged with its SHA-256, all in the same
-transaction. Importing a file whose SHA-256 is already logged changes nothing.
+months it touched, and the import is logged with its SHA-256 and its mapping's
+fingerprint, all in the same transaction. Importing a file whose SHA-256 is already
+logged with the same mapping fingerprint changes nothing; with a corrected mapping (or
+newer import rules) the file is imported again and merged by natural key.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import json
 from collections.abc import Iterator
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -46,6 +50,9 @@ from db.rollup import refresh_survey_monthly
 
 # an import this large changes its tables enough for the query planner to want new statistics
 LARGE_IMPORT = 10_000
+# the import rules' version: raise it when a change to the rules changes what a mapping makes of
+# a file, so that a file imported under the old rules is imported again rather than refused
+RULES_VERSION = 1
 LARGE_TABLES = {  # the tables an import of each kind that can be large writes
     "crime": [CrimeIncident.__table__, CrimeMonthly.__table__],
     "survey_responses": [SurveyResponse.__table__, SurveyAnswer.__table__, SurveyMonthly.__table__],
@@ -116,6 +123,20 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def mapping_fingerprint(mapping: Mapping) -> str:
+    """SHA-256 of what `mapping` means, with the import rules' version: the same for the same
+    keys and values, whatever their order in the TOML file. Keys left at their default, and
+    the description (for people), do not count, so a new optional key changes no fingerprint."""
+    meaning = {}
+    for f in fields(mapping):
+        value = getattr(mapping, f.name)
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
+        if f.name != "description" and value != default:
+            meaning[f.name] = value
+    text = json.dumps({"rules": RULES_VERSION, "mapping": meaning}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def preview(
     path: Path, mapping: Mapping, rows: int = 10, limits: Limits = DEFAULT
 ) -> tuple[list[str], list[Row]]:
@@ -158,6 +179,7 @@ def import_file(
     actor = actor or command_line_actor()
     action = "import check" if dry_run else "import"
     obj = f"{mapping.kind}: {path.name}"
+    fingerprint = mapping_fingerprint(mapping)
     report = Report(kind=mapping.kind, file_name=path.name, sha256=file_sha256(path), dry_run=dry_run)
     collecting = gc.isenabled()
     gc.disable()  # an import makes millions of short-lived rows; collection passes cost half its time
@@ -167,8 +189,8 @@ def import_file(
         for fast in [True, False] if crime_columnar.suited(path, mapping) else [False]:
             try:
                 with engine.begin() as conn:
-                    _import(conn, path, mapping, report, fast, limits)
-                    _log(conn, path, mapping, report, actor, action, obj)
+                    _import(conn, path, mapping, fingerprint, report, fast, limits)
+                    _log(conn, path, mapping, fingerprint, report, actor, action, obj)
                     return report
             except crime_columnar.NotFast:
                 report = Report(kind=mapping.kind, file_name=path.name, sha256=report.sha256, dry_run=dry_run)
@@ -221,16 +243,31 @@ def describe_error(exc: Exception) -> str:
 
 
 def _import(
-    conn: Connection, path: Path, mapping: Mapping, report: Report, fast: bool, limits: Limits
+    conn: Connection,
+    path: Path,
+    mapping: Mapping,
+    fingerprint: str,
+    report: Report,
+    fast: bool,
+    limits: Limits,
 ) -> None:
     """Validate and write the file in `conn`'s transaction; raise _Rollback when nothing
-    may be kept (already imported, refused, or a dry run)."""
-    seen = conn.execute(
-        select(LoadLog.id).where(LoadLog.sha256 == report.sha256, LoadLog.kind == mapping.kind)
-    ).first()
-    if seen is not None:
+    may be kept (already imported with this mapping, refused, or a dry run)."""
+    logged = set(
+        conn.execute(
+            select(LoadLog.mapping_fingerprint).where(
+                LoadLog.sha256 == report.sha256, LoadLog.kind == mapping.kind
+            )
+        ).scalars()
+    )
+    if fingerprint in logged:
         report.already_imported = True
         raise _Rollback
+    if logged:
+        report.notes.append(
+            "this file was imported before with a different mapping (or older import rules), "
+            "so it is read again and merged by natural key"
+        )
     try:
         if fast:
             crime_columnar.load(conn, path, mapping, report, limits)
@@ -254,7 +291,14 @@ def _import(
 
 
 def _log(
-    conn: Connection, path: Path, mapping: Mapping, report: Report, actor: Actor, action: str, obj: str
+    conn: Connection,
+    path: Path,
+    mapping: Mapping,
+    fingerprint: str,
+    report: Report,
+    actor: Actor,
+    action: str,
+    obj: str,
 ) -> None:
     """The load log's row and the audit event of an accepted import, in its transaction."""
     conn.execute(
@@ -263,6 +307,7 @@ def _log(
             "kind": mapping.kind,
             "file_name": path.name,
             "sha256": report.sha256,
+            "mapping_fingerprint": fingerprint,
             "rows_inserted": report.inserted,
             "rows_updated": report.updated,
             "rows_skipped": report.skipped,
@@ -277,9 +322,10 @@ def _log(
 
 def _audit_detail(report: Report) -> str:
     if report.already_imported:
-        return "already imported: nothing changed"
+        return "already imported with this mapping: nothing changed"
     if report.problems:
         rules = ", ".join(f"{count} x {rule}" for rule, count in report.summary().items())
         return f"refused: {report.problem_count} problem(s) ({rules})"
     done = f"{report.inserted} inserted, {report.updated} updated, {report.skipped} skipped"
+    done += "".join(f"; {move}" for move in report.regrouped_text())
     return f"checked, nothing written: {done}" if report.dry_run else done

@@ -140,7 +140,7 @@ def test_the_roll_up_always_equals_a_recount_of_incidents(engine, tmp_path):
                 for c, n in [("N", "Northfield"), ("S", "Southgate")]
             ],
         )
-    counted = parse_mapping({**CRIME, "columns": {**CRIME["columns"], "count": "n"}})
+    counted = parse_mapping({**CRIME, "repeated_ids": "sum", "columns": {**CRIME["columns"], "count": "n"}})
     first = (
         "id,date,area,offence,n\n1,03/01/2024,Northfield,Assault,1\n2,15/02/2024,Southgate,Theft,3\n"
         "1,03/01/2024,Northfield,Assault,2\n4,09/02/2024,Northfield,Theft,1\n"

@@ -104,6 +104,9 @@ def outcome(report) -> tuple:
         report.updated,
         report.skipped,
         report.duplicates_dropped,
+        report.duplicates_kept,
+        report.repeats,
+        report.repeated_into,
         report.skipped_on_purpose,
         sorted(str(p) for p in report.problems),
         report.notes,
@@ -198,15 +201,16 @@ ID_TEXT = st.one_of(
     rows=st.lists(st.tuples(ID_TEXT, DATE_TEXT, AREA_TEXT, OFFENCE_TEXT), min_size=1, max_size=40),
     with_count=st.booleans(),
     duplicates=st.sampled_from(["drop", "keep", "refuse"]),
+    repeated_ids=st.sampled_from(["refuse", "sum", "first"]),
 )
 def test_the_quick_way_and_the_general_way_agree_on_any_file(
-    template, tmp_path_factory, monkeypatch, rows, with_count, duplicates
+    template, tmp_path_factory, monkeypatch, rows, with_count, duplicates, repeated_ids
 ):
     """Random files, clean and not: the same report, the same rows, and an untouched database
     for a refused file, whichever way the file went in."""
     header = ("id", "date", "area", "offence", "victims") if with_count else ("id", "date", "area", "offence")
     cells = [[*row, str(len(row[0]) % 3)] if with_count else list(row) for row in rows]
-    mapping = {**MAPPING, "duplicates": duplicates}
+    mapping = {**MAPPING, "duplicates": duplicates, "repeated_ids": repeated_ids}
     if with_count:
         mapping["columns"] = {**MAPPING["columns"], "count": "victims"}
     quick, general = _both_ways(
@@ -323,9 +327,13 @@ def test_one_row_per_victim_goes_the_general_way_and_adds_up(lite, tmp_path):
     rows.append(["7", "03/01/2024", "Northfield", "Assault"])  # a second victim of incident 7
     (path := tmp_path / "victims.csv").write_text(_csv(rows))
 
-    report = import_file(engine, path, parse_mapping({**MAPPING, "duplicates": "keep"}))
+    mapping = {**MAPPING, "duplicates": "keep", "repeated_ids": "sum"}
+    report = import_file(engine, path, parse_mapping(mapping))
 
     assert report.accepted
     assert not report.read_by_columns
     incidents = {row[1]: row[-1] for row in snapshot(engine)["incidents"]}
     assert incidents == {"7": 2, "8": 1}
+    assert "1 exact duplicate row kept, 1 row repeats an earlier incident id (summed into 1 incident)" in (
+        report.text()
+    )

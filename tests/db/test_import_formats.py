@@ -211,10 +211,6 @@ def test_a_police_uk_street_file_imports_areas_then_crime_from_the_same_file(eng
     assert stored_copies == 1  # the crime listed twice is one incident
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='a repeated Crime ID is summed until the preset can say repeated_ids = "first" (issue 18, item 6)',
-)
 def test_a_crime_listed_twice_in_a_street_file_counts_once(lite, tmp_path):
     engine, _ = lite
     rows = _street_rows()
