@@ -58,7 +58,8 @@ def suited(path: Path, mapping: Mapping) -> bool:
         and mapping.format == "long"
         and "source_id" in mapping.columns
         and not mapping.date_parts
-        and not mapping.rows
+        and not mapping.rows  # [rows] present, blank, keep_when, skip_when: rows left out by rule
+        and not mapping.values  # the file's words translated before they are judged
         and Path(Path(path).name.lower().removesuffix(".gz")).suffix in TEXT_SUFFIXES
     )
 
