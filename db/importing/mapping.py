@@ -28,8 +28,9 @@ example). Every key but `kind` is optional.
     [constants]                    # Common Ground field = one value for every row
     kind = "borough"
 
-    [values.sector]                # any field: a file's own word = Common Ground's word
-    "Faith group" = "faith"
+    [values.sector]                # any field the kind reads: a file's own word = Common Ground's word,
+    "Faith group" = "faith"        # translated as rows are read, after [rows], before [skip]; for a
+                                   # list (a partnership's areas, members) each element is translated
     [values.answer]                # survey_responses: answers written as words
     "Strongly agree" = "5"
 
@@ -42,9 +43,16 @@ example). Every key but `kind` is optional.
     [skip]                         # rows left out on purpose, by field value (counted in the report):
     area = ["London Heathrow and London City Airports"]    # also category, item, code (partnerships)
 
-    [rows]                         # only rows with these columns filled, and these empty, are data
-    present = ["DISTRICT"]
-    blank = ["SECTOR"]
+    [rows]                         # which rows are data; the others are counted in the report, by rule
+    present = ["DISTRICT"]         # only rows with these columns filled...
+    blank = ["SECTOR"]             # ...and these empty
+    keep_when = ["occurred >= 2014-01-01"]        # only rows for which every rule holds
+    skip_when = ['Location = "No location"']      # not rows for which any rule holds
+                                   # a rule: NAME OP VALUE, OP one of = != < <= > >=, or NAME is blank,
+                                   # NAME is not blank. NAME: a column, or a field mapped to one.
+                                   # VALUE: a date (YYYY-MM-DD; cells read with date_format), a number,
+                                   # or text (= and != only, any case; quotes keep spaces). A row a rule
+                                   # cannot read (a date cell that is not a date) is kept.
 
     # survey_aggregates
     statistic = "share"            # mean (a score) | share (a proportion positive)
@@ -63,12 +71,22 @@ example). Every key but `kind` is optional.
                                    # scale_min and scale_max to create it
 
     # partnerships
+    list_separator = ";"           # between the areas, and the members, in one cell; not inside
+                                   # brackets or double quotes: "Acme Ltd (formerly A; B)" is one
     [sectors]                      # organisation name -> sector, for organisations new to the database
     "Chicago Police Department" = "police"
 
-The fields each kind reads are listed in its module: areas, partnerships, crime,
-survey_aggregates, survey_responses, and records (organisations, offence
-categories, survey items, initiatives, activities, feedback, events).
+    # incident ids (crime)
+    repeated_ids = "refuse"        # an id on several rows: refuse | sum | first
+    blank_ids = "refuse"           # a row without an id: refuse | fingerprint
+
+A mapping is checked like code when it is loaded: an unknown key, in any section or
+nested table, is refused with the closest known one ("unknown key 'descripton' — did you
+mean 'description'?"); so is a field the kind does not read under [columns], [constants],
+[values] or [skip], a key only another kind reads, and a malformed [rows] rule. The fields
+each kind reads are FIELDS below (each kind's module is the authority: areas,
+partnerships, crime, survey_aggregates, survey_responses, and records.SPECS for
+organisations, offence categories, survey items, initiatives, activities, feedback, events).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from db.importing import records
-from db.importing.mapping import FIELDS, KINDS, load_mapping, parse_mapping
+from db.importing.mapping import FIELDS, KINDS, KNOWN_KEYS, load_mapping, parse_mapping
 from db.importing.partnerships import split_list
 from db.importing.report import ImportRefused
 from db.importing.run import import_file
@@ -126,6 +126,19 @@ def test_the_fields_table_is_what_the_records_kinds_read_and_what_the_docs_list(
             continue  # reads FIELDS["partnerships"] itself
         for name in FIELDS[kind]:
             assert f'"{name}"' in source or f"'{name}'" in source, f"{kind}.py does not read {name}"
+
+
+def test_every_key_is_documented_in_the_mapping_docstring_and_the_new_ones_in_the_docs():
+    from db.importing import mapping
+
+    for key in KNOWN_KEYS:
+        assert re.search(rf"^\s*\[?{key}\b", mapping.__doc__, flags=re.M), (
+            f"mapping.py does not document {key}"
+        )
+    docs = (ROOT / "docs" / "importing.md").read_text()
+    for key in ("list_separator", "keep_when", "skip_when", "repeated_ids", "blank_ids", "[values", "[rows]"):
+        assert key in mapping.__doc__, key
+        assert key in docs, key
 
 
 # --- [values] for every kind, list fields included ----------------------------------------
