@@ -177,17 +177,21 @@ def translated(chunks: Iterator[Chunk], mapping: Mapping) -> Iterator[Chunk]:
     skipped = LIST_FIELDS.get(mapping.kind, ()) + EXTRA_VALUES.get(mapping.kind, ())
     for chunk in chunks:
         if words is None:
-            words = [
-                (chunk.header.index(mapping.column(name)), table)
-                for name, table in mapping.values.items()
-                if name not in skipped
-                and name not in mapping.constants
-                and mapping.column(name) in chunk.header
-            ]
+            fields = [n for n in mapping.values if n not in skipped and n not in mapping.constants]
+            missing = [n for n in fields if mapping.column(n) not in chunk.header]
+            if missing:  # a translation that would silently do nothing
+                raise ImportRefused([_untranslatable(n, mapping) for n in missing])
+            words = [(chunk.header.index(mapping.column(n)), mapping.values[n]) for n in fields]
         for i, table in words:
             for cells in chunk.rows:
                 cells[i] = table.get(cells[i].strip(), cells[i])
         yield chunk
+
+
+def _untranslatable(name: str, mapping: Mapping) -> Problem:
+    column = mapping.column(name)
+    rule = f"[values.{name}] translates the column {column!r}, which is not in the file"
+    return Problem(1, column, "", rule, f"name the column of {name} under [columns]")
 
 
 def explain(report: Report, mapping: Mapping) -> None:

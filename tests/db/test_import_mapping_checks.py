@@ -205,6 +205,15 @@ def test_values_translate_fields_of_areas_and_crime(lite, tmp_path):
         )
 
 
+def test_values_for_a_column_the_file_lacks_are_refused_not_silently_skipped(lite, tmp_path):
+    engine, _ = lite
+    mapping = parse_mapping({"kind": "areas", "values": {"parent": {"N": "Northfield"}}})
+    report = import_file(engine, _write(tmp_path / "a.csv", "code,name,kind\nE1,Eastwick,ward\n"), mapping)
+    assert [(p.column, p.rule) for p in report.problems] == [
+        ("parent", "[values.parent] translates the column 'parent', which is not in the file")
+    ]
+
+
 def test_a_choice_the_kind_refuses_names_the_values_line_that_fixes_it(lite, tmp_path):
     engine, _ = lite
     text = "name,sector\nSt Mary's,Faith group\n"
