@@ -381,6 +381,16 @@ def _check_sections(data: dict, kind: str) -> dict:
         problems += [
             _unknown(k, known, f"[{section}]", what) for k in data.get(section, {}) if k not in known
         ]
+    problems += [
+        Problem(0, f"[columns].{k}", str(v), "mapping: a [columns] entry names a column in quotes")
+        for k, v in data.get("columns", {}).items()
+        if not isinstance(v, str)
+    ]
+    problems += [
+        Problem(0, f"[skip].{k}", str(v), f'mapping: [skip] {k} is a list of values, e.g. {k} = ["..."]')
+        for k, v in data.get("skip", {}).items()
+        if not (isinstance(v, list) and all(isinstance(x, str) for x in v))
+    ]
     for field_name, words in data.get("values", {}).items():
         if not isinstance(words, dict):
             rule = f"mapping: [values.{field_name}] must be a table: the file's word = Common Ground's"

@@ -87,6 +87,14 @@ def test_every_typo_is_listed_at_once_with_what_the_section_takes():
     )
 
 
+def test_a_skip_list_written_as_one_text_is_refused_rather_than_read_letter_by_letter():
+    problem = _refusal({"kind": "crime", "skip": {"area": "Heathrow"}})[0]
+    assert (problem.column, problem.rule) == (
+        "[skip].area",
+        'mapping: [skip] area is a list of values, e.g. area = ["..."]',
+    )
+
+
 def test_a_key_for_another_kind_is_refused_rather_than_ignored():
     problem = _refusal({"kind": "crime", "statistic": "share"})[0]
     assert problem.rule == "mapping: statistic is read only for survey_aggregates, not crime"
