@@ -2,7 +2,7 @@
 
 First [rows] says which rows are data: `present` and `blank` name columns that must be
 filled or empty, and `keep_when` / `skip_when` rules compare a column or a Common Ground
-field with a date, a number or text (mapping.parse_row_rule). Rows left out are counted in
+field with a date, a number or text (db.importing.row_rules). Rows left out are counted in
 the report, by rule. A rule that cannot judge a row (a date cell that is not a date in the
 mapping's date_format) keeps it, so the kind refuses it with its own rule rather than a
 filter dropping it unseen. Then [values] translates the file's own words into Common
@@ -20,8 +20,9 @@ from dataclasses import replace
 from datetime import date
 
 from db.importing.fields import EARLIEST, _strptime, date_formats, parse_number
-from db.importing.mapping import EXTRA_VALUES, FIELDS, LIST_FIELDS, Mapping, RowRule
+from db.importing.mapping import EXTRA_VALUES, FIELDS, LIST_FIELDS, Mapping
 from db.importing.report import ImportRefused, Problem, Report
+from db.importing.row_rules import RowRule
 from db.importing.source import Chunk
 
 Test = Callable[[list[str]], bool]  # True: the row is left out
