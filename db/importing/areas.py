@@ -7,15 +7,16 @@ inserted. A parent may be an existing area or one defined in the same file.
 
 from __future__ import annotations
 
-import difflib
+import shlex
 from collections.abc import Iterator
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
+from db.importing.area_names import NameIndex
 from db.importing.fields import field_value
-from db.importing.mapping import Mapping
+from db.importing.mapping import Mapping, toml_string
 from db.importing.report import Problem, Report, text_limit, text_rule
-from db.models import AREA_KINDS, Area, AreaAlias
+from db.models import AREA_KINDS, Area, AreaAlias, Partnership, PartnershipArea
 
 NAME_LIMIT, CODE_LIMIT = text_limit(Area, "name"), text_limit(Area, "code")
 
@@ -120,6 +121,16 @@ class AreaLookup:
             if target.casefold() in self.ids:
                 self.ids[alias.casefold()] = self.ids[target.casefold()]
         self.names = sorted({n for n, _ in conn.execute(select(Area.name, Area.id))})
+        self._index: NameIndex | None = None  # built on the first unknown name
+        self.partnerships: dict[int, list[str]] = {}  # area id -> codes of partnerships serving it
+        serving = (
+            select(PartnershipArea.area_id, Partnership.code)
+            .join(Partnership, Partnership.id == PartnershipArea.partnership_id)
+            .order_by(Partnership.code)
+        )
+        for area_id, code in conn.execute(serving):
+            self.partnerships.setdefault(area_id, []).append(code)
+        self._suggested: dict[str, str] = {}
 
     def find(self, value: str) -> int | None:
         key = " ".join(value.split()).casefold()
@@ -134,14 +145,53 @@ class AreaLookup:
             report.problems.append(Problem(line, column, value, "unknown area", self.suggest(value)))
         return found
 
+    def close_names(self, value: str) -> tuple[list[str], list[str]]:
+        """(known names that are the same name written differently, names that are close),
+        each at most three (see db.importing.area_names). The area prefix is tried first."""
+        if self._index is None:
+            self._index = NameIndex(self.names)
+        same: list[str] = []
+        close: list[str] = []
+        for query in ([self.prefix + value] if self.prefix else []) + [value]:
+            found_same, found_close = self._index.match(query)
+            same += [n for n in found_same if n not in same]
+            close += [n for n in found_close if n not in same + close]
+        return same[:3], close[:3]
+
     def suggest(self, value: str) -> str:
-        close = difflib.get_close_matches(value, self.names, n=3, cutoff=0.6)
-        if not close:
-            return "no similar area name; import the area first"
-        return (
-            f"did you mean {' or '.join(repr(c) for c in close)}? add it under [area_aliases], "
-            f"or run: commonground alias {value!r} {close[0]!r}"
-        )
+        """What to do about an unknown area `value`: the ready-to-run alias command only for
+        one known area with the same name written differently; for a close name, a question
+        and the [area_aliases] line to add once the person has checked it is the same place."""
+        if value not in self._suggested:
+            self._suggested[value] = self._suggestion(value)
+        return self._suggested[value]
+
+    def _suggestion(self, value: str) -> str:
+        if len(value) > NAME_LIMIT:  # no area has a name this long; do not echo it back whole
+            return f"no known area has a close name; an area's name is at most {NAME_LIMIT} characters"
+        same, close = self.close_names(value)
+        if not same and not close:
+            return (
+                "no known area has a close name: import the area first, or add the name under "
+                f'[area_aliases] with the area it means: {toml_string(value)} = "..."'
+            )
+        names = same or close
+        asked = f"did you mean {' or '.join(repr(n) for n in names)}?{self._serving(names)}"
+        line = f"[area_aliases] {toml_string(value)} = {toml_string(names[0])}"
+        if len(same) == 1:
+            command = f"commonground alias {shlex.quote(value)} {shlex.quote(same[0])}"
+            return f"{asked} the same name written differently: run {command}, or add {line}"
+        return f"{asked} check it is the same place; then add it to the mapping: {line}"
+
+    def _serving(self, names: list[str]) -> str:
+        """' (already in partnership X)' for each suggested area a partnership serves."""
+        notes = []
+        for name in names:
+            codes = self.partnerships.get(self.ids[name.casefold()], [])
+            if codes:
+                which = "partnership " if len(codes) == 1 else "partnerships "
+                notes.append(f"{name!r} is already in {which}{', '.join(codes)}")
+        return f" ({'; '.join(notes)})" if notes else ""
 
 
 class AliasRefused(ValueError):

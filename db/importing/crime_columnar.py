@@ -61,7 +61,8 @@ def suited(path: Path, mapping: Mapping) -> bool:
         and "source_id" in mapping.columns
         and mapping.blank_ids == "refuse"  # a blank id to fingerprint goes the general way
         and not mapping.date_parts
-        and not mapping.rows
+        and not mapping.rows  # [rows] present, blank, keep_when, skip_when: rows left out by rule
+        and not mapping.values  # the file's words translated before they are judged
         and Path(Path(path).name.lower().removesuffix(".gz")).suffix in TEXT_SUFFIXES
     )
 

@@ -33,8 +33,9 @@ example). Every key but `kind` is optional.
     [constants]                    # Common Ground field = one value for every row
     kind = "borough"
 
-    [values.sector]                # any field: a file's own word = Common Ground's word
-    "Faith group" = "faith"
+    [values.sector]                # any field the kind reads: a file's own word = Common Ground's word,
+    "Faith group" = "faith"        # translated as rows are read, after [rows], before [skip]; for a
+                                   # list (a partnership's areas, members) each element is translated
     [values.answer]                # survey_responses: answers written as words
     "Strongly agree" = "5"
 
@@ -47,9 +48,16 @@ example). Every key but `kind` is optional.
     [skip]                         # rows left out on purpose, by field value (counted in the report):
     area = ["London Heathrow and London City Airports"]    # also category, item, code (partnerships)
 
-    [rows]                         # only rows with these columns filled, and these empty, are data
-    present = ["DISTRICT"]
-    blank = ["SECTOR"]
+    [rows]                         # which rows are data; the others are counted in the report, by rule
+    present = ["DISTRICT"]         # only rows with these columns filled...
+    blank = ["SECTOR"]             # ...and these empty
+    keep_when = ["occurred >= 2014-01-01"]        # only rows for which every rule holds
+    skip_when = ['Location = "No location"']      # not rows for which any rule holds
+                                   # a rule: NAME OP VALUE, OP one of = != < <= > >=, or NAME is blank,
+                                   # NAME is not blank. NAME: a column, or a field mapped to one.
+                                   # VALUE: a date (YYYY-MM-DD; cells read with date_format), a number,
+                                   # or text (= and != only, any case; quotes keep spaces). A row a rule
+                                   # cannot read (a date cell that is not a date) is kept.
 
     # survey_aggregates
     statistic = "share"            # mean (a score) | share (a proportion positive)
@@ -68,22 +76,35 @@ example). Every key but `kind` is optional.
                                    # scale_min and scale_max to create it
 
     # partnerships
+    list_separator = ";"           # between the areas, and the members, in one cell; not inside
+                                   # brackets or double quotes: "Acme Ltd (formerly A; B)" is one
     [sectors]                      # organisation name -> sector, for organisations new to the database
     "Chicago Police Department" = "police"
 
-The fields each kind reads are listed in its module: areas, partnerships, crime,
-survey_aggregates, survey_responses, and records (organisations, offence
-categories, survey items, initiatives, activities, feedback, events).
+    # incident ids (crime)
+    repeated_ids = "refuse"        # an id on several rows: refuse | sum | first
+    blank_ids = "refuse"           # a row without an id: refuse | fingerprint
+
+A mapping is checked like code when it is loaded: an unknown key, in any section or
+nested table, is refused with the closest known one ("unknown key 'descripton' — did you
+mean 'description'?"); so is a field the kind does not read under [columns], [constants],
+[values] or [skip], a key only another kind reads, and a malformed [rows] rule. The fields
+each kind reads are FIELDS below (each kind's module is the authority: areas,
+partnerships, crime, survey_aggregates, survey_responses, and records.SPECS for
+organisations, offence categories, survey items, initiatives, activities, feedback, events).
 """
 
 from __future__ import annotations
 
 import codecs
+import difflib
+import json
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from db.importing.report import ImportRefused, Problem, text_rule
+from db.importing.row_rules import ROW_RULE_HELP, RowRule, parse_row_rule
 from db.models import CRIME_GROUPS
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
@@ -101,6 +122,105 @@ KINDS = (
     "feedback",
     "events",
 )
+
+
+# The fields each kind reads: the Common Ground names a mapping's [columns], [constants]
+# and [values] may use. Each kind's module is the authority (records.SPECS for the small
+# tables); tests/db/test_import_mapping_checks.py checks this table against them.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "areas": ("code", "name", "kind", "parent", "population"),
+    "partnerships": (
+        "code",
+        "name",
+        "description",
+        "goals",
+        "start_date",
+        "end_date",
+        "status",
+        "areas",
+        "members",
+    ),
+    "crime": ("source_id", "occurred", "area", "category", "group", "count"),
+    "survey_aggregates": ("area", "item", "value", "date", "date_end", "n", "group_kind", "group_value"),
+    "survey_responses": (
+        "source_id",
+        "responded_on",
+        "area",
+        "partnership",
+        "respondent_type",
+        "weight",
+        "age_band",
+        "sex",
+        "race_ethnicity",
+    ),
+    "organisations": ("name", "sector"),
+    "offence_categories": ("source", "code", "name", "group"),
+    "survey_items": (
+        "code",
+        "wording",
+        "construct",
+        "scale_min",
+        "scale_max",
+        "reverse_worded",
+        "scale_labels",
+    ),
+    "initiatives": (
+        "partnership",
+        "name",
+        "response_type",
+        "stage",
+        "started_on",
+        "ended_on",
+        "goal",
+        "goal_met",
+    ),
+    "activities": ("partnership", "occurred_on", "kind", "attendance", "decisions_made"),
+    "feedback": ("partnership", "received_on", "source", "rating", "comment"),
+    "events": ("partnership", "occurred_on", "kind", "label"),
+}
+LIST_FIELDS = {"partnerships": ("areas", "members")}  # several values in one cell, split on list_separator
+CONSTANT_FIELDS = {  # where a kind reads only some of its fields from [constants]
+    "crime": ("category", "group"),
+    "survey_aggregates": tuple(f for f in FIELDS["survey_aggregates"] if f != "date_end"),
+}
+EXTRA_VALUES = {"survey_responses": ("answer",)}  # [values.answer]: every question column's answers
+SKIP_FIELDS = {  # the fields whose values [skip] may list, per kind
+    "areas": ("area",),
+    "partnerships": ("code", "area"),
+    "crime": ("area", "category"),
+    "survey_aggregates": ("area", "item"),
+}
+ITEM_KEYS = {
+    "survey_aggregates": ("code", "construct", "wording"),
+    "survey_responses": (
+        "code",
+        "wording",
+        "construct",
+        "scale_min",
+        "scale_max",
+        "reverse_worded",
+        "scale_labels",
+    ),
+}
+LOOKS_UP_AREAS = ("crime", "partnerships", "survey_aggregates", "survey_responses")
+KINDS_OF_KEY = {  # top-level keys only some kinds read; the others are read by every kind
+    "source": ("crime", "offence_categories"),
+    "format": ("crime", "survey_aggregates"),
+    "period_format": ("crime",),
+    "date_parts": ("crime",),
+    "groups": ("crime",),
+    "statistic": ("survey_aggregates",),
+    "scale": ("survey_aggregates",),
+    "period": ("survey_aggregates",),
+    "breakdowns": ("survey_aggregates",),
+    "items": ("survey_aggregates", "survey_responses"),
+    "sectors": ("partnerships",),
+    "list_separator": ("partnerships",),
+    "area_aliases": LOOKS_UP_AREAS,
+    "area_prefix": ("areas", *LOOKS_UP_AREAS),
+}
+ROW_KEYS = ("present", "blank", "keep_when", "skip_when")
+DATE_PART_KEYS = ("year", "month", "day")
 
 
 @dataclass(frozen=True)
@@ -134,26 +254,72 @@ class Mapping:
     breakdowns: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {item, kind, value}
     # partnerships
     sectors: dict[str, str] = field(default_factory=dict)  # organisation name -> sector
-    # any kind: only rows with these columns filled (present) and these empty (blank) are data
+    list_separator: str = ";"  # between the areas, and the members, of one cell
+    # any kind: which rows are data: present/blank (lists of columns), keep_when/skip_when (rules)
     rows: dict[str, list[str]] = field(default_factory=dict)
     # any kind: a file's own words -> Common Ground's, per field ({kind = {"Partner meeting" = "meeting"}})
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    # repeated and blank incident ids (issue 18, item 6): refuse | sum | first, refuse | fingerprint
+    repeated_ids: str = "refuse"
+    blank_ids: str = "refuse"
 
     def column(self, name: str, default: str | None = None) -> str | None:
         """The file's column for a Common Ground field (the field's own name when unmapped)."""
         return self.columns.get(name, default if default is not None else name)
+
+    def rules(self) -> list[RowRule]:
+        """The [rows] keep_when and skip_when rules, parsed (they were checked on loading)."""
+        return [
+            parse_row_rule(text, key) for key in ("keep_when", "skip_when") for text in self.rows.get(key, [])
+        ]
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML string, for a line a message tells a person to add to a mapping."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _bad(rule: str, value: str = "", key: str = "") -> ImportRefused:
     return ImportRefused([Problem(0, key, value, f"mapping: {rule}")])
 
 
+KNOWN_KEYS = tuple(f.name for f in fields(Mapping))
+
+
+def _unknown(key: str, known: tuple[str, ...] | list[str], where: str, listing: str = "") -> Problem:
+    """A key the mapping may not use here, with the closest one it may."""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    place = f" in {where}" if where else ""
+    rule = f"mapping: unknown key {key!r}{place}" + (f" — did you mean {close[0]!r}?" if close else "")
+    listing = listing or f"{where or 'a mapping'} takes"
+    return Problem(0, f"{where}.{key}" if where else key, key, rule, f"{listing}: {', '.join(known)}")
+
+
 def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
-    unknown = set(data) - {f.name for f in fields(Mapping)}
+    """The mapping `data` (a parsed TOML file) describes, checked like code: every key known
+    for its kind, every field one the kind reads, every rule well formed. Raises
+    ImportRefused listing each problem."""
+    unknown = [_unknown(key, KNOWN_KEYS, "") for key in data if key not in KNOWN_KEYS]
     if unknown:
-        raise _bad(f"unknown key(s) {', '.join(sorted(unknown))} in {name}", ", ".join(sorted(unknown)))
+        raise ImportRefused(unknown)
     if data.get("kind") not in KINDS:
         raise _bad(f"kind must be one of {', '.join(KINDS)}", str(data.get("kind")), "kind")
+    kind = data["kind"]
+    misplaced = [key for key in data if kind not in KINDS_OF_KEY.get(key, (kind,))]
+    if misplaced:
+        raise ImportRefused(
+            [
+                Problem(
+                    0,
+                    key,
+                    key,
+                    f"mapping: {key} is read only for {' and '.join(KINDS_OF_KEY[key])}, not {kind}",
+                    "remove it",
+                )
+                for key in misplaced
+            ]
+        )
+    _check_types(data)
     if data.get("duplicates", "drop") not in ("drop", "keep", "refuse"):
         raise _bad("duplicates must be drop, keep or refuse", str(data.get("duplicates")), "duplicates")
     if data.get("blank_ids", "refuse") not in ("refuse", "fingerprint"):
@@ -164,6 +330,10 @@ def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
         raise _bad("extra_cells must be refuse or ignore", str(data.get("extra_cells")), "extra_cells")
     if data.get("format", "long") not in ("long", "wide"):
         raise _bad("format must be long or wide", str(data.get("format")), "format")
+    if data.get("repeated_ids", "refuse") not in ("refuse", "sum", "first"):
+        raise _bad("repeated_ids must be refuse, sum or first", str(data.get("repeated_ids")), "repeated_ids")
+    if data.get("blank_ids", "refuse") not in ("refuse", "fingerprint"):
+        raise _bad("blank_ids must be refuse or fingerprint", str(data.get("blank_ids")), "blank_ids")
     bad_groups = {k: v for k, v in data.get("groups", {}).items() if v not in CRIME_GROUPS}
     if bad_groups:
         key, value = next(iter(bad_groups.items()))
@@ -173,11 +343,125 @@ def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
             raise _bad(
                 "each [breakdowns] entry needs item (a key of [items]), kind and value", column, column
             )
-    if set(data.get("rows", {})) - {"present", "blank"}:
-        raise _bad("[rows] takes present and blank (lists of columns)", str(data["rows"]), "rows")
+    data = _check_sections(data, kind)
     _check_reading(data)
     _check_stored_text(data)
-    return Mapping(**{k: v for k, v in data.items()})
+    return Mapping(**data)
+
+
+def _check_types(data: dict) -> None:
+    """Each key holds the kind of value it takes: a table, text, true or false."""
+    problems = []
+    for f in fields(Mapping):
+        if f.name not in data or f.name == "kind":
+            continue
+        value, default = data[f.name], f.default
+        if f.name == "date_format":
+            fine = isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            )
+            wanted = "text or a list of texts"
+        elif f.name in ("delimiter", "encoding"):
+            continue  # checked with what they mean (_check_reading)
+        elif isinstance(default, bool):
+            fine, wanted = isinstance(value, bool), "true or false"
+        elif isinstance(default, str):
+            fine, wanted = isinstance(value, str), "text in quotes"
+        else:  # a table
+            fine, wanted = isinstance(value, dict), f"a table ([{f.name}] or {f.name} = {{...}})"
+        if not fine:
+            problems.append(Problem(0, f.name, str(value), f"mapping: {f.name} must be {wanted}"))
+    if problems:
+        raise ImportRefused(problems)
+
+
+def _check_sections(data: dict, kind: str) -> dict:
+    """Every key of every table is one the kind reads; returns `data` with [values] as text
+    and keep_when/skip_when as lists."""
+    problems: list[Problem] = []
+    reads = FIELDS[kind]
+    what = f"{kind} reads the fields"
+    for section in ("columns", "constants", "values"):
+        known = {
+            "columns": reads,
+            "constants": CONSTANT_FIELDS.get(kind, reads),
+            "values": reads + EXTRA_VALUES.get(kind, ()),
+        }[section]
+        problems += [
+            _unknown(k, known, f"[{section}]", what) for k in data.get(section, {}) if k not in known
+        ]
+    problems += [
+        Problem(0, f"[columns].{k}", str(v), "mapping: a [columns] entry names a column in quotes")
+        for k, v in data.get("columns", {}).items()
+        if not isinstance(v, str)
+    ]
+    problems += [
+        Problem(0, f"[skip].{k}", str(v), f'mapping: [skip] {k} is a list of values, e.g. {k} = ["..."]')
+        for k, v in data.get("skip", {}).items()
+        if not (isinstance(v, list) and all(isinstance(x, str) for x in v))
+    ]
+    for field_name, words in data.get("values", {}).items():
+        if not isinstance(words, dict):
+            rule = f"mapping: [values.{field_name}] must be a table: the file's word = Common Ground's"
+            problems.append(Problem(0, f"[values].{field_name}", str(words), rule))
+    problems += [
+        _unknown(k, SKIP_FIELDS.get(kind, ()), "[skip]", f"[skip] for {kind} takes")
+        for k in data.get("skip", {})
+        if k not in SKIP_FIELDS.get(kind, ())
+    ]
+    problems += [_unknown(k, ROW_KEYS, "[rows]") for k in data.get("rows", {}) if k not in ROW_KEYS]
+    problems += [
+        _unknown(k, DATE_PART_KEYS, "date_parts")
+        for k in data.get("date_parts", {})
+        if k not in DATE_PART_KEYS
+    ]
+    if data.get("date_parts") and "year" not in data["date_parts"]:
+        problems.append(
+            Problem(0, "date_parts", str(data["date_parts"]), "mapping: date_parts needs a year column")
+        )
+    for measure, spec in data.get("items", {}).items():
+        where = f"[items.{measure}]"
+        if not isinstance(spec, dict):
+            problems.append(Problem(0, where, str(spec), f"mapping: {where} must be a table (code = ...)"))
+            continue
+        problems += [_unknown(k, ITEM_KEYS[kind], where) for k in spec if k not in ITEM_KEYS[kind]]
+    rows = dict(data.get("rows", {}))
+    for key in ("present", "blank"):
+        if key in rows and not (isinstance(rows[key], list) and all(isinstance(c, str) for c in rows[key])):
+            problems.append(
+                Problem(
+                    0, f"[rows].{key}", str(rows[key]), f"mapping: [rows] {key} is a list of column names"
+                )
+            )
+    for key in ("keep_when", "skip_when"):
+        if key not in rows:
+            continue
+        texts = [rows[key]] if isinstance(rows[key], str) else rows[key]
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            problems.append(
+                Problem(
+                    0, f"[rows].{key}", str(rows[key]), f"mapping: [rows] {key} is a rule or a list of rules"
+                )
+            )
+            continue
+        rows[key] = texts
+        for text in texts:
+            try:
+                parse_row_rule(text, key)
+            except ValueError as exc:
+                problems.append(Problem(0, f"[rows].{key}", text, f"mapping: {exc}", ROW_RULE_HELP))
+    separator = data.get("list_separator", ";")
+    if not separator.strip() or any(c in separator for c in '"()[]{}'):
+        rule = 'mapping: list_separator must be visible text without quotes or brackets, e.g. ";" or "|"'
+        problems.append(Problem(0, "list_separator", separator, rule))
+    if problems:
+        raise ImportRefused(problems)
+    out = dict(data)
+    if rows:
+        out["rows"] = rows
+    if "values" in data:
+        out["values"] = {f: {str(k): str(v) for k, v in words.items()} for f, words in data["values"].items()}
+    return out
 
 
 def _check_reading(data: dict) -> None:

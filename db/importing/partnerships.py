@@ -1,8 +1,11 @@
 """Import partnerships with their member organisations and catchment areas.
 
 Fields: code, name, description, goals, start_date, end_date, status, areas (one
-or more area names, codes or aliases separated by `;`) and members (organisation
-names separated by `;`). [skip] leaves out partnerships by code or by area.
+or more area names, codes or aliases) and members (organisation names), several in one
+cell separated by the mapping's `list_separator` (`;` by default). A separator inside
+brackets or double quotes does not split: "Acme Ltd (formerly A; B)" is one member.
+[values.areas] and [values.members] translate each one; [skip] leaves out partnerships
+by code or by area.
 Organisations are created on first sight with the sector
 the mapping's [sectors] gives them, else "other". Natural key: code; a partnership
 seen again is updated and its members and catchment areas replaced by the file's.
@@ -16,7 +19,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from db.importing.areas import AreaLookup
 from db.importing.fields import field_value, parse_date
-from db.importing.mapping import Mapping
+from db.importing.mapping import FIELDS, Mapping
 from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import (
     PARTNERSHIP_STATUSES,
@@ -36,8 +39,46 @@ TEXT_LIMITS = {  # every text field a partnership stores, and its column's lengt
 MEMBER_LIMIT = text_limit(Organisation, "name")  # a member is an organisation, created by name
 
 
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(";") if part.strip()]
+OPENING, CLOSING = "([{", ")]}"
+
+
+def split_list(text: str, separator: str = ";") -> tuple[list[str], str]:
+    """(the parts of a list cell, rule broken or ''). `separator` splits only outside brackets
+    and double quotes; a part wholly in quotes loses them. An unclosed bracket or quote is
+    refused rather than guessed at."""
+    parts, start, depth, quoted, i = [], 0, [], False, 0
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in OPENING:
+            depth.append(CLOSING[OPENING.index(char)])
+        elif not quoted and char in CLOSING:
+            if not depth or depth.pop() != char:
+                return [], f"a list with {char!r} closing a bracket it did not open"
+        elif not quoted and not depth and text.startswith(separator, i):
+            parts.append(text[start:i])
+            start = i = i + len(separator)
+            continue
+        i += 1
+    if quoted or depth:
+        return [], "a list with an unclosed " + ("double quote" if quoted else f"bracket (no {depth[-1]!r})")
+    parts.append(text[start:])
+    cleaned = [p.strip() for p in parts]
+    cleaned = [p[1:-1].strip() if len(p) >= 2 and p[0] == p[-1] == '"' else p for p in cleaned]
+    return [p for p in cleaned if p], ""
+
+
+def _list(line: int, value: tuple[str, str], name: str, mapping: Mapping, report: Report) -> list[str]:
+    """The elements of a list field's cell, each translated by [values.<name>]; problems are
+    recorded in the report."""
+    column, text = value
+    parts, rule = split_list(text, mapping.list_separator)
+    if rule:
+        hint = f"close it, or put a name holding {mapping.list_separator!r} in double quotes"
+        report.problems.append(Problem(line, column, text, rule, hint))
+    words = mapping.values.get(name, {})
+    return [words.get(part, part) for part in parts]
 
 
 def load(
@@ -54,24 +95,15 @@ def load(
     parsed: dict[str, dict] = {}
     for line, row in rows:
         report.rows_read += 1
-        values = {
-            f: field_value(row, mapping, f)
-            for f in (
-                "code",
-                "name",
-                "description",
-                "goals",
-                "start_date",
-                "end_date",
-                "status",
-                "areas",
-                "members",
-            )
-        }
+        values = {f: field_value(row, mapping, f) for f in FIELDS["partnerships"]}
         code_col, code = values["code"]
         name_col, name = values["name"]
-        skipped_areas = set(_split(values["areas"][1])) & set(mapping.skip.get("area", ()))
-        if code in mapping.skip.get("code", ()) or skipped_areas:
+        if code in mapping.skip.get("code", ()):
+            report.skipped_on_purpose += 1
+            continue
+        area_names = _list(line, values["areas"], "areas", mapping, report)
+        members = _list(line, values["members"], "members", mapping, report)
+        if set(area_names) & set(mapping.skip.get("area", ())):
             report.skipped_on_purpose += 1
             continue
         if not code or not name:
@@ -84,8 +116,8 @@ def load(
             column, value = values[name_of]
             if value and (rule := text_rule(value, limit)):
                 report.problems.append(Problem(line, column, value, rule))
-        members_col, members_text = values["members"]
-        for member in _split(members_text):
+        members_col = values["members"][0]
+        for member in members:
             if rule := text_rule(member, MEMBER_LIMIT):
                 report.problems.append(Problem(line, members_col, member, f"member: {rule}"))
         start_col, start_text = values["start_date"]
@@ -106,9 +138,9 @@ def load(
             report.problems.append(
                 Problem(line, status_col, status, f"status must be one of {', '.join(PARTNERSHIP_STATUSES)}")
             )
-        area_col, area_text = values["areas"]
+        area_col = values["areas"][0]
         area_ids = []
-        for area in _split(area_text):
+        for area in area_names:
             found = areas.resolve(line, area_col, area, report)
             if found is not None:
                 area_ids.append(found)
@@ -128,7 +160,7 @@ def load(
                 "status": status,
             },
             "areas": sorted(set(area_ids)),
-            "members": list(dict.fromkeys(_split(values["members"][1]))),
+            "members": list(dict.fromkeys(members)),
         }
     if report.problems:
         return

@@ -6,7 +6,8 @@ Each spec lists its fields (the Common Ground names a mapping's [columns] maps t
 their types and rules, and the natural key that says when a row in the file is a
 row already in the database. A row seen again is updated when something changed and
 left alone when nothing did. Choice fields match case-insensitively, and a mapping's
-[values] can translate a file's own words first ("Partner meeting" -> "meeting").
+[values] translates a file's own words first ("Partner meeting" -> "meeting"), as
+the rows are read (db.importing.rows).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
 
 from db.importing.fields import parse_date, parse_number
-from db.importing.mapping import Mapping
+from db.importing.mapping import Mapping, toml_string
 from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import (
     ACTIVITY_KINDS,
@@ -197,7 +198,7 @@ def _value(
         wanted = {c.casefold(): c for c in field.choices}
         found = wanted.get(text.casefold())
         if found is None:
-            return None, f"must be one of {', '.join(field.choices)}", "translate it under [values]"
+            return None, f"must be one of {', '.join(field.choices)}", _translate(field, text)
         return found, "", ""
     if field.type == "partnership":
         found = partnerships.find(text)
@@ -215,6 +216,14 @@ def _value(
     return (int(number) if field.type == "int" else number), "", ""
 
 
+def _translate(field: Field, text: str) -> str:
+    """The [values] line that makes a file's own word one of a choice field's words."""
+    close = difflib.get_close_matches(text.casefold(), field.choices, n=1, cutoff=0.4)
+    word = close[0] if close else field.choices[0]
+    line = f"{toml_string(text)} = {toml_string(word)}"
+    return f"translate it in the mapping: [values.{field.name}] {line} (or another of those words)"
+
+
 def _row(
     line: int, row: dict[str, str], spec: Spec, mapping: Mapping, partnerships: Partnerships, report: Report
 ):
@@ -227,7 +236,6 @@ def _row(
         else:
             column = mapping.column(field.name)
             text = row.get(column, "").strip()
-        text = mapping.values.get(field.name, {}).get(text, text)
         if not text:
             if field.required:
                 report.problems.append(Problem(line, column, "", f"required: {field.name}"))

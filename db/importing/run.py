@@ -33,6 +33,7 @@ from db.importing import (
     survey_aggregates,
     survey_responses,
 )
+from db.importing import rows as file_rows
 from db.importing.limits import DEFAULT, Limits
 from db.importing.mapping import Mapping
 from db.importing.report import ImportRefused, Problem, Report
@@ -88,26 +89,11 @@ def _extra_cells(chunks: Iterator[Chunk], mapping: Mapping, report: Report) -> I
 
 
 def _wanted_rows(chunks: Iterator[Chunk], mapping: Mapping, report: Report) -> Iterator[Chunk]:
-    """Only the rows the mapping's [rows] says are data (e.g. district rows of a file that
-    also holds city and sector rows); the others are counted as left out on purpose."""
-    present = [c for c in mapping.rows.get("present", [])]
-    blank = [c for c in mapping.rows.get("blank", [])]
-    for chunk in chunks:
-        missing = [c for c in present + blank if c not in chunk.header]
-        if missing:
-            rule = "column named under [rows] is not in the file"
-            raise ImportRefused([Problem(1, c, "", rule) for c in missing])
-        where = [(chunk.header.index(c), True) for c in present] + [
-            (chunk.header.index(c), False) for c in blank
-        ]
-        keep = [all(bool(cells[i].strip()) == filled for i, filled in where) for cells in chunk.rows]
-        if not all(keep):
-            report.skipped_on_purpose += keep.count(False)
-            report.rows_read += keep.count(False)
-            chunk.lines = [line for line, k in zip(chunk.lines, keep, strict=True) if k]
-            chunk.rows = [cells for cells, k in zip(chunk.rows, keep, strict=True) if k]
-        if chunk.rows:
-            yield chunk
+    """Only the rows the mapping's [rows] says are data (counted by rule when left out),
+    with the file's words translated as its [values] says (see db.importing.rows)."""
+    if mapping.rows:
+        chunks = file_rows.wanted(chunks, mapping, report)
+    return file_rows.translated(chunks, mapping) if mapping.values else chunks
 
 
 def _rows(chunks: Iterator[Chunk]) -> Iterator[Row]:
@@ -145,8 +131,7 @@ def preview(
     file cannot be read at all (empty, not a workbook, one column)."""
     report = Report(kind=mapping.kind, file_name=path.name, sha256="")
     chunks = read_chunks(Path(path), mapping.delimiter, mapping.encoding, size=max(rows, 1), limits=limits)
-    if mapping.rows:
-        chunks = _wanted_rows(chunks, mapping, report)
+    chunks = _wanted_rows(chunks, mapping, report)
     header: list[str] = []
     first: list[Row] = []
     for chunk in chunks:
@@ -274,14 +259,14 @@ def _import(
         else:
             chunks = read_chunks(path, mapping.delimiter, mapping.encoding, limits=limits)
             chunks = _extra_cells(chunks, mapping, report)
-            if mapping.rows:
-                chunks = _wanted_rows(chunks, mapping, report)
+            chunks = _wanted_rows(chunks, mapping, report)
             if mapping.kind in CHUNK_HANDLERS:
                 CHUNK_HANDLERS[mapping.kind](conn, chunks, mapping, report)
             else:
                 KIND_HANDLERS[mapping.kind](conn, _rows(chunks), mapping, report)
     except ImportRefused as refused:
         report.problems.extend(refused.problems)
+    file_rows.explain(report, mapping)
     if report.problems or report.dry_run:
         raise _Rollback
     if mapping.kind == "survey_items" and report.inserted + report.updated:
