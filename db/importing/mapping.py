@@ -9,11 +9,6 @@ example). Every key but `kind` is optional.
     delimiter = ","                # sniffed among , ; TAB | when absent
     encoding = "utf-8"             # detected when absent: UTF-8, UTF-16/32 with a BOM, or cp1252
     duplicates = "drop"            # exact duplicate rows: drop | keep | refuse (always counted)
-    blank_ids = "refuse"           # crime: a row whose id column is blank: refuse | fingerprint
-                                   # (identified by a hash of its content, like an id-less file's rows)
-    repeated_ids = "refuse"        # crime: rows repeating an earlier id (one row per victim or
-                                   # arrest; wide: the same area, offence and month twice): refuse |
-                                   # sum (add their counts) | first (keep the first row); counted
     extra_cells = "refuse"         # cells beyond the named header columns: refuse | ignore (counted)
     date_format = "%d/%m/%Y"       # strptime format (%y: two-digit years), or a list tried in order
     decimal_comma = true           # numbers written 0,56
@@ -82,8 +77,11 @@ example). Every key but `kind` is optional.
     "Chicago Police Department" = "police"
 
     # incident ids (crime)
-    repeated_ids = "refuse"        # an id on several rows: refuse | sum | first
-    blank_ids = "refuse"           # a row without an id: refuse | fingerprint
+    repeated_ids = "refuse"        # rows repeating an earlier id (one row per victim or arrest; wide:
+                                   # the same area, offence and month twice): refuse | sum (add their
+                                   # counts) | first (keep the first row); counted in every mode
+    blank_ids = "refuse"           # a row whose id cell is blank: refuse | fingerprint (identified by
+                                   # a hash of its content, like the rows of a file with no id column)
 
 A mapping is checked like code when it is loaded: an unknown key, in any section or
 nested table, is refused with the closest known one ("unknown key 'descripton' — did you
@@ -209,6 +207,8 @@ KINDS_OF_KEY = {  # top-level keys only some kinds read; the others are read by 
     "period_format": ("crime",),
     "date_parts": ("crime",),
     "groups": ("crime",),
+    "repeated_ids": ("crime",),
+    "blank_ids": ("crime",),
     "statistic": ("survey_aggregates",),
     "scale": ("survey_aggregates",),
     "period": ("survey_aggregates",),
@@ -259,9 +259,6 @@ class Mapping:
     rows: dict[str, list[str]] = field(default_factory=dict)
     # any kind: a file's own words -> Common Ground's, per field ({kind = {"Partner meeting" = "meeting"}})
     values: dict[str, dict[str, str]] = field(default_factory=dict)
-    # repeated and blank incident ids (issue 18, item 6): refuse | sum | first, refuse | fingerprint
-    repeated_ids: str = "refuse"
-    blank_ids: str = "refuse"
 
     def column(self, name: str, default: str | None = None) -> str | None:
         """The file's column for a Common Ground field (the field's own name when unmapped)."""
@@ -330,10 +327,6 @@ def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
         raise _bad("extra_cells must be refuse or ignore", str(data.get("extra_cells")), "extra_cells")
     if data.get("format", "long") not in ("long", "wide"):
         raise _bad("format must be long or wide", str(data.get("format")), "format")
-    if data.get("repeated_ids", "refuse") not in ("refuse", "sum", "first"):
-        raise _bad("repeated_ids must be refuse, sum or first", str(data.get("repeated_ids")), "repeated_ids")
-    if data.get("blank_ids", "refuse") not in ("refuse", "fingerprint"):
-        raise _bad("blank_ids must be refuse or fingerprint", str(data.get("blank_ids")), "blank_ids")
     bad_groups = {k: v for k, v in data.get("groups", {}).items() if v not in CRIME_GROUPS}
     if bad_groups:
         key, value = next(iter(bad_groups.items()))

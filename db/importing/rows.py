@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import date
 
 from db.importing.fields import EARLIEST, _strptime, date_formats, parse_number
-from db.importing.mapping import EXTRA_VALUES, FIELDS, LIST_FIELDS, Mapping
+from db.importing.mapping import EXTRA_VALUES, FIELDS, LIST_FIELDS, Mapping, toml_string
 from db.importing.report import ImportRefused, Problem, Report
 from db.importing.row_rules import RowRule
 from db.importing.source import Chunk
@@ -208,8 +208,7 @@ def explain(report: Report, mapping: Mapping) -> None:
         late = year is not None and int(year.group()) > today.year
         name = _field_of(problem.column, mapping)
         bound = f"<= {today.isoformat()}" if late else f">= {EARLIEST.isoformat()}"
-        line = f"keep_when = ['{name} {bound}']"
-        fix = f"if these rows are not wanted, leave them out: add under [rows] in the mapping: {line}"
+        fix = f"leave such rows out with [rows] keep_when = [{toml_string(f'{name} {bound}')}]"
         list.__setitem__(report.problems, index, replace(problem, suggestion=fix))
 
 

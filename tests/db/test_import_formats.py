@@ -451,7 +451,7 @@ def test_an_unknown_area_names_an_alias_and_the_skip_line(lite, tmp_path):
         "id,date,area,offence\n1,2024-01-03,Northfield,Assault\n2,2024-01-04,Heathrow Airport,Theft\n"
     )
     problem = import_file(engine, path, parse_mapping(_CRIME)).problems[0]
-    assert '[area_aliases]: "Heathrow Airport" = "an area\'s name or code"' in problem.suggestion
+    assert '[area_aliases] with the area it means: "Heathrow Airport" = "..."' in problem.suggestion
     report = _refused_then_fixed(
         engine, path, _CRIME, "unknown area", 'leave its rows out with [skip] area = ["Heathrow Airport"]'
     )

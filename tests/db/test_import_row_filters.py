@@ -42,7 +42,7 @@ def test_old_rows_refuse_a_file_and_the_refusal_names_the_keep_when_line(lite, t
     before = data_sha(path)
     report = import_file(engine, _old_and_good(tmp_path), parse_mapping(CRIME))
     assert report.summary() == {"date outside 1990-01-01 to today": 21}
-    assert "[rows] in the mapping: keep_when = ['occurred >= 1990-01-01']" in report.problems[0].suggestion
+    assert '[rows] keep_when = ["occurred >= 1990-01-01"]' in report.problems[0].suggestion
     assert data_sha(path) == before
 
 
