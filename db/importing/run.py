@@ -43,6 +43,7 @@ from db.models import (
     SurveyResponse,
 )
 from db.rollup import refresh_survey_monthly
+from metrics.coverage import coverage_notes
 
 # an import this large changes its tables enough for the query planner to want new statistics
 LARGE_IMPORT = 10_000
@@ -245,6 +246,8 @@ def _import(
                 KIND_HANDLERS[mapping.kind](conn, _rows(chunks), mapping, report)
     except ImportRefused as refused:
         report.problems.extend(refused.problems)
+    if not report.problems and mapping.kind in ("crime", "survey_responses", "survey_aggregates"):
+        report.notes += coverage_notes(conn, mapping.kind.split("_")[0], mapping.source)  # issue 18
     if report.problems or report.dry_run:
         raise _Rollback
     if mapping.kind == "survey_items" and report.inserted + report.updated:
