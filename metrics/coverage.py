@@ -301,8 +301,8 @@ def source_label(kind: str, source: str) -> str:
 
 
 def source_coverage(conn: Connection) -> list[SourceCoverage]:
-    """Every source's coverage: crime sources by name, then survey answers by respondent
-    type, then published survey results."""
+    """Every source's coverage: crime sources by name, then survey answers from residents,
+    partners and officers, then published survey results."""
     frame = monthly_volumes(conn)
     found = []
     for (kind, source), rows in frame.groupby(["kind", "source"], sort=False):
@@ -325,8 +325,8 @@ def source_coverage(conn: Connection) -> list[SourceCoverage]:
                 volumes=tuple(sorted(volumes.items())),
             )
         )
-    order = {"crime": 0, "survey": 1}
-    return sorted(found, key=lambda c: (order[c.kind], c.source == "published", c.source))
+    survey = {"resident": 0, "partner": 1, "officer": 2, "published": 3}
+    return sorted(found, key=lambda c: (c.kind != "crime", survey.get(c.source, 2), c.source))
 
 
 def coverage_notes(conn: Connection, kind: str, source: str | None = None) -> list[str]:
@@ -375,3 +375,17 @@ def survey_span(conn: Connection) -> Span | None:
     return _span_of(
         [c for c in source_coverage(conn) if c.kind == "survey" and c.source in ("resident", "published")]
     )
+
+
+def coverage_months(sources: list[SourceCoverage]) -> pd.DataFrame:
+    """Every month from each source's first to its last, for the coverage strip.
+    Columns: source (its label), month (month start), volume (records; 0 where none),
+    share (of the source's usual month), thin (bool)."""
+    rows = []
+    for c in sources:
+        volume, thin = dict(c.volumes), c.thin_months()
+        for i in range(_months_between(c.first, c.last) + 1):
+            month = _add_months(c.first, i)
+            count = volume.get(month, 0)
+            rows.append((c.label, month, count, count / c.typical if c.typical else 0.0, month in thin))
+    return pd.DataFrame(rows, columns=["source", "month", "volume", "share", "thin"])
