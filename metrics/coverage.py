@@ -13,7 +13,7 @@ every page, and the evaluation's coverage guard reads the same facts (`crime_spa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, func, select
@@ -24,6 +24,7 @@ from db.models import Area, CrimeMonthly, LoadLog, OffenceCategory, SurveyAggreg
 THIN_SHARE = 0.10  # a month under 10% of the source's median month is thin
 MIN_TYPICAL = 10.0  # a source whose median month holds fewer records is not judged: small counts vary
 STRAY_GAP = 24  # months without normal volume that cut stray months off from the rest
+KINDS = ("crime", "survey")
 STRAY_SHARE = 0.05  # a cut-off cluster holding under this share of the records is stray
 
 
@@ -206,6 +207,10 @@ class SourceCoverage:
         return said + "."
 
 
+def _month_end(month: date) -> date:
+    return _add_months(month, 1) - timedelta(days=1)
+
+
 def _add_months(d: date, n: int) -> date:
     y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
     return date(y, m + 1, 1)
@@ -232,7 +237,8 @@ def judge_months(volumes: dict[date, int], every_month: bool) -> tuple[float, li
     span = [_add_months(months[0], i) for i in range(_months_between(months[0], months[-1]) + 1)]
     candidates = span if every_month else months
     thin = [m for m in candidates if judged and volumes.get(m, 0) < THIN_SHARE * typical]
-    normal = [m for m in months if m not in set(thin)]
+    left_out = set(thin)
+    normal = [m for m in months if m not in left_out]
     clusters: list[list[date]] = [[normal[0]]]
     for previous, month in zip(normal, normal[1:], strict=False):
         if _months_between(previous, month) > STRAY_GAP:
@@ -261,7 +267,7 @@ def _runs(months: list[date], volumes: dict[date, int]) -> tuple[ThinRun, ...]:
     return tuple(ThinRun(r[0], r[-1], sum(volumes.get(m, 0) for m in r), len(r)) for r in runs)
 
 
-def monthly_volumes(conn: Connection) -> pd.DataFrame:
+def monthly_volumes(conn: Connection, kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:
     """Records per source and month, counted in the database. Columns: kind ('crime',
     'survey'), source, month (month start), volume, last_day (the month's last day with
     data: the month's end for crime, the last answer, or the end of the last published
@@ -278,12 +284,12 @@ def monthly_volumes(conn: Connection) -> pd.DataFrame:
     )
     started = month_start(g.period_start)
     published = select(started, func.count(), func.max(g.period_end)).group_by(started)
-    rows = [
-        ("crime", s, m, int(v), (pd.Timestamp(m) + pd.offsets.MonthEnd(0)).date())
-        for s, m, v in conn.execute(crime)
-    ]
-    rows += [("survey", t, m, int(v), last) for t, m, v, last in conn.execute(answers)]
-    rows += [("survey", "published", m, int(v), last) for m, v, last in conn.execute(published)]
+    rows = []
+    if "crime" in kinds:
+        rows += [("crime", s, m, int(v), _month_end(m)) for s, m, v in conn.execute(crime)]
+    if "survey" in kinds:
+        rows += [("survey", t, m, int(v), last) for t, m, v, last in conn.execute(answers)]
+        rows += [("survey", "published", m, int(v), last) for m, v, last in conn.execute(published)]
     frame = pd.DataFrame(rows, columns=["kind", "source", "month", "volume", "last_day"])
     for column in ("month", "last_day"):
         frame[column] = pd.to_datetime(frame[column]).dt.date
@@ -300,10 +306,10 @@ def source_label(kind: str, source: str) -> str:
     return f"Survey answers from {source}s"
 
 
-def source_coverage(conn: Connection) -> list[SourceCoverage]:
+def source_coverage(conn: Connection, kinds: tuple[str, ...] = KINDS) -> list[SourceCoverage]:
     """Every source's coverage: crime sources by name, then survey answers from residents,
     partners and officers, then published survey results."""
-    frame = monthly_volumes(conn)
+    frame = monthly_volumes(conn, kinds)
     found = []
     for (kind, source), rows in frame.groupby(["kind", "source"], sort=False):
         volumes = dict(zip(rows["month"], rows["volume"], strict=True))
@@ -334,8 +340,8 @@ def coverage_notes(conn: Connection, kind: str, source: str | None = None) -> li
     one sentence per source of that kind (only `source`, for crime, when given)."""
     return [
         c.sentence()
-        for c in source_coverage(conn)
-        if c.kind == kind and (source is None or kind != "crime" or c.source == source)
+        for c in source_coverage(conn, (kind,))
+        if source is None or kind != "crime" or c.source == source
     ]
 
 
@@ -366,7 +372,7 @@ def _span_of(sources: list[SourceCoverage]) -> Span | None:
 def crime_span(conn: Connection) -> Span | None:
     """The covered months of recorded crime (every crime source's covered span together)
     with the crime sources' thin months, or None when no crime is recorded."""
-    return _span_of([c for c in source_coverage(conn) if c.kind == "crime"])
+    return _span_of(source_coverage(conn, ("crime",)))
 
 
 def survey_span(conn: Connection) -> Span | None:
