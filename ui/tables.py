@@ -332,10 +332,11 @@ def status_text(portfolio: pd.DataFrame, day) -> str:
 
 def grid_with_status(grid: pd.DataFrame, portfolio: pd.DataFrame) -> pd.DataFrame:
     """`grid_table` with each partnership not active on the period's last day named so
-    ('Eastside (not yet begun)'), its status taken from the portfolio's `status`."""
+    ('Not yet begun: Eastside', first, so that a narrow column still shows it), its status
+    taken from the portfolio's `status`."""
     status = portfolio.set_index("code")["status"]
     named = [
-        name if status.get(code, "active") == "active" else f"{name} ({status[code]})"
+        name if status.get(code, "active") == "active" else f"{status[code].capitalize()}: {name}"
         for code, name in zip(grid.index, grid["Partnership"], strict=True)
     ]
     return grid.assign(Partnership=named)

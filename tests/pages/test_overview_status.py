@@ -31,7 +31,7 @@ def test_a_period_ending_in_2021_counts_the_partnerships_active_then(demo_url, m
     later = portfolio.loc[portfolio["Status"] == "not yet begun", "Partnership"]
     grid = table_with(at, "Partnership")
     for name in later:  # the verdict grid names them too
-        assert f"{name} (not yet begun)" in set(grid["Partnership"])
+        assert f"Not yet begun: {name}" in set(grid["Partnership"])
     assert "Status: on 31 Dec 2021, the period's last day." in words(" ".join(c.value for c in at.caption))
 
 
