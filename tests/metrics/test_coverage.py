@@ -78,15 +78,16 @@ CRIME_MAPPING = {
     "format": "long",
     "date_format": "%d/%m/%Y",
     "columns": {"area": "area", "category": "offence", "occurred": "date", "source_id": "id"},
-    "groups": {"Assault": "violent"},
+    "groups": {"Assault": "violent", "Theft": "property"},
 }
 AREAS = [f"Ward {n}" for n in range(1, 9)]
 
 
-def late_start_file(path: Path) -> Path:
+def late_start_file(path: Path, thefts: bool = False) -> Path:
     """An incident export built like the real one: three offences dated 1995, a thin first
     year (2014: two records a month) and five normal years (2015-2019: 30 a month in
-    each of eight wards), all assaults."""
+    each of eight wards), all assaults; with `thefts`, also one theft a month in each
+    ward in the normal years (a group too small to judge month by month on its own)."""
     lines = ["id,date,area,offence"]
 
     def add(day: date, area: str) -> None:
@@ -102,18 +103,22 @@ def late_start_file(path: Path) -> Path:
             for area in AREAS:
                 for i in range(30):
                     add(date(year, month, 1 + i % 28), area)
+                if thefts:
+                    lines.append(f"{len(lines)},15/{month:02d}/{year},{area},Theft")
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def late_start_city(engine, tmp_path: Path):
+def late_start_city(engine, tmp_path: Path, thefts: bool = False):
     """The late-starting file imported into eight wards, and a partnership in Ward 1 that
     began in the first full year (April 2015). Returns the import's report."""
     with engine.begin() as conn:
         conn.execute(
             insert(Area), [{"code": f"W{i}", "name": name, "kind": "ward"} for i, name in enumerate(AREAS, 1)]
         )
-    report = import_file(engine, late_start_file(tmp_path / "incidents.csv"), parse_mapping(CRIME_MAPPING))
+    report = import_file(
+        engine, late_start_file(tmp_path / "incidents.csv", thefts), parse_mapping(CRIME_MAPPING)
+    )
     assert report.accepted, report.text()
     with engine.begin() as conn:
         conn.execute(
@@ -152,6 +157,20 @@ def test_a_partnership_that_began_in_the_first_full_year_is_not_given_a_giant_ef
         "Not enough data: too little data before it began: recorded crime ('city') is near empty until "
         "December 2014 (2 that month against a usual month of 240), so only 3 months before the start "
         "can be compared (12 needed)."
+    )
+
+
+def test_a_small_crime_group_is_judged_by_its_source_s_coverage_not_left_to_chance(engine, tmp_path):
+    """Eight thefts a month city-wide are too few to judge a month by; the source's thin
+    first year still refuses the estimate that a before-window of no thefts would give."""
+    late_start_city(engine, tmp_path, thefts=True)
+    with engine.connect() as conn:
+        result = evaluate(conn, "EARLY", ("property",))["outcomes"][0]
+    assert result["verdict"] == NOT_ENOUGH
+    assert "effect" not in result
+    assert (
+        "too little data before it began: recorded crime ('city') is near empty until December 2014"
+        in (result["sentence"])
     )
 
 
