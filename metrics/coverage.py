@@ -336,12 +336,15 @@ def source_coverage(conn: Connection, kinds: tuple[str, ...] = KINDS) -> list[So
 
 
 def coverage_notes(conn: Connection, kind: str, source: str | None = None) -> list[str]:
-    """The import report's notes on coverage after loading `kind` ('crime' or 'survey'):
-    one sentence per source of that kind (only `source`, for crime, when given)."""
+    """The import report's notes on coverage after loading a file of `kind` ('crime',
+    'survey_responses' or 'survey_aggregates'): one sentence per source it loads into
+    (for crime, the mapping's `source`; survey answers by respondent type; published
+    survey results)."""
+    if kind == "crime":
+        return [c.sentence() for c in source_coverage(conn, ("crime",)) if source in (None, c.source)]
+    published = kind == "survey_aggregates"
     return [
-        c.sentence()
-        for c in source_coverage(conn, (kind,))
-        if source is None or kind != "crime" or c.source == source
+        c.sentence() for c in source_coverage(conn, ("survey",)) if (c.source == "published") == published
     ]
 
 

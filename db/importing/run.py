@@ -247,7 +247,7 @@ def _import(
     except ImportRefused as refused:
         report.problems.extend(refused.problems)
     if not report.problems and mapping.kind in ("crime", "survey_responses", "survey_aggregates"):
-        report.notes += coverage_notes(conn, mapping.kind.split("_")[0], mapping.source)  # issue 18
+        report.notes += coverage_notes(conn, mapping.kind, mapping.source)  # first, last and thin months
     if report.problems or report.dry_run:
         raise _Rollback
     if mapping.kind == "survey_items" and report.inserted + report.updated:
