@@ -473,8 +473,8 @@ def coverage_strip(months: pd.DataFrame, title: str) -> go.Figure:
                 "color": OKABE_ITO["vermillion"],
                 "line": {"width": 2},
             },
-            hovertemplate="%{x|%b %Y}: %{text:,} records, far below the usual month<extra></extra>",
-            name="Thin month (under 10% of the source's usual month)",
+            hovertemplate="%{x|%b %Y}: %{text:,} records, thin or stray<extra></extra>",
+            name="Thin or stray month (left out of the covered span, or a gap inside it)",
         )
     )
     for label, row in rows.items():  # each name over its strip: the strip keeps the width on a phone

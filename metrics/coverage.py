@@ -160,7 +160,7 @@ class ThinRun:
 @dataclass(frozen=True)
 class SourceCoverage:
     """One source's months: `kind` ('crime' or 'survey'), `source` (the crime source's
-    name, 'residents' or another respondent type, or 'published'), `label` (in words),
+    name, 'resident' or another respondent type, or 'published'), `label` (in words),
     first and last month with any record, the covered span (`covered_first` to
     `covered_last`, month starts; `covered_last_day` is its last day with data), the
     median month (`typical`), the thin runs in order, and the monthly volumes
@@ -201,8 +201,8 @@ class SourceCoverage:
             runs = "; ".join(run.text() for run in self.thin[:5])
             more = f"; and {len(self.thin) - 5} more" if len(self.thin) > 5 else ""
             said += (
-                f". Months far below the usual {self.typical:,.0f} a month (under {THIN_SHARE:.0%} of it): "
-                f"{runs}{more}"
+                f". Thin or stray months (under {THIN_SHARE:.0%} of the usual {self.typical:,.0f} a month, "
+                f"or far from the rest): {runs}{more}"
             )
         return said + "."
 

@@ -211,7 +211,7 @@ def coverage_strips(sources: list[SourceCoverage]) -> None:
         coverage_strip(coverage_months(sources), "Records per month"),
         "Source: the loaded records, counted per month. Shade: the month's records against the "
         "source's usual (median) month, full at half of it or more; marked in red under a strip: "
-        f"under {THIN_SHARE:.0%} of it. "
+        f"thin (under {THIN_SHARE:.0%} of it) or stray, far from the rest. "
         "The default period runs from the first to the last month of usual volume.",
         key="coverage",
     )
