@@ -361,7 +361,7 @@ def window_problem(w: Windows, design: Design, coverage: tuple[date, date], what
     if earlier and w.available_before < design.before_months:
         label, count, typical = coverage.thin[earlier[-1]]
         return (
-            f"too little data before it began: {label[0].lower()}{label[1:]} is near empty until "
+            f"too little data before it began: {_subject(label)} near empty until "
             f"{earlier[-1]:%B %Y} ({count:,} that month against a usual month of {typical:,.0f}), so only "
             f"{w.available_before} months before the start can be compared ({design.before_months} needed)"
         )
@@ -373,6 +373,12 @@ def window_problem(w: Windows, design: Design, coverage: tuple[date, date], what
             f"({design.before_months} needed)"
         )
     return None
+
+
+def _subject(label: str) -> str:
+    """A source's label as the subject of a sentence, with its verb: "recorded crime ('city')
+    is", 'survey answers from residents are'."""
+    return f"{label[0].lower()}{label[1:]} {'is' if label.startswith('Recorded crime') else 'are'}"
 
 
 def thin_inside(w: Windows, coverage: tuple[date, date]) -> str | None:
@@ -388,7 +394,7 @@ def thin_inside(w: Windows, coverage: tuple[date, date]) -> str | None:
         return None
     label, count, typical = thin[inside[0]]
     return (
-        f"{label[0].lower()}{label[1:]} is near empty in {inside[0]:%B %Y} ({count:,} against a usual "
+        f"{_subject(label)} near empty in {inside[0]:%B %Y} ({count:,} against a usual "
         f"month of {typical:,.0f}), inside the windows: the records may start late or have a gap"
     )
 
