@@ -429,6 +429,72 @@ def evaluation_chart(series: dict, title: str, windows: dict, start: date) -> go
     return mark_dates(fig, start, None)
 
 
+FULL_SHADE = 0.5  # of a source's usual month: the coverage strip's full blue
+
+
+def coverage_strip(months: pd.DataFrame, title: str) -> go.Figure:
+    """One strip per source: months along the x axis, each shaded by its records against
+    the source's usual month (white: none; full blue: half a usual month or more, so that
+    seasons do not read as gaps), and thin
+    months marked by a short vermillion tick under the strip.
+
+    `months`: `metrics.coverage.coverage_months` output."""
+    labels = list(dict.fromkeys(months["source"]))
+    rows = {label: i for i, label in enumerate(labels)}
+    fig = base_figure(title, "", height=130 + 100 * len(labels))
+    wide = months.pivot(index="source", columns="month", values="share").reindex(labels)
+    counts = months.pivot(index="source", columns="month", values="volume").reindex(labels)
+    x = [pd.Timestamp(m) for m in wide.columns]
+    fig.add_trace(
+        go.Heatmap(
+            x=x,
+            y=list(range(len(labels))),
+            z=wide.clip(upper=FULL_SHADE).to_numpy(),
+            text=counts.to_numpy(),
+            colorscale=[[0.0, "white"], [1.0, OKABE_ITO["blue"]]],
+            zmin=0.0,
+            zmax=FULL_SHADE,
+            ygap=44,  # room above each strip for its name and under it for its thin-month marks
+            showscale=False,
+            hovertemplate="%{x|%b %Y}: %{text:,} records<extra></extra>",
+            name="Records a month",
+        )
+    )
+    thin = months[months["thin"]]
+    fig.add_trace(
+        go.Scatter(
+            x=[pd.Timestamp(m) for m in thin["month"]],
+            y=[rows[label] + 0.36 for label in thin["source"]],
+            text=thin["volume"].tolist(),
+            mode="markers",
+            marker={
+                "symbol": "line-ns-open",
+                "size": 12,
+                "color": OKABE_ITO["vermillion"],
+                "line": {"width": 2},
+            },
+            hovertemplate="%{x|%b %Y}: %{text:,} records, thin or stray<extra></extra>",
+            name="Thin or stray month (left out of the covered span, or a gap inside it)",
+        )
+    )
+    for label, row in rows.items():  # each name over its strip: the strip keeps the width on a phone
+        fig.add_annotation(
+            x=0,
+            xref="paper",
+            y=row - 0.3,
+            text=html.escape(label),  # names are data: text, never markup
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font={"size": 16},
+        )
+    fig.update_yaxes(range=[len(labels) - 0.5, -0.55], visible=False)
+    fig.update_layout(showlegend=False, margin={"l": 20, "b": 50})
+    fig = time_axis(fig, months["month"].min(), months["month"].max())
+    # Plotly spaces the labels to the width it is drawn at (a phone or a projector), never crowded
+    return fig.update_xaxes(dtick=None, nticks=8, tickangle=0)
+
+
 def _words(value):
     """Text a chart escaped for Plotly, as the words it was (numbers and dates unchanged)."""
     return html.unescape(value) if isinstance(value, str) else value
@@ -436,10 +502,18 @@ def _words(value):
 
 def figure_table(fig: go.Figure) -> pd.DataFrame:
     """The numbers a chart draws, one row per point: series, x, y (and its label, if any).
-    Bands list their upper edge then their lower edge, as they are drawn."""
+    Bands list their upper edge then their lower edge, as they are drawn. A heatmap gives a
+    row per cell: its row as the series, its column as x and its text (the count) as y."""
     rows = []
     for trace in fig.data:
         xs, ys = getattr(trace, "x", None), getattr(trace, "y", None)
+        if isinstance(trace, go.Heatmap):  # a cell per row and column: series is the row
+            for row, texts in zip(ys, trace.text, strict=True):
+                rows += [
+                    {"series": _words(row), "x": x, "y": v, "label": None}
+                    for x, v in zip(xs, texts, strict=True)
+                ]
+            continue
         if xs is None or ys is None:
             continue
         texts = getattr(trace, "text", None)

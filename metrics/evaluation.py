@@ -38,10 +38,8 @@ from db.models import (
     SurveyAggregate,
     SurveyItem,
     SurveyMonthly,
-    SurveyResponse,
 )
-from metrics.coverage import span
-from metrics.crime import data_months
+from metrics.coverage import MIN_TYPICAL, THIN_SHARE, crime_span, survey_span
 from metrics.effects import (
     Effect,
     did_counts,
@@ -280,9 +278,9 @@ class Prefetched:
     spans: dict[str, tuple[date, date] | None] = field(default_factory=dict)
 
     def span(self, conn: Connection, kind: str) -> tuple[date, date] | None:
-        """`data_months` ('crime') or `survey_coverage` ('survey'), read once."""
+        """`crime_span` ('crime') or `survey_coverage` ('survey'), read once."""
         if kind not in self.spans:
-            self.spans[kind] = data_months(conn) if kind == "crime" else survey_coverage(conn)
+            self.spans[kind] = crime_span(conn) if kind == "crime" else survey_coverage(conn)
         return self.spans[kind]
 
     def area_months(self, conn: Connection, group: str, coverage: tuple[date, date]) -> pd.DataFrame:
@@ -353,10 +351,20 @@ def _area_totals(table: pd.DataFrame, areas: tuple[int, ...], first: date, last:
 
 def window_problem(w: Windows, design: Design, coverage: tuple[date, date], what: str) -> str | None:
     """Why these windows cannot be judged, or None: the start lies after the data ends,
-    or the data starts too late for a full before-window. Windows are never reversed."""
+    or the data starts too late for a full before-window. Windows are never reversed.
+    Where `coverage` is a `metrics.coverage.Span` whose sources hold thin months before
+    its first month, the reason names them: the data there is not missing by chance."""
     first, last = coverage
     if w.start > last:
         return f"no {what} after the start: the data ends in {last:%B %Y}"
+    earlier = sorted(m for m in getattr(coverage, "thin", {}) if m < first)
+    if earlier and w.available_before < design.before_months:
+        label, count, typical = coverage.thin[earlier[-1]]
+        return (
+            f"too little data before it began: {_subject(label)} near empty until "
+            f"{earlier[-1]:%B %Y} ({count:,} that month against a usual month of {typical:,.0f}), so only "
+            f"{w.available_before} months before the start can be compared ({design.before_months} needed)"
+        )
     if w.available_before == 0:
         return f"{what} starts in {first:%B %Y}, after the start: no month before it to compare with"
     if w.available_before < design.before_months:
@@ -367,14 +375,39 @@ def window_problem(w: Windows, design: Design, coverage: tuple[date, date], what
     return None
 
 
-def low_months(series: pd.Series, share: float = 0.10, min_typical: float = 10.0) -> list[date]:
-    """Months whose count is under `share` of the series' median month: data that starts
-    late or has a gap. Not judged where a typical month has fewer than `min_typical`
-    crimes (small areas have empty months by chance)."""
+def _subject(label: str) -> str:
+    """A source's label as the subject of a sentence, with its verb: "recorded crime ('city')
+    is", 'survey answers from residents are'."""
+    return f"{label[0].lower()}{label[1:]} {'is' if label.startswith('Recorded crime') else 'are'}"
+
+
+def thin_inside(w: Windows, coverage: tuple[date, date]) -> str | None:
+    """A source's thin month (`metrics.coverage`: under 10% of its usual month) inside the
+    windows, named; None when there is none. The same facts as the Data page's strip."""
+    thin = getattr(coverage, "thin", {})
+    inside = [
+        m
+        for m in sorted(thin)
+        if w.before_start <= m <= w.before_end or (w.length and w.after_start <= m <= w.after_end)
+    ]
+    if not inside:
+        return None
+    label, count, typical = thin[inside[0]]
+    return (
+        f"{_subject(label)} near empty in {inside[0]:%B %Y} ({count:,} against a usual "
+        f"month of {typical:,.0f}), inside the windows: the records may start late or have a gap"
+    )
+
+
+def low_months(series: pd.Series) -> list[date]:
+    """Months whose count is under `THIN_SHARE` (10%) of the series' median month, the
+    rule `metrics.coverage` judges a source by: data that starts late or has a gap. Not
+    judged where a typical month has fewer than `MIN_TYPICAL` (10) crimes (small areas
+    have empty months by chance)."""
     typical = float(series.median()) if len(series) else 0.0
-    if typical < min_typical:
+    if typical < MIN_TYPICAL:
         return []
-    return [m for m, v in series.items() if v < share * typical]
+    return [m for m, v in series.items() if v < THIN_SHARE * typical]
 
 
 def coverage_gap(table: pd.DataFrame, involved: tuple[int, ...], w: Windows, what: str) -> str | None:
@@ -514,8 +547,8 @@ def evaluate_crime(
     coverage: tuple[date, date] | None,
     prefetched: Prefetched | None = None,
 ) -> dict:
-    """One crime group's evaluation; `coverage` is `data_months(conn)`. With `prefetched`
-    (the scorecard's), the area-months come from one query shared by every partnership.
+    """One crime group's evaluation; `coverage` is `metrics.coverage.crime_span(conn)`. With
+    `prefetched` (the scorecard's), the area-months come from one query shared by every partnership.
 
     The first after-window is judged; `sustained` holds the latest `after_months` of data
     against the same before-window, with the same comparison areas and inference."""
@@ -529,7 +562,7 @@ def evaluate_crime(
         return {**result, **judge(None, True, noun, "", 0, missing).as_dict(), "method": None}
     w = make_windows(places.start, coverage[0], coverage[1], design)
     result["windows"] = w.as_dict()
-    problem = window_problem(w, design, coverage, what)
+    problem = window_problem(w, design, coverage, what) or thin_inside(w, coverage)
     if problem:
         return {**result, **judge(None, True, noun, "", 0, [problem]).as_dict(), "method": None}
     if w.length == 0:  # still inside the ramp-up, or no month after the start yet
@@ -632,17 +665,9 @@ def evaluate_crime(
 
 
 def survey_coverage(conn: Connection) -> tuple[date, date] | None:
-    """First and last month with resident answers or published aggregate scores."""
-    r, g = SurveyResponse, SurveyAggregate
-    spans = [
-        span(conn, r.responded_on, where=(r.respondent_type == "resident",)),
-        span(conn, g.period_start),
-    ]
-    firsts = [a for a, _ in spans if a is not None]
-    lasts = [b for _, b in spans if b is not None]
-    if not firsts:
-        return None
-    return min(firsts).replace(day=1), max(lasts).replace(day=1)
+    """The covered months of resident answers and published aggregate scores
+    (`metrics.coverage.survey_span`): first and last month, with their thin months."""
+    return survey_span(conn)
 
 
 SUM_COLUMNS = ["n", "sw", "sw2", "swx", "swx2"]

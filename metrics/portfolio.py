@@ -6,6 +6,8 @@ the recent crime direction. Every survey figure keeps its `n`.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 from sqlalchemy import Connection, and_, func, select
 
@@ -42,6 +44,7 @@ def _registry(conn: Connection) -> pd.DataFrame:
             Partnership.code,
             Partnership.name,
             Partnership.start_date,
+            Partnership.end_date,
             Partnership.status,
             func.coalesce(members.c.partners, 0),
             func.coalesce(members.c.sectors, 0),
@@ -52,15 +55,41 @@ def _registry(conn: Connection) -> pd.DataFrame:
         .outerjoin(places, places.c.partnership_id == Partnership.id)
         .order_by(Partnership.name)
     )
-    columns = ["code", "name", "start_date", "status", "partners", "sectors", "areas", "population"]
+    columns = [
+        "code",
+        "name",
+        "start_date",
+        "end_date",
+        "status",
+        "partners",
+        "sectors",
+        "areas",
+        "population",
+    ]
     return pd.DataFrame(conn.execute(q).all(), columns=columns)
+
+
+STATUSES = ("not yet begun", "active", "ended")  # as of a day, in the order a partnership passes them
+
+
+def status_on(day: date, start: date, end: date | None, recorded: str) -> str:
+    """A partnership's status on `day`: 'not yet begun' (it starts after `day`), 'ended'
+    (its end date is before `day`) or 'active'. The registry's own status (as of today)
+    counts only where the dates cannot tell: a partnership still 'planned' today had not
+    begun on any earlier day either, and one 'ended' with no end date is taken as ended."""
+    if start > day or recorded == "planned":
+        return "not yet begun"
+    if (end is not None and end < day) or (end is None and recorded == "ended"):
+        return "ended"
+    return "active"
 
 
 def portfolio(conn: Connection, filters: Filters) -> pd.DataFrame:
     """One row per partnership, sorted by name (never ranked). The portfolio always
     holds every partnership: `filters.partnership` is ignored here.
 
-    Columns: code, name, start_date, status, partners, sectors, areas, population,
+    Columns: code, name, start_date, end_date, status (on the period's last day, see
+    `status_on`: 'not yet begun', 'active' or 'ended'), partners, sectors, areas, population,
     trust, trust_margin, trust_n, trust_quarter, satisfaction, satisfaction_margin,
     satisfaction_n, satisfaction_quarter (latest quarter in the period; missing
     when no residents answered), {trust,satisfaction}_published_{value,period,
@@ -69,6 +98,10 @@ def portfolio(conn: Connection, filters: Filters) -> pd.DataFrame:
     crime_direction (last 12 months of the period against the 12 before).
     """
     frame = _registry(conn)
+    frame["status"] = [
+        status_on(filters.end, start, end, recorded)
+        for start, end, recorded in zip(frame["start_date"], frame["end_date"], frame["status"], strict=True)
+    ]
     everyone = Filters(filters.start, filters.end, None, filters.crime_groups)
     latest = latest_scores(survey_scores(conn, everyone, ("trust", "satisfaction")))
     for construct in ("trust", "satisfaction"):

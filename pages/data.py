@@ -11,7 +11,7 @@ from ui.database import database_url
 from ui.frame import inside_frame
 from ui.importer import preview_upload, run_upload, save_alias, unknown_areas
 from ui.plain import plain
-from ui.show import import_report, table
+from ui.show import coverage_strips, import_report, table
 from ui.tables import freshness_table, history_table, incomplete_table, problems_table
 
 inside_frame()
@@ -28,6 +28,9 @@ if status["incomplete"].empty:
 else:
     st.warning("These recent months look incomplete: late reports may still arrive.")
     st.dataframe(incomplete_table(status["incomplete"]), hide_index=True)
+
+st.header("What the data covers")
+coverage_strips(data.coverage(url, user.audience, data.version(url)))
 
 st.header("Import a file")
 st.caption(

@@ -21,8 +21,10 @@ from ui.tables import (
     grid_labels,
     grid_outcome,
     grid_table,
+    grid_with_status,
     portfolio_table,
     scorecard_table,
+    status_text,
 )
 
 NO_CRIME_GROUP = "No crime group is chosen in the filters"
@@ -44,7 +46,8 @@ st.caption(
 )
 if not filters.crime_groups:
     nothing_to_show(f"{NO_CRIME_GROUP}, so only the survey outcomes are shown.")
-picked = verdict_grid(grid_table(shown), grid_labels(shown), key="verdict_grid")
+frame, surveyed = data.overview(database_url(), user.audience, filters)  # statuses on the period's end
+picked = verdict_grid(grid_with_status(grid_table(shown), frame), grid_labels(shown), key="verdict_grid")
 st.caption(GRID_LEGEND)
 outcome = grid_outcome(shown, *picked) if picked else None
 if outcome:
@@ -53,7 +56,6 @@ if outcome:
 else:
     st.caption("Select a cell for its estimate and interval, and whether the call may be chance.")
 
-frame, surveyed = data.overview(database_url(), user.audience, filters)
 groups = crime_groups_text(filters.crime_groups)
 st.caption(
     f"{day_label(filters.start)} to {day_label(filters.end)}; crime counts {groups}. Partnerships are listed "
@@ -63,7 +65,9 @@ st.caption(
 clear_down = int((frame["crime_direction"] == "down").sum())
 clear_up = int((frame["crime_direction"] == "up").sum())
 tiles = st.columns(4)
-tiles[0].metric("Active partnerships", int((frame["status"] == "active").sum()))
+tiles[0].metric(
+    "Active partnerships", int((frame["status"] == "active").sum()), help=status_text(frame, filters.end)
+)
 tiles[1].metric("Residents surveyed in partnership areas", f"{surveyed:,}")
 for tile, label, count in ((tiles[2], "down", clear_down), (tiles[3], "up", clear_up)):
     tile.metric(
@@ -117,6 +121,7 @@ st.caption(
 st.subheader("Portfolio")
 table(portfolio_table(frame, crime=bool(filters.crime_groups)), "portfolio")
 st.caption(
+    f"Status: on {day_label(filters.end)}, the period's last day. "
     "Trust and satisfaction: latest quarter's weighted mean on 0-100 ± its 95% margin, with the number "
     "of residents asked. "
     + (

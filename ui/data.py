@@ -22,8 +22,16 @@ from db.audit import actors as audit_actors
 from db.audit import events as audit_events
 from db.users import list_users
 from metrics import partnership as profile_metrics
+from metrics.coverage import (
+    SourceCoverage,
+    data_extent,
+    data_period,
+    import_history,
+    incomplete_months,
+    last_loaded,
+    source_coverage,
+)
 from metrics.coverage import area_names as coverage_area_names
-from metrics.coverage import data_period, import_history, incomplete_months, last_loaded
 from metrics.crime import crime_monthly
 from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
@@ -51,11 +59,25 @@ def partnerships(url: str, audience: str) -> pd.DataFrame:
         return profile_metrics.partnership_list(conn)
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def period(url: str, audience: str) -> tuple[date, date] | None:
+@st.cache_data(ttl=DAY, max_entries=ENTRIES, show_spinner=False)
+def period(
+    url: str, audience: str, version: int | None
+) -> tuple[tuple[date, date], tuple[date, date]] | None:
+    """The default period (every source's covered span) and the widest one (all data,
+    thin and stray months included) on data `version`, or None when there is no data."""
     _for(audience, "leadership")
     with engine_for(url).connect() as conn:
-        return data_period(conn)
+        default = data_period(conn)
+        return None if default is None else (default, data_extent(conn))
+
+
+@st.cache_data(ttl=DAY, max_entries=ENTRIES, show_spinner=False)
+def coverage(url: str, audience: str, version: int | None) -> list[SourceCoverage]:
+    """Each source's months, thin months and covered span on data `version`: read once per
+    import, however often the Data page reruns."""
+    _for(audience, "leadership")
+    with engine_for(url).connect() as conn:
+        return source_coverage(conn)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

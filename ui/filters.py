@@ -31,10 +31,11 @@ def keep_filters() -> None:
 def sidebar_filters(url: str, audience: str) -> Filters | None:
     """Draw the filters; return the chosen Filters, or None when there is no data yet."""
     plist = data.partnerships(url, audience)
-    span = data.period(url, audience)
-    if plist.empty or span is None:
+    periods = data.period(url, audience, data.version(url))
+    if plist.empty or periods is None:
         st.sidebar.info("No partnerships or data yet.")
         return None
+    span, widest = periods  # the covered span by default; thin and stray months may be chosen
     names = dict(zip(plist["code"], plist["name"], strict=True))
     st.sidebar.header("Filters")
     code = st.sidebar.selectbox(
@@ -43,10 +44,11 @@ def sidebar_filters(url: str, audience: str) -> Filters | None:
     chosen = st.sidebar.date_input(
         "Period",
         value=span,
-        min_value=span[0],
-        max_value=span[1],
+        min_value=widest[0],
+        max_value=widest[1],
         key=KEY_PERIOD,
         format="YYYY-MM-DD",
+        help="Starts where every source's records reach their usual volume (see the Data page).",
     )
     start, end = _complete_range(chosen, span)
     groups = st.sidebar.multiselect(

@@ -6,9 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from charts.figures import figure_table
+from charts.figures import coverage_strip, figure_table
 from db.audit import AuditUnavailable
 from db.users import may
+from metrics.coverage import THIN_SHARE, SourceCoverage, coverage_months
 from metrics.formatting import effect_text
 from metrics.publish import csv_bytes
 from metrics.verdict import sustained_text
@@ -198,6 +199,24 @@ def import_report(report) -> None:
     st.dataframe(problems_table(report.problems, limit=listed), hide_index=True)
     if listed < total:
         st.caption(f"The first {listed:,} of {total:,} problems are listed; the counts per rule are exact.")
+
+
+def coverage_strips(sources: list[SourceCoverage]) -> None:
+    """Every source's coverage strip, then each source's first and last month, covered
+    span and thin months in a plain sentence."""
+    if not sources:
+        nothing_to_show("No crime or survey records are loaded yet.")
+        return
+    chart(
+        coverage_strip(coverage_months(sources), "Records per month"),
+        "Source: the loaded records, counted per month. Shade: the month's records against the "
+        "source's usual (median) month, full at half of it or more; marked in red under a strip: "
+        f"thin (under {THIN_SHARE:.0%} of it) or stray, far from the rest. "
+        "The default period runs from the first to the last month of usual volume.",
+        key="coverage",
+    )
+    for source in sources:
+        st.markdown(plain(source.sentence()))
 
 
 def _prepare(user: User, code: str, audience: str) -> None:

@@ -13,6 +13,7 @@ from charts.captions import quarter_label
 from charts.theme import verdict_fill
 from metrics.evaluation import CRIME_OUTCOMES
 from metrics.formatting import VERDICT_SYMBOLS, day_label, effect_text, moment_label, name_label
+from metrics.portfolio import STATUSES
 from metrics.registry import CRIME_GROUP_LABELS
 from metrics.verdict import (
     CALLED,
@@ -74,6 +75,7 @@ def portfolio_table(frame: pd.DataFrame, crime: bool = True) -> pd.DataFrame:
         {
             "Partnership": frame["name"],
             "Started": pd.to_datetime(frame["start_date"]).dt.strftime("%b %Y"),
+            "Status": frame["status"],  # on the period's last day (metrics.portfolio.status_on)
             "Partners": [
                 f"{p} ({s} sectors)" for p, s in zip(frame["partners"], frame["sectors"], strict=True)
             ],
@@ -319,6 +321,25 @@ def grid_table(frame: pd.DataFrame) -> pd.DataFrame:
     grid.columns.name = None
     grid.insert(0, "Partnership", cells.drop_duplicates("code").set_index("code")["name"])
     return grid.sort_values("Partnership")
+
+
+def status_text(portfolio: pd.DataFrame, day) -> str:
+    """'On 31 Dec 2021, the period's last day: 6 not yet begun, 4 active, 0 ended.'"""
+    counts = portfolio["status"].value_counts()
+    said = ", ".join(f"{int(counts.get(s, 0))} {s}" for s in STATUSES)
+    return f"On {day_label(day)}, the period's last day: {said}."
+
+
+def grid_with_status(grid: pd.DataFrame, portfolio: pd.DataFrame) -> pd.DataFrame:
+    """`grid_table` with each partnership not active on the period's last day named so
+    ('Not yet begun: Eastside', first, so that a narrow column still shows it), its status
+    taken from the portfolio's `status`."""
+    status = portfolio.set_index("code")["status"]
+    named = [
+        name if status.get(code, "active") == "active" else f"{status[code].capitalize()}: {name}"
+        for code, name in zip(grid.index, grid["Partnership"], strict=True)
+    ]
+    return grid.assign(Partnership=named)
 
 
 def grid_style(grid: pd.DataFrame):

@@ -48,6 +48,7 @@ from db.models import (
     SurveyResponse,
 )
 from db.rollup import refresh_survey_monthly
+from metrics.coverage import coverage_notes
 
 # an import this large changes its tables enough for the query planner to want new statistics
 LARGE_IMPORT = 10_000
@@ -267,6 +268,8 @@ def _import(
     except ImportRefused as refused:
         report.problems.extend(refused.problems)
     file_rows.explain(report, mapping)
+    if not report.problems and mapping.kind in ("crime", "survey_responses", "survey_aggregates"):
+        report.notes += coverage_notes(conn, mapping.kind, mapping.source)  # first, last and thin months
     if report.problems or report.dry_run:
         raise _Rollback
     if mapping.kind == "survey_items" and report.inserted + report.updated:

@@ -136,8 +136,8 @@ def test_data_that_starts_late_is_named_not_estimated(engine):
     early = violent(engine, "EARLY")
     assert early["verdict"] == NOT_ENOUGH
     assert (
-        "recorded violent crime is near empty in January 2015 (16 against a usual month of 1,600)"
-        in early["sentence"]
+        "too little data before it began: recorded crime ('t') is near empty until February 2016 "
+        "(16 that month against a usual month of 1,600)" in early["sentence"]
     )
     assert "effect" not in early
     assert violent(engine, "LATER")["verdict"] != NOT_ENOUGH
