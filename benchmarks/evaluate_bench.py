@@ -249,7 +249,16 @@ def write(result: dict, command: str) -> str:
             f"| {database} | {r['partnerships']} x {r['outcomes'] // max(r['partnerships'], 1)} "
             f"| {r['seconds']} s | {r['cpu_seconds']} s | {r['peak_mb']} MB | {before} | {same} | {met} |"
         )
-    lines += ["", "```json", json.dumps(result, indent=2), "```", ""]
+    lines += [
+        "",
+        "Where the time went before, what changed, and what is left: "
+        "[Benchmarks: Batch evaluation](../../docs/benchmarks.md#batch-evaluation).",
+        "",
+        "```json",
+        json.dumps(result, indent=2),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
