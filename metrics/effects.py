@@ -344,7 +344,6 @@ def its(
     auxiliary regression (1990), then fitted as a GLM: unlike full maximum
     likelihood over alpha, this always converges on short monthly series.
     """
-    import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     y = np.asarray(counts, dtype=float)
@@ -361,17 +360,22 @@ def its(
         # A stretch of zero counts (a small area, a rare crime) separates perfectly; the
         # fit's standard errors then say there is no information, which is the answer.
         warnings.simplefilter("ignore", PerfectSeparationWarning)
-        return _its_fit(sm, y, x, offset, family, seasonal)
+        return _its_fit(y, x, offset, family, seasonal)
 
 
-def _its_fit(sm, y: np.ndarray, x: np.ndarray, offset, family: str, seasonal: bool) -> ITS:
-    poisson = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit()
+def _its_fit(y: np.ndarray, x: np.ndarray, offset, family: str, seasonal: bool) -> ITS:
+    # The GLM alone, not statsmodels.api: the whole API costs a second of start-up
+    # (scipy.stats and more), which `evaluate --all` pays before its first partnership.
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    poisson = GLM(y, x, family=families.Poisson(), offset=offset).fit()
     dispersion = float(poisson.pearson_chi2 / poisson.df_resid) if poisson.df_resid > 0 else float("nan")
     mu = poisson.fittedvalues
     alpha = float(np.sum((y - mu) ** 2 - y) / np.sum(mu**2))
     use_nb = (family == "negbin" or (family == "auto" and dispersion > 1.5)) and alpha > 0
     if use_nb:
-        fit = sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=alpha), offset=offset).fit()
+        fit = GLM(y, x, family=families.NegativeBinomial(alpha=alpha), offset=offset).fit()
         name = f"negative binomial (alpha {alpha:.3f})"
     else:
         fit = poisson

@@ -172,33 +172,47 @@ class Places:
 
 
 def load_places(conn: Connection, code: str) -> Places | None:
-    p = conn.execute(
-        select(Partnership.id, Partnership.name, Partnership.start_date).where(Partnership.code == code)
-    ).first()
-    if p is None:
-        return None
-    roles = conn.execute(
-        select(PartnershipArea.area_id, PartnershipArea.role).where(PartnershipArea.partnership_id == p.id)
-    ).all()
-    catchments = conn.execute(
-        select(PartnershipArea.area_id).where(PartnershipArea.role == "catchment")
-    ).scalars()
+    """Partnership `code`'s places, or None if the code is unknown."""
+    return all_places(conn, code).get(code)
+
+
+def all_places(conn: Connection, code: str | None = None) -> dict[str, Places]:
+    """Every partnership's places by code (or only `code`'s), from four queries however
+    many partnerships there are."""
+    q = select(Partnership.id, Partnership.code, Partnership.name, Partnership.start_date)
+    partnerships = conn.execute(q if code is None else q.where(Partnership.code == code)).all()
+    if not partnerships:
+        return {}
+    r = PartnershipArea
+    q = select(r.partnership_id, r.area_id, r.role)
+    if code is not None:
+        q = q.where(r.partnership_id == partnerships[0].id)
+    roles: dict[int, list[tuple[int, str]]] = {}
+    for partnership_id, area_id, role in conn.execute(q):
+        roles.setdefault(partnership_id, []).append((area_id, role))
+    catchments = frozenset(conn.execute(select(r.area_id).where(r.role == "catchment")).scalars())
     neighbours: dict[int, set[int]] = {}
     for a, b in conn.execute(select(AreaNeighbour.area_id, AreaNeighbour.neighbour_id)):
         neighbours.setdefault(a, set()).add(b)
         neighbours.setdefault(b, set()).add(a)
     areas = conn.execute(select(Area.id, Area.name, Area.kind)).all()
-    return Places(
-        code=code,
-        name=p.name,
-        start=p.start_date,
-        treated=tuple(sorted(a for a, r in roles if r == "catchment")),
-        registered_comparison=tuple(sorted(a for a, r in roles if r == "comparison")),
-        all_catchment=frozenset(catchments),
-        neighbours={k: frozenset(v) for k, v in neighbours.items()},
-        names={a.id: a.name for a in areas},
-        kinds={a.id: a.kind for a in areas},
-    )
+    shared = {
+        "all_catchment": catchments,
+        "neighbours": {k: frozenset(v) for k, v in neighbours.items()},
+        "names": {a.id: a.name for a in areas},
+        "kinds": {a.id: a.kind for a in areas},
+    }
+    return {
+        p.code: Places(
+            code=p.code,
+            name=p.name,
+            start=p.start_date,
+            treated=tuple(sorted(a for a, role in roles.get(p.id, ()) if role == "catchment")),
+            registered_comparison=tuple(sorted(a for a, role in roles.get(p.id, ()) if role == "comparison")),
+            **shared,
+        )
+        for p in partnerships
+    }
 
 
 def buffer_of(places: Places, core: tuple[int, ...], exclude: set[int]) -> tuple[int, ...]:
@@ -229,6 +243,17 @@ def trend_per_year(series: np.ndarray) -> float:
     return float(slope * 12 / mean)
 
 
+def trends_per_year(table: np.ndarray) -> np.ndarray:
+    """`trend_per_year` of each column of a months x areas array, in one least-squares fit."""
+    months, areas = table.shape
+    if months < 2 or areas == 0:
+        return np.zeros(areas)
+    means = table.mean(axis=0)
+    slopes = np.polyfit(np.arange(months), table, 1)[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(means == 0, 0.0, slopes * 12 / means)
+
+
 def propose_crime_comparison(
     pre: pd.DataFrame, treated: tuple[int, ...], pool: list[int], k: int, level_from: date
 ) -> tuple[tuple[int, ...], str]:
@@ -239,20 +264,28 @@ def propose_crime_comparison(
 
     Distance: |log(level ratio)| + |difference in yearly trend|.
     """
-    table = pre.pivot_table(index="month", columns="area_id", values="count", aggfunc="sum", fill_value=0)
+    return _propose_crime(_pivot(pre), treated, pool, k, level_from)
+
+
+def _propose_crime(
+    table: pd.DataFrame, treated: tuple[int, ...], pool: list[int], k: int, level_from: date
+) -> tuple[tuple[int, ...], str]:
+    """`propose_crime_comparison` from the pre-period's months x areas table (`_pivot`);
+    every pool area's level and trend are computed together."""
     if table.empty:
         return (), ""
     recent = np.asarray(table.index >= level_from)
     treated_series = table.reindex(columns=list(treated), fill_value=0).sum(axis=1).to_numpy(dtype=float)
     level_t = treated_series[recent].mean() / max(len(treated), 1)
     trend_t = trend_per_year(treated_series)
+    series = table.reindex(columns=list(pool), fill_value=0).to_numpy(dtype=float)  # months x pool
+    with np.errstate(invalid="ignore"):  # no month in the before window: no level, as before
+        levels = series[recent].mean(axis=0) if recent.any() else np.full(len(pool), np.nan)
+    trends = trends_per_year(series)
     scored = []
-    for area in pool:
-        series = table[area].to_numpy(dtype=float) if area in table else np.zeros(len(table))
-        level = series[recent].mean()
+    for area, level, trend in zip(pool, levels, trends, strict=True):
         if not (level > 0 and level_t > 0):  # also false for NaN (no data at all)
             continue
-        trend = trend_per_year(series)
         scored.append((abs(math.log(level / level_t)) + abs(trend - trend_t), area, level, trend))
     chosen = sorted(scored)[:k]
     if not chosen:
@@ -270,12 +303,21 @@ def propose_crime_comparison(
 @dataclass
 class Prefetched:
     """Data read once over the whole coverage and shared by many evaluations (the
-    scorecard): area-months per crime group, and survey sums per month. Each is fetched
-    on first use."""
+    scorecard, `evaluate --all`): area-months per crime group, as rows and as one months x
+    areas table, and survey sums per month. Each is fetched on first use."""
 
     crime: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     survey: pd.DataFrame | None = None
     spans: dict[str, tuple[date, date] | None] = field(default_factory=dict)
+    survey_windows: dict[Windows, pd.DataFrame] = field(default_factory=dict)  # `window_sums` by windows
+    registry: dict[str, Places] | None = None  # every partnership's places (`all_places`)
+
+    def places(self, conn: Connection, code: str) -> Places | None:
+        """`load_places`, from one read of every partnership's places."""
+        if self.registry is None:
+            self.registry = all_places(conn)
+        return self.registry.get(code)
 
     def span(self, conn: Connection, kind: str) -> tuple[date, date] | None:
         """`crime_span` ('crime') or `survey_coverage` ('survey'), read once."""
@@ -287,6 +329,16 @@ class Prefetched:
         if group not in self.crime:
             self.crime[group] = area_months(conn, group, *coverage)
         return self.crime[group]
+
+    def crime_table(
+        self, conn: Connection, group: str, coverage: tuple[date, date], first: date, last: date
+    ) -> pd.DataFrame:
+        """The group's months x areas table (`_pivot`) from `first` to `last`: the rows of
+        the whole coverage's table, pivoted once, so the same as pivoting those months."""
+        if group not in self.tables:
+            self.tables[group] = _pivot(self.area_months(conn, group, coverage))
+        table = self.tables[group]
+        return table[(table.index >= first) & (table.index <= last)]
 
     def survey_months(self, conn: Connection, coverage: tuple[date, date]) -> pd.DataFrame:
         if self.survey is None:
@@ -315,16 +367,37 @@ def _pivot(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.pivot_table(index="month", columns="area_id", values="count", aggfunc="sum", fill_value=0)
 
 
+def _rows(table: pd.DataFrame, first: date, last: date) -> np.ndarray:
+    """Which of the table's months lie from `first` to `last`."""
+    months = table.index.to_numpy()
+    return (months >= first) & (months <= last)
+
+
+def _positions(table: pd.DataFrame, areas) -> np.ndarray:
+    """Each of `areas`' column in the table (whose columns are sorted, as `_pivot`'s are),
+    or -1 for an area the table does not have."""
+    columns = table.columns.to_numpy()
+    wanted = np.asarray(list(areas), dtype=columns.dtype if len(columns) else np.int64)
+    at = np.searchsorted(columns, wanted).clip(0, max(len(columns) - 1, 0))
+    found = (columns[at] == wanted) if len(columns) else np.zeros(len(wanted), dtype=bool)
+    return np.where(found, at, -1)
+
+
+def _columns(table: pd.DataFrame, areas) -> np.ndarray:
+    """Positions of those of `areas` that the table has (an area with no row has no count)."""
+    positions = _positions(table, areas)
+    return positions[positions >= 0]
+
+
 def _total(table: pd.DataFrame, areas: tuple[int, ...], first: date, last: date) -> int:
-    columns = [a for a in areas if a in table.columns]
-    rows = (table.index >= first) & (table.index <= last)
-    return int(table.loc[rows, columns].to_numpy().sum())
+    counts = table.to_numpy()
+    return int(counts[np.ix_(_rows(table, first, last), _columns(table, areas))].sum())
 
 
 def _series(table: pd.DataFrame, areas: tuple[int, ...], months: list[date]) -> list[int]:
-    columns = [a for a in areas if a in table.columns]
-    summed = table[columns].sum(axis=1) if columns else pd.Series(dtype=int)
-    return [int(summed.get(m, 0)) for m in months]
+    summed = table.to_numpy()[:, _columns(table, areas)].sum(axis=1)
+    row = {m: i for i, m in enumerate(table.index)}
+    return [int(summed[row[m]]) if m in row else 0 for m in months]
 
 
 def crime_drift(
@@ -333,11 +406,9 @@ def crime_drift(
     """How far areas without a partnership drift apart between the two windows: the
     between-area variance of their own log changes (`drift_variance`), and how many
     areas it was measured on. Areas with no count in either window say nothing."""
-    columns = [a for a in pool if a in table.columns]
-    rows_b = (table.index >= before[0]) & (table.index <= before[1])
-    rows_a = (table.index >= after[0]) & (table.index <= after[1])
-    b = table.loc[rows_b, columns].sum(axis=0).to_numpy(dtype=float)
-    a = table.loc[rows_a, columns].sum(axis=0).to_numpy(dtype=float)
+    counts = table.to_numpy()[:, _columns(table, pool)]
+    b = counts[_rows(table, *before)].sum(axis=0).astype(float)
+    a = counts[_rows(table, *after)].sum(axis=0).astype(float)
     pairs = [log_change(x, y) for x, y in zip(b, a, strict=True) if x + y > 0]
     if len(pairs) < MIN_DRIFT_AREAS:
         return math.nan, len(pairs)
@@ -345,8 +416,8 @@ def crime_drift(
 
 
 def _area_totals(table: pd.DataFrame, areas: tuple[int, ...], first: date, last: date) -> list[int]:
-    rows = (table.index >= first) & (table.index <= last)
-    return [int(table.loc[rows, a].sum()) if a in table.columns else 0 for a in areas]
+    totals = table.to_numpy()[_rows(table, first, last)].sum(axis=0)
+    return [int(totals[i]) if i >= 0 else 0 for i in _positions(table, areas)]
 
 
 def window_problem(w: Windows, design: Design, coverage: tuple[date, date], what: str) -> str | None:
@@ -575,11 +646,9 @@ def evaluate_crime(
     latest = latest_windows(w, coverage, design)
     end = latest.after_end if latest else w.after_end
     if prefetched is not None:
-        frame = prefetched.area_months(conn, group, coverage)
-        frame = frame[(frame["month"] >= its_start) & (frame["month"] <= end)]
+        table = prefetched.crime_table(conn, group, coverage, its_start, end)
     else:
-        frame = area_months(conn, group, its_start, end)
-    table = _pivot(frame)
+        table = _pivot(area_months(conn, group, its_start, end))
     treated = places.treated
     b, a = (w.before_start, w.before_end), (w.after_start, w.after_end)
     t0, t1 = _total(table, treated, *b), _total(table, treated, *a)
@@ -589,8 +658,8 @@ def evaluate_crime(
     if places.registered_comparison:
         comparison, reason = places.registered_comparison, "set in the partnership registry"
     else:
-        pre = frame[frame["month"] <= w.before_end]
-        comparison, reason = propose_crime_comparison(
+        pre = table[table.index <= w.before_end]
+        comparison, reason = _propose_crime(
             pre, treated, candidates(places), design.crime_comparisons, w.before_start
         )
     gap = coverage_gap(table, treated + comparison, w, what)
@@ -711,10 +780,8 @@ def survey_sums(conn: Connection, w: Windows, constructs: tuple[str, ...] = SURV
 
 def _by_area(sums: pd.DataFrame) -> dict[tuple[int, str], np.ndarray]:
     """{(area, window): [n, sw, sw2, swx, swx2]} from `survey_sums` rows of one construct."""
-    return {
-        (r[0], r[1]): np.asarray(r[2:], dtype=float)
-        for r in sums[["area_id", "window", *SUM_COLUMNS]].itertuples(index=False)
-    }
+    keys = zip(sums["area_id"].tolist(), sums["window"].tolist(), strict=True)
+    return dict(zip(keys, sums[SUM_COLUMNS].to_numpy(dtype=float), strict=True))
 
 
 def _mean(sums: dict[tuple[int, str], np.ndarray], areas: tuple[int, ...], window: str):
@@ -1057,12 +1124,12 @@ def evaluate(
     unknown = set(outcomes) - set(OUTCOMES)
     if unknown:
         raise ValueError(f"unknown outcome(s): {', '.join(sorted(unknown))}; known: {', '.join(OUTCOMES)}")
-    places = load_places(conn, code)
+    places = load_places(conn, code) if prefetched is None else prefetched.places(conn, code)
     if places is None:
         return None
     results = []
-    sums_cache: dict = {}
     shared = prefetched or Prefetched()
+    sums_cache = shared.survey_windows  # partnerships with the same windows share their sums
     crime_span = shared.span(conn, "crime") if set(outcomes) & set(CRIME_OUTCOMES) else None
     survey_span = shared.span(conn, "survey") if set(outcomes) & set(SURVEY_OUTCOMES) else None
     for outcome in outcomes:

@@ -130,3 +130,23 @@ def test_load_benchmark_serves_sessions_through_the_proxy(demo_url, tmp_path):
     result["load_average_before"] = 1.0
     report = write_load([result], "python -m benchmarks.load_bench")
     assert "| Streamlit protocol client | 1 | 2 | 0 |" in report
+
+
+def test_evaluate_benchmark_builds_a_city_once_and_times_evaluate_all(tmp_path):
+    """`python -m benchmarks.evaluate_bench` at a tiny city: the command is timed with its
+    own peak memory, every partnership is evaluated, and a second run reuses the city."""
+    from benchmarks.evaluate_bench import run as run_evaluate
+    from benchmarks.evaluate_bench import write as write_evaluate
+
+    first = run_evaluate(2_400, 6, 1, tmp_path, None, None)
+    assert first["sqlite"]["built"] is True
+    assert first["sqlite"]["partnerships"] == 6
+    assert first["sqlite"]["outcomes"] == 6 * 7
+    assert first["sqlite"]["seconds"] > 0
+    assert first["sqlite"]["peak_mb"] > 50
+    again = run_evaluate(2_400, 6, 1, tmp_path, None, None)
+    assert again["sqlite"]["built"] is False
+    report = write_evaluate(again, "python -m benchmarks.evaluate_bench")
+    assert "| sqlite | 6 x 7 |" in report
+    assert again["sqlite"]["cpu_seconds"] > 0
+    assert "| not run | not checked |" in report

@@ -51,12 +51,13 @@ def beat_name(index: int) -> str:
     return f"Beat {index + 1:03d}"
 
 
-def plan(rng: np.random.Generator) -> Plan:
-    """300 beats and 60 partnerships. Partnership k works in 1 to 3 neighbouring beats and
-    is compared with 3 beats in no partnership's catchment (chosen at random; a beat may serve
-    several partnerships as a comparison). Planted effects by k mod 3: 0 cut violent
-    crime by 20% and raised trust by 6 points; 1 cut property crime by 15%; 2 changed
-    nothing."""
+def plan(rng: np.random.Generator, partnerships: int = PARTNERSHIPS, comparisons: bool = True) -> Plan:
+    """300 beats and 60 partnerships (or `partnerships`). Partnership k works in 1 to 3
+    neighbouring beats and is compared with 3 beats in no partnership's catchment (chosen at
+    random; a beat may serve several partnerships as a comparison), or, with `comparisons`
+    false, registers none, so that the evaluation proposes them, as for a programme file that
+    lists only catchments. Planted effects by k mod 3: 0 cut violent crime by 20% and raised
+    trust by 6 points; 1 cut property crime by 15%; 2 changed nothing."""
     rows, cols = GRID
     populations = np.clip(rng.lognormal(np.log(18_000), 0.45, size=rows * cols), 3_000, 80_000)
     beats = tuple((beat_name(i), int(round(p, -1))) for i, p in enumerate(populations))
@@ -64,7 +65,7 @@ def plan(rng: np.random.Generator) -> Plan:
     taken: set[int] = set()
     catchments: list[tuple[int, ...]] = []
     for start in order:
-        if len(catchments) == PARTNERSHIPS:
+        if len(catchments) == partnerships:
             break
         if start in taken:
             continue
@@ -106,20 +107,28 @@ def plan(rng: np.random.Generator) -> Plan:
                 members=tuple(members),
                 description=f"Police and local partners working together in {len(chosen)} beat(s).",
                 goals="Less crime and more trust in the partnership's beats.",
-                comparison=comparison,
+                comparison=comparison if comparisons else (),
                 effects=effects,
             )
         )
     return Plan(beats, tuple(specs))
 
 
-def load_city(engine: Engine, seed: int = 42, fraction: float = 1.0, progress=None) -> dict[str, int]:
+def load_city(
+    engine: Engine,
+    seed: int = 42,
+    fraction: float = 1.0,
+    progress=None,
+    partnerships: int = PARTNERSHIPS,
+    comparisons: bool = True,
+) -> dict[str, int]:
     """Write the city-scale demo into an empty database; returns rows written per table
-    and the seconds taken. `fraction` scales incidents and survey responses."""
+    and the seconds taken. `fraction` scales incidents and survey responses;
+    `partnerships` and `comparisons` are `plan()`'s."""
     started = time.perf_counter()
     say = progress or (lambda _message: None)
     rng = np.random.default_rng(seed)
-    shape = plan(rng)
+    shape = plan(rng, partnerships, comparisons)
     rows = DemoRows()
     area_ids = _beats(rows, shape)
     by_area = _partnerships(rows, area_ids, shape.partnerships)
