@@ -111,8 +111,9 @@ def date_fix(text: str, mapping: Mapping, today: date | None = None) -> str:
     if not readers:
         return ""
     fix = f"set {_with_format(mapping, readers[0])}"
-    if _swapped(readers[0]) in readers:
-        fix += f" (or {json.dumps(_swapped(readers[0]))}: both read {text!r}; check which the file uses)"
+    twin = _swapped(readers[0])
+    if twin != readers[0] and twin in readers:
+        fix += f" (or {json.dumps(twin)}: both read {text!r}; check which the file uses)"
     return fix
 
 

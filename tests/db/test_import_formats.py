@@ -391,6 +391,7 @@ def test_a_date_in_another_format_names_the_date_format_that_reads_it(lite, tmp_
     engine, _ = lite
     path = tmp_path / "dates.csv"
     path.write_text(f"id,date,area,offence\n1,{written},Northfield,Assault\n")
+    assert import_file(engine, path, parse_mapping(_CRIME)).problems[0].suggestion == fix  # named once
     _refused_then_fixed(engine, path, _CRIME, "date does not match '%Y-%m-%d'", fix)
 
 
