@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 MAX_SHOWN_VALUE = 80  # a 1 MB cell is reported by its start, not pasted whole
 MAX_KEPT_VALUE = 200  # what a kept problem holds of its value
 KEPT_PROBLEMS = 1_000
+EXAMPLES_PER_RULE = 5  # problems of each rule shown first when a report is printed
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,21 @@ class Report:
             return f"{rows} (left out: the first row of each of {into} kept)"
         return f"{rows} (summed into {into})"
 
+    def examples(self, limit: int = 50) -> list[Problem]:
+        """At most `limit` problems to show, in the file's order, with up to EXAMPLES_PER_RULE
+        of each rule first: a file refused for a thousand unknown areas and a date format
+        shows the date format's fix too, not fifty lines of the same area's."""
+        per_rule: Counter = Counter()
+        first = []
+        for problem in self.problems:
+            if per_rule[problem.rule] < EXAMPLES_PER_RULE:
+                per_rule[problem.rule] += 1
+                first.append(problem)
+        taken = set(first)
+        rest = [p for p in self.problems if p not in taken] if len(first) < limit else []
+        chosen = set(first[:limit] + rest[: limit - len(first)])
+        return [p for p in self.problems if p in chosen][:limit]
+
     def text(self, limit: int = 50) -> str:
         """The report as a person reads it on the command line or the Data page."""
         if self.problems:
@@ -190,9 +206,10 @@ class Report:
             lines += [f"  {count:,} x {rule}" for rule, count in self.summary().items()]
             if self.kept_note():
                 lines.append(f"  {self.kept_note()}")
-            lines += [f"  - {p}" for p in self.problems[:limit]]
-            if total > limit:
-                lines.append(f"  ... and {total - min(limit, len(self.problems)):,} more")
+            shown = self.examples(limit)
+            lines += [f"  - {p}" for p in shown]
+            if total > len(shown):
+                lines.append(f"  ... and {total - len(shown):,} more")
             return "\n".join(lines)
         if self.already_imported:
             return (

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from db.audit import events
 from db.engine import make_engine
 from db.importing.mapping import load_preset, parse_mapping
+from db.importing.report import Problem, Report
 from db.importing.run import import_file
 from db.models import Area, CrimeIncident, CrimeMonthly, LoadLog, OffenceCategory
 from tests.conftest import ROOT
@@ -637,3 +638,21 @@ def test_a_large_import_leaves_the_planner_statistics_current(pg_engine, tmp_pat
     assert report.inserted == 12_000
     with pg_engine.connect() as conn:
         assert conn.exec_driver_sql(analysed).scalar_one() == 12_002
+
+
+def test_a_printed_refusal_shows_every_rule_s_fix_not_fifty_lines_of_one():
+    report = Report(kind="crime", file_name="city.csv", sha256="")
+    for line in range(2, 202):
+        report.problems.append(
+            Problem(line, "area", "Northfield Park", "unknown area", "import the area first")
+        )
+    for line in range(202, 232):
+        report.problems.append(
+            Problem(line, "date", "2016-06-24T20:30:00+00", "date does not match", "set X")
+        )
+    text = report.text()
+    listed = [row for row in text.splitlines() if row.startswith("  - ")]
+    assert len(listed) == 50
+    assert sum("date does not match (set X)" in row for row in listed) == 5  # each rule's fix is shown
+    assert "line 202, column 'date'" in text
+    assert text.endswith("... and 180 more")
