@@ -40,7 +40,7 @@ def load(
         pop_col, pop_text = field_value(row, mapping, "population")
         parent_col, parent = field_value(row, mapping, "parent")
         if name in mapping.skip.get("area", ()) or code in mapping.skip.get("area", ()):
-            report.skipped_on_purpose += 1
+            report.skip("area")
             continue
         if not name:
             report.problems.append(Problem(line, name_col, name, "required: an area needs a name"))

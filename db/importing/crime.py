@@ -494,10 +494,12 @@ def _left_out(judge: _Judge, dropped: set[int], areas: list, categories: list) -
     """Rows not to write: duplicates dropped and rows the mapping's [skip] leaves out."""
     skipped = set()
     if SKIP in areas or SKIP in categories:
-        skipped = {
-            i for i, (a, c) in enumerate(zip(areas, categories, strict=True)) if a is SKIP or c is SKIP
-        } - dropped
-        judge.report.skipped_on_purpose += len(skipped)
+        by_area = {i for i, a in enumerate(areas) if a is SKIP} - dropped
+        by_category = {i for i, c in enumerate(categories) if c is SKIP} - dropped - by_area
+        for field_name, rows in (("area", by_area), ("category", by_category)):
+            if rows:
+                judge.report.skip(field_name, len(rows))
+        skipped = by_area | by_category
     return dropped | skipped
 
 

@@ -130,7 +130,8 @@ class Report:
     repeats_policy: str = "sum"  # sum (counts added) | first (the first row kept)
     # offence categories this import moved to another group: (source code, old group, new group)
     regrouped: list[tuple[str, str, str]] = field(default_factory=list)
-    skipped_on_purpose: int = 0  # rows the mapping's [skip] leaves out
+    skipped_on_purpose: int = 0  # rows the mapping's [skip] or [rows] leaves out
+    skips: Counter = field(default_factory=Counter)  # "[skip] area" -> rows it left out
     already_imported: bool = False
     dry_run: bool = False
     read_by_columns: bool = False  # a clean incident file, read the quick way (crime_columnar)
@@ -182,6 +183,11 @@ class Report:
         if self.repeats_policy == "first":
             return f"{rows} (left out: the first row of each of {into} kept)"
         return f"{rows} (summed into {into})"
+
+    def skip(self, field_name: str, rows: int = 1) -> None:
+        """Count `rows` the mapping's [skip] entry for `field_name` left out."""
+        self.skipped_on_purpose += rows
+        self.skips[f"[skip] {field_name}"] += rows
 
     def examples(self, limit: int = 50) -> list[Problem]:
         """At most `limit` problems to show, in the file's order, with up to EXAMPLES_PER_RULE
@@ -240,6 +246,7 @@ class Report:
         ]
         lines += [f"  {move}" for move in self.regrouped_text()]
         lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  note: {_counted(n, 'row')} left out by {rule}" for rule, n in self.skips.items()]
         return "\n".join(lines)
 
 

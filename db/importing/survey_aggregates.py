@@ -78,7 +78,7 @@ def _observations(
     if mapping.format != "wide":
         item_col, measure = field_value(row, mapping, "item")
         if measure in mapping.skip.get("item", ()):
-            report.skipped_on_purpose += 1
+            report.skip("item")
             return
         item_id = items.get(measure)
         if item_id is None:
@@ -139,7 +139,7 @@ def load(
             seen_rows.add(fingerprint)
         area_col, area_text = field_value(row, mapping, "area")
         if area_text in mapping.skip.get("area", ()):
-            report.skipped_on_purpose += 1
+            report.skip("area")
             continue
         area_id = areas.resolve(line, area_col, area_text, report)
         date_col, date_text = field_value(row, mapping, "date")

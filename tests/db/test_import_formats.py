@@ -457,6 +457,7 @@ def test_an_unknown_area_names_an_alias_and_the_skip_line(lite, tmp_path):
         engine, path, _CRIME, "unknown area", 'leave its rows out with [skip] area = ["Heathrow Airport"]'
     )
     assert report.skipped_on_purpose == 1
+    assert "note: 1 row left out by [skip] area" in report.text()  # counted by rule, as [rows] are
 
 
 def test_an_unknown_area_close_to_a_known_one_still_names_the_skip_line(lite, tmp_path):
