@@ -53,9 +53,8 @@ from db.roles import RoleRefused, check_name, current_role, grant_app_role, prep
 from db.users import UserRefused, add_user, list_users, remove_user
 from metrics.evaluation import OUTCOMES, Design, Prefetched, mark_chance, partnership_codes
 from metrics.evaluation import evaluate as run_evaluation
-from metrics.formatting import effect_text
 from metrics.stored import stored_scorecard
-from metrics.verdict import CALLED, sustained_text
+from metrics.verdict import headline, sustained_text
 
 database_option = click.option(
     "--database-url",
@@ -284,8 +283,7 @@ def evaluate(
 def _print_evaluation(result: dict) -> None:
     click.echo(f"{result['name']} ({result['partnership']}), began {result['start']}")
     for o in result["outcomes"]:
-        doubtful = " (may be chance)" if o.get("stands") is False and o["verdict"] in CALLED else ""
-        click.echo(f"\n{o['label']}: {o['verdict']}{doubtful} - {effect_text(o.get('effect'))}")
+        click.echo(f"\n{headline(o)}")
         click.echo(f"  {o['sentence']}")
         if o.get("method"):
             before, after = o["windows"]["before"], o["windows"]["after"]

@@ -146,3 +146,12 @@ def sustained_text(later: dict) -> str:
 def effect_short(effect: dict | None) -> str:
     """'-29% (-48% to -2%)' or '+6 (+3 to +10)': `effect_text` for table cells."""
     return effect_text(effect, compact=True)
+
+
+def headline(outcome: dict) -> str:
+    """'Violent crime: Improved (may be chance) - -29% (95%: -48% to -2%)': an outcome's
+    verdict and estimate on one line. "Not enough data" shows no number, even when one was
+    computed before the design found what it lacks: a number under that label reads as a finding."""
+    doubtful = " (may be chance)" if outcome.get("stands") is False and outcome["verdict"] in CALLED else ""
+    effect = None if outcome["verdict"] == NOT_ENOUGH else outcome.get("effect")
+    return f"{outcome['label']}: {outcome['verdict']}{doubtful} - {effect_text(effect)}"

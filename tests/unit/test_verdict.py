@@ -117,3 +117,13 @@ def test_effect_text_never_shows_minus_zero():
 def test_a_change_that_rounds_to_nothing_is_said_plainly():
     v = crime(did_counts(1000, 1001, 2000, 2000))
     assert v.sentence.startswith("Violent crime did not change against comparable areas (95% interval:")
+
+
+def test_a_headline_shows_no_number_under_not_enough_data():
+    from metrics.verdict import headline
+
+    effect = {"estimate": 6.0, "ci": [-0.64, 134.52], "scale": "relative"}
+    lacking = {"label": "Violent crime", "verdict": "Not enough data", "effect": effect}
+    assert headline(lacking) == "Violent crime: Not enough data - no estimate"
+    called = {"label": "Violent crime", "verdict": "Improved", "stands": False, "effect": effect}
+    assert headline(called) == "Violent crime: Improved (may be chance) - +600% (95%: -64% to +13452%)"
