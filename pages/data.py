@@ -74,27 +74,31 @@ if upload is not None and (chosen or mapping_upload is not None):
 report = st.session_state.get("import_report")
 if report is not None:
     import_report(report)
-    unknown = unknown_areas(report)
+    names = data.area_names(url, user.audience)
+    unknown = unknown_areas(report, names)
     if unknown:
         st.subheader("Fix unknown areas in one step")
         st.caption(
             "An alias lets a name as this file spells it mean an area already loaded. "
-            "Add one, then check the file again."
+            "Choose the area each name means, add the alias, then check the file again."
         )
-        names = data.area_names(url, user.audience)
-        for index, (name, closest) in enumerate(unknown[:20]):
+        for index, area in enumerate(unknown[:20]):
             left, right, button = st.columns([2, 2, 1], vertical_alignment="bottom")
-            left.text_input("Name in the file", name, disabled=True, key=f"alias_name_{index}")
+            left.text_input("Name in the file", area.name, disabled=True, key=f"alias_name_{index}")
             target = right.selectbox(
                 "means the area",
                 names,
-                index=names.index(closest) if closest in names else 0,
+                index=names.index(area.same) if area.same in names else None,
+                placeholder="Choose the area it means",
                 key=f"alias_to_{index}",
             )
-            if button.button("Add alias", key=f"alias_add_{index}"):
+            if area.close:
+                asked = " or ".join(plain(repr(n)) for n in area.close)
+                right.caption(f"Did you mean {asked}? Check it is the same place first.")
+            if button.button("Add alias", key=f"alias_add_{index}", disabled=target is None):
                 try:
-                    area = save_alias(url, name, target, user.actor)
-                    st.success(f"{plain(repr(name))} now means {plain(area)}. Check the file again.")
+                    added = save_alias(url, area.name, target, user.actor)
+                    st.success(f"{plain(repr(area.name))} now means {plain(added)}. Check the file again.")
                 except AliasRefused as refused:
                     st.error(plain(str(refused)))
 

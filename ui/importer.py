@@ -6,6 +6,7 @@ every session shares."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ import streamlit as st
 
 from db.audit import Actor, AuditUnavailable, record
 from db.importing import child
+from db.importing.area_names import NameIndex
 from db.importing.areas import add_alias
 from db.importing.mapping import Mapping, load_mapping, load_preset
 from db.importing.report import ImportRefused, Problem, Report
@@ -101,15 +103,28 @@ def run_upload(
     return report
 
 
-def unknown_areas(report: Report) -> list[tuple[str, str]]:
-    """(name as the file spells it, the closest known area or '') for each distinct unknown
-    area in a refused report, in the order they first appear."""
-    out: dict[str, str] = {}
+@dataclass(frozen=True)
+class UnknownArea:
+    """An area name a refused file uses that no known area has, and what it may mean."""
+
+    name: str  # as the file spells it
+    same: str  # the one known area with the same name written differently, or ''
+    close: tuple[str, ...]  # known areas close enough to ask about: maybe a different place
+
+
+def unknown_areas(report: Report, known: list[str]) -> list[UnknownArea]:
+    """Each distinct unknown area in a refused report, in the order they first appear,
+    judged against the `known` area names as the import judged it (db.importing.area_names):
+    only the same name written differently may be chosen for the person; a close name is
+    a question, and anything else gets no suggestion."""
+    index = NameIndex(known)
+    out: dict[str, UnknownArea] = {}
     for problem in report.problems:
         if problem.rule == "unknown area" and problem.value not in out:
-            close = problem.suggestion.split("'")[1] if problem.suggestion.startswith("did you mean") else ""
-            out[problem.value] = close
-    return list(out.items())
+            same, close = index.match(problem.value)
+            sure = same[0] if len(same) == 1 else ""
+            out[problem.value] = UnknownArea(problem.value, sure, tuple(n for n in same + close if n != sure))
+    return list(out.values())
 
 
 def save_alias(url: str, name: str, area: str, actor: Actor) -> str:

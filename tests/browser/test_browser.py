@@ -69,7 +69,10 @@ def test_data_page_previews_refuses_then_imports_an_upload(page, tmp_path):
 
         # the one-step fix: "Area Z" in this file means Area B
         page.get_by_role("heading", name="Fix unknown areas in one step").wait_for(timeout=30_000)
-        # the closest known name, Area B, is offered first; the stored area proves it below
+        # 'Area Z' is not the same name as any known area, so none is chosen for the person:
+        # the button waits for a choice, and the stored area proves the choice below
+        assert page.get_by_role("button", name="Add alias").is_disabled()
+        choose(page, "means the area", "Area B")
         page.get_by_role("button", name="Add alias").click()
         page.get_by_text("'Area Z' now means Area B.").wait_for(timeout=30_000)
         screenshot(page, "data-import-alias")
