@@ -146,3 +146,38 @@ def test_code_is_lint_clean():
         env={"PATH": str(ROOT / ".venv" / "bin") + ":/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _mapping_reference_in_the_code() -> list[str]:
+    """The commented example of every key in db/importing/mapping.py's docstring."""
+    import db.importing.mapping as mapping_module
+
+    lines = mapping_module.__doc__.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("    kind = "))
+    end = next(i for i, line in enumerate(lines) if i > start and line and not line.startswith(" "))
+    block = [line[4:] for line in lines[start:end]]
+    while not block[-1].strip():
+        block.pop()
+    return block
+
+
+def test_the_mapping_reference_in_the_docs_is_the_code_s_and_names_every_key():
+    from db.importing.mapping import KNOWN_KEYS
+
+    docs = (ROOT / "docs" / "importing.md").read_text()
+    reference = re.search(r"## Mapping reference\n.*?```toml\n(.*?)```", docs, flags=re.S)
+    assert reference, "docs/importing.md has no mapping reference"
+    assert reference.group(1).rstrip("\n").splitlines() == _mapping_reference_in_the_code()
+    written = set(re.findall(r"^\[?(\w+)[\].]?\S* ?=?", reference.group(1), flags=re.M))
+    assert set(KNOWN_KEYS) <= written, (
+        f"keys the code knows but the reference lacks: {set(KNOWN_KEYS) - written}"
+    )
+
+
+def test_the_readme_mapping_is_one_the_code_accepts():
+    from db.importing.mapping import parse_mapping
+
+    blocks = re.findall(r"```toml\n(.*?)```", README, flags=re.S)
+    assert blocks, "the README shows no mapping"
+    for block in blocks:
+        parse_mapping(tomllib.loads(block), "README.md")  # refused keys raise ImportRefused

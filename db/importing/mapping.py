@@ -3,7 +3,7 @@
 A mapping is a TOML file (see `presets/` for one per shared data set, each also an
 example). Every key but `kind` is optional.
 
-    kind = "crime"                 # what the file holds: one of KINDS below
+    kind = "crime"                 # what the file holds: areas, crime, partnerships... (12 kinds)
     description = "..."            # for people: where the file comes from, its quirks
     source = "mps"                 # label for the source's own codes and ids (crime, offence categories)
     delimiter = ","                # sniffed among , ; TAB | when absent
