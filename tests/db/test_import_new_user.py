@@ -179,6 +179,42 @@ def test_an_unchanged_partnership_is_counted_unchanged(engine, tmp_path):
     assert (third.inserted, third.updated, third.skipped) == (0, 2, 0), third.text()
 
 
+RECORDS_AGAIN = {  # kind: (a file, one more row); every field each kind reads, filled
+    "organisations": ("name,sector\nAcme,business\n", "Zed,faith\n"),
+    "offence_categories": ("code,name,group\nX1,Theft,property\n", "X2,Hit,violent\n"),
+    "survey_items": (
+        "code,wording,construct,scale_min,scale_max,reverse_worded,scale_labels\nQ,Trust?,trust,1,5,yes,a|b\n",
+        "Q2,Safe?,safety,0,10,,\n",
+    ),
+    "initiatives": (
+        "partnership,name,response_type,stage,started_on,ended_on,goal,goal_met\n"
+        "P1,Lights,lighting,scanning,2020-01-01,2020-05-01,fewer thefts,yes\n",
+        "P1,Patrols,,analysis,,,,\n",
+    ),
+    "activities": (
+        "partnership,occurred_on,kind,attendance,decisions_made\nP1,2020-01-01,meeting,12,3\n",
+        "P1,2020-02-01,event,,\n",
+    ),
+    "feedback": (
+        "partnership,received_on,source,rating,comment\nP1,2020-01-01,resident,4,good\n",
+        "P1,2020-01-02,partner,,\n",
+    ),
+    "events": ("partnership,occurred_on,kind,label\nP1,2020-01-01,start,Launch\n", ",2020-02-01,other,All\n"),
+}
+
+
+def test_every_records_kind_counts_a_row_seen_again_unchanged(engine, tmp_path):
+    _areas(engine)
+    partnership = "code,name,start,areas\nP1,Safer North,2020-01-01,Northfield\n"
+    assert import_file(engine, _write(tmp_path / "p.csv", partnership), parse_mapping(PARTNERSHIPS)).accepted
+    for kind, (text, more) in RECORDS_AGAIN.items():
+        mapping = parse_mapping({"kind": kind})
+        first = import_file(engine, _write(tmp_path / f"{kind}.csv", text), mapping)
+        assert first.inserted == 1, first.text()
+        again = import_file(engine, _write(tmp_path / f"{kind}-2.csv", text + more), mapping)
+        assert (again.inserted, again.updated, again.skipped) == (1, 0, 1), (kind, again.text())
+
+
 # --- 4. new organisations are named --------------------------------------------------------
 
 
