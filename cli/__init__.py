@@ -316,7 +316,7 @@ def import_(database_url, kind, file, mapping_file, preset, dry_run):
     if bool(mapping_file) == bool(preset):
         raise click.UsageError("give exactly one of --mapping FILE or --preset NAME")
     try:
-        mapping = load_mapping(mapping_file) if mapping_file else load_preset(preset)
+        mapping = load_mapping(mapping_file, kind) if mapping_file else load_preset(preset)
     except ImportRefused as exc:
         raise click.ClickException(str(exc.problems[0])) from exc
     if mapping.kind != kind:

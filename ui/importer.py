@@ -22,11 +22,12 @@ from ui.database import engine_for
 
 
 def _mapping(folder: Path, kind: str, preset: str | None, mapping_bytes: bytes | None) -> Mapping:
-    """The chosen mapping; ImportRefused when it cannot be read or is for another kind."""
+    """The chosen mapping; ImportRefused when it cannot be read or is for another kind. An
+    uploaded mapping without `kind` imports the kind chosen on the page."""
     if mapping_bytes is not None:
         mapping_path = folder / "mapping.toml"
         mapping_path.write_bytes(mapping_bytes)
-        mapping = load_mapping(mapping_path)
+        mapping = load_mapping(mapping_path, kind)
     else:
         mapping = load_preset(preset or "")
     if mapping.kind != kind:

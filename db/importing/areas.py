@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 
 from db.importing.area_names import NameIndex
 from db.importing.fields import field_value
+from db.importing.fixes import values_fix
 from db.importing.mapping import Mapping, toml_string
 from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import AREA_KINDS, Area, AreaAlias, Partnership, PartnershipArea
@@ -56,9 +57,8 @@ def load(
             report.problems.extend(Problem(line, column, value, rule) for column, value, rule in broken)
             continue
         if kind not in AREA_KINDS:
-            report.problems.append(
-                Problem(line, kind_col, kind, f"kind must be one of {', '.join(AREA_KINDS)}")
-            )
+            rule = f"kind must be one of {', '.join(AREA_KINDS)}"
+            report.problems.append(Problem(line, kind_col, kind, rule, values_fix("kind", kind, AREA_KINDS)))
         population = None
         if pop_text:
             try:

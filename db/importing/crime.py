@@ -53,10 +53,11 @@ from sqlalchemy import (
 from db.dialect import bulk_insert_tuples
 from db.importing.areas import AreaLookup
 from db.importing.fields import EARLIEST, date_fix, keep_when_fix, parse_date
+from db.importing.fixes import groups_fix, present_fix, skip_fix, unknown_area_fix
 from db.importing.mapping import Mapping
-from db.importing.report import FORMULA_STARTS, MAX_SHOWN_VALUE, Problem, Report, text_limit, text_rule
+from db.importing.report import FORMULA_STARTS, Problem, Report, text_limit, text_rule
 from db.importing.source import Chunk
-from db.models import CrimeIncident, OffenceCategory
+from db.models import CRIME_GROUPS, CrimeIncident, OffenceCategory
 from db.rollup import add_to_crime_monthly
 
 _staging_meta = MetaData()
@@ -329,31 +330,13 @@ class _Judge:
         if text in self.skip_areas:
             return SKIP
         if rule := text_rule(text):
-            return Fault(rule, self.skip_fix("area", text))
+            return Fault(rule, skip_fix(self.mapping, "area", text))
         if not text:
-            return Fault("required: area", self.present_fix(self.area_col))
+            return Fault("required: area", present_fix(self.mapping, self.area_col))
         found = self.areas.find(text)
         if found is None:
-            return Fault("unknown area", self.unknown_area_fix(text))
+            return Fault("unknown area", unknown_area_fix(self.mapping, text, self.areas.suggest(text)))
         return found
-
-    def unknown_area_fix(self, text: str) -> str:
-        """The lookup's suggestion, then the mapping changes: an alias, or leaving the rows out."""
-        fix = self.areas.suggest(text)
-        if "[area_aliases]" not in fix:
-            alias = f'{json.dumps(_shown(text))} = "an area\'s name or code"'
-            fix += f"; or say which area it is under [area_aliases]: {alias}"
-        return f"{fix}; or {self.skip_fix('area', text)}"
-
-    def skip_fix(self, field: str, value: str) -> str:
-        """The [skip] line that leaves rows with `value` out (counted in the report)."""
-        listed = [*self.mapping.skip.get(field, ()), _shown(value)]
-        return f"leave its rows out with [skip] {field} = {json.dumps(listed)}"
-
-    def present_fix(self, column: str) -> str:
-        """The change that leaves rows with `column` blank out (counted in the report)."""
-        present = [*self.mapping.rows.get("present", ()), column]
-        return f"leave rows without one out with [rows] present = {json.dumps(present)}"
 
     def missing_fix(self, column: str) -> str:
         """The change that reads a required field from a column the header has."""
@@ -372,18 +355,18 @@ class _Judge:
         if code in self.skip_codes:
             return SKIP
         if rule := text_rule(code, CODE_LIMIT):
-            return Fault(rule, self.skip_fix("category", code))
+            return Fault(rule, skip_fix(self.mapping, "category", code))
         if not code:
-            return Fault("required: offence category", self.present_fix(self.cat_col))
+            return Fault("required: offence category", present_fix(self.mapping, self.cat_col))
         found = self.categories.find(code, group)
         if found is None:
-            return Fault("offence category not mapped to a group", f"add {group!r} under [groups]")
+            return Fault("offence category not mapped to a group", groups_fix(group, CRIME_GROUPS))
         return found
 
     def day(self, text: str) -> tuple[str, str] | Fault:
         text = text.strip()
         if not text:
-            return Fault("required: occurrence date", self.present_fix(self.date_col))
+            return Fault("required: occurrence date", present_fix(self.mapping, self.date_col))
         value, rule = parse_date(text, self.mapping, self.today)
         if value is None:
             return Fault(rule, date_fix(text, self.mapping, self.today))
@@ -599,11 +582,6 @@ def _blank_ids(chunk: Chunk, judge: _Judge, ids: list[str]) -> None:
             occurrence = judge.kept[key] = judge.kept.get(key, 0) + 1
             key += _occurrence(occurrence) if occurrence > 1 else b""
         ids[i] = key.hex()
-
-
-def _shown(value: str) -> str:
-    """`value` as a suggestion quotes it: a huge cell by its start, as the problem shows it."""
-    return value if len(value) <= MAX_SHOWN_VALUE else value[:MAX_SHOWN_VALUE] + "..."
 
 
 def _plain_ids(ids: list[str]) -> bool:

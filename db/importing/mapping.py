@@ -1,7 +1,8 @@
 """Mapping files: how a source file's columns and values become Common Ground rows.
 
 A mapping is a TOML file (see `presets/` for one per shared data set, each also an
-example). Every key but `kind` is optional.
+example). Every key is optional, `kind` too when the import says the kind (the command's
+KIND, the Data page's choice); a mapping for another kind than that is refused, naming both.
 
     kind = "crime"                 # what the file holds: areas, crime, partnerships... (12 kinds)
     description = "..."            # for people: where the file comes from, its quirks
@@ -74,7 +75,7 @@ example). Every key but `kind` is optional.
     list_separator = ";"           # between the areas, and the members, in one cell; not inside
                                    # brackets or double quotes: "Acme Ltd (formerly A; B)" is one
     [sectors]                      # organisation name -> sector, for organisations new to the database
-    "Chicago Police Department" = "police"
+    "Chicago Police Department" = "police"   # (others are created as "other", named in the report)
 
     # incident ids (crime)
     repeated_ids = "refuse"        # rows repeating an earlier id (one row per victim or arrest; wide:
@@ -86,7 +87,9 @@ example). Every key but `kind` is optional.
 A mapping is checked like code when it is loaded: an unknown key, in any section or
 nested table, is refused with the closest known one ("unknown key 'descripton' — did you
 mean 'description'?"); so is a field the kind does not read under [columns], [constants],
-[values] or [skip], a key only another kind reads, and a malformed [rows] rule. The fields
+[values] or [skip], a key only another kind reads, a malformed [rows] rule, and a word a key
+does not take (duplicates, [groups], [sectors], ...): every problem, in every section, at
+once, each reading "mapping, key 'KEY', value 'VALUE': rule". The fields
 each kind reads are FIELDS below (each kind's module is the authority: areas,
 partnerships, crime, survey_aggregates, survey_responses, and records.SPECS for
 organisations, offence categories, survey items, initiatives, activities, feedback, events).
@@ -103,7 +106,7 @@ from pathlib import Path
 
 from db.importing.report import ImportRefused, Problem, text_rule
 from db.importing.row_rules import ROW_RULE_HELP, RowRule, parse_row_rule
-from db.models import CRIME_GROUPS
+from db.models import CRIME_GROUPS, SECTORS
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 KINDS = (
@@ -292,57 +295,89 @@ def _unknown(key: str, known: tuple[str, ...] | list[str], where: str, listing: 
     return Problem(0, f"{where}.{key}" if where else key, key, rule, f"{listing}: {', '.join(known)}")
 
 
-def parse_mapping(data: dict, name: str = "mapping") -> Mapping:
+def parse_mapping(data: dict, name: str = "mapping", kind: str | None = None) -> Mapping:
     """The mapping `data` (a parsed TOML file) describes, checked like code: every key known
-    for its kind, every field one the kind reads, every rule well formed. Raises
-    ImportRefused listing each problem."""
-    unknown = [_unknown(key, KNOWN_KEYS, "") for key in data if key not in KNOWN_KEYS]
-    if unknown:
-        raise ImportRefused(unknown)
+    for its kind, every field one the kind reads, every rule well formed. `kind`, what the
+    file is imported as, fills in a mapping without one and must agree with one that has
+    it. Raises ImportRefused listing every problem found, in every section, at once."""
+    problems = [_unknown(key, KNOWN_KEYS, "") for key in data if key not in KNOWN_KEYS]
+    if kind is not None and "kind" in data and data["kind"] != kind:
+        rule = f"mapping: the mapping is for {data['kind']!r}, but the file is imported as {kind!r}"
+        fix = f'import it as {data["kind"]}, or set kind = "{kind}" in the mapping'
+        raise ImportRefused([*problems, Problem(0, "kind", str(data["kind"]), rule, fix)])
+    if kind is not None:
+        data = {**data, "kind": kind}
     if data.get("kind") not in KINDS:
-        raise _bad(f"kind must be one of {', '.join(KINDS)}", str(data.get("kind")), "kind")
-    kind = data["kind"]
-    misplaced = [key for key in data if kind not in KINDS_OF_KEY.get(key, (kind,))]
-    if misplaced:
-        raise ImportRefused(
-            [
-                Problem(
-                    0,
-                    key,
-                    key,
-                    f"mapping: {key} is read only for {' and '.join(KINDS_OF_KEY[key])}, not {kind}",
-                    "remove it",
-                )
-                for key in misplaced
-            ]
+        problems.append(
+            Problem(0, "kind", str(data.get("kind")), f"mapping: kind must be one of {', '.join(KINDS)}")
         )
-    _check_types(data)
-    if data.get("duplicates", "drop") not in ("drop", "keep", "refuse"):
-        raise _bad("duplicates must be drop, keep or refuse", str(data.get("duplicates")), "duplicates")
-    if data.get("blank_ids", "refuse") not in ("refuse", "fingerprint"):
-        raise _bad("blank_ids must be refuse or fingerprint", str(data.get("blank_ids")), "blank_ids")
-    if data.get("repeated_ids", "refuse") not in ("refuse", "sum", "first"):
-        raise _bad("repeated_ids must be refuse, sum or first", str(data.get("repeated_ids")), "repeated_ids")
-    if data.get("extra_cells", "refuse") not in ("refuse", "ignore"):
-        raise _bad("extra_cells must be refuse or ignore", str(data.get("extra_cells")), "extra_cells")
-    if data.get("format", "long") not in ("long", "wide"):
-        raise _bad("format must be long or wide", str(data.get("format")), "format")
-    bad_groups = {k: v for k, v in data.get("groups", {}).items() if v not in CRIME_GROUPS}
-    if bad_groups:
-        key, value = next(iter(bad_groups.items()))
-        raise _bad(f"[groups] values must be one of {', '.join(CRIME_GROUPS)}", value, key)
+        raise ImportRefused(problems)
+    kind = data["kind"]
+    problems += [
+        Problem(
+            0,
+            key,
+            key,
+            f"mapping: {key} is read only for {' and '.join(KINDS_OF_KEY[key])}, not {kind}",
+            "remove it",
+        )
+        for key in data
+        if kind not in KINDS_OF_KEY.get(key, (kind,))
+    ]
+    typed = _check_types(data)
+    problems += typed
+    # what follows reads each key as the type it takes; one of another type is reported above
+    data = {k: v for k, v in data.items() if k not in {p.column for p in typed}}
+    for key, choices in CHOICES.items():
+        if data.get(key, choices[0]) not in choices:
+            problems.append(_bad_choice(key, str(data[key]), choices))
+    problems += [
+        _bad_choice(
+            f"[groups].{k}", str(v), CRIME_GROUPS, f"[groups] values must be one of {', '.join(CRIME_GROUPS)}"
+        )
+        for k, v in data.get("groups", {}).items()
+        if v not in CRIME_GROUPS
+    ]
+    problems += [
+        _bad_choice(
+            f"[sectors].{k}", str(v), SECTORS, f"[sectors] values must be one of {', '.join(SECTORS)}"
+        )
+        for k, v in data.get("sectors", {}).items()
+        if v not in SECTORS
+    ]
     for column, group in data.get("breakdowns", {}).items():
-        if set(group) != {"item", "kind", "value"} or group["item"] not in data.get("items", {}):
-            raise _bad(
-                "each [breakdowns] entry needs item (a key of [items]), kind and value", column, column
-            )
-    data = _check_sections(data, kind)
-    _check_reading(data)
-    _check_stored_text(data)
+        if (
+            not isinstance(group, dict)
+            or set(group) != {"item", "kind", "value"}
+            or group["item"] not in data.get("items", {})
+        ):
+            rule = "mapping: each [breakdowns] entry needs item (a key of [items]), kind and value"
+            problems.append(Problem(0, column, column, rule))
+    section_problems, data = _check_sections(data, kind)
+    problems += section_problems + _check_reading(data) + _check_stored_text(data)
+    if problems:
+        raise ImportRefused(problems)
     return Mapping(**data)
 
 
-def _check_types(data: dict) -> None:
+CHOICES = {  # keys that take one of a few words, the default first
+    "duplicates": ("drop", "keep", "refuse"),
+    "blank_ids": ("refuse", "fingerprint"),
+    "repeated_ids": ("refuse", "sum", "first"),
+    "extra_cells": ("refuse", "ignore"),
+    "format": ("long", "wide"),
+}
+
+
+def _bad_choice(key: str, value: str, choices: tuple[str, ...], rule: str = "") -> Problem:
+    """A key given a word it does not take: 'duplicates must be drop, keep or refuse'."""
+    words = f"{', '.join(choices[:-1])} or {choices[-1]}"
+    rule = rule or f"{key} must be {words}"
+    close = difflib.get_close_matches(value.casefold(), choices, n=1, cutoff=0.6)
+    return Problem(0, key, value, f"mapping: {rule}", f"did you mean {close[0]!r}?" if close else "")
+
+
+def _check_types(data: dict) -> list[Problem]:
     """Each key holds the kind of value it takes: a table, text, true or false."""
     problems = []
     for f in fields(Mapping):
@@ -364,13 +399,12 @@ def _check_types(data: dict) -> None:
             fine, wanted = isinstance(value, dict), f"a table ([{f.name}] or {f.name} = {{...}})"
         if not fine:
             problems.append(Problem(0, f.name, str(value), f"mapping: {f.name} must be {wanted}"))
-    if problems:
-        raise ImportRefused(problems)
+    return problems
 
 
-def _check_sections(data: dict, kind: str) -> dict:
-    """Every key of every table is one the kind reads; returns `data` with [values] as text
-    and keep_when/skip_when as lists."""
+def _check_sections(data: dict, kind: str) -> tuple[list[Problem], dict]:
+    """(the problems, `data` with [values] as text and keep_when/skip_when as lists): every
+    key of every table is one the kind reads."""
     problems: list[Problem] = []
     reads = FIELDS[kind]
     what = f"{kind} reads the fields"
@@ -447,24 +481,27 @@ def _check_sections(data: dict, kind: str) -> dict:
     if not separator.strip() or any(c in separator for c in '"()[]{}'):
         rule = 'mapping: list_separator must be visible text without quotes or brackets, e.g. ";" or "|"'
         problems.append(Problem(0, "list_separator", separator, rule))
-    if problems:
-        raise ImportRefused(problems)
     out = dict(data)
     if rows:
         out["rows"] = rows
     if "values" in data:
-        out["values"] = {f: {str(k): str(v) for k, v in words.items()} for f, words in data["values"].items()}
-    return out
+        out["values"] = {
+            f: {str(k): str(v) for k, v in words.items()}
+            for f, words in data["values"].items()
+            if isinstance(words, dict)
+        }
+    return problems, out
 
 
-def _check_reading(data: dict) -> None:
+def _check_reading(data: dict) -> list[Problem]:
     """The delimiter is one character and the encoding one Python can read text with."""
+    problems = []
     delimiter = data.get("delimiter")
     if delimiter is not None and (
         not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
     ):
         rule = 'delimiter must be one character (not a quote or a line break), e.g. "," or "\\t"'
-        raise _bad(rule, str(delimiter), "delimiter")
+        problems.append(Problem(0, "delimiter", str(delimiter), f"mapping: {rule}"))
     encoding = data.get("encoding")
     if encoding is not None:
         try:
@@ -473,28 +510,36 @@ def _check_reading(data: dict) -> None:
             known = False
         if not known:
             rule = "encoding is not a text encoding Python knows; e.g. utf-8, cp1252, latin-1, utf-16"
-            raise _bad(rule, str(encoding), "encoding")
+            problems.append(Problem(0, "encoding", str(encoding), f"mapping: {rule}"))
+    return problems
 
 
-def _check_stored_text(data: dict) -> None:
+def _check_stored_text(data: dict) -> list[Problem]:
     """Text the mapping itself puts in the database (the source's label, the wording of
     items it creates, breakdown groups) follows the rules a file's text does."""
     texts = [("source", data.get("source", ""))]
     for measure, spec in data.get("items", {}).items():
-        texts += [(f"[items].{measure}.{k}", spec.get(k, "")) for k in ("code", "wording", "scale_labels")]
+        if isinstance(spec, dict):
+            texts += [
+                (f"[items].{measure}.{k}", spec.get(k, "")) for k in ("code", "wording", "scale_labels")
+            ]
     for column, group in data.get("breakdowns", {}).items():
-        texts += [(f"[breakdowns].{column}.{k}", group.get(k, "")) for k in ("kind", "value")]
-    for key, value in texts:
-        if isinstance(value, str) and (rule := text_rule(value.strip())):
-            raise _bad(rule, value, key)
+        if isinstance(group, dict):
+            texts += [(f"[breakdowns].{column}.{k}", group.get(k, "")) for k in ("kind", "value")]
+    return [
+        Problem(0, key, value, f"mapping: {rule}")
+        for key, value in texts
+        if isinstance(value, str) and (rule := text_rule(value.strip()))
+    ]
 
 
-def load_mapping(path: Path) -> Mapping:
+def load_mapping(path: Path, kind: str | None = None) -> Mapping:
+    """The mapping file at `path`, checked (see parse_mapping; `kind` is what it imports)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise _bad(f"cannot read {path.name}: {exc}", path.name) from exc
-    return parse_mapping(data, path.name)
+    return parse_mapping(data, path.name, kind)
 
 
 def preset_names() -> list[str]:

@@ -7,8 +7,9 @@ brackets or double quotes does not split: "Acme Ltd (formerly A; B)" is one memb
 [values.areas] and [values.members] translate each one; [skip] leaves out partnerships
 by code or by area.
 Organisations are created on first sight with the sector
-the mapping's [sectors] gives them, else "other". Natural key: code; a partnership
-seen again is updated and its members and catchment areas replaced by the file's.
+the mapping's [sectors] gives them, else "other" (the report names those). Natural key:
+code; a partnership seen again is updated, its members and catchment areas replaced by the
+file's, when any of them changed, and counted unchanged otherwise.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from db.importing.areas import AreaLookup
 from db.importing.fields import field_value, parse_date
-from db.importing.mapping import FIELDS, Mapping
+from db.importing.fixes import present_fix, unknown_area_fix, values_fix
+from db.importing.mapping import FIELDS, Mapping, toml_string
 from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import (
     PARTNERSHIP_STATUSES,
@@ -85,13 +87,6 @@ def load(
     conn: Connection, rows: Iterator[tuple[int, dict[str, str]]], mapping: Mapping, report: Report
 ) -> None:
     areas = AreaLookup(conn, mapping.area_aliases, mapping.area_prefix)
-    bad_sectors = {k: v for k, v in mapping.sectors.items() if v not in SECTORS}
-    if bad_sectors:
-        name, sector = next(iter(bad_sectors.items()))
-        report.problems.append(
-            Problem(0, f"[sectors].{name}", sector, f"sector must be one of {', '.join(SECTORS)}")
-        )
-        return
     parsed: dict[str, dict] = {}
     for line, row in rows:
         report.rows_read += 1
@@ -123,7 +118,8 @@ def load(
         start_col, start_text = values["start_date"]
         start, rule = parse_date(start_text, mapping) if start_text else (None, "required: start date")
         if start is None:
-            report.problems.append(Problem(line, start_col, start_text, rule))
+            fix = "" if start_text else _start_fix(mapping, start_col)
+            report.problems.append(Problem(line, start_col, start_text, rule, fix))
         end_col, end_text = values["end_date"]
         end = None
         if end_text:
@@ -133,16 +129,20 @@ def load(
             elif start is not None and end < start:
                 report.problems.append(Problem(line, end_col, end_text, "end date before start date"))
         status_col, status = values["status"]
-        status = status or ("ended" if end else "active")
-        if status not in PARTNERSHIP_STATUSES:
-            report.problems.append(
-                Problem(line, status_col, status, f"status must be one of {', '.join(PARTNERSHIP_STATUSES)}")
-            )
+        word = status or ("ended" if end else "active")
+        status = next((s for s in PARTNERSHIP_STATUSES if s == word.casefold()), None)
+        if status is None:
+            rule = f"status must be one of {', '.join(PARTNERSHIP_STATUSES)}"
+            fix = values_fix("status", word, PARTNERSHIP_STATUSES)
+            report.problems.append(Problem(line, status_col, word, rule, fix))
         area_col = values["areas"][0]
         area_ids = []
         for area in area_names:
-            found = areas.resolve(line, area_col, area, report)
-            if found is not None:
+            found = areas.find(area)
+            if found is None:
+                fix = unknown_area_fix(mapping, area, areas.suggest(area))
+                report.problems.append(Problem(line, area_col, area, "unknown area", fix))
+            else:
                 area_ids.append(found)
         if code in parsed:
             report.problems.append(
@@ -164,11 +164,44 @@ def load(
         }
     if report.problems:
         return
+    _write(conn, parsed, mapping, report)
+
+
+def _start_fix(mapping: Mapping, column: str) -> str:
+    """The changes that accept partnerships without a start date: leave them out, or give
+    every row the same one."""
+    return f'{present_fix(mapping, column)}; or give every row one with [constants] start_date = "YYYY-MM-DD"'
+
+
+def _write(conn: Connection, parsed: dict[str, dict], mapping: Mapping, report: Report) -> None:
+    """Insert new partnerships; update one already stored only when something changed (a
+    field, its members, its catchment areas). New members are created as organisations,
+    with the sector [sectors] gives them, else 'other', which the report notes."""
     orgs = dict(conn.execute(select(Organisation.name, Organisation.id)).all())
-    existing = dict(conn.execute(select(Partnership.code, Partnership.id)).all())
+    stored = {row.code: row for row in conn.execute(select(Partnership))}
+    members: dict[int, set[int]] = {}
+    for pid, oid in conn.execute(select(PartnershipMember.partnership_id, PartnershipMember.organisation_id)):
+        members.setdefault(pid, set()).add(oid)
+    catchments: dict[int, set[int]] = {}
+    catchment = select(PartnershipArea.partnership_id, PartnershipArea.area_id).where(
+        PartnershipArea.role == "catchment"
+    )
+    for pid, area_id in conn.execute(catchment):
+        catchments.setdefault(pid, set()).add(area_id)
+    unsorted: list[str] = []  # organisations created with sector 'other'
     for code, item in parsed.items():
-        if code in existing:
-            pid = existing[code]
+        old = stored.get(code)
+        if old is not None:
+            pid = old.id
+            same = (
+                all(getattr(old, k) == v for k, v in item["partnership"].items())
+                and all(m in orgs for m in item["members"])
+                and members.get(pid, set()) == {orgs[m] for m in item["members"]}
+                and catchments.get(pid, set()) == set(item["areas"])
+            )
+            if same:
+                report.skipped += 1
+                continue
             conn.execute(update(Partnership).where(Partnership.id == pid).values(**item["partnership"]))
             conn.execute(delete(PartnershipMember).where(PartnershipMember.partnership_id == pid))
             conn.execute(
@@ -184,13 +217,32 @@ def load(
             report.inserted += 1
         for member in item["members"]:
             if member not in orgs:
+                sector = mapping.sectors.get(member, "other")
                 orgs[member] = conn.execute(
-                    insert(Organisation)
-                    .values(name=member, sector=mapping.sectors.get(member, "other"))
-                    .returning(Organisation.id)
+                    insert(Organisation).values(name=member, sector=sector).returning(Organisation.id)
                 ).scalar_one()
+                if member not in mapping.sectors:
+                    unsorted.append(member)
             conn.execute(insert(PartnershipMember).values(partnership_id=pid, organisation_id=orgs[member]))
         for area_id in item["areas"]:
             conn.execute(
                 insert(PartnershipArea).values(partnership_id=pid, area_id=area_id, role="catchment")
             )
+    if unsorted:
+        report.notes.append(_unsorted_note(unsorted, report.dry_run))
+
+
+SHOWN_NAMES = 3  # new organisations a note names
+
+
+def _unsorted_note(names: list[str], dry_run: bool) -> str:
+    """'2 new organisations created with sector 'other': name them under [sectors] to set
+    their sector: "A", "B" (...)', naming the first few."""
+    listed = ", ".join(toml_string(n) for n in names[:SHOWN_NAMES])
+    more = f" and {len(names) - SHOWN_NAMES:,} more" if len(names) > SHOWN_NAMES else ""
+    what = "new organisation" if len(names) == 1 else "new organisations"
+    verb = "would be created" if dry_run else "created"
+    return (
+        f"{len(names):,} {what} {verb} with sector 'other': name them under [sectors] to set their "
+        f"sector: {listed}{more} (a sector is one of {', '.join(SECTORS)})"
+    )

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
 
 from db.importing.fields import parse_date, parse_number
-from db.importing.mapping import Mapping, toml_string
+from db.importing.fixes import values_fix
+from db.importing.mapping import Mapping
 from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import (
     ACTIVITY_KINDS,
@@ -198,7 +199,11 @@ def _value(
         wanted = {c.casefold(): c for c in field.choices}
         found = wanted.get(text.casefold())
         if found is None:
-            return None, f"must be one of {', '.join(field.choices)}", _translate(field, text)
+            return (
+                None,
+                f"must be one of {', '.join(field.choices)}",
+                values_fix(field.name, text, field.choices),
+            )
         return found, "", ""
     if field.type == "partnership":
         found = partnerships.find(text)
@@ -214,14 +219,6 @@ def _value(
         bounds = f"{field.low:g} to {field.high:g}" if field.high is not None else f"at least {field.low:g}"
         return None, f"must be {bounds}", ""
     return (int(number) if field.type == "int" else number), "", ""
-
-
-def _translate(field: Field, text: str) -> str:
-    """The [values] line that makes a file's own word one of a choice field's words."""
-    close = difflib.get_close_matches(text.casefold(), field.choices, n=1, cutoff=0.4)
-    word = close[0] if close else field.choices[0]
-    line = f"{toml_string(text)} = {toml_string(word)}"
-    return f"translate it in the mapping: [values.{field.name}] {line} (or another of those words)"
 
 
 def _row(

@@ -14,6 +14,7 @@ MAX_SHOWN_VALUE = 80  # a 1 MB cell is reported by its start, not pasted whole
 MAX_KEPT_VALUE = 200  # what a kept problem holds of its value
 KEPT_PROBLEMS = 1_000
 EXAMPLES_PER_RULE = 5  # problems of each rule shown first when a report is printed
+MAPPING_RULE = "mapping: "  # how the rule of a problem with the mapping itself starts
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,12 @@ class Problem:
 
     def __str__(self) -> str:
         value = self.value if len(self.value) <= MAX_SHOWN_VALUE else self.value[:MAX_SHOWN_VALUE] + "..."
-        where = f"line {self.line}" if self.line else "file"
-        text = f"{where}, column {self.column!r}, value {value!r}: {self.rule}"
+        if not self.line and self.rule.startswith(MAPPING_RULE):  # a key of the mapping, not the file
+            key = f", key {self.column!r}" if self.column else ""
+            text = f"mapping{key}, value {value!r}: {self.rule.removeprefix(MAPPING_RULE)}"
+        else:
+            where = f"line {self.line}" if self.line else "file"
+            text = f"{where}, column {self.column!r}, value {value!r}: {self.rule}"
         return f"{text} ({self.suggestion})" if self.suggestion else text
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from db.importing.areas import AreaLookup
 from db.importing.fields import field_value, parse_date, parse_number
+from db.importing.fixes import values_fix
 from db.importing.mapping import Mapping
 from db.importing.records import Partnerships
 from db.importing.report import Problem, Report, text_limit, text_rule
@@ -115,11 +116,12 @@ def load(
             report.problems.append(Problem(line, date_col, date_text, rule))
         else:
             response |= {"responded_on": when, "quarter_start": _quarter_start(when)}
-        type_col, kind = field_value(row, mapping, "respondent_type")
-        kind = kind.casefold() or "resident"
+        type_col, word = field_value(row, mapping, "respondent_type")
+        kind = word.casefold() or "resident"
         if kind not in RESPONDENT_TYPES:
             rule = f"must be one of {', '.join(RESPONDENT_TYPES)}"
-            report.problems.append(Problem(line, type_col, kind, rule, "translate it under [values]"))
+            fix = values_fix("respondent_type", word, RESPONDENT_TYPES)
+            report.problems.append(Problem(line, type_col, word, rule, fix))
         response["respondent_type"] = kind
         area_col, area_text = field_value(row, mapping, "area")
         response["area_id"] = areas.resolve(line, area_col, area_text, report) if area_text else None

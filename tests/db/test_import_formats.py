@@ -498,7 +498,7 @@ def test_an_unmapped_offence_names_the_groups_line(lite, tmp_path):
     problem = import_file(engine, path, parse_mapping(_CRIME)).problems[0]
     assert (problem.rule, problem.suggestion) == (
         "offence category not mapped to a group",
-        "add 'Fraud' under [groups]",
+        'add "Fraud" = "violent" (or "property", "asb", "other") under [groups]',
     )
 
 
