@@ -8,6 +8,8 @@ or have a gap. A source's *covered span* runs from its first normal month to its
 leaving out thin months at either end and small clusters of stray months far from the
 rest (a few offences dated decades early). The covered span is the default period of
 every page, and the evaluation's coverage guard reads the same facts (`crime_span`).
+Where several crime sources record the same areas, an evaluation compares only the
+months every one of them covers (`CrimeSources`, `common_span`).
 """
 
 from __future__ import annotations
@@ -370,6 +372,56 @@ def _span_of(sources: list[SourceCoverage]) -> Span | None:
         return None
     thin = {m: (c.label, n, c.typical) for c in sources for m, n in c.thin_months().items()}
     return Span(min(c.covered_first for c in sources), max(c.covered_last for c in sources), thin)
+
+
+def common_span(sources: list[SourceCoverage]) -> Span | None:
+    """The months every one of `sources` covers: from the latest first covered month to
+    the earliest last one, with their thin months; None when there are no sources. The
+    first month lies after the last when no month is covered by all. For one source, its
+    covered span (as `crime_span` gives it when that source is the only one)."""
+    if not sources:
+        return None
+    thin = {m: (c.label, n, c.typical) for c in sources for m, n in c.thin_months().items()}
+    return Span(max(c.covered_first for c in sources), min(c.covered_last for c in sources), thin)
+
+
+@dataclass(frozen=True)
+class CrimeSources:
+    """Every crime source's coverage by name (`coverage`, in `source_coverage`'s order)
+    and, per crime group and source, the areas it holds records in (`areas`). An
+    evaluation compares only months that every source recording its areas covers: a
+    window holding two sources against one holding one of them is a change of records,
+    not of crime."""
+
+    coverage: dict[str, SourceCoverage]
+    areas: dict[tuple[str, str], frozenset[int]]
+
+    def span(self) -> Span | None:
+        """`crime_span`: every source's covered span together."""
+        return _span_of(list(self.coverage.values()))
+
+    def contributing(self, group: str, areas) -> list[SourceCoverage]:
+        """The sources with records of crime `group` in any of `areas`."""
+        wanted = frozenset(areas)
+        return [c for name, c in self.coverage.items() if self.areas.get((group, name), frozenset()) & wanted]
+
+
+def crime_sources(conn: Connection) -> CrimeSources:
+    """Every crime source's coverage and the areas it records, per crime group: two
+    grouped queries, however many partnerships are then evaluated."""
+    cm, oc = CrimeMonthly, OffenceCategory
+    q = (
+        select(oc.crime_group, oc.source, cm.area_id)
+        .join(oc, oc.id == cm.category_id)
+        .group_by(oc.crime_group, oc.source, cm.area_id)
+    )
+    areas: dict[tuple[str, str], set[int]] = {}
+    for group, source, area in conn.execute(q):
+        areas.setdefault((group, source), set()).add(area)
+    return CrimeSources(
+        {c.source: c for c in source_coverage(conn, ("crime",))},
+        {k: frozenset(v) for k, v in areas.items()},
+    )
 
 
 def crime_span(conn: Connection) -> Span | None:

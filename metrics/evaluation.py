@@ -39,7 +39,15 @@ from db.models import (
     SurveyItem,
     SurveyMonthly,
 )
-from metrics.coverage import MIN_TYPICAL, THIN_SHARE, crime_span, survey_span
+from metrics.coverage import (
+    MIN_TYPICAL,
+    THIN_SHARE,
+    CrimeSources,
+    SourceCoverage,
+    common_span,
+    crime_sources,
+    survey_span,
+)
 from metrics.effects import (
     Effect,
     did_counts,
@@ -312,6 +320,7 @@ class Prefetched:
     spans: dict[str, tuple[date, date] | None] = field(default_factory=dict)
     survey_windows: dict[Windows, pd.DataFrame] = field(default_factory=dict)  # `window_sums` by windows
     registry: dict[str, Places] | None = None  # every partnership's places (`all_places`)
+    sources: CrimeSources | None = None  # crime sources' coverage and areas (`crime_sources`)
 
     def places(self, conn: Connection, code: str) -> Places | None:
         """`load_places`, from one read of every partnership's places."""
@@ -322,8 +331,14 @@ class Prefetched:
     def span(self, conn: Connection, kind: str) -> tuple[date, date] | None:
         """`crime_span` ('crime') or `survey_coverage` ('survey'), read once."""
         if kind not in self.spans:
-            self.spans[kind] = crime_span(conn) if kind == "crime" else survey_coverage(conn)
+            self.spans[kind] = self.crime_sources(conn).span() if kind == "crime" else survey_coverage(conn)
         return self.spans[kind]
+
+    def crime_sources(self, conn: Connection) -> CrimeSources:
+        """`metrics.coverage.crime_sources`, read once."""
+        if self.sources is None:
+            self.sources = crime_sources(conn)
+        return self.sources
 
     def area_months(self, conn: Connection, group: str, coverage: tuple[date, date]) -> pd.DataFrame:
         if group not in self.crime:
@@ -452,6 +467,62 @@ def _subject(label: str) -> str:
     return f"{label[0].lower()}{label[1:]} {'is' if label.startswith('Recorded crime') else 'are'}"
 
 
+def involved_areas(places: Places) -> frozenset[int]:
+    """Every area whose crime a crime evaluation reads: the partnership's, its registered
+    comparison areas, the pool comparison areas are proposed from and areas' drift is
+    measured on, and the areas bordering the partnership (the displacement test)."""
+    return frozenset(places.treated).union(
+        places.registered_comparison, candidates(places), buffer_of(places, places.treated, set())
+    )
+
+
+def _all(sources: list[SourceCoverage]) -> str:
+    return "both" if len(sources) == 2 else f"all {len(sources)}"
+
+
+def source_limits(sources: list[SourceCoverage], span: tuple[date, date]) -> str:
+    """Which sources bound the months they all cover: "recorded crime from 'city' ends in
+    December 2023, and from 'demo' starts in January 2018", or "recorded crime from 'city'
+    covers only January 2019 to December 2022" when one source sets both ends."""
+    first, last = span
+    ends = next(c for c in sources if c.covered_last == last)
+    starts = next(c for c in sources if c.covered_first == first)
+    if ends is starts:
+        return f"recorded crime from {ends.source!r} covers only {first:%B %Y} to {last:%B %Y}"
+    return (
+        f"recorded crime from {ends.source!r} ends in {last:%B %Y}, "
+        f"and from {starts.source!r} starts in {first:%B %Y}"
+    )
+
+
+def sources_problem(
+    w: Windows | None, design: Design, sources: list[SourceCoverage], span: tuple[date, date]
+) -> str | None:
+    """Why windows inside the months every one of several `sources` covers (`span`,
+    `metrics.coverage.common_span`) cannot be judged because one source ends earlier or
+    starts later than another, naming them and the months; None otherwise. A window cut
+    short by a source that has ended is never 'too early': the months will not come."""
+    first, last = span
+    limits, every = source_limits(sources, span), _all(sources)
+    if w is None:
+        return f"{limits}: no month is covered by {every}"
+    ends_early = last < max(c.covered_last for c in sources)
+    starts_late = first > min(c.covered_first for c in sources)
+    if ends_early and w.start > last:
+        return f"{limits}: no month after the start is covered by {every}"
+    if starts_late and w.available_before < design.before_months:
+        return (
+            f"{limits}: too few months covered by {every} before it began "
+            f"({w.available_before}; {design.before_months} needed)"
+        )
+    if ends_early and w.available_after < design.after_months:
+        return (
+            f"{limits}: too few months covered by {every} after it began "
+            f"({w.available_after}; {design.after_months} needed)"
+        )
+    return None
+
+
 def thin_inside(w: Windows, coverage: tuple[date, date]) -> str | None:
     """A source's thin month (`metrics.coverage`: under 10% of its usual month) inside the
     windows, named; None when there is none. The same facts as the Data page's strip."""
@@ -502,6 +573,26 @@ def coverage_gap(table: pd.DataFrame, involved: tuple[int, ...], w: Windows, wha
                 f"of {typical:,.0f}), inside the windows: the records may start late or have a gap"
             )
     return None
+
+
+def trimmed_note(
+    start: date, design: Design, sources: list[SourceCoverage], span: tuple[date, date]
+) -> str | None:
+    """A sentence for the verdict when the months every one of several `sources` covers
+    (`span`) moved the windows or the latest months from where every source's months
+    together would put them; None when they did not."""
+    union = (min(c.covered_first for c in sources), max(c.covered_last for c in sources))
+
+    def months(coverage: tuple[date, date]) -> tuple:
+        w = make_windows(start, *coverage, design)
+        latest = latest_windows(w, coverage, design)
+        return w.before_start, w.after_start, w.length, latest and latest.after_start
+
+    if months(union) == months(span):
+        return None
+    return (
+        f"Only months that {_all(sources)} crime sources cover are compared ({source_limits(sources, span)})."
+    )
 
 
 def latest_windows(w: Windows, coverage: tuple[date, date], design: Design) -> Windows | None:
@@ -617,9 +708,13 @@ def evaluate_crime(
     design: Design,
     coverage: tuple[date, date] | None,
     prefetched: Prefetched | None = None,
+    sources: CrimeSources | None = None,
 ) -> dict:
     """One crime group's evaluation; `coverage` is `metrics.coverage.crime_span(conn)`. With
     `prefetched` (the scorecard's), the area-months come from one query shared by every partnership.
+    `sources` (`metrics.coverage.crime_sources`, read when not given): where several
+    sources record crime of this group in the areas the evaluation reads, the windows lie
+    inside the months all of them cover, and the verdict says when that shortened them.
 
     The first after-window is judged; `sustained` holds the latest `after_months` of data
     against the same before-window, with the same comparison areas and inference."""
@@ -631,9 +726,32 @@ def evaluate_crime(
     if coverage is None or not places.treated:
         missing = ["no recorded crime"] if coverage is None else ["the partnership has no catchment areas"]
         return {**result, **judge(None, True, noun, "", 0, missing).as_dict(), "method": None}
+    # Only months every source recording these areas covers are compared; `full` (every
+    # source's span) is what a shared prefetch reads, whatever one partnership compares.
+    full = coverage
+    sources = sources or (prefetched or Prefetched()).crime_sources(conn)
+    contributing = sources.contributing(group, involved_areas(places))
+    coverage = common_span(contributing) or full  # a lone source: its own span
+    note = None
+    if len(contributing) > 1:
+        result["sources"] = {
+            "covered_by_all": [f"{coverage[0]:%Y-%m}", f"{coverage[1]:%Y-%m}"],
+            "sources": [
+                {"source": c.source, "covered": [f"{c.covered_first:%Y-%m}", f"{c.covered_last:%Y-%m}"]}
+                for c in contributing
+            ],
+        }
+        if coverage[0] > coverage[1]:
+            missing = [sources_problem(None, design, contributing, coverage)]
+            return {**result, **judge(None, True, noun, "", 0, missing).as_dict(), "method": None}
+        note = trimmed_note(places.start, design, contributing, coverage)
     w = make_windows(places.start, coverage[0], coverage[1], design)
     result["windows"] = w.as_dict()
-    problem = window_problem(w, design, coverage, what) or thin_inside(w, coverage)
+    problem = (
+        (sources_problem(w, design, contributing, coverage) if len(contributing) > 1 else None)
+        or window_problem(w, design, coverage, what)
+        or thin_inside(w, coverage)
+    )
     if problem:
         return {**result, **judge(None, True, noun, "", 0, [problem]).as_dict(), "method": None}
     if w.length == 0:  # still inside the ramp-up, or no month after the start yet
@@ -646,7 +764,7 @@ def evaluate_crime(
     latest = latest_windows(w, coverage, design)
     end = latest.after_end if latest else w.after_end
     if prefetched is not None:
-        table = prefetched.crime_table(conn, group, coverage, its_start, end)
+        table = prefetched.crime_table(conn, group, full, its_start, end)
     else:
         table = _pivot(area_months(conn, group, its_start, end))
     treated = places.treated
@@ -717,6 +835,9 @@ def evaluate_crime(
     if spike is not None:
         result["regression_to_the_mean"] = spike
         verdict = Verdict(verdict.label, f"{verdict.sentence} {spike['warning']}")
+    if note:
+        result["sources"]["note"] = note
+        verdict = Verdict(verdict.label, f"{verdict.sentence} {note}")
     if latest is not None:
         late, late_parts, late_missing = _did(table, places, comparison, latest, design, dispersion, noun)
         late_verdict = judge(late, True, noun, against, design.after_months, late_missing, **judge_args)
@@ -1134,7 +1255,8 @@ def evaluate(
     survey_span = shared.span(conn, "survey") if set(outcomes) & set(SURVEY_OUTCOMES) else None
     for outcome in outcomes:
         if outcome in CRIME_OUTCOMES:
-            results.append(evaluate_crime(conn, places, outcome, design, crime_span, prefetched))
+            sources = shared.crime_sources(conn)
+            results.append(evaluate_crime(conn, places, outcome, design, crime_span, prefetched, sources))
         else:
             survey = evaluate_survey(conn, places, outcome, design, survey_span, sums_cache, prefetched)
             results.append(survey)
