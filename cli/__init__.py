@@ -318,7 +318,7 @@ def import_(database_url, kind, file, mapping_file, preset, dry_run):
     try:
         mapping = load_mapping(mapping_file, kind) if mapping_file else load_preset(preset)
     except ImportRefused as exc:
-        raise click.ClickException(str(exc.problems[0])) from exc
+        raise click.ClickException("\n".join(map(str, exc.problems))) from exc
     if mapping.kind != kind:
         raise click.UsageError(f"the mapping is for {mapping.kind!r}, not {kind!r}")
     with _database(database_url) as (url, engine):

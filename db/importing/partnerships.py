@@ -94,12 +94,12 @@ def load(
         code_col, code = values["code"]
         name_col, name = values["name"]
         if code in mapping.skip.get("code", ()):
-            report.skipped_on_purpose += 1
+            report.skip("code")
             continue
         area_names = _list(line, values["areas"], "areas", mapping, report)
         members = _list(line, values["members"], "members", mapping, report)
         if set(area_names) & set(mapping.skip.get("area", ())):
-            report.skipped_on_purpose += 1
+            report.skip("area")
             continue
         if not code or not name:
             column, value = (code_col, code) if not code else (name_col, name)

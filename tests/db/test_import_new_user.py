@@ -56,6 +56,20 @@ def test_typos_at_the_top_and_in_a_section_are_refused_together():
     assert "did you mean 'description'?" in problems[0].rule
 
 
+def test_the_command_prints_every_mapping_problem_not_only_the_first(tmp_path):
+    mapping = _write(
+        tmp_path / "m.toml", 'kind = "partnerships"\ndescripton = "x"\n[columns]\nocurred = "When"\n'
+    )
+    data = _write(tmp_path / "p.csv", TWO)
+    url = f"sqlite:///{tmp_path / 'cg.sqlite'}"
+    result = CliRunner().invoke(
+        main, ["import", "partnerships", str(data), "--mapping", str(mapping), "--database-url", url]
+    )
+    assert result.exit_code != 0
+    assert "did you mean 'description'?" in result.output
+    assert "did you mean 'occurred'?" in result.output or "[columns].ocurred" in result.output
+
+
 def test_every_kind_of_mapping_problem_is_listed_in_one_refusal():
     problems = _refusal(
         {
