@@ -17,7 +17,7 @@ from cli import main
 from db.audit import Actor, events, record_alone
 from db.dialect import reset_id_sequences
 from db.engine import make_engine
-from db.migrate import SchemaOwnerNeeded, upgrade
+from db.migrate import SchemaOwnerNeeded, head_revision, upgrade
 from db.models import Area
 from db.roles import grant_app_role, prepare_owner, scram_verifier
 from tests.pages.test_pages import run_app
@@ -155,7 +155,8 @@ def test_an_app_role_on_an_older_schema_is_told_to_run_init_as_the_owner(pg_engi
     app_url = app_url.render_as_string(hide_password=False)
     app_engine = make_engine(app_url)
     with pytest.raises(
-        SchemaOwnerNeeded, match=r"at revision 0009, .* needs 0010.*`commonground init` with the owner"
+        SchemaOwnerNeeded,
+        match=rf"at revision 0009, .* needs {head_revision()}.*`commonground init` with the owner",
     ):
         upgrade(app_engine)
     app_engine.dispose()
