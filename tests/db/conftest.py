@@ -42,6 +42,25 @@ def data_sha(path: Path) -> str:
     return digest.hexdigest()
 
 
+def write(path: Path, text: str) -> Path:
+    """`text` written to `path` as UTF-8: a file for a test to import."""
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+TOWNS = [("N", "Northfield"), ("S", "Southgate")]
+
+
+@pytest.fixture
+def towns(engine):
+    """The shared test database (SQLite, and PostgreSQL when given) with two areas."""
+    with engine.begin() as conn:
+        conn.execute(
+            Area.__table__.insert(), [{"code": c, "name": n, "kind": "neighbourhood"} for c, n in TOWNS]
+        )
+    return engine
+
+
 @pytest.fixture
 def lite(tmp_path):
     """A migrated SQLite database with two areas, and its file path."""

@@ -5,7 +5,6 @@ list separator is configurable and respects brackets and quotes."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,13 +16,9 @@ from db.importing.report import ImportRefused
 from db.importing.run import import_file
 from db.models import Area, CrimeIncident, Organisation, Partnership, PartnershipArea, PartnershipMember
 from tests.conftest import ROOT
+from tests.db.conftest import write
 
 PARTNERSHIPS = {"kind": "partnerships", "date_format": "%Y-%m-%d"}
-
-
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _refusal(data: dict) -> list:
@@ -104,7 +99,7 @@ def test_a_key_for_another_kind_is_refused_rather_than_ignored():
 
 
 def test_a_typo_in_a_toml_file_fails_the_dry_run_before_any_row_is_read(tmp_path):
-    mapping = _write(tmp_path / "m.toml", 'kind = "partnerships"\n[columns]\ncode = "id"\ngoal = "aims"\n')
+    mapping = write(tmp_path / "m.toml", 'kind = "partnerships"\n[columns]\ncode = "id"\ngoal = "aims"\n')
     with pytest.raises(ImportRefused, match="did you mean 'goals'"):
         load_mapping(mapping)
 
@@ -171,7 +166,7 @@ def test_values_translate_each_area_and_member_of_a_partnership(engine, tmp_path
             },
         }
     )
-    report = import_file(engine, _write(tmp_path / "p.csv", text), mapping)
+    report = import_file(engine, write(tmp_path / "p.csv", text), mapping)
     assert report.accepted, report.text()
     with engine.connect() as conn:
         areas = conn.execute(
@@ -191,7 +186,7 @@ def test_values_translate_each_area_and_member_of_a_partnership(engine, tmp_path
 def test_values_translate_fields_of_areas_and_crime(lite, tmp_path):
     engine, _ = lite
     areas = parse_mapping({"kind": "areas", "values": {"kind": {"Ward": "neighbourhood"}}})
-    report = import_file(engine, _write(tmp_path / "a.csv", "code,name,kind\nE1,Eastwick,Ward\n"), areas)
+    report = import_file(engine, write(tmp_path / "a.csv", "code,name,kind\nE1,Eastwick,Ward\n"), areas)
     assert report.accepted, report.text()
     crime = parse_mapping(
         {
@@ -203,7 +198,7 @@ def test_values_translate_fields_of_areas_and_crime(lite, tmp_path):
         }
     )
     text = "id,date,area,category\n1,2024-01-03,N'field,ABH\n"
-    report = import_file(engine, _write(tmp_path / "c.csv", text), crime)
+    report = import_file(engine, write(tmp_path / "c.csv", text), crime)
     assert report.accepted, report.text()
     with engine.connect() as conn:
         assert conn.execute(select(Area.kind).where(Area.code == "E1")).scalar_one() == "neighbourhood"
@@ -216,7 +211,7 @@ def test_values_translate_fields_of_areas_and_crime(lite, tmp_path):
 def test_values_for_a_column_the_file_lacks_are_refused_not_silently_skipped(lite, tmp_path):
     engine, _ = lite
     mapping = parse_mapping({"kind": "areas", "values": {"parent": {"N": "Northfield"}}})
-    report = import_file(engine, _write(tmp_path / "a.csv", "code,name,kind\nE1,Eastwick,ward\n"), mapping)
+    report = import_file(engine, write(tmp_path / "a.csv", "code,name,kind\nE1,Eastwick,ward\n"), mapping)
     assert [(p.column, p.rule) for p in report.problems] == [
         ("parent", "[values.parent] translates the column 'parent', which is not in the file")
     ]
@@ -225,7 +220,7 @@ def test_values_for_a_column_the_file_lacks_are_refused_not_silently_skipped(lit
 def test_a_choice_the_kind_refuses_names_the_values_line_that_fixes_it(lite, tmp_path):
     engine, _ = lite
     text = "name,sector\nSt Mary's,Faith group\n"
-    report = import_file(engine, _write(tmp_path / "o.csv", text), parse_mapping({"kind": "organisations"}))
+    report = import_file(engine, write(tmp_path / "o.csv", text), parse_mapping({"kind": "organisations"}))
     assert (
         'translate it in the mapping: [values.sector] "Faith group" = "faith"'
         in report.problems[0].suggestion
@@ -267,11 +262,11 @@ def test_the_list_separator_is_read_from_the_mapping(engine, tmp_path):
         conn.execute(Area.__table__.insert(), [{"code": "N", "name": "Northfield", "kind": "neighbourhood"}])
     text = "code,name,start_date,members,areas\nP1,Safer North,2020-01-01,A; B Ltd | C,Northfield\n"
     mapping = parse_mapping({**PARTNERSHIPS, "list_separator": "|"})
-    assert import_file(engine, _write(tmp_path / "p.csv", text), mapping).accepted
+    assert import_file(engine, write(tmp_path / "p.csv", text), mapping).accepted
     with engine.connect() as conn:
         assert sorted(conn.execute(select(Organisation.name)).scalars()) == ["A; B Ltd", "C"]
     bad = "code,name,start_date,members,areas\nP2,Other,2020-01-01,Acme (formerly A,Northfield\n"
-    refused = import_file(engine, _write(tmp_path / "bad.csv", bad), mapping)
+    refused = import_file(engine, write(tmp_path / "bad.csv", bad), mapping)
     assert [(p.column, p.rule) for p in refused.problems] == [
         ("members", "a list with an unclosed bracket (no ')')")
     ]

@@ -5,8 +5,6 @@ filling in a mapping's kind, and [groups] naming its words."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from db.importing.mapping import load_mapping, parse_mapping
 from db.importing.report import ImportRefused, Problem
 from db.importing.run import import_file
 from db.models import Area, Organisation
+from tests.db.conftest import write
 
 PARTNERSHIPS = {"kind": "partnerships", "columns": {"start_date": "start"}}
 TWO = (
@@ -23,11 +22,6 @@ TWO = (
     "P1,Safer North,2020-01-01,Northfield,Northfield Police; Acme Ltd\n"
     "P2,Safer South,2021-06-01,Southgate; Northfield,Southgate Council\n"
 )
-
-
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _refusal(data: dict, kind: str | None = None) -> list[Problem]:
@@ -57,10 +51,10 @@ def test_typos_at_the_top_and_in_a_section_are_refused_together():
 
 
 def test_the_command_prints_every_mapping_problem_not_only_the_first(tmp_path):
-    mapping = _write(
+    mapping = write(
         tmp_path / "m.toml", 'kind = "partnerships"\ndescripton = "x"\n[columns]\nocurred = "When"\n'
     )
-    data = _write(tmp_path / "p.csv", TWO)
+    data = write(tmp_path / "p.csv", TWO)
     url = f"sqlite:///{tmp_path / 'cg.sqlite'}"
     result = CliRunner().invoke(
         main, ["import", "partnerships", str(data), "--mapping", str(mapping), "--database-url", url]
@@ -107,12 +101,12 @@ def test_a_partnership_status_word_names_the_values_line(lite, tmp_path):
     engine, _ = lite
     text = "code,name,start,areas,state\nP1,Safer North,2020-01-01,Northfield,Live\n"
     mapping = parse_mapping({**PARTNERSHIPS, "columns": {"start_date": "start", "status": "state"}})
-    report = import_file(engine, _write(tmp_path / "p.csv", text), mapping)
+    report = import_file(engine, write(tmp_path / "p.csv", text), mapping)
     (problem,) = report.problems
     assert problem.rule == "status must be one of planned, active, ended"
     assert '[values.status] "Live" = "active"' in problem.suggestion
     # and a status in another case is the same word
-    again = import_file(engine, _write(tmp_path / "q.csv", text.replace("Live", "Active")), mapping)
+    again = import_file(engine, write(tmp_path / "q.csv", text.replace("Live", "Active")), mapping)
     assert again.accepted, again.text()
 
 
@@ -147,8 +141,8 @@ RECORD_FILES = [  # kind, a file with one refused choice word, the field, the wo
 def test_every_choice_field_of_every_kind_names_the_values_line(lite, tmp_path, kind, text, field, word):
     engine, _ = lite
     partnership = "code,name,start,areas\nP1,Safer North,2020-01-01,Northfield\n"
-    assert import_file(engine, _write(tmp_path / "p.csv", partnership), parse_mapping(PARTNERSHIPS)).accepted
-    report = import_file(engine, _write(tmp_path / "f.csv", text), parse_mapping({"kind": kind}))
+    assert import_file(engine, write(tmp_path / "p.csv", partnership), parse_mapping(PARTNERSHIPS)).accepted
+    report = import_file(engine, write(tmp_path / "f.csv", text), parse_mapping({"kind": kind}))
     (problem,) = report.problems
     assert problem.value == word
     assert f'[values.{field}] "{word}" = "' in problem.suggestion
@@ -166,7 +160,7 @@ def test_a_respondent_type_word_names_the_values_line(lite, tmp_path):
         }
     )
     text = "id,date,type,q\nR1,2024-02-03,Local resident,4\n"
-    (problem,) = import_file(engine, _write(tmp_path / "r.csv", text), mapping).problems
+    (problem,) = import_file(engine, write(tmp_path / "r.csv", text), mapping).problems
     assert problem.value == "Local resident"
     assert '[values.respondent_type] "Local resident" = "resident"' in problem.suggestion
 
@@ -177,19 +171,19 @@ def test_a_respondent_type_word_names_the_values_line(lite, tmp_path):
 def test_an_unchanged_partnership_is_counted_unchanged(engine, tmp_path):
     _areas(engine)
     mapping = parse_mapping(PARTNERSHIPS)
-    first = import_file(engine, _write(tmp_path / "a.csv", TWO), mapping)
+    first = import_file(engine, write(tmp_path / "a.csv", TWO), mapping)
     assert (first.inserted, first.updated, first.skipped) == (2, 0, 0), first.text()
     # the same two partnerships, written in another order, and a third
     again = (
         TWO.replace("Southgate; Northfield", "Northfield; Southgate")
         + "P3,Safer East,2022-01-01,Southgate,\n"
     )
-    second = import_file(engine, _write(tmp_path / "b.csv", again), mapping)
+    second = import_file(engine, write(tmp_path / "b.csv", again), mapping)
     assert (second.inserted, second.updated, second.skipped) == (1, 0, 2), second.text()
     assert "1 inserted, 0 updated, 2 unchanged" in second.text()
     # a member more is a change; so is a catchment area less
     changed = TWO.replace("Acme Ltd", "Acme Ltd; Faith Trust").replace("Southgate; Northfield", "Southgate")
-    third = import_file(engine, _write(tmp_path / "c.csv", changed), mapping)
+    third = import_file(engine, write(tmp_path / "c.csv", changed), mapping)
     assert (third.inserted, third.updated, third.skipped) == (0, 2, 0), third.text()
 
 
@@ -220,12 +214,12 @@ RECORDS_AGAIN = {  # kind: (a file, one more row); every field each kind reads, 
 def test_every_records_kind_counts_a_row_seen_again_unchanged(engine, tmp_path):
     _areas(engine)
     partnership = "code,name,start,areas\nP1,Safer North,2020-01-01,Northfield\n"
-    assert import_file(engine, _write(tmp_path / "p.csv", partnership), parse_mapping(PARTNERSHIPS)).accepted
+    assert import_file(engine, write(tmp_path / "p.csv", partnership), parse_mapping(PARTNERSHIPS)).accepted
     for kind, (text, more) in RECORDS_AGAIN.items():
         mapping = parse_mapping({"kind": kind})
-        first = import_file(engine, _write(tmp_path / f"{kind}.csv", text), mapping)
+        first = import_file(engine, write(tmp_path / f"{kind}.csv", text), mapping)
         assert first.inserted == 1, first.text()
-        again = import_file(engine, _write(tmp_path / f"{kind}-2.csv", text + more), mapping)
+        again = import_file(engine, write(tmp_path / f"{kind}-2.csv", text + more), mapping)
         assert (again.inserted, again.updated, again.skipped) == (1, 0, 1), (kind, again.text())
 
 
@@ -235,7 +229,7 @@ def test_every_records_kind_counts_a_row_seen_again_unchanged(engine, tmp_path):
 def test_new_members_created_with_sector_other_are_named(lite, tmp_path):
     engine, _ = lite
     mapping = parse_mapping({**PARTNERSHIPS, "sectors": {"Southgate Council": "local_government"}})
-    report = import_file(engine, _write(tmp_path / "p.csv", TWO), mapping)
+    report = import_file(engine, write(tmp_path / "p.csv", TWO), mapping)
     assert report.accepted, report.text()
     note = (
         "2 new organisations created with sector 'other': name them under [sectors] to set their sector: "
@@ -250,7 +244,7 @@ def test_new_members_created_with_sector_other_are_named(lite, tmp_path):
         "Southgate Council": "local_government",
     }
     # known now: a second file naming them says nothing more
-    again = import_file(engine, _write(tmp_path / "q.csv", TWO.replace("Safer", "Safe")), mapping)
+    again = import_file(engine, write(tmp_path / "q.csv", TWO.replace("Safer", "Safe")), mapping)
     assert not any("sector 'other'" in n for n in again.notes), again.text()
 
 
@@ -265,7 +259,7 @@ def test_a_missing_start_date_and_an_unknown_area_name_their_fix(lite, tmp_path)
         "P2,Safer Docks,2020-01-01,Docklands\n"
         "P3,Safer South,2021-01-01,Southgate\n"
     )
-    report = import_file(engine, _write(tmp_path / "p.csv", text), parse_mapping(PARTNERSHIPS))
+    report = import_file(engine, write(tmp_path / "p.csv", text), parse_mapping(PARTNERSHIPS))
     start, area = report.problems
     assert start.rule == "required: start date"
     assert 'leave rows without one out with [rows] present = ["start"]' in start.suggestion
@@ -274,7 +268,7 @@ def test_a_missing_start_date_and_an_unknown_area_name_their_fix(lite, tmp_path)
     assert area.suggestion.endswith('or leave its rows out with [skip] area = ["Docklands"]')
     # the fixes work: the row without a date is left out, and the unknown area's row too
     fixed = {**PARTNERSHIPS, "rows": {"present": ["start"]}, "skip": {"area": ["Docklands"]}}
-    done = import_file(engine, _write(tmp_path / "q.csv", text), parse_mapping(fixed))
+    done = import_file(engine, write(tmp_path / "q.csv", text), parse_mapping(fixed))
     assert (done.accepted, done.inserted, done.skipped_on_purpose) == (True, 1, 2), done.text()
 
 
@@ -283,11 +277,11 @@ def test_a_missing_start_date_and_an_unknown_area_name_their_fix(lite, tmp_path)
 
 def test_a_mapping_without_kind_takes_the_kind_it_is_imported_as(lite, tmp_path):
     engine, path = lite
-    mapping = _write(tmp_path / "m.toml", '[columns]\nstart_date = "start"\n')
+    mapping = write(tmp_path / "m.toml", '[columns]\nstart_date = "start"\n')
     assert load_mapping(mapping, "partnerships").kind == "partnerships"
     result = CliRunner().invoke(
         main,
-        ["import", "partnerships", str(_write(tmp_path / "p.csv", TWO)), "--mapping", str(mapping)]
+        ["import", "partnerships", str(write(tmp_path / "p.csv", TWO)), "--mapping", str(mapping)]
         + ["--database-url", f"sqlite:///{path}"],
     )
     assert result.exit_code == 0, result.output
@@ -320,7 +314,7 @@ def test_an_unmapped_offence_names_every_group_word(lite, tmp_path):
             "columns": {"source_id": "id", "occurred": "date", "category": "offence"},
         }
     )
-    (problem,) = import_file(engine, _write(tmp_path / "c.csv", text), mapping).problems
+    (problem,) = import_file(engine, write(tmp_path / "c.csv", text), mapping).problems
     assert (
         problem.suggestion
         == 'add "CRIMINAL DAMAGE" = "violent" (or "property", "asb", "other") under [groups]'

@@ -3,15 +3,12 @@ corrected mapping is applied (offence groups included) and an identical import c
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from sqlalchemy import func, select
 
 from db.importing.mapping import load_mapping, parse_mapping
 from db.importing.run import import_file, mapping_fingerprint
-from db.models import Area, CrimeMonthly, LoadLog, OffenceCategory
-from tests.db.conftest import data_sha
+from db.models import CrimeMonthly, LoadLog, OffenceCategory
+from tests.db.conftest import data_sha, write
 
 WRONG = {
     "kind": "crime",
@@ -31,25 +28,6 @@ INCIDENTS = (
 )
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def towns(engine):
-    """The shared test database (SQLite, and PostgreSQL when given) with two areas."""
-    with engine.begin() as conn:
-        conn.execute(
-            Area.__table__.insert(),
-            [
-                {"code": c, "name": n, "kind": "neighbourhood"}
-                for c, n in [("N", "Northfield"), ("S", "Southgate")]
-            ],
-        )
-    return engine
-
-
 def _by_group(engine) -> dict[str, int]:
     """Incidents per crime group, as every chart counts them: the roll-up by its categories' group."""
     with engine.connect() as conn:
@@ -63,7 +41,7 @@ def _by_group(engine) -> dict[str, int]:
 
 def test_the_same_file_with_corrected_groups_moves_the_offence_and_its_counts(towns, tmp_path):
     engine = towns
-    source = _write(tmp_path / "incidents.csv", INCIDENTS)
+    source = write(tmp_path / "incidents.csv", INCIDENTS)
     first = import_file(engine, source, parse_mapping(WRONG))
     assert first.accepted, first.text()
     assert _by_group(engine) == {"violent": 4, "property": 1}
@@ -85,7 +63,7 @@ def test_the_same_file_with_corrected_groups_moves_the_offence_and_its_counts(to
 
 def test_identical_import_again_changes_nothing_and_says_so(lite, tmp_path):
     engine, path = lite
-    source = _write(tmp_path / "incidents.csv", INCIDENTS)
+    source = write(tmp_path / "incidents.csv", INCIDENTS)
     assert import_file(engine, source, parse_mapping(FIXED)).accepted
     before = data_sha(path)
 
@@ -98,10 +76,10 @@ def test_identical_import_again_changes_nothing_and_says_so(lite, tmp_path):
 
 def test_a_different_file_with_the_corrected_mapping_applies_the_new_group(towns, tmp_path):
     engine = towns
-    import_file(engine, _write(tmp_path / "january.csv", INCIDENTS), parse_mapping(WRONG))
+    import_file(engine, write(tmp_path / "january.csv", INCIDENTS), parse_mapping(WRONG))
     march = "id,date,area,offence\n6,2024-03-02,Southgate,Burglary\n7,2024-03-05,Southgate,Assault\n"
 
-    report = import_file(engine, _write(tmp_path / "march.csv", march), parse_mapping(FIXED))
+    report = import_file(engine, write(tmp_path / "march.csv", march), parse_mapping(FIXED))
 
     assert report.accepted, report.text()
     assert (report.inserted, report.updated) == (2, 0)
@@ -112,7 +90,7 @@ def test_a_different_file_with_the_corrected_mapping_applies_the_new_group(towns
 
 def test_a_regroup_checked_with_a_dry_run_would_move_and_changes_nothing(lite, tmp_path):
     engine, path = lite
-    source = _write(tmp_path / "incidents.csv", INCIDENTS)
+    source = write(tmp_path / "incidents.csv", INCIDENTS)
     import_file(engine, source, parse_mapping(WRONG))
     before = data_sha(path)
 
@@ -128,9 +106,9 @@ def test_an_offence_categories_import_then_a_crime_file_read_by_columns_regroups
     engine = towns
     categories = "source,code,name,group\nrms,Burglary,Burglary,violent\n"
     mapping = parse_mapping({"kind": "offence_categories"})
-    assert import_file(engine, _write(tmp_path / "categories.csv", categories), mapping).accepted
+    assert import_file(engine, write(tmp_path / "categories.csv", categories), mapping).accepted
 
-    report = import_file(engine, _write(tmp_path / "incidents.csv", INCIDENTS), parse_mapping(FIXED))
+    report = import_file(engine, write(tmp_path / "incidents.csv", INCIDENTS), parse_mapping(FIXED))
 
     assert report.accepted, report.text()
     assert report.read_by_columns
@@ -141,7 +119,7 @@ def test_an_offence_categories_import_then_a_crime_file_read_by_columns_regroups
 def test_a_load_logged_before_fingerprints_counts_as_another_mapping(lite, tmp_path):
     """Rows logged before the fingerprint was kept hold NULL: the file is read again, not refused."""
     engine, _ = lite
-    source = _write(tmp_path / "incidents.csv", INCIDENTS)
+    source = write(tmp_path / "incidents.csv", INCIDENTS)
     first = import_file(engine, source, parse_mapping(FIXED))
     with engine.begin() as conn:
         conn.execute(LoadLog.__table__.update().values(mapping_fingerprint=None))
@@ -153,19 +131,19 @@ def test_a_load_logged_before_fingerprints_counts_as_another_mapping(lite, tmp_p
 
 
 def test_the_fingerprint_is_the_mapping_s_meaning_not_its_spelling(tmp_path):
-    one = _write(
+    one = write(
         tmp_path / "one.toml",
         'kind = "crime"\nsource = "rms"\ndescription = "first words"\n'
         '[columns]\narea = "area"\ncategory = "offence"\n'
         '[groups]\nAssault = "violent"\nTheft = "property"\n',
     )
-    reordered = _write(  # keys in another order, a default spelt out, other words for people
+    reordered = write(  # keys in another order, a default spelt out, other words for people
         tmp_path / "reordered.toml",
         'source = "rms"\nkind = "crime"\nduplicates = "drop"\ndescription = "other words"\n'
         '[groups]\nTheft = "property"\nAssault = "violent"\n'
         '[columns]\ncategory = "offence"\narea = "area"\n',
     )
-    moved = _write(tmp_path / "moved.toml", one.read_text().replace('Theft = "property"', 'Theft = "other"'))
+    moved = write(tmp_path / "moved.toml", one.read_text().replace('Theft = "property"', 'Theft = "other"'))
 
     assert mapping_fingerprint(load_mapping(one)) == mapping_fingerprint(load_mapping(reordered))
     assert mapping_fingerprint(load_mapping(one)) != mapping_fingerprint(load_mapping(moved))

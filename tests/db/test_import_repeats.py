@@ -3,16 +3,14 @@ every report says how many rows repeated what, in every duplicates mode."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from db.importing.mapping import parse_mapping
 from db.importing.report import ImportRefused
 from db.importing.run import import_file
-from db.models import Area, CrimeIncident
-from tests.db.conftest import data_sha
+from db.models import CrimeIncident
+from tests.db.conftest import data_sha, write
 
 CRIME = {
     "kind": "crime",
@@ -32,24 +30,6 @@ ARRESTS = (
 )
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def towns(engine):
-    with engine.begin() as conn:
-        conn.execute(
-            Area.__table__.insert(),
-            [
-                {"code": c, "name": n, "kind": "neighbourhood"}
-                for c, n in [("N", "Northfield"), ("S", "Southgate")]
-            ],
-        )
-    return engine
-
-
 def _incidents(engine) -> dict[str, tuple[str, int]]:
     with engine.connect() as conn:
         rows = conn.execute(select(CrimeIncident.source_id, CrimeIncident.occurred_on, CrimeIncident.count))
@@ -60,7 +40,7 @@ def test_repeated_ids_are_refused_by_default_with_the_policy_that_accepts_them(l
     engine, path = lite
     before = data_sha(path)
 
-    report = import_file(engine, _write(tmp_path / "arrests.csv", ARRESTS), parse_mapping(CRIME))
+    report = import_file(engine, write(tmp_path / "arrests.csv", ARRESTS), parse_mapping(CRIME))
 
     assert not report.accepted
     assert [str(p) for p in report.problems] == [
@@ -75,7 +55,7 @@ def test_repeated_ids_are_refused_by_default_with_the_policy_that_accepts_them(l
 def test_sum_adds_the_repeats_counts_and_says_so(towns, tmp_path, dry_run):
     mapping = parse_mapping({**CRIME, "repeated_ids": "sum"})
 
-    report = import_file(engine := towns, _write(tmp_path / "arrests.csv", ARRESTS), mapping, dry_run=dry_run)
+    report = import_file(engine := towns, write(tmp_path / "arrests.csv", ARRESTS), mapping, dry_run=dry_run)
 
     assert report.accepted, report.text()
     assert "5 rows read, 3 inserted" in report.text()
@@ -87,7 +67,7 @@ def test_sum_adds_the_repeats_counts_and_says_so(towns, tmp_path, dry_run):
 def test_first_keeps_the_first_row_of_each_id_and_says_so(towns, tmp_path):
     mapping = parse_mapping({**CRIME, "repeated_ids": "first"})
 
-    report = import_file(towns, _write(tmp_path / "arrests.csv", ARRESTS), mapping)
+    report = import_file(towns, write(tmp_path / "arrests.csv", ARRESTS), mapping)
 
     assert report.accepted, report.text()
     assert "2 rows repeat an earlier incident id (left out: the first row of each of 1 incident kept)" in (
@@ -101,10 +81,10 @@ def test_a_source_already_loaded_follows_the_policy_when_merged(towns, tmp_path,
     """The second file of a source is staged and merged by id, not written straight in."""
     mapping = parse_mapping({**CRIME, "repeated_ids": policy})
     import_file(
-        towns, _write(tmp_path / "old.csv", "id,date,area,offence\n1,2023-12-01,Southgate,Theft\n"), mapping
+        towns, write(tmp_path / "old.csv", "id,date,area,offence\n1,2023-12-01,Southgate,Theft\n"), mapping
     )
 
-    report = import_file(towns, _write(tmp_path / "arrests.csv", ARRESTS), mapping)
+    report = import_file(towns, write(tmp_path / "arrests.csv", ARRESTS), mapping)
 
     assert report.accepted, report.text()
     assert (report.inserted, report.updated) == (3, 0)
@@ -119,7 +99,7 @@ def test_duplicates_keep_counts_the_kept_rows_and_the_repeated_ids(lite, tmp_pat
 
     twice = ARRESTS + "9,2024-02-01,Southgate,Assault,A4\n"  # the same arrest twice: an exact copy
 
-    report = import_file(engine, _write(tmp_path / "arrests.csv", twice), mapping)
+    report = import_file(engine, write(tmp_path / "arrests.csv", twice), mapping)
 
     assert "1 exact duplicate row kept, 3 rows repeat an earlier incident id (summed into 2 incidents)" in (
         report.text()
@@ -132,7 +112,7 @@ def test_an_id_less_file_with_duplicates_kept_says_how_many(lite, tmp_path):
     mapping = parse_mapping({**CRIME, "duplicates": "keep", "columns": columns})
     text = "date,area,offence\n2024-01-03,Northfield,Assault\n2024-01-03,Northfield,Assault\n"
 
-    report = import_file(engine, _write(tmp_path / "twice.csv", text), mapping)
+    report = import_file(engine, write(tmp_path / "twice.csv", text), mapping)
 
     assert report.inserted == 2
     assert "1 exact duplicate row kept" in report.text()
@@ -152,7 +132,7 @@ WIDE_FILE = "area,offence,2024-01,2024-02\nNorthfield,Theft,3,4\nNorth Field,The
 
 def test_a_wide_file_with_an_area_twice_is_refused_by_default_and_summed_when_asked(lite, tmp_path):
     engine, _ = lite
-    source = _write(tmp_path / "wide.csv", WIDE_FILE)
+    source = write(tmp_path / "wide.csv", WIDE_FILE)
 
     refused = import_file(engine, source, parse_mapping(WIDE))
     summed = import_file(engine, source, parse_mapping({**WIDE, "repeated_ids": "sum"}))
@@ -175,7 +155,7 @@ def test_an_areas_file_says_repeated_area_codes_not_exact_duplicates(lite, tmp_p
     )
     text = "district,offence\nD1,Theft\nD2,Theft\nD1,Assault\nD1,Robbery\n"
 
-    report = import_file(engine, _write(tmp_path / "districts.csv", text), mapping)
+    report = import_file(engine, write(tmp_path / "districts.csv", text), mapping)
 
     assert report.inserted == 2
     assert "2 repeated area codes (rows naming an area already read) left out" in report.text()
@@ -194,7 +174,7 @@ def test_a_refused_file_counts_every_repeat_in_every_chunk(lite, tmp_path):
     rows = [f"{i},2024-01-03,Northfield,Assault,A{i}" for i in range(60_000)]
     rows[1] = "1,2024-01-03,Nowhere,Assault,A1"  # line 3: an unknown area, in the first chunk
     rows.append("59999,2024-01-04,Southgate,Theft,B1")  # line 60,002 repeats line 60,001
-    source = _write(tmp_path / "big.csv", "id,date,area,offence,arrest\n" + "\n".join(rows) + "\n")
+    source = write(tmp_path / "big.csv", "id,date,area,offence,arrest\n" + "\n".join(rows) + "\n")
 
     report = import_file(engine, source, parse_mapping(CRIME))
 

@@ -13,7 +13,7 @@ from db.importing.mapping import load_mapping, parse_mapping
 from db.importing.report import ImportRefused
 from db.importing.run import import_file, preview
 from db.models import CrimeIncident, CrimeMonthly
-from tests.db.conftest import data_sha
+from tests.db.conftest import data_sha, write
 
 CRIME = {
     "kind": "crime",
@@ -30,16 +30,11 @@ def _left_out(report) -> list[str]:
     return [note for note in report.notes if " left out by " in note]
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def _old_and_good(tmp_path: Path) -> Path:
     """A clean incident file (ids: the quick way in) with 21 rows dated 1985 among 200 good ones."""
     rows = [f"{i},{1 + i % 28:02d}/{1 + i % 12:02d}/2020,Northfield,Assault" for i in range(200)]
     rows += [f"old{i},{1 + i:02d}/06/1985,Southgate,Theft" for i in range(21)]
-    return _write(tmp_path / "incidents.csv", "id,date,area,offence\n" + "\n".join(rows) + "\n")
+    return write(tmp_path / "incidents.csv", "id,date,area,offence\n" + "\n".join(rows) + "\n")
 
 
 def test_old_rows_refuse_a_file_and_the_refusal_names_the_keep_when_line(lite, tmp_path):
@@ -79,7 +74,7 @@ def test_a_keep_when_string_read_from_a_toml_file_compares_dates_in_the_mappings
     )
     # 31/12/2013 is before 2014-01-01 as a date, though "31" sorts after "01" as text
     text = "id,date,area,offence\n1,31/12/2013,Northfield,Assault\n2,01/01/2014,Northfield,Assault\n"
-    report = import_file(engine, _write(tmp_path / "c.csv", text), load_mapping(toml))
+    report = import_file(engine, write(tmp_path / "c.csv", text), load_mapping(toml))
     assert report.accepted, report.text()
     assert (report.inserted, report.skipped_on_purpose) == (1, 1)
     assert _left_out(report) == ["1 row left out by keep_when occurred >= 2014-01-01"]
@@ -97,7 +92,7 @@ def test_skip_when_counts_each_rule_and_compares_text_numbers_and_blanks(lite, t
     )
     rules = ['Location = "No location"', "victims > 10", "note is not blank"]
     mapping = parse_mapping({**CRIME, "rows": {"skip_when": rules}})
-    report = import_file(engine, _write(tmp_path / "c.csv", text), mapping)
+    report = import_file(engine, write(tmp_path / "c.csv", text), mapping)
     assert report.accepted, report.text()
     assert report.inserted == 1
     assert _left_out(report) == [
@@ -112,7 +107,7 @@ def test_a_row_a_rule_cannot_judge_is_kept_and_refused_by_its_kind(lite, tmp_pat
     engine, _ = lite
     text = "id,date,area,offence\n1,03/01/2024,Northfield,Assault\n2,not a date,Northfield,Assault\n"
     mapping = parse_mapping({**CRIME, "rows": {"keep_when": KEEP_FROM_1990}})
-    report = import_file(engine, _write(tmp_path / "c.csv", text), mapping)
+    report = import_file(engine, write(tmp_path / "c.csv", text), mapping)
     assert [(p.line, p.value) for p in report.problems] == [(3, "not a date")]
 
 
@@ -123,7 +118,7 @@ def test_filters_work_with_present_and_blank_and_in_the_preview(lite, tmp_path):
         "3,03/01/2024,Northfield,Assault,\n"
     )
     mapping = parse_mapping({**CRIME, "rows": {"present": ["kept"], "keep_when": KEEP_FROM_1990}})
-    header, rows = preview(_write(tmp_path / "c.csv", text), mapping)
+    header, rows = preview(write(tmp_path / "c.csv", text), mapping)
     assert [row["id"] for _line, row in rows] == ["1"]
     report = import_file(engine, tmp_path / "c.csv", mapping)
     assert _left_out(report) == [
@@ -145,7 +140,7 @@ def test_a_date_split_over_columns_can_be_filtered_as_occurred(lite, tmp_path):
             "rows": {"keep_when": "occurred >= 1990-01-01"},
         }
     )
-    report = import_file(engine, _write(tmp_path / "v.csv", text), mapping)
+    report = import_file(engine, write(tmp_path / "v.csv", text), mapping)
     assert report.accepted, report.text()
     assert (report.inserted, report.skipped_on_purpose) == (1, 1)
 
@@ -173,7 +168,7 @@ def test_a_rule_on_a_column_the_file_lacks_is_refused_with_the_closest_column(li
     engine, _ = lite
     mapping = parse_mapping({**CRIME, "rows": {"skip_when": ['Locaton = "No location"']}})
     text = "id,date,area,offence,Location\n1,03/01/2024,Northfield,Assault,x\n"
-    report = import_file(engine, _write(tmp_path / "c.csv", text), mapping)
+    report = import_file(engine, write(tmp_path / "c.csv", text), mapping)
     problem = report.problems[0]
     assert "'Locaton' is neither a column of the file nor a mapped field" in problem.rule
     assert problem.suggestion == "did you mean 'Location'?"
