@@ -354,7 +354,10 @@ def test_data_page_import_checks_then_imports(tmp_path, monkeypatch):
     assert "kind must be one of" in refused.text()
 
     mismatch = run_upload(url, "crime", upload, None, mapping, dry_run=True, actor=admin)
-    assert mismatch.problems[0].rule == "the mapping is for areas, not crime"
+    assert (
+        mismatch.problems[0].rule
+        == "mapping: the mapping is for 'areas', but the file is imported as 'crime'"
+    )
 
     with eng.connect() as conn:  # each import, accepted or refused, is on record (newest first)
         imports = [e for e in events(conn) if e[3].startswith("import")]
