@@ -191,17 +191,9 @@ SKIP_FIELDS = {  # the fields whose values [skip] may list, per kind
     "crime": ("area", "category"),
     "survey_aggregates": ("area", "item"),
 }
-ITEM_KEYS = {
+ITEM_KEYS = {  # what an [items] entry may say: a survey item's fields (all of them for answers)
     "survey_aggregates": ("code", "construct", "wording"),
-    "survey_responses": (
-        "code",
-        "wording",
-        "construct",
-        "scale_min",
-        "scale_max",
-        "reverse_worded",
-        "scale_labels",
-    ),
+    "survey_responses": FIELDS["survey_items"],
 }
 LOOKS_UP_AREAS = ("crime", "partnerships", "survey_aggregates", "survey_responses")
 KINDS_OF_KEY = {  # top-level keys only some kinds read; the others are read by every kind
