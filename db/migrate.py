@@ -45,6 +45,12 @@ def upgrade(engine: Engine, revision: str = "head", as_role: str | None = None) 
                 conn.execute(select(func.set_config("role", as_role, True)))
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+            if cfg.attributes.get("rebuild_survey_rollup") and _at_head(conn):
+                # a migration changed what the survey roll-up holds: rebuild it with this
+                # code, which matches the newest schema only (below it, the next upgrade will)
+                from db.rollup import refresh_survey_monthly
+
+                refresh_survey_monthly(conn)
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
             raise
@@ -53,6 +59,10 @@ def upgrade(engine: Engine, revision: str = "head", as_role: str | None = None) 
             f"Ground needs {head_revision()}, and the database role in use may not change the schema. "
             "Run `commonground init` with the owner's DATABASE_URL (see docs/deployment.md)."
         ) from exc
+
+
+def _at_head(conn) -> bool:
+    return MigrationContext.configure(conn).get_current_revision() == head_revision()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -64,6 +64,11 @@ CRIME_GROUPS = ("violent", "property", "asb", "other")
 SARA_STAGES = ("scanning", "analysis", "response", "assessment")
 ACTIVITY_KINDS = ("meeting", "event", "outreach", "training", "other")
 EVENT_KINDS = ("start", "phase", "records", "other")
+# who a resident is, for breakdowns and equity gaps: survey_response columns of these names
+GROUP_DIMENSIONS = ("age_band", "sex", "race_ethnicity", "education", "income")
+# population margins raking weights resident answers to: one dimension, or age band x sex
+# jointly ("age_sex", a group written "16-24|female")
+MARGIN_DIMENSIONS = ("age_sex", "age_band", "sex", "race_ethnicity", "education", "income")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -143,6 +148,11 @@ class Partnership(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # the equity gap it is judged on: residents of `equity_group` in `equity_dimension`
+    # (one of GROUP_DIMENSIONS) against `equity_reference` (NULL: everyone else)
+    equity_dimension: Mapped[str | None] = mapped_column(String(32))
+    equity_group: Mapped[str | None] = mapped_column(String(64))
+    equity_reference: Mapped[str | None] = mapped_column(String(64))
 
 
 class PartnershipMember(Base):
@@ -222,6 +232,60 @@ class SurveyResponse(Base):
     age_band: Mapped[str | None] = mapped_column(String(16))
     sex: Mapped[str | None] = mapped_column(String(16))
     race_ethnicity: Mapped[str | None] = mapped_column(String(64))
+    education: Mapped[str | None] = mapped_column(String(64))
+    income: Mapped[str | None] = mapped_column(String(64))
+    # `weight` raked to the area's population margins (db.weighting); NULL until raked, and
+    # every score then uses `weight` (the design weight) instead
+    rake_weight: Mapped[float | None] = mapped_column(Float)
+
+
+class SurveyOpenAnswer(Base):
+    """A respondent's written answer to an open question ("Anything else you want to tell
+    us?"). Confidential like feedback comments: leadership only, themes and counts in public."""
+
+    __tablename__ = "survey_open_answer"
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True
+    )
+    question: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class PopulationMargin(Base):
+    """How many residents of an area are in a group (census counts): the targets raking
+    weights resident answers to. `group_value` is one of the dimension's groups, or for
+    `age_sex` an age band and a sex joined by "|" ("16-24|female")."""
+
+    __tablename__ = "population_margin"
+    __table_args__ = (
+        CheckConstraint(_one_of("dimension", MARGIN_DIMENSIONS), name="dimension"),
+        CheckConstraint("population >= 0", name="population_nonnegative"),
+        UniqueConstraint("area_id", "dimension", "group_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
+    dimension: Mapped[str] = mapped_column(String(32))
+    group_value: Mapped[str] = mapped_column(String(140))
+    population: Mapped[int] = mapped_column(Integer)
+
+
+class WeightingRun(Base):
+    """The latest raking of one area's resident answers: whether it converged, how many
+    weights were trimmed, and the design effect the weights cost (Kish, 1 + CV^2)."""
+
+    __tablename__ = "weighting_run"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    respondents: Mapped[int] = mapped_column(Integer)
+    dimensions: Mapped[str] = mapped_column(String(200))  # the margins used, comma-separated
+    converged: Mapped[bool] = mapped_column()
+    iterations: Mapped[int] = mapped_column(Integer)
+    trimmed: Mapped[int] = mapped_column(Integer)  # weights cut to the trimming bounds
+    design_effect: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)  # why it did not converge, or was not run
 
 
 class SurveyAnswer(Base):
@@ -340,6 +404,32 @@ class SurveyMonthly(Base):
     swx: Mapped[float] = mapped_column(Float)  # sum of weight x score
     swx2: Mapped[float] = mapped_column(Float)  # sum of weight x score squared
     swp: Mapped[float] = mapped_column(Float)  # sum of weight x share of answers positive
+
+
+class SurveyGroupMonthly(Base):
+    """`survey_monthly`'s sums again, per group of residents: for each dimension of
+    GROUP_DIMENSIONS and each of its groups (respondents with the dimension blank are left
+    out). Refreshed with `survey_monthly` (see `db.rollup`); breakdowns and equity gaps
+    read it."""
+
+    __tablename__ = "survey_group_monthly"
+    __table_args__ = (
+        CheckConstraint(_one_of("dimension", GROUP_DIMENSIONS), name="dimension"),
+        Index("ix_survey_group_monthly_quarter", "quarter"),
+    )
+
+    construct: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    quarter: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    sw: Mapped[float] = mapped_column(Float)
+    sw2: Mapped[float] = mapped_column(Float)
+    swx: Mapped[float] = mapped_column(Float)
+    swx2: Mapped[float] = mapped_column(Float)
+    swp: Mapped[float] = mapped_column(Float)
 
 
 class ScorecardResult(Base):

@@ -1,6 +1,6 @@
 """The monthly roll-ups, kept current on every load: `crime_monthly` (incidents per
 area, month and category) and `survey_monthly` (resident survey sums per construct,
-area and month).
+area and month), with `survey_group_monthly` (the same sums per group of residents).
 
 Every crime chart reads `crime_monthly`, never the incident table, and every survey
 score reads `survey_monthly`, never the answers. A load refreshes them in the same
@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, case, delete, func, insert, select
+from sqlalchemy import Connection, case, delete, func, insert, literal, select
 
 from db.dialect import month_start
 from db.models import (
     CrimeIncident,
     CrimeMonthly,
+    GROUP_DIMENSIONS,
     SurveyAnswer,
+    SurveyGroupMonthly,
     SurveyItem,
     SurveyMonthly,
     SurveyResponse,
@@ -76,10 +78,11 @@ def add_to_crime_monthly(conn: Connection, counts: dict[tuple[int, date, int], i
     conn.execute(delete(cm).where(cm.c.month.in_(months), cm.c["count"] <= 0))
 
 
-def _survey_sums_by_month(months: list[date] | None):  # months sorted
-    """SELECT of survey_monthly's rows from the answers: per construct, area, month and
-    quarter, the sums over resident respondents (each respondent once per construct, with
-    the mean of their answers rescaled to 0-100, reversed for reverse-worded items)."""
+def _per_respondent(months: list[date] | None, *extra):
+    """SELECT of one row per resident respondent and construct: area, month, quarter, the
+    weight (raked where raked, else the design weight), the mean of their answers rescaled to
+    0-100 (reversed for reverse-worded items) and the share of them positive; with `extra`
+    response columns too."""
     r, a, i = SurveyResponse, SurveyAnswer, SurveyItem
     span = i.scale_max - i.scale_min
     # distance of the answer from the scale's worst end, in scale steps
@@ -87,54 +90,84 @@ def _survey_sums_by_month(months: list[date] | None):  # months sorted
     # positive: more than 60% of the way from the worst answer to the best (metrics.survey.POSITIVE)
     positive = case((5 * from_worst > 3 * span, 1.0), else_=0.0)
     month = month_start(r.responded_on)
+    weight = func.coalesce(r.rake_weight, r.weight)
     per_respondent = (
         select(
             i.construct.label("construct"),
             r.area_id.label("area_id"),
             month.label("month"),
             r.quarter_start.label("quarter"),
-            r.weight.label("w"),
+            weight.label("w"),
             func.avg(100.0 * from_worst / span).label("x"),
             func.avg(positive).label("p"),
+            *extra,
         )
         .join(a, a.response_id == r.id)
         .join(i, i.id == a.item_id)
         .where(r.respondent_type == "resident", r.area_id.is_not(None))
-        .group_by(i.construct, r.id, r.area_id, r.responded_on, r.quarter_start, r.weight)
+        .group_by(i.construct, r.id, r.area_id, r.responded_on, r.quarter_start, weight, *extra)
     )
     if months:
         after_last = (months[-1] + timedelta(days=32)).replace(day=1)
         per_respondent = per_respondent.where(
             r.responded_on >= months[0], r.responded_on < after_last, month.in_(months)
         )
-    s = per_respondent.subquery()
+    return per_respondent
+
+
+def _sums(s, *keys):
+    """The roll-up's sums over `_per_respondent` rows `s`, grouped by `keys` (columns of s)."""
     return select(
-        s.c.construct,
-        s.c.area_id,
-        s.c.month,
-        s.c.quarter,
+        *keys,
         func.count(),
         func.sum(s.c.w),
         func.sum(s.c.w * s.c.w),
         func.sum(s.c.w * s.c.x),
         func.sum(s.c.w * s.c.x * s.c.x),
         func.sum(s.c.w * s.c.p),
-    ).group_by(s.c.construct, s.c.area_id, s.c.month, s.c.quarter)
+    ).group_by(*keys)
+
+
+def _survey_sums_by_month(months: list[date] | None):  # months sorted
+    """SELECT of survey_monthly's rows from the answers: per construct, area, month and
+    quarter, the sums over resident respondents (each respondent once per construct)."""
+    s = _per_respondent(months).subquery()
+    return _sums(s, s.c.construct, s.c.area_id, s.c.month, s.c.quarter)
+
+
+def _group_sums_by_month(months: list[date] | None, dimension: str):
+    """SELECT of survey_group_monthly's rows for one dimension of GROUP_DIMENSIONS:
+    `_survey_sums_by_month` per group, leaving out respondents with the dimension blank."""
+    column = getattr(SurveyResponse, dimension)
+    s = _per_respondent(months, column.label("group_value")).subquery()
+    keys = (s.c.construct, s.c.area_id, s.c.month, s.c.quarter)
+    return _sums(s, *keys, s.c.group_value).where(s.c.group_value.is_not(None), s.c.group_value != "")
 
 
 def refresh_survey_monthly(conn: Connection, months: Iterable[date] | None = None) -> int:
-    """Rebuild the survey roll-up for `months` (first days; all months when None) from
-    the resident answers, in the caller's transaction. Returns the rows written."""
+    """Rebuild the survey roll-ups (`survey_monthly` and `survey_group_monthly`) for
+    `months` (first days; all months when None) from the resident answers, in the caller's
+    transaction. Returns the rows written to `survey_monthly`."""
     month_list = None if months is None else sorted({m.replace(day=1) for m in months})
-    sm = SurveyMonthly.__table__
-    remove = delete(sm)
-    if month_list is not None:
-        if not month_list:
-            return 0
-        remove = remove.where(sm.c.month.in_(month_list))
-    conn.execute(remove)
+    if month_list is not None and not month_list:
+        return 0
+    sm, gm = SurveyMonthly.__table__, SurveyGroupMonthly.__table__
+    for table in (sm, gm):
+        remove = delete(table)
+        if month_list is not None:
+            remove = remove.where(table.c.month.in_(month_list))
+        conn.execute(remove)
     columns = ["construct", "area_id", "month", "quarter", "n", "sw", "sw2", "swx", "swx2", "swp"]
     conn.execute(insert(sm).from_select(columns, _survey_sums_by_month(month_list)))
+    group_columns = [*columns[:4], "group_value", *columns[4:]]
+    for dimension in GROUP_DIMENSIONS:
+        rows = _group_sums_by_month(month_list, dimension).subquery()
+        conn.execute(
+            insert(gm).from_select(
+                [*group_columns[:4], "dimension", *group_columns[4:]],
+                select(*rows.c[:4], literal(dimension), *rows.c[4:]),
+            )
+        )
     written = select(func.count()).select_from(sm)
     if month_list is not None:
         written = written.where(sm.c.month.in_(month_list))

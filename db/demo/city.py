@@ -95,6 +95,9 @@ class PartnershipSpec:
     comparison: tuple[str, ...] = ()
     effects: dict[str, float] = field(default_factory=dict)
     spike: dict[str, float] = field(default_factory=dict)  # crime group -> excess before the start
+    # construct -> (race/ethnicity, points): residents of that group gain this much more than
+    # the rest, so the gap between them and White residents narrows by it (the equity effect)
+    equity: dict[str, tuple[str, float]] = field(default_factory=dict)
 
 
 POLICE = Member("Riverton Police Department", "police", "police lead")
@@ -117,6 +120,7 @@ PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
         "Fewer assaults around school routes; students and parents trust local officers.",
         comparison=("Quayside", "Saltmarsh"),
         effects={"violent": -0.30, "trust": 8.0},
+        equity={"trust": ("Black", 12.0)},
     ),
     PartnershipSpec(
         "RIV-MARKET-BID",
@@ -355,12 +359,93 @@ PARTNER_ITEMS = (
     ),
 )
 
+# Asked of partners and officers too, beside PARTNER_ITEMS: the resident trust question (so
+# their view can be set beside residents') and the rest of the partnership health items.
+PARTNER_SHARED_ITEMS = (
+    (
+        "P_TRUST_LISTEN",
+        "trust",
+        "The police in this neighbourhood listen to and take into account the concerns of local residents.",
+        1,
+        5,
+        False,
+        "1 = strongly disagree ... 5 = strongly agree",
+    ),
+    (
+        "COLLAB_RESOURCES",
+        "collaboration",
+        "Partners commit the staff, time and money the partnership needs.",
+        1,
+        5,
+        False,
+        "1 = strongly disagree ... 5 = strongly agree",
+    ),
+    (
+        "COLLAB_RESULTS",
+        "collaboration",
+        "The partnership is achieving what it set out to do.",
+        1,
+        5,
+        False,
+        "1 = strongly disagree ... 5 = strongly agree",
+    ),
+)
+# how much more (points on 0-100) each kind of respondent rates trust than partners do
+SHARED_VIEW_SHIFT = {"partner": 0.0, "officer": 12.0}
+
 AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65+")
 AGE_POPULATION_SHARE = (0.14, 0.18, 0.17, 0.16, 0.15, 0.20)
 AGE_SAMPLE_SHARE = (0.07, 0.12, 0.15, 0.18, 0.20, 0.28)  # opt-in samples skew older
 AGE_TRUST_SHIFT = (-9.0, -5.0, -2.0, 0.0, 3.0, 6.0)
 SEXES = (("female", 0.52), ("male", 0.47), ("another", 0.01))
 RACES = ("White", "Black", "Hispanic or Latino", "Asian", "Other or mixed")
+# points of trust, satisfaction and procedural justice each group starts from, against White
+# residents (half of it on feeling safe): the equity gaps the demo shows
+RACE_TRUST_SHIFT = (0.0, -12.0, -6.0, -2.0, -4.0)
+# the population mix of areas where it is not drawn at random (shares in RACES order)
+RACE_MIX = {
+    "Eastside": (0.35, 0.40, 0.15, 0.05, 0.05),
+    "Dockland": (0.40, 0.35, 0.15, 0.05, 0.05),
+    "Quayside": (0.40, 0.35, 0.15, 0.05, 0.05),
+    "Saltmarsh": (0.45, 0.30, 0.15, 0.05, 0.05),
+}
+# what every partnership's equity gap is, in the registry: Black against White residents
+EQUITY_GAP = ("race_ethnicity", "Black", "White")
+OPEN_QUESTION = "ANYTHING_ELSE"  # "Is there anything else you want to tell us about policing here?"
+# written answers residents leave, by the codebook theme they speak to (see metrics.themes)
+OPEN_ANSWERS = {
+    "speeding and traffic": (
+        "Cars speed down our street every night, someone will get hurt.",
+        "Please do something about the speeding near the school.",
+        "Traffic is dangerous, drivers race through the junction.",
+    ),
+    "drugs": (
+        "Drug dealing in the park is out in the open.",
+        "People selling drugs by the shops.",
+    ),
+    "youth": (
+        "Young people have nothing to do in the evenings.",
+        "More for the youth please, the club closed.",
+    ),
+    "noise": ("Noise from the bars until 3am.", "Loud music and shouting late at night."),
+    "burglary": ("Two break-ins on our road this month.", "My shed was burgled again."),
+    "respect and courtesy": (
+        "The officer who came was polite and respectful, thank you.",
+        "Officers were rude to my son and did not listen.",
+    ),
+    "response time": (
+        "It took hours for anyone to come when we called.",
+        "Police response was quick when we needed it.",
+    ),
+    "visibility": (
+        "We never see officers on foot any more.",
+        "Good to see more police walking around.",
+    ),
+}
+OTHER_LANGUAGE_ANSWERS = (
+    "La policía no viene cuando la llamamos.",
+    "Hay mucho tráfico y los coches van muy rápido.",
+)
 
 FEEDBACK_COMMENTS = (
     "Meetings are useful but start late.",

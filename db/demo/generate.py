@@ -75,7 +75,8 @@ def generate(seed: int = 42) -> DemoRows:
     partnerships_by_area = _partnerships(rows, area_ids)
     _crime(rows, rng, area_ids, partnerships_by_area)
     _resident_surveys(rows, rng, area_ids, partnerships_by_area)
-    _partner_surveys(rows, rng)
+    _open_answers(rows, np.random.default_rng(seed + 19))
+    _partner_surveys(rows, rng, shared=np.random.default_rng(seed + 23))
     _implementation(rows, rng)
     return rows
 
@@ -142,6 +143,9 @@ def _partnerships(
                 "start_date": spec.start,
                 "end_date": None,
                 "status": "active",
+                "equity_dimension": city.EQUITY_GAP[0],
+                "equity_group": city.EQUITY_GAP[1],
+                "equity_reference": city.EQUITY_GAP[2],
             },
         )
         for member in spec.members:
@@ -261,29 +265,38 @@ def _resident_surveys(
         c: rng.normal(mu, 5, size=n_areas) for c, mu in zip(constructs, (56, 60, 62, 58), strict=True)
     }
     age_p = np.array(city.AGE_SAMPLE_SHARE)
-    pop_p = np.array(city.AGE_POPULATION_SHARE)
+    race_shift = np.array(city.RACE_TRUST_SHIFT)
     responses = rows.tables.setdefault("survey_response", [])
     answers = rows.tables.setdefault("survey_answer", [])
+    names = {v: k for k, v in area_ids.items()}
     for i, area in enumerate(area_ids.values()):
         spec = by_area.get(area)
         race_p = rng.dirichlet(np.ones(len(city.RACES)) * 2)
+        race_p = np.array(city.RACE_MIX.get(names[area], race_p))
+        _margins(rows, area, race_p)
         for q in quarters:
             n = int(rng.poisson(30 if spec else 20))
             if n < 2:
                 continue
+            # opt-in samples skew older than the population (AGE_SAMPLE_SHARE): answers carry
+            # design weight 1, and raking to the area's margins (db.weighting) corrects it
             age = rng.choice(len(city.AGE_BANDS), size=n, p=age_p)
-            sample_share = np.bincount(age, minlength=len(city.AGE_BANDS)) / n
-            weight = np.clip(pop_p[age] / sample_share[age], 0.2, 5.0)
+            weight = np.ones(n)
             sex = rng.choice(len(city.SEXES), size=n, p=[s for _x, s in city.SEXES])
             race = rng.choice(len(city.RACES), size=n, p=race_p)
             person = rng.normal(0, 15, size=n)
             latent = {}
             for c in constructs:
                 shift = spec.effects.get(c, 0.0) * effect_fraction(spec.start, q) if spec else 0.0
+                if spec and c in spec.equity:
+                    group, points = spec.equity[c]
+                    in_group = race == city.RACES.index(group)
+                    shift = shift + in_group * points * effect_fraction(spec.start, q)
                 latent[c] = (
                     baseline[c][i]
                     + 0.6 * person
                     + np.array(city.AGE_TRUST_SHIFT)[age]
+                    + race_shift[race] * (0.5 if c == "safety" else 1.0)
                     + rng.normal(0, 10, size=n)
                     + shift
                 )
@@ -314,10 +327,65 @@ def _resident_surveys(
                     )
 
 
+def _largest_remainder(total: int, shares: np.ndarray) -> list[int]:
+    """Whole counts in proportion to `shares` that add up to `total` exactly."""
+    exact = total * shares / shares.sum()
+    counts = np.floor(exact).astype(int)
+    for k in np.argsort(counts - exact)[: total - counts.sum()]:
+        counts[k] += 1
+    return counts.tolist()
+
+
+def _margins(rows: DemoRows, area: int, race_p: np.ndarray) -> None:
+    """The area's census counts: age band x sex and race/ethnicity, each adding up to its
+    population (the targets raking weights its answers to)."""
+    population = rows.tables["area"][area - 1]["population"]
+    margins = rows.tables.setdefault("population_margin", [])
+    age_sex = np.outer(city.AGE_POPULATION_SHARE, [s for _x, s in city.SEXES]).ravel()
+    cells = [f"{a}|{x}" for a in city.AGE_BANDS for x, _s in city.SEXES]
+    for dimension, groups, shares in (
+        ("age_sex", cells, age_sex),
+        ("race_ethnicity", city.RACES, race_p),
+    ):
+        for group, count in zip(groups, _largest_remainder(population, np.asarray(shares)), strict=True):
+            margins.append(
+                {"area_id": area, "dimension": dimension, "group_value": group, "population": count}
+            )
+
+
+def _open_answers(rows: DemoRows, rng: np.random.Generator) -> None:
+    """Written answers from about one resident in six: mostly English on the codebook's
+    themes, a few in Spanish, a few blank. Speeding grows in the later years."""
+    themes = list(city.OPEN_ANSWERS)
+    out = rows.tables.setdefault("survey_open_answer", [])
+    for response in rows.tables["survey_response"]:
+        if response["respondent_type"] != "resident" or rng.random() > 0.17:
+            continue
+        roll = rng.random()
+        if roll < 0.03:
+            text = ""
+        elif roll < 0.07:
+            text = str(rng.choice(city.OTHER_LANGUAGE_ANSWERS))
+        else:
+            later = response["quarter_start"].year >= 2024
+            p = np.ones(len(themes))
+            p[themes.index("speeding and traffic")] = 3.0 if later else 1.0
+            theme = themes[int(rng.choice(len(themes), p=p / p.sum()))]
+            text = str(rng.choice(city.OPEN_ANSWERS[theme]))
+        out.append({"response_id": response["id"], "question": city.OPEN_QUESTION, "text": text})
+
+
 def _partner_surveys(
-    rows: DemoRows, rng: np.random.Generator, specs: tuple[city.PartnershipSpec, ...] = city.PARTNERSHIPS
+    rows: DemoRows,
+    rng: np.random.Generator,
+    specs: tuple[city.PartnershipSpec, ...] = city.PARTNERSHIPS,
+    shared: np.random.Generator | None = None,
 ) -> None:
+    """Partners' and officers' yearly survey. With `shared`, they answer PARTNER_SHARED_ITEMS
+    too (drawn from `shared`, so the other answers stay as they were)."""
     item_ids = _items(rows, city.PARTNER_ITEMS)
+    if shared is not None:
+        item_ids |= _items(rows, city.PARTNER_SHARED_ITEMS)
     responses = rows.tables.setdefault("survey_response", [])
     rows.tables.setdefault("survey_answer", [])
     area_by_name = {a["name"]: a["id"] for a in rows.tables["area"]}
@@ -351,6 +419,14 @@ def _partner_surveys(
                     latent = np.array([mood + rng.normal(0, 12)])
                     for code, _c, _w, lo, hi, reverse, _l in city.PARTNER_ITEMS:
                         value = _answer(latent, lo, hi, reverse, rng)[0]
+                        rows.tables["survey_answer"].append(
+                            {"response_id": rid, "item_id": item_ids[code], "value": float(value)}
+                        )
+                    if shared is None:
+                        continue
+                    view = latent + city.SHARED_VIEW_SHIFT[respondent_type]
+                    for code, _c, _w, lo, hi, reverse, _l in city.PARTNER_SHARED_ITEMS:
+                        value = _answer(view, lo, hi, reverse, shared)[0]
                         rows.tables["survey_answer"].append(
                             {"response_id": rid, "item_id": item_ids[code], "value": float(value)}
                         )

@@ -55,9 +55,9 @@ def upgrade() -> None:
         sa.Column("sentence", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("design", "version", "code", "outcome", name=op.f("pk_scorecard_result")),
     )
-    from db.rollup import refresh_survey_monthly  # fills the roll-up from the answers stored
-
-    refresh_survey_monthly(op.get_bind())
+    # the roll-up is filled from the answers stored by the code of the newest revision, once
+    # the migrations are done (db.migrate.upgrade): this revision's code may not be that
+    op.get_context().config.attributes["rebuild_survey_rollup"] = True
 
 
 def downgrade() -> None:

@@ -16,9 +16,9 @@ depends_on = None
 def upgrade() -> None:
     from alembic import op
 
-    from db.rollup import refresh_survey_monthly
-
-    refresh_survey_monthly(op.get_bind())
+    # the roll-up is filled from the answers stored by the code of the newest revision, once
+    # the migrations are done (db.migrate.upgrade): this revision's code may not be that
+    op.get_context().config.attributes["rebuild_survey_rollup"] = True
 
 
 def downgrade() -> None:
