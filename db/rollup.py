@@ -17,9 +17,9 @@ from sqlalchemy import Connection, case, delete, func, insert, literal, select
 
 from db.dialect import month_start
 from db.models import (
+    GROUP_DIMENSIONS,
     CrimeIncident,
     CrimeMonthly,
-    GROUP_DIMENSIONS,
     SurveyAnswer,
     SurveyGroupMonthly,
     SurveyItem,
