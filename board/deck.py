@@ -4,7 +4,7 @@ the presentation page, the PDF packet and the PowerPoint deck say the same thing
 The audience decides the rules when the numbers are fetched (metrics.publish): `public`
 (the default) hides small counts and small survey cells and never carries comments;
 `leadership` shows every number with its n. Slides: title, trust, satisfaction, feeling
-safe, crime by group, "did it work?", activities, about the data.
+safe, crime by group, trust by group, "did it work?", activities, about the data.
 """
 
 from __future__ import annotations
@@ -19,11 +19,20 @@ from sqlalchemy import Connection
 from charts.board import attendance_bars, before_after_bars, projected, verdict_table
 from charts.captions import board_caption, published_source, survey_source
 from charts.figures import partners_by_sector, published_trend, score_trend
+from charts.groups import group_dots_projected
 from metrics import partnership as profile
 from metrics.coverage import data_period, last_loaded
 from metrics.evaluation import Design, evaluate
 from metrics.filters import Filters
 from metrics.formatting import count, day_label, month_label, months_span, quarter_label
+from metrics.groups import (
+    DIMENSION_LABELS,
+    breakdown_sentence,
+    group_scores,
+    latest_published,
+    public_groups,
+    published_groups,
+)
 from metrics.multiple import with_q_values
 from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, shown_counts, survey_cell
 from metrics.registry import CRIME_GROUP_LABELS, metric
@@ -103,6 +112,7 @@ def build_deck(
             _survey_slide(construct, scores, published, outcomes[construct], start, events, wording, rules)
         )
     slides.append(_crime_slide(outcomes, start, rules))
+    slides.append(trust_by_group_slide(conn, filters, details["name"], rules))  # groups
     slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
@@ -324,3 +334,64 @@ def _about_slide(conn: Connection, period: tuple[date, date], audience: str) -> 
         f"on 0-100 with 95% intervals; crime is recorded crime by month of occurrence. {rules}"
     )
     return Slide("about", "About the data", caption, f"Sources: {sources}." if sources else "")
+
+
+# --- groups: "Trust by group" ---------------------------------------------------------
+
+GROUP_SLIDE_MONTHS = 12
+
+
+def trust_by_group_slide(conn: Connection, filters: Filters, name: str, rules: Rules) -> Slide:
+    """Trust by race or ethnicity among residents of the partnership's areas over the
+    latest 12 months of data; a published breakdown as published when there are no answers."""
+    months = filters.end.year * 12 + filters.end.month - GROUP_SLIDE_MONTHS
+    window = (max(filters.start, date(months // 12, months % 12 + 1, 1)), filters.end)
+    latest = Filters(window[0], window[1], filters.partnership, filters.crime_groups)
+    breakdown = group_scores(conn, latest, "race_ethnicity", ("trust",))
+    published = pd.DataFrame()
+    if breakdown.empty:
+        published = latest_published(published_groups(conn, latest, "race_ethnicity", ("trust",)))
+        published = published[published["statistic"] == "mean"]
+    return groups_slide(breakdown, rules, name, "race_ethnicity", window, published)
+
+
+def groups_slide(
+    breakdown: pd.DataFrame,
+    rules: Rules,
+    name: str,
+    dimension: str,
+    window: tuple[date, date],
+    published: pd.DataFrame | None = None,
+) -> Slide:
+    """The "Trust by group" slide from a trust breakdown (`metrics.groups.group_scores` rows
+    for one partnership and dimension): groups under `rules`' threshold are named in the
+    caption, never drawn or listed in the slide's data."""
+    label = metric("trust").label
+    title = f"{label} by {DIMENSION_LABELS[dimension].lower()}"
+    span = months_span(*window)
+    shown = public_groups(breakdown, rules)
+    hidden = " ".join(f"{h}." for h in shown.hidden)
+    if published is not None and not published.empty:
+        rows = published[["group", "value"]].reset_index(drop=True)
+        period = month_label(published["period"].max())
+        caption = breakdown_sentence(rows, label, dimension)
+        source = f"Source: published survey results for {name}'s areas, {period}; sample size not reported."
+        figure = group_dots_projected(rows, title, "trust")
+        return Slide("groups", title, caption, source, figure, rows, "Values as the source published them.")
+    if shown.groups.empty:
+        caption = (
+            f"No group of residents in {name}'s areas is large enough to show ({span}). {hidden}"
+            if hidden
+            else f"No resident of {name}'s areas gave their {DIMENSION_LABELS[dimension].lower()} ({span})."
+        )
+        return Slide("groups", title, caption.strip(), "Source: resident survey.")
+    rows = shown.groups
+    caption = breakdown_sentence(rows, label, dimension) + (f" {hidden}" if hidden else "")
+    source = (
+        f"Source: resident survey, {span}: {count(rows['n'].sum())} answers shown. Dot: weighted mean "
+        "on 0-100; bar: 95% interval."
+        + (f" Groups with fewer than {rules.group_hide_below} answers are not shown." if rules.public else "")
+    )
+    figure = group_dots_projected(rows, title, "trust")
+    data = rows[["group", "n", "mean", "ci_low", "ci_high", "flag"]].reset_index(drop=True)
+    return Slide("groups", title, caption, source, figure, data, hidden)
