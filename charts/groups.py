@@ -43,7 +43,7 @@ def group_dots(rows: pd.DataFrame, title: str, construct: str, x_title: str | No
     labels = [group_label(g, n, f) for g, n, f in zip(rows["group"], ns, flags, strict=True)]
     fig = base_figure(title, "", height=max(300, 90 + 56 * len(rows)))
     trace = {
-        "x": values.round(1).tolist(),
+        "x": values.tolist(),
         "y": labels,
         "mode": "markers+text",
         "text": [f"{v:.0f}" for v in values],
