@@ -11,6 +11,7 @@ from ui import data
 from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
+from ui.groups import city_trust_by_race
 from ui.show import chart, nothing_to_show, partnership_link, table, verdict_card, verdict_grid
 from ui.tables import (
     GRID_LEGEND,
@@ -96,6 +97,8 @@ for column, construct in ((left, "trust"), (right, "satisfaction")):
             "residents per partnership. Dot: weighted mean on 0-100; bar: 95% interval.",
             key=f"overview_{construct}",
         )
+
+city_trust_by_race(database_url(), user, filters)  # groups: city-wide trust by race or ethnicity
 
 st.subheader("Did it work? Verdicts with their estimates")
 sorts = list(SCORECARD_SORTS) + [f"Estimate: {label}" for label in dict.fromkeys(shown["label"])]

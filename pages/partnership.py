@@ -17,6 +17,7 @@ from ui import data
 from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
+from ui.groups import partnership_groups
 from ui.plain import plain
 from ui.show import board_downloads, chart, nothing_to_show, table, verdict_card
 from ui.tables import areas_table, comments_table, initiatives_table, members_table, ratings_table
@@ -125,6 +126,9 @@ for i, construct in enumerate(("trust", "satisfaction", "safety", "procedural_ju
             survey_source(rows, wording.get(construct, [])),
             key=f"score_{construct}",
         )
+
+st.header("Who trusts, and who doesn't")
+partnership_groups(url, user, filters, details["name"])  # groups: breakdown by group, benchmarks
 
 st.header("Recorded crime")
 measure = st.radio(

@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from board.deck import Deck, build_deck
+from board.deck import Deck, build_deck, rules_for
 from board.export import export
 from board.render import picture
 from charts.board import SLIDE_HEIGHT, SLIDE_WIDTH, slide_figure
@@ -22,6 +22,7 @@ from db.audit import actors as audit_actors
 from db.audit import events as audit_events
 from db.users import list_users
 from metrics import partnership as profile_metrics
+from metrics.benchmark import benchmarks
 from metrics.coverage import (
     SourceCoverage,
     data_extent,
@@ -35,6 +36,7 @@ from metrics.coverage import area_names as coverage_area_names
 from metrics.crime import crime_monthly
 from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
+from metrics.groups import group_scores, public_groups, published_groups
 from metrics.multiple import with_q_values
 from metrics.portfolio import portfolio, residents_surveyed
 from metrics.stored import data_version, stored_scorecard
@@ -216,3 +218,32 @@ def audit_choices(url: str, audience: str) -> tuple[list[str], list[tuple]]:
     _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return audit_actors(conn), list_users(conn)
+
+
+# --- groups: breakdowns by group and benchmarks in words ------------------------------
+
+
+@st.cache_data(ttl=DAY, max_entries=ENTRIES, show_spinner=False)
+def breakdown(
+    url: str, audience: str, filters: Filters, dimension: str | None, city: bool, version: int | None
+) -> dict:
+    """Resident scores by group for the period ('sampled': construct -> what `audience` may
+    see, `metrics.groups.Shown`) and, for a partnership, a published series' own breakdowns
+    ('published'), on data `version`. Public rules are applied here, before the page."""
+    _for(audience, "public", "leadership")
+    rules = rules_for(audience)
+    with engine_for(url).connect() as conn:
+        scores = group_scores(conn, filters, dimension, city=city)
+        published = pd.DataFrame() if city else published_groups(conn, filters, dimension)
+    keys = ["scope", "dimension", "construct"]
+    sampled = {key: public_groups(rows, rules) for key, rows in scores.groupby(keys)} if len(scores) else {}
+    return {"sampled": sampled, "published": published}
+
+
+@st.cache_data(ttl=DAY, max_entries=ENTRIES, show_spinner=False)
+def benchmark(url: str, audience: str, filters: Filters, version: int | None) -> pd.DataFrame:
+    """`filters.partnership`'s latest scores against the city and areas of similar
+    population, in words, under `audience`'s rules, on data `version`."""
+    _for(audience, "public", "leadership")
+    with engine_for(url).connect() as conn:
+        return benchmarks(conn, filters, rules_for(audience))
