@@ -64,13 +64,14 @@ def test_public_meetings_hide_small_attendance_and_its_complement(town):
     assert list(slide(deck(town, "leadership"), "activity").data["people attending"]) == ["6", "25", "31"]
 
 
-def test_the_deck_has_the_eight_slides_in_order(town):
+def test_the_deck_has_its_slides_in_order(town):
     assert [s.key for s in deck(town, "public").slides] == [
         "title",
         "trust",
         "satisfaction",
         "safety",
         "crime",
+        "groups",
         "verdicts",
         "activity",
         "about",

@@ -45,18 +45,20 @@ def test_present_steps_through_the_slides_with_its_buttons(demo_url, monkeypatch
     at.switch_page("pages/present.py")
     at.run()
     assert not at.exception
+    with make_engine(demo_url).connect() as conn:
+        total = len(build_deck(conn, "RIV-EAST-SCHOOLS", "public").slides)
     first = slide_of(at)
     assert title_of(first) == "Eastside Schools Safety Partnership"
-    assert "1 / 8" in annotations(first)
+    assert f"1 / {total}" in annotations(first)
     at.button(key="slide_next").click().run()
     second = slide_of(at)
     assert title_of(second) == "Trust in police"
-    assert "2 / 8" in annotations(second)
+    assert f"2 / {total}" in annotations(second)
     assert at.query_params["slide"] == "2"  # the URL a presenter can bookmark
     assert any(a.startswith("Trust in police rose from") for a in annotations(second))
     assert any(a.startswith("Source: resident survey") for a in annotations(second))
     at.button(key="slide_previous").click().run()
-    assert "1 / 8" in annotations(slide_of(at))
+    assert f"1 / {total}" in annotations(slide_of(at))
     assert at.button(key="slide_previous").disabled
 
 
@@ -66,14 +68,14 @@ def test_present_draws_no_small_count_on_any_slide(tmp_path, monkeypatch):
     upgrade(engine)
     fill_town(engine)
     at = run_app(url, monkeypatch, "pages/present.py")
-    seen_text = []
-    for number in range(1, 9):
-        seen_text += annotations(slide_of(at))
-        if number < 8:
-            at.button(key="slide_next").click().run()
-    text = " ".join(seen_text)
     with engine.connect() as conn:  # the bars the pictures draw: the public deck's charts
         deck = build_deck(conn, "ASH", "public")
+    seen_text = []
+    for number in range(1, len(deck.slides) + 1):
+        seen_text += annotations(slide_of(at))
+        if number < len(deck.slides):
+            at.button(key="slide_next").click().run()
+    text = " ".join(seen_text)
     bar_heights = [
         h
         for slide in deck.slides
