@@ -370,7 +370,7 @@ def groups_slide(
     title = f"{label} by {DIMENSION_LABELS[dimension].lower()}"
     span = months_span(*window)
     shown = public_groups(breakdown, rules)
-    hidden = " ".join(f"{h}." for h in shown.hidden)
+    hidden = shown.hidden_text
     if published is not None and not published.empty:
         rows = published[["group", "value"]].reset_index(drop=True)
         period = month_label(published["period"].max())
@@ -394,4 +394,4 @@ def groups_slide(
     )
     figure = group_dots_projected(rows, title, "trust")
     data = rows[["group", "n", "mean", "ci_low", "ci_high", "flag"]].reset_index(drop=True)
-    return Slide("groups", title, caption, source, figure, data, hidden)
+    return Slide("groups", title, caption, source, figure, data)

@@ -188,8 +188,10 @@ def _below_the_plot(fig: go.Figure) -> int:
 
 def _left_of_the_plot(fig: go.Figure) -> int:
     """Pixels the chart needs left of its plot area: room for the longest label of a
-    horizontal bar chart's categories (the axis title of others fits in LEFT)."""
+    horizontal bar chart's categories, or of dots placed on named rows (groups); the axis
+    title of others fits in LEFT."""
     labels = [str(y) for t in fig.data if t.type == "bar" and t.orientation == "h" for y in (t.y or ())]
+    labels += [y for t in fig.data if t.type == "scatter" for y in (t.y or ()) if isinstance(y, str)]
     if not labels:
         return LEFT
     return max(LEFT, int(max(text_width(label, AXIS_PX) for label in labels)) + 40)

@@ -49,6 +49,7 @@ def group_dots(rows: pd.DataFrame, title: str, construct: str, x_title: str | No
         "text": [f"{v:.0f}" for v in values],
         "textposition": "top center",
         "marker": {"size": 14, "color": colour},
+        "cliponaxis": False,
         "name": "As published" if published else "Score",
     }
     if not published:
@@ -73,7 +74,8 @@ def group_dots(rows: pd.DataFrame, title: str, construct: str, x_title: str | No
         else "Score (0-100), with 95% interval"
     )
     fig.update_xaxes(range=[0, 100], title=x_title or default)
-    fig.update_yaxes(automargin=True, autorange="reversed", gridcolor="rgba(0,0,0,0)")
+    # the first group at the top, with room above it for its value
+    fig.update_yaxes(automargin=True, range=[len(rows) - 0.5, -0.8], gridcolor="rgba(0,0,0,0)")
     fig.update_layout(showlegend=False, margin={"l": 20})
     return fig
 

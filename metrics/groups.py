@@ -177,10 +177,22 @@ def _in_order(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Shown:
     """A breakdown as an audience may see it: the groups to draw (with a `flag` column:
-    '' or 'small sample'), and a sentence per hidden group."""
+    '' or 'small sample'), the groups hidden for their size, and the threshold they missed."""
 
     groups: pd.DataFrame
     hidden: tuple[str, ...]
+    below: int = 0
+
+    @property
+    def hidden_text(self) -> str:
+        """'Asian: fewer than 50 answers, not shown.', or for several 'Asian and Other:
+        fewer than 50 answers each, not shown.'; '' when nothing is hidden."""
+        if not self.hidden:
+            return ""
+        if len(self.hidden) == 1:
+            return f"{self.hidden[0]}: fewer than {self.below} answers, not shown."
+        names = ", ".join(self.hidden[:-1]) + f" and {self.hidden[-1]}"
+        return f"{names}: fewer than {self.below} answers each, not shown."
 
 
 def public_groups(frame: pd.DataFrame, rules: Rules = PUBLIC) -> Shown:
@@ -194,7 +206,7 @@ def public_groups(frame: pd.DataFrame, rules: Rules = PUBLIC) -> Shown:
     unknown n (a published breakdown) is shown as published.
     """
     if frame.empty:
-        return Shown(frame.assign(flag=pd.Series(dtype=str)), ())
+        return Shown(frame.assign(flag=pd.Series(dtype=str)), (), rules.group_hide_below)
     keep, flags, hidden = [], [], []
     for group, n, mean, se in zip(frame["group"], frame["n"], frame["mean"], frame["se"], strict=True):
         if pd.isna(n):  # published without a sample size: shown as published
@@ -202,14 +214,14 @@ def public_groups(frame: pd.DataFrame, rules: Rules = PUBLIC) -> Shown:
             flags.append("")
         elif not group_visible(n, rules):
             keep.append(False)
-            hidden.append(f"{group}: fewer than {rules.group_hide_below} answers, not shown")
+            hidden.append(group)
         else:
             _, flag = survey_cell(mean, n, se, rules)
             keep.append(True)
             flags.append("small sample" if flag else "")
     shown = frame[keep].copy()
     shown["flag"] = flags
-    return Shown(shown.reset_index(drop=True), tuple(hidden))
+    return Shown(shown.reset_index(drop=True), tuple(hidden), rules.group_hide_below)
 
 
 PUBLISHED_GROUP_COLUMNS = [

@@ -2,7 +2,7 @@
 its benchmarks in words) and the Overview's city-wide trust by race or ethnicity.
 
 Each function draws one block of a page from `ui.data` loaders, which have already
-applied the audience's rules: a hidden group arrives only as a sentence naming it.
+applied the audience's rules: a hidden group arrives only as a name, said in the caption.
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ from metrics.registry import SURVEY_CONSTRUCTS, metric
 from ui import data
 from ui.auth import User
 from ui.plain import plain
-from ui.show import chart, nothing_to_show, table
-
-BENCHMARK_AGAINST = {"city": "City average", "similar": "Areas of similar population"}
+from ui.show import chart, nothing_to_show
 
 
-def _sampled_source(rows: pd.DataFrame, filters: Filters, hidden: tuple[str, ...], where: str) -> str:
+def _sampled_source(rows: pd.DataFrame, filters: Filters, hidden: str, where: str) -> str:
     return (
         f"Source: resident survey, {where}, {months_span(filters.start, filters.end)}; "
         f"{int(rows['n'].sum()):,} residents in the groups shown, n per group in its label. "
@@ -33,7 +31,7 @@ def _sampled_source(rows: pd.DataFrame, filters: Filters, hidden: tuple[str, ...
             if rows["flag"].any()
             else ""
         )
-        + "".join(f" {h}." for h in hidden)
+        + (f" {hidden}" if hidden else "")
     )
 
 
@@ -55,20 +53,22 @@ def partnership_groups(url: str, user: User, filters: Filters, name: str) -> Non
             "Score", SURVEY_CONSTRUCTS, format_func=lambda c: metric(c).label, key="groups_construct"
         )
         dimension = right.selectbox(
-            "Residents by", dimensions, format_func=DIMENSION_LABELS.__getitem__, key="groups_dimension"
+            "Residents by",
+            dimensions,
+            index=dimensions.index("race_ethnicity") if "race_ethnicity" in dimensions else 0,
+            format_func=DIMENSION_LABELS.__getitem__,
+            key="groups_dimension",
         )
         label, by = metric(construct).label, DIMENSION_LABELS[dimension].lower()
         shown = sampled.get((filters.partnership, dimension, construct))
         if shown is not None and (len(shown.groups) or shown.hidden):
             rows = shown.groups
             if rows.empty:
-                nothing_to_show(
-                    f"No group is large enough to show. {' '.join(f'{h}.' for h in shown.hidden)}"
-                )
+                nothing_to_show(f"No group is large enough to show. {shown.hidden_text}")
             else:
                 chart(
                     group_dots(rows, f"{label} by {by}", construct),
-                    _sampled_source(rows, filters, shown.hidden, f"{name}'s areas"),
+                    _sampled_source(rows, filters, shown.hidden_text, f"{name}'s areas"),
                     key="groups_chart",
                 )
                 st.markdown(plain(breakdown_sentence(rows, label, dimension)))
@@ -103,15 +103,12 @@ def _benchmark_block(url: str, user: User, filters: Filters) -> None:
     if frame.empty:
         nothing_to_show("No scores for these areas in the latest four quarters to compare.")
         return
-    shown = pd.DataFrame(
-        {
-            "Score": [metric(c).label for c in frame["construct"]],
-            "Against": [BENCHMARK_AGAINST[a] for a in frame["against"]],
-            "In words": frame["words"].str.capitalize(),
-            "What it says": frame["sentence"],
-        }
+    st.markdown(
+        "\n".join(
+            f"- **{word.capitalize()}.** {plain(text)}"
+            for word, text in zip(frame["words"], frame["sentence"], strict=True)
+        )
     )
-    table(shown, f"{filters.partnership}-benchmarks")
     st.caption(
         "City average: every resident outside these areas. Areas of similar population: areas without a "
         "partnership whose population is within 25% of these areas' average (at least 3 needed). Higher or "
@@ -131,7 +128,7 @@ def city_trust_by_race(url: str, user: User, filters: Filters) -> None:
     rows = shown.groups
     chart(
         group_dots(rows, f"{label} across the city, by race or ethnicity", "trust"),
-        _sampled_source(rows, filters, shown.hidden, "every area"),
+        _sampled_source(rows, filters, shown.hidden_text, "every area"),
         key="overview_trust_by_race",
     )
     st.markdown(plain(breakdown_sentence(rows, label, "race_ethnicity")))
