@@ -128,6 +128,7 @@ def similar_areas(conn: Connection, catchment: list[int]) -> list[int]:
     mean = conn.execute(select(func.avg(Area.population)).where(Area.id.in_(catchment))).scalar()
     if mean is None:
         return []
+    mean = float(mean)  # PostgreSQL's avg of integers is a Decimal
     served = select(PartnershipArea.area_id).where(PartnershipArea.role == "catchment")
     q = select(Area.id).where(
         Area.id.not_in(served),
