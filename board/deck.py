@@ -384,7 +384,7 @@ def groups_slide(
             if hidden
             else f"No resident of {name}'s areas gave their {DIMENSION_LABELS[dimension].lower()} ({span})."
         )
-        return Slide("groups", title, caption.strip(), "Source: resident survey.")
+        return Slide("groups", title, caption.strip(), f"Source: resident survey, {span}.")
     rows = shown.groups
     caption = breakdown_sentence(rows, label, dimension) + (f" {hidden}" if hidden else "")
     source = (
