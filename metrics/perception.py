@@ -167,7 +167,8 @@ def views(conn: Connection, filters: Filters) -> pd.DataFrame:
     Columns: construct, respondent (resident, partner, officer), year (Int64; missing for the
     whole period), mean (0-100), se, ci_low, ci_high (95%), n (respondents; one a year for
     partners, so summed over years it counts answers), n_eff. Only constructs more than one
-    kind answered, and only years in which partners or officers answered; empty when none did.
+    kind answered, those residents answered first, and only years in which partners or
+    officers answered; empty when none did.
     """
     code = filters.partnership
     staff = _staff_sums(conn, code, filters)
@@ -185,9 +186,11 @@ def views(conn: Connection, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=VIEW_COLUMNS)
     sums = _with_whole_period(sums, ["construct", "respondent"])
     frame = _estimates(sums, ["construct", "respondent", "year"])
-    order = {k: i for i, k in enumerate(RESPONDENTS)}
-    frame["_order"] = frame["respondent"].map(order)
-    frame = frame.sort_values(["construct", "year", "_order"], na_position="last").drop(columns="_order")
+    # constructs residents answered first (the comparison the section is for), then by name
+    with_residents = set(frame.loc[frame["respondent"] == "resident", "construct"])
+    frame["_first"] = ~frame["construct"].isin(with_residents)
+    frame["_order"] = frame["respondent"].map({k: i for i, k in enumerate(RESPONDENTS)})
+    frame = frame.sort_values(["_first", "construct", "year", "_order"], na_position="last")
     return frame.reset_index(drop=True)[VIEW_COLUMNS]
 
 
