@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from board.deck import build_deck
+from charts.perception import perception_gap
 from db.demo import city
 from db.models import SurveyAnswer, SurveyItem, SurveyResponse
 from metrics.filters import Filters
@@ -237,6 +238,17 @@ def test_the_public_rule_holds_for_any_counts(cells):
     assert len(publishable(frame, LEADERSHIP)) == len(frame)
     # a looser rule never shows less
     assert len(publishable(frame, Rules(survey_hide_below=10))) >= len(shown)
+
+
+@settings(max_examples=100, deadline=None)
+@given(counts)
+def test_a_public_chart_never_draws_a_group_the_rule_hides(cells):
+    frame = _frame(cells).assign(se=2.0, ci_low=46.0, ci_high=54.0, n_eff=lambda f: f["n"])
+    shown = publishable(frame, PUBLIC)
+    fig = perception_gap(shown, "public")
+    drawn = [int(label.split("n=")[1].rstrip(")").replace(",", "")) for t in fig.data for label in t.text]
+    assert all(n >= public_minimum(PUBLIC) for n in drawn)
+    assert len(drawn) == int(shown["year"].isna().sum())
 
 
 # --- the demo: the planted shift recovered, and the public never sees it -------------
