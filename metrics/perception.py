@@ -53,6 +53,7 @@ def construct_label(construct: str) -> str:
 
 
 def _year(column):
+    """A date's calendar year: EXTRACT, which SQLAlchemy renders on SQLite and PostgreSQL alike."""
     return func.extract("year", column)
 
 
@@ -87,6 +88,7 @@ def _staff_per_respondent(code: str, filters: Filters, by_item: bool):
 
 
 def _sums(s, *keys):
+    """n, sum w, sum w^2, sum w*x, sum w*x^2 of per-respondent rows `s`, grouped by `keys`."""
     return select(
         *keys,
         func.count(),
