@@ -4,7 +4,9 @@ the presentation page, the PDF packet and the PowerPoint deck say the same thing
 The audience decides the rules when the numbers are fetched (metrics.publish): `public`
 (the default) hides small counts and small survey cells and never carries comments;
 `leadership` shows every number with its n. Slides: title, trust, satisfaction, feeling
-safe, crime by group, trust by group, "did it work?", activities, about the data.
+safe, crime by group, trust by group, how partners, officers and residents see it
+(leadership, unless the count rule of metrics.perception allows it), "did it work?",
+activities, about the data.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from charts.board import attendance_bars, before_after_bars, projected, verdict_
 from charts.captions import board_caption, published_source, survey_source
 from charts.figures import partners_by_sector, published_trend, score_trend
 from charts.groups import group_dots_projected
+from charts.perception import perception_gap
 from metrics import partnership as profile
+from metrics import perception as perception_metrics
 from metrics.coverage import data_period, last_loaded
 from metrics.evaluation import Design, evaluate
 from metrics.filters import Filters
@@ -113,6 +117,9 @@ def build_deck(
         )
     slides.append(_crime_slide(outcomes, start, rules))
     slides.append(trust_by_group_slide(conn, filters, details["name"], rules))  # groups
+    perception = _perception_slide(conn, filters, rules)
+    if perception is not None:  # leadership; the public only when the count rule allows it
+        slides.append(perception)
     slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
@@ -286,6 +293,31 @@ def _verdict_slide(outcomes: list[dict], design: Design, chance: set[str] | None
     )
     figure = verdict_table(rows, "Did it work?", design.after_months)
     return Slide("verdicts", "Did it work?", caption, source, figure, pd.DataFrame(rows), detail)
+
+
+def _perception_slide(conn: Connection, filters: Filters, rules: Rules) -> Slide | None:
+    """Partners', officers' and residents' view of the shared questions, or None when there
+    is none or the count rule (metrics.perception.publishable) hides it from this audience."""
+    got = perception_metrics.perception(conn, filters, rules)
+    view = got["views"]
+    if view.empty:
+        return None
+    title = "How partners, officers and residents see it"
+    whole = got["gaps"]
+    whole = whole[whole["year"].isna()].sort_values("versus", key=lambda v: v != "resident", kind="stable")
+    sentences = [perception_metrics.gap_sentence(row) for row in whole.itertuples(index=False)]
+    caption = " ".join(sentences[:2])
+    figure = projected(perception_gap(view, title))
+    figure.update_layout(margin={"l": 330})
+    data = view[view["year"].isna()].drop(columns="year")
+    rule = (
+        "Shown in public only when every kind of respondent has at least "
+        f"{perception_metrics.public_minimum(PUBLIC)} answers in every year."
+    )
+    detail = " ".join([*sentences[2:], rule])
+    return Slide(
+        "perception", title, caption, perception_metrics.source_line(view, got["items"]), figure, data, detail
+    )
 
 
 def _activity_slide(conn: Connection, filters: Filters, code: str, rules: Rules) -> Slide:

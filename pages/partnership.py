@@ -18,6 +18,7 @@ from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
 from ui.groups import partnership_groups
+from ui.perception import perception_section
 from ui.plain import plain
 from ui.show import board_downloads, chart, nothing_to_show, table, verdict_card
 from ui.tables import areas_table, comments_table, initiatives_table, members_table, ratings_table
@@ -158,6 +159,7 @@ else:
     )
 
 st.header("What partners and officers say")
+perception_section(url, user.audience, filters)
 ratings, comments = profile["ratings"], profile["comments"]
 if ratings.empty and comments.empty:
     nothing_to_show("No feedback from partners or officers is recorded in this period.")

@@ -23,6 +23,7 @@ from db.audit import events as audit_events
 from db.users import list_users
 from metrics import partnership as profile_metrics
 from metrics.benchmark import benchmarks
+from metrics import perception as perception_metrics
 from metrics.coverage import (
     SourceCoverage,
     data_extent,
@@ -39,6 +40,7 @@ from metrics.filters import Filters
 from metrics.groups import group_scores, public_groups, published_groups
 from metrics.multiple import with_q_values
 from metrics.portfolio import portfolio, residents_surveyed
+from metrics.publish import LEADERSHIP, PUBLIC
 from metrics.stored import data_version, stored_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
 from ui.database import engine_for
@@ -247,3 +249,13 @@ def benchmark(url: str, audience: str, filters: Filters, version: int | None) ->
     _for(audience, "public", "leadership")
     with engine_for(url).connect() as conn:
         return benchmarks(conn, filters, rules_for(audience))
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def perception(url: str, audience: str, filters: Filters) -> dict[str, pd.DataFrame]:
+    """Partners', officers' and residents' views of `filters.partnership`
+    (metrics.perception.perception): leadership sees every number with its n; the public
+    only comparisons the count rule (metrics.perception.publishable) allows, which partners'
+    few answers rarely pass."""
+    _for(audience, "public", "leadership")
+    rules = PUBLIC if audience == "public" else LEADERSHIP
+    with engine_for(url).connect() as conn:
+        return perception_metrics.perception(conn, filters, rules)
