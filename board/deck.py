@@ -4,7 +4,7 @@ the presentation page, the PDF packet and the PowerPoint deck say the same thing
 The audience decides the rules when the numbers are fetched (metrics.publish): `public`
 (the default) hides small counts and small survey cells and never carries comments;
 `leadership` shows every number with its n. Slides: title, trust, satisfaction, feeling
-safe, crime by group, "did it work?", activities, about the data.
+safe, crime by group, what residents write about, "did it work?", activities, about the data.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from charts.board import attendance_bars, before_after_bars, projected, verdict_table
 from charts.captions import board_caption, published_source, survey_source
 from charts.figures import partners_by_sector, published_trend, score_trend
+from charts.themes import theme_bars
 from metrics import partnership as profile
 from metrics.coverage import data_period, last_loaded
 from metrics.evaluation import Design, evaluate
@@ -29,6 +30,7 @@ from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, shown_counts,
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.stored import data_version, read_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
+from metrics.themes import summary as theme_summary
 from metrics.verdict import CALLED, VERDICTS, effect_short
 
 AUDIENCES = ("public", "leadership")
@@ -103,6 +105,7 @@ def build_deck(
             _survey_slide(construct, scores, published, outcomes[construct], start, events, wording, rules)
         )
     slides.append(_crime_slide(outcomes, start, rules))
+    slides.append(_themes_slide(conn, code, period, start, rules))
     slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
@@ -219,6 +222,35 @@ def _crime_slide(outcomes: dict, start: date, rules: Rules) -> Slide:
     figure = before_after_bars(labels, shown_before, shown_after, texts, title)
     data = pd.DataFrame({"crime group": labels, "before": texts[0], "after": texts[1]})
     return Slide("crime", title, caption, source, figure, data, detail)
+
+
+def _themes_slide(conn: Connection, code: str, period: tuple[date, date], start: date, rules: Rules) -> Slide:
+    """What residents write about: comments per theme since the start (public: counts of 11
+    or more, smaller ones 'fewer than 11'), and the first year against the latest in the
+    notes where both may be shown; never a comment, never sentiment."""
+    title = "What residents write about"
+    found = theme_summary(conn, code, period[0], period[1], start, rules, who=("resident",))
+    if found["since_start_window"] is None:
+        return Slide("themes", title, "No resident wrote an answer since the partnership began.", "")
+    shown = found["since_start"]
+    figure = projected(theme_bars(shown, None, f"Comments {found['since_start_window']}", title))
+    small = shown.loc[shown["all_small"], "theme"].tolist()
+    detail = "Themes from the codebook (docs/methods.md); a comment may speak to several. " + (
+        f"Written about fewer than 11 times: {', '.join(small)}. " if small else ""
+    )
+    first, latest = found["windows"]
+    both = found["shown"].dropna(subset=["first", "latest"])
+    if first and not both.empty:
+        changes = [
+            f"{t} {int(f):,} to {int(n):,}"
+            for t, f, n in zip(both["theme"], both["first"], both["latest"], strict=True)
+        ]
+        detail += f"Comments {first}, against those {latest}: {'; '.join(changes)}. "
+    if rules.public:
+        detail += "Counts from 1 to 10 are shown as 'fewer than 11'; no comment is shown."
+    source = "Source: residents' written survey answers in the partnership's areas, counted by theme."
+    data = pd.DataFrame({"theme": shown["theme"], "comments": shown["latest_text"]})
+    return Slide("themes", title, found["since_start_sentence"], source, figure, data, detail.strip())
 
 
 def _may_be_chance(conn: Connection, code: str, design: Design) -> set[str] | None:

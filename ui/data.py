@@ -37,8 +37,10 @@ from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
 from metrics.multiple import with_q_values
 from metrics.portfolio import portfolio, residents_surveyed
+from metrics.publish import LEADERSHIP, PUBLIC
 from metrics.stored import data_version, stored_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
+from metrics.themes import summary as theme_summary
 from ui.database import engine_for
 
 TTL = 600
@@ -216,3 +218,14 @@ def audit_choices(url: str, audience: str) -> tuple[list[str], list[tuple]]:
     _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return audit_actors(conn), list_users(conn)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Reading the comments...")
+def themes(url: str, audience: str, filters: Filters, code: str, begun: date) -> dict:
+    """What people wrote in partnership `code`'s comments and residents' written answers
+    over the period (metrics.themes.summary): for the public, theme counts of 11 or more and
+    a sentence only; for leadership, sentiment, topics and example comments too."""
+    _for(audience, "public", "leadership")
+    rules = PUBLIC if audience == "public" else LEADERSHIP
+    with engine_for(url).connect() as conn:
+        return theme_summary(conn, code, filters.start, filters.end, begun, rules)
