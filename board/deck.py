@@ -4,7 +4,8 @@ the presentation page, the PDF packet and the PowerPoint deck say the same thing
 The audience decides the rules when the numbers are fetched (metrics.publish): `public`
 (the default) hides small counts and small survey cells and never carries comments;
 `leadership` shows every number with its n. Slides: title, trust, satisfaction, feeling
-safe, crime by group, what residents write about, "did it work?", activities, about the data.
+safe, crime by group, what residents write about (where any wrote), "did it work?",
+activities, about the data.
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def build_deck(
             _survey_slide(construct, scores, published, outcomes[construct], start, events, wording, rules)
         )
     slides.append(_crime_slide(outcomes, start, rules))
-    slides.append(_themes_slide(conn, code, period, start, rules))
+    if themes := _themes_slide(conn, code, period, start, rules):  # none where no resident wrote
+        slides.append(themes)
     slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
@@ -224,16 +226,18 @@ def _crime_slide(outcomes: dict, start: date, rules: Rules) -> Slide:
     return Slide("crime", title, caption, source, figure, data, detail)
 
 
-def _themes_slide(conn: Connection, code: str, period: tuple[date, date], start: date, rules: Rules) -> Slide:
+def _themes_slide(
+    conn: Connection, code: str, period: tuple[date, date], start: date, rules: Rules
+) -> Slide | None:
     """What residents write about: comments per theme since the start (public: counts of 11
     or more, smaller ones 'fewer than 11'), and the first year against the latest in the
     notes where both may be shown; never a comment, never sentiment."""
     title = "What residents write about"
     found = theme_summary(conn, code, period[0], period[1], start, rules, who=("resident",))
     if found["since_start_window"] is None:
-        return Slide("themes", title, "No resident wrote an answer since the partnership began.", "")
+        return None
     shown = found["since_start"]
-    figure = projected(theme_bars(shown, None, f"Comments {found['since_start_window']}", title))
+    figure = projected(theme_bars(shown, None, f"Comments from {found['since_start_window']}", title))
     small = shown.loc[shown["all_small"], "theme"].tolist()
     detail = "Themes from the codebook (docs/methods.md); a comment may speak to several. " + (
         f"Written about fewer than 11 times: {', '.join(small)}. " if small else ""
@@ -245,7 +249,7 @@ def _themes_slide(conn: Connection, code: str, period: tuple[date, date], start:
             f"{t} {int(f):,} to {int(n):,}"
             for t, f, n in zip(both["theme"], both["first"], both["latest"], strict=True)
         ]
-        detail += f"Comments {first}, against those {latest}: {'; '.join(changes)}. "
+        detail += f"Comments from {first}, against those from {latest}: {'; '.join(changes)}. "
     if rules.public:
         detail += "Counts from 1 to 10 are shown as 'fewer than 11'; no comment is shown."
     source = "Source: residents' written survey answers in the partnership's areas, counted by theme."

@@ -38,8 +38,10 @@ def theme_bars(shown: pd.DataFrame, first_label: str | None, latest_label: str, 
                 cliponaxis=False,
             )
         )
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.12, "traceorder": "reversed"})
-    fig.update_xaxes(title="Comments", rangemode="tozero", tickformat=",d")
+    # the legend under the axis, which needs no title: the chart's title says what is counted
+    legend = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.06, "yanchor": "top"}
+    fig.update_layout(barmode="group", legend=legend | {"traceorder": "reversed"})
+    fig.update_xaxes(rangemode="tozero", tickformat=",d")
     fig.update_yaxes(automargin=True)
     return fig
 
@@ -68,7 +70,9 @@ def sentiment_bars(scores: pd.DataFrame, title: str) -> go.Figure:
                 textposition="inside",
             )
         )
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.12})
-    fig.update_xaxes(title="% of the theme's comments (n)", range=[0, 100], ticksuffix="%")
+    fig.update_layout(
+        barmode="stack", legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.06, "yanchor": "top"}
+    )
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
     fig.update_yaxes(automargin=True)
     return fig

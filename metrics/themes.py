@@ -439,11 +439,17 @@ def public_sentence(shown: pd.DataFrame, change: Change, who: str = "people") ->
     return sentence + ")."
 
 
-def _window_words(window: tuple[date, date]) -> str:
+def _span(window: tuple[date, date]) -> str:
+    """'Q4 2025 to Q3 2026'."""
+
     def label(q: date) -> str:
         return f"Q{(q.month - 1) // 3 + 1} {q.year}"
 
-    return f"from {label(window[0])} to {label(window[1])}"
+    return f"{label(window[0])} to {label(window[1])}"
+
+
+def _window_words(window: tuple[date, date]) -> str:
+    return f"from {_span(window)}"
 
 
 def summary(
@@ -474,14 +480,14 @@ def summary(
         "since_start_sentence": public_sentence(
             total_shown, total, "residents" if who == ("resident",) else "people"
         ),
-        "since_start_window": _window_words(total.latest) if total.latest else None,
+        "since_start_window": _span(total.latest) if total.latest else None,
         "shown": shown,
         "sentence": public_sentence(shown, change),
         "first": change.first,
         "latest": change.latest,
         "windows": (
-            _window_words(change.first) if change.first else None,
-            _window_words(change.latest) if change.latest else None,
+            _span(change.first) if change.first else None,
+            _span(change.latest) if change.latest else None,
         ),
     }
     if rules.public:

@@ -57,8 +57,9 @@ def themes_section(url: str, user: User, filters: Filters, code: str, begun: dat
         scores = found["sentiment"]
         if scores[["negative", "positive"]].notna().any(axis=None):
             chart(
-                sentiment_bars(scores, "Tone of the comments on each theme"),
-                "Tone by VADER, a word-list method (compound score below -0.05 negative, above 0.05 "
+                sentiment_bars(scores, "Tone of each theme's comments"),
+                "Share of each theme's comments by tone, from VADER, a word-list method (compound score "
+                "below -0.05 negative, above 0.05 "
                 "positive), English comments over the whole period; n in brackets.",
                 key="themes_sentiment",
             )

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert
 
-from board.deck import _themes_slide
+from board.deck import _themes_slide, build_deck
 from charts.themes import theme_bars
 from db.demo import city
 from db.models import SurveyOpenAnswer, SurveyResponse
@@ -142,6 +142,17 @@ def test_topics_are_deterministic_and_named_by_their_words(demo_read):
     assert themes.topics(demo_read.head(5)).empty  # too few to find themes in
 
 
+def test_the_demo_deck_says_what_residents_write_about_before_the_verdict(demo_engine):
+    with demo_engine.connect() as conn:
+        deck = build_deck(conn, "RIV-EAST-SCHOOLS", "public")
+    keys = [s.key for s in deck.slides]
+    assert keys.index("crime") < keys.index("themes") == keys.index("verdicts") - 1
+    slide = deck.slides[keys.index("themes")]
+    assert slide.title == "What residents write about"
+    assert "residents wrote most about speeding and traffic" in slide.caption
+    assert list(slide.data.columns) == ["theme", "comments"]
+
+
 def test_examples_are_newest_first_and_a_few_per_theme(demo_read):
     shown = themes.examples(demo_read, CODEBOOK)
     assert shown.groupby("theme").size().max() == themes.EXAMPLES
@@ -206,10 +217,11 @@ def test_no_public_output_holds_a_comment_or_a_count_from_1_to_10(tiny, given_co
     assert set(found) == {"shown", "sentence", "first", "latest", "windows", "since_start",
                           "since_start_sentence", "since_start_window"}  # fmt: skip
     page_chart = theme_bars(found["shown"], "first", "latest", "Comments per theme")
+    assert (slide is None) == (found["since_start_window"] is None)  # no slide where no resident wrote
     outputs = {
-        "slide text": " ".join([slide.title, slide.caption, slide.source, slide.notes]),
-        "slide data": csv_bytes(slide.data).decode("utf-8-sig"),
-        "slide chart": slide.figure.to_json() if slide.figure else "",
+        "slide text": " ".join([slide.title, slide.caption, slide.source, slide.notes]) if slide else "",
+        "slide data": csv_bytes(slide.data).decode("utf-8-sig") if slide else "",
+        "slide chart": slide.figure.to_json() if slide and slide.figure else "",
         "page chart": page_chart.to_json(),
         "page data": csv_bytes(found["shown"]).decode("utf-8-sig"),
         "sentences": found["sentence"] + " " + found["since_start_sentence"],

@@ -34,8 +34,8 @@ def test_leadership_sees_counts_tone_topics_and_example_comments(demo_url, monke
     counts = figs["Comments per theme"]
     assert [t["name"][:11] for t in counts["data"]] == ["First 4 qua", "Latest 4 qu"]
     assert "speeding and traffic" in counts["data"][0]["y"]
-    assert "Tone of the comments on each theme" in figs
-    examples = table_with(at, "Comment")
+    assert "Tone of each theme's comments" in figs
+    examples = table_with(at, "Theme")
     assert set(examples["Theme"]) >= {"speeding and traffic", "noise"}
     assert set(examples["Comment"]) & set(TEXTS)
     assert "Words that come together" in table_with(at, "Words that come together").columns
