@@ -238,6 +238,7 @@ def _themes_slide(
         return None
     shown = found["since_start"]
     figure = projected(theme_bars(shown, None, f"Comments from {found['since_start_window']}", title))
+    figure.update_xaxes(title_text=f"Comments, {found['since_start_window']}")
     small = shown.loc[shown["all_small"], "theme"].tolist()
     detail = "Themes from the codebook (docs/methods.md); a comment may speak to several. " + (
         f"Written about fewer than 11 times: {', '.join(small)}. " if small else ""

@@ -39,8 +39,8 @@ def theme_bars(shown: pd.DataFrame, first_label: str | None, latest_label: str, 
             )
         )
     # the legend under the axis, which needs no title: the chart's title says what is counted
-    legend = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.06, "yanchor": "top"}
-    fig.update_layout(barmode="group", legend=legend | {"traceorder": "reversed"})
+    legend = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.1, "yanchor": "top"}
+    fig.update_layout(barmode="group", legend=legend | {"traceorder": "reversed"}, margin={"b": 100})
     fig.update_xaxes(rangemode="tozero", tickformat=",d")
     fig.update_yaxes(automargin=True)
     return fig
@@ -71,7 +71,7 @@ def sentiment_bars(scores: pd.DataFrame, title: str) -> go.Figure:
             )
         )
     fig.update_layout(
-        barmode="stack", legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.06, "yanchor": "top"}
+        barmode="stack", legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.1, "yanchor": "top"}
     )
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     fig.update_yaxes(automargin=True)

@@ -57,7 +57,7 @@ def themes_section(url: str, user: User, filters: Filters, code: str, begun: dat
         scores = found["sentiment"]
         if scores[["negative", "positive"]].notna().any(axis=None):
             chart(
-                sentiment_bars(scores, "Tone of each theme's comments"),
+                sentiment_bars(scores, "Tone of the comments, by theme"),
                 "Share of each theme's comments by tone, from VADER, a word-list method (compound score "
                 "below -0.05 negative, above 0.05 "
                 "positive), English comments over the whole period; n in brackets.",

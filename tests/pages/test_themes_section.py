@@ -34,7 +34,7 @@ def test_leadership_sees_counts_tone_topics_and_example_comments(demo_url, monke
     counts = figs["Comments per theme"]
     assert [t["name"][:11] for t in counts["data"]] == ["First 4 qua", "Latest 4 qu"]
     assert "speeding and traffic" in counts["data"][0]["y"]
-    assert "Tone of each theme's comments" in figs
+    assert "Tone of the comments, by theme" in figs
     examples = table_with(at, "Theme")
     assert set(examples["Theme"]) >= {"speeding and traffic", "noise"}
     assert set(examples["Comment"]) & set(TEXTS)
