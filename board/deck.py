@@ -5,7 +5,8 @@ The audience decides the rules when the numbers are fetched (metrics.publish): `
 (the default) hides small counts and small survey cells and never carries comments;
 `leadership` shows every number with its n. Slides: title, trust, satisfaction, feeling
 safe, crime by group, trust by group, how partners, officers and residents see it
-(leadership, unless the count rule of metrics.perception allows it), "did it work?",
+(leadership, unless the count rule of metrics.perception allows it), what residents write
+about (where any wrote), "did it work?",
 activities, about the data.
 """
 
@@ -23,6 +24,7 @@ from charts.captions import board_caption, published_source, survey_source
 from charts.figures import partners_by_sector, published_trend, score_trend
 from charts.groups import group_dots_projected
 from charts.perception import perception_gap
+from charts.themes import theme_bars
 from metrics import partnership as profile
 from metrics import perception as perception_metrics
 from metrics.coverage import data_period, last_loaded
@@ -42,6 +44,7 @@ from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, shown_counts,
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.stored import data_version, read_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
+from metrics.themes import summary as theme_summary
 from metrics.verdict import CALLED, VERDICTS, effect_short
 
 AUDIENCES = ("public", "leadership")
@@ -120,6 +123,8 @@ def build_deck(
     perception = _perception_slide(conn, filters, rules)
     if perception is not None:  # leadership; the public only when the count rule allows it
         slides.append(perception)
+    if themes := _themes_slide(conn, code, period, start, rules):  # none where no resident wrote
+        slides.append(themes)
     slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
@@ -236,6 +241,38 @@ def _crime_slide(outcomes: dict, start: date, rules: Rules) -> Slide:
     figure = before_after_bars(labels, shown_before, shown_after, texts, title)
     data = pd.DataFrame({"crime group": labels, "before": texts[0], "after": texts[1]})
     return Slide("crime", title, caption, source, figure, data, detail)
+
+
+def _themes_slide(
+    conn: Connection, code: str, period: tuple[date, date], start: date, rules: Rules
+) -> Slide | None:
+    """What residents write about: comments per theme since the start (public: counts of 11
+    or more, smaller ones 'fewer than 11'), and the first year against the latest in the
+    notes where both may be shown; never a comment, never sentiment."""
+    title = "What residents write about"
+    found = theme_summary(conn, code, period[0], period[1], start, rules, who=("resident",))
+    if found["since_start_window"] is None:
+        return None
+    shown = found["since_start"]
+    figure = projected(theme_bars(shown, None, f"Comments from {found['since_start_window']}", title))
+    figure.update_xaxes(title_text=f"Comments, {found['since_start_window']}")
+    small = shown.loc[shown["all_small"], "theme"].tolist()
+    detail = "Themes from the codebook (docs/methods.md); a comment may speak to several. " + (
+        f"Written about fewer than 11 times: {', '.join(small)}. " if small else ""
+    )
+    first, latest = found["windows"]
+    both = found["shown"].dropna(subset=["first", "latest"])
+    if first and not both.empty:
+        changes = [
+            f"{t} {int(f):,} to {int(n):,}"
+            for t, f, n in zip(both["theme"], both["first"], both["latest"], strict=True)
+        ]
+        detail += f"Comments from {first}, against those from {latest}: {'; '.join(changes)}. "
+    if rules.public:
+        detail += "Counts from 1 to 10 are shown as 'fewer than 11'; no comment is shown."
+    source = "Source: residents' written survey answers in the partnership's areas, counted by theme."
+    data = pd.DataFrame({"theme": shown["theme"], "comments": shown["latest_text"]})
+    return Slide("themes", title, found["since_start_sentence"], source, figure, data, detail.strip())
 
 
 def _may_be_chance(conn: Connection, code: str, design: Design) -> set[str] | None:

@@ -22,6 +22,7 @@ from ui.perception import perception_section
 from ui.plain import plain
 from ui.show import board_downloads, chart, nothing_to_show, table, verdict_card
 from ui.tables import areas_table, comments_table, initiatives_table, members_table, ratings_table
+from ui.themes import themes_section
 
 inside_frame()
 user = require("leadership", "Partnership")  # before any data is fetched
@@ -173,6 +174,9 @@ else:
     if not comments.empty:
         st.markdown(f"**Comments** ({len(comments)}, newest first). Confidential: leadership only.")
         table(comments_table(comments), f"{filters.partnership}-comments")
+
+st.header("What people write")
+themes_section(url, user, filters, filters.partnership, details["start_date"])
 
 st.header("What it has done")
 if profile["initiatives"].empty:

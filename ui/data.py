@@ -43,6 +43,7 @@ from metrics.portfolio import portfolio, residents_surveyed
 from metrics.publish import LEADERSHIP, PUBLIC
 from metrics.stored import data_version, stored_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
+from metrics.themes import summary as theme_summary
 from ui.database import engine_for
 
 TTL = 600
@@ -259,3 +260,12 @@ def perception(url: str, audience: str, filters: Filters) -> dict[str, pd.DataFr
     rules = PUBLIC if audience == "public" else LEADERSHIP
     with engine_for(url).connect() as conn:
         return perception_metrics.perception(conn, filters, rules)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Reading the comments...")
+def themes(url: str, audience: str, filters: Filters, code: str, begun: date) -> dict:
+    """What people wrote in partnership `code`'s comments and residents' written answers
+    over the period (metrics.themes.summary): for the public, theme counts of 11 or more and
+    a sentence only; for leadership, sentiment, topics and example comments too."""
+    _for(audience, "public", "leadership")
+    rules = PUBLIC if audience == "public" else LEADERSHIP
+    with engine_for(url).connect() as conn:
+        return theme_summary(conn, code, filters.start, filters.end, begun, rules)

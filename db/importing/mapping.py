@@ -70,6 +70,8 @@ KIND, the Data page's choice); a mapping for another kind than that is refused, 
     [items.q_trust]
     code = "TRUST_1"               # an item already imported; or give wording, construct,
                                    # scale_min and scale_max to create it
+    [open_answers]                 # columns of written answers: column = the open question's code
+    q_other = "ANYTHING_ELSE"      # (blank answers are not stored; counted in the report)
 
     # partnerships
     list_separator = ";"           # between the areas, and the members, in one cell; not inside
@@ -209,6 +211,7 @@ KINDS_OF_KEY = {  # top-level keys only some kinds read; the others are read by 
     "period": ("survey_aggregates",),
     "breakdowns": ("survey_aggregates",),
     "items": ("survey_aggregates", "survey_responses"),
+    "open_answers": ("survey_responses",),
     "sectors": ("partnerships",),
     "list_separator": ("partnerships",),
     "area_aliases": LOOKS_UP_AREAS,
@@ -247,6 +250,8 @@ class Mapping:
     items: dict[str, dict] = field(default_factory=dict)  # source measure -> item code, wording, construct
     # survey_aggregates, wide: a column holding an [items] measure for one group of people
     breakdowns: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {item, kind, value}
+    # survey_responses: columns of written answers -> the open question's code
+    open_answers: dict[str, str] = field(default_factory=dict)
     # partnerships
     sectors: dict[str, str] = field(default_factory=dict)  # organisation name -> sector
     list_separator: str = ";"  # between the areas, and the members, of one cell
@@ -506,6 +511,9 @@ def _check_reading(data: dict) -> list[Problem]:
     return problems
 
 
+OPEN_ANSWER_RULE = 'mapping: an [open_answers] entry names the question\'s code in quotes (column = "CODE")'
+
+
 def _check_stored_text(data: dict) -> list[Problem]:
     """Text the mapping itself puts in the database (the source's label, the wording of
     items it creates, breakdown groups) follows the rules a file's text does."""
@@ -515,10 +523,16 @@ def _check_stored_text(data: dict) -> list[Problem]:
             texts += [
                 (f"[items].{measure}.{k}", spec.get(k, "")) for k in ("code", "wording", "scale_labels")
             ]
+    unnamed = [
+        Problem(0, f"[open_answers].{column}", str(code), OPEN_ANSWER_RULE)
+        for column, code in data.get("open_answers", {}).items()
+        if not isinstance(code, str) or not code.strip()
+    ]
+    texts += [(f"[open_answers].{column}", code) for column, code in data.get("open_answers", {}).items()]
     for column, group in data.get("breakdowns", {}).items():
         if isinstance(group, dict):
             texts += [(f"[breakdowns].{column}.{k}", group.get(k, "")) for k in ("kind", "value")]
-    return [
+    return unnamed + [
         Problem(0, key, value, f"mapping: {rule}")
         for key, value in texts
         if isinstance(value, str) and (rule := text_rule(value.strip()))

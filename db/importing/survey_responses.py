@@ -7,6 +7,11 @@ are questions: `"Q3" = {code = "TRUST_LISTEN"}` for an item already imported, or
 wording, construct, scale_min and scale_max to create it. Without [items], every
 column named like an existing item's code is one.
 
+Written answers: `[open_answers]` names the columns holding them, each with its open
+question's code (`q_other = "ANYTHING_ELSE"`); they go to survey_open_answer. A blank
+written answer is not stored (counted in the report's notes); a respondent seen again
+has their written answers replaced by the file's, like their scored ones.
+
 A blank answer cell is a question not answered. An answer must be a number inside
 its item's scale; a file that writes answers as words translates them under
 `[values.answer]` ("Strongly agree" = "5"). A respondent seen again is updated and
@@ -26,7 +31,14 @@ from db.importing.fixes import values_fix
 from db.importing.mapping import Mapping
 from db.importing.records import Partnerships
 from db.importing.report import Problem, Report, text_limit, text_rule
-from db.models import CONSTRUCTS, RESPONDENT_TYPES, SurveyAnswer, SurveyItem, SurveyResponse
+from db.models import (
+    CONSTRUCTS,
+    RESPONDENT_TYPES,
+    SurveyAnswer,
+    SurveyItem,
+    SurveyOpenAnswer,
+    SurveyResponse,
+)
 from db.rollup import refresh_survey_monthly
 
 TEXT_FIELDS = ("age_band", "sex", "race_ethnicity")
@@ -93,9 +105,11 @@ def load(
     items: dict[str, tuple] | None = None
     parsed: dict[str, tuple[dict, list[tuple[int, float]]]] = {}
     lines: dict[str, int] = {}
+    blank_written = 0
     for line, row in rows:
         if items is None:
             items = _item_columns(conn, list(row), mapping, report)
+            _check_open_columns(list(row), mapping, report)
             if not items and not report.problems:
                 rule = "no question columns: name them under [items] (column = {code = ...})"
                 report.problems.append(Problem(1, "(header)", "", rule))
@@ -154,19 +168,53 @@ def load(
                 report.problems.append(Problem(line, column, text, rule, hint))
                 continue
             answers.append((item_id, value))
+        written, blanks = _written_answers(line, row, mapping, report)
+        blank_written += blanks
         if source_id in parsed:
-            if parsed[source_id] == (response, answers) and mapping.duplicates != "refuse":
+            if parsed[source_id] == (response, answers, written) and mapping.duplicates != "refuse":
                 report.duplicates_dropped += 1
                 continue
             rule = f"the same respondent id appears twice (first on line {lines[source_id]})"
             report.problems.append(Problem(line, id_col, source_id, rule))
             continue
-        parsed[source_id], lines[source_id] = (response, answers), line
+        parsed[source_id], lines[source_id] = (response, answers, written), line
+    if n := blank_written:
+        report.notes.append(f"{n:,} blank written answer{'' if n == 1 else 's'} not stored")
     if not report.problems and parsed:
         _write(conn, parsed, report)
 
 
-def _write(conn: Connection, parsed: dict[str, tuple[dict, list]], report: Report) -> None:
+def _check_open_columns(header: list[str], mapping: Mapping, report: Report) -> None:
+    """Every [open_answers] column is in the file, and its question code fits the table."""
+    limit = text_limit(SurveyOpenAnswer, "question")
+    for column, code in mapping.open_answers.items():
+        if column not in header:
+            fix = f"remove [open_answers].{column} from the mapping, or rename it to the file's column"
+            rule = "written-answer column named under [open_answers] is not in the file"
+            report.problems.append(Problem(1, column, "", rule, fix))
+        elif rule := text_rule(code, limit):
+            report.problems.append(Problem(0, f"[open_answers].{column}", code, f"question code: {rule}"))
+
+
+def _written_answers(
+    line: int, row: dict[str, str], mapping: Mapping, report: Report
+) -> tuple[set[tuple[str, str]], int]:
+    """((question code, text) of this row's written answers, how many were blank: left out)."""
+    out, blanks = set(), 0
+    for column, code in mapping.open_answers.items():
+        text = row.get(column, "").strip()
+        if not text:
+            blanks += 1
+            continue
+        if rule := text_rule(text):
+            fix = "write the answer without the leading sign, or remove the cell"
+            report.problems.append(Problem(line, column, text, rule, fix))
+            continue
+        out.add((code, text))
+    return out, blanks
+
+
+def _write(conn: Connection, parsed: dict[str, tuple[dict, list, set]], report: Report) -> None:
     existing = {}
     ids = list(parsed)
     for start in range(0, len(ids), BATCH):  # bound parameter lists stay a reasonable size
@@ -176,7 +224,7 @@ def _write(conn: Connection, parsed: dict[str, tuple[dict, list]], report: Repor
                 select(SurveyResponse.source_id, SurveyResponse.id).where(SurveyResponse.source_id.in_(chunk))
             ).all()
         )
-    answers = []
+    answers, written = [], []
     months = set()  # months whose survey roll-up this import changes
     new = [source_id for source_id in parsed if source_id not in existing]
     if new:
@@ -191,9 +239,12 @@ def _write(conn: Connection, parsed: dict[str, tuple[dict, list]], report: Repor
             answers += [
                 {"response_id": response_id, "item_id": i, "value": v} for i, v in parsed[source_id][1]
             ]
+            written += [
+                {"response_id": response_id, "question": q, "text": t} for q, t in parsed[source_id][2]
+            ]
         report.inserted += len(new)
     for source_id, response_id in existing.items():
-        response, given = parsed[source_id]
+        response, given, texts = parsed[source_id]
         old = (
             conn.execute(select(SurveyResponse.__table__).where(SurveyResponse.id == response_id))
             .one()
@@ -206,14 +257,26 @@ def _write(conn: Connection, parsed: dict[str, tuple[dict, list]], report: Repor
                 )
             ).all()
         )
-        if all(old[k] == v for k, v in response.items()) and old_answers == set(given):
+        old_texts = set(
+            conn.execute(
+                select(SurveyOpenAnswer.question, SurveyOpenAnswer.text).where(
+                    SurveyOpenAnswer.response_id == response_id
+                )
+            ).all()
+        )
+        if all(old[k] == v for k, v in response.items()) and (old_answers, old_texts) == (set(given), texts):
             report.skipped += 1
             continue
         months |= {old["responded_on"], response.get("responded_on")}
         conn.execute(update(SurveyResponse).where(SurveyResponse.id == response_id).values(**response))
         conn.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response_id))
         answers += [{"response_id": response_id, "item_id": i, "value": v} for i, v in given]
+        if old_texts != texts:
+            conn.execute(delete(SurveyOpenAnswer).where(SurveyOpenAnswer.response_id == response_id))
+            written += [{"response_id": response_id, "question": q, "text": t} for q, t in texts]
         report.updated += 1
     if answers:
         conn.execute(insert(SurveyAnswer), answers)
+    if written:
+        conn.execute(insert(SurveyOpenAnswer), written)
     refresh_survey_monthly(conn, {m for m in months if m is not None})
