@@ -87,6 +87,7 @@ def rake_area(conn: Connection, area_id: int) -> tuple[AreaWeighting, set[date]]
     None for an area without resident respondents."""
     frame = _respondents(conn, area_id)
     if frame.empty:
+        conn.execute(delete(WeightingRun).where(WeightingRun.area_id == area_id))
         return None
     code, name = conn.execute(select(Area.code, Area.name).where(Area.id == area_id)).one()
     margins = _margins(conn, area_id)
