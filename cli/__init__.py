@@ -6,6 +6,7 @@
     commonground evaluate CODE   did this partnership work? (--all: every one; --json for scripts)
     commonground import KIND F   import a file, all or nothing (--preset or --mapping)
     commonground alias NAME AREA let a file's spelling of an area mean a known area
+    commonground weights         rake resident answers to each area's population margins again
     commonground export CODE     board packet (pdf), deck (pptx) or slides (png)
     commonground users add|remove|list   who may sign in to see more than the public view
     commonground audit verify    check the audit log's hash chain
@@ -30,7 +31,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from board.deck import AUDIENCES, build_deck
@@ -48,9 +49,10 @@ from db.importing.mapping import load_mapping, load_preset, preset_names
 from db.importing.report import ImportRefused
 from db.importing.run import import_file
 from db.migrate import INSUFFICIENT_PRIVILEGE, SchemaOwnerNeeded, current_revision, head_revision, upgrade
-from db.models import USER_ROLES
+from db.models import USER_ROLES, Area
 from db.roles import RoleRefused, check_name, current_role, grant_app_role, prepare_owner, role_exists
 from db.users import UserRefused, add_user, list_users, remove_user
+from db.weighting import rake_areas
 from metrics.evaluation import OUTCOMES, Design, Prefetched, mark_chance, partnership_codes
 from metrics.evaluation import evaluate as run_evaluation
 from metrics.stored import stored_scorecard
@@ -347,6 +349,42 @@ def alias(database_url, name, area):
         except AliasRefused as refused:
             raise click.ClickException(f"{refused} in {describe(url)}") from refused
     click.echo(f"{name!r} now means {target}.")
+
+
+@main.command()
+@database_option
+@click.option("--area", "area_code", help="Rake only this area (its code); default: every area.")
+def weights(database_url, area_code):
+    """Rake resident answers to each area's population margins again (imports do this
+    themselves), store the weights and refresh the survey scores. Prints, per area: the
+    respondents, whether raking converged, its iterations, the weights trimmed, the design
+    effect and any note."""
+    with _database(database_url) as (url, engine):
+        _upgrade(engine)
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            area_ids = None
+            if area_code:
+                found = conn.execute(select(Area.id).where(Area.code == area_code)).scalar_one_or_none()
+                if found is None:
+                    raise click.ClickException(f"no area with code {area_code!r} in {describe(url)}")
+                area_ids = [found]
+            done = rake_areas(conn, area_ids)
+    if not done:
+        click.echo("No area has resident respondents to rake.")
+        return
+    click.echo(
+        f"{'area':<16} {'respondents':>11}  converged  {'iterations':>10} {'trimmed':>7} {'deff':>5}  note"
+    )
+    for a in done:
+        deff = f"{a.design_effect:.2f}" if a.design_effect is not None else "-"
+        converged = "yes" if a.converged else "no"
+        click.echo(
+            f"{a.code:<16} {a.respondents:>11,}  {converged:<9}  {a.iterations:>10} {a.trimmed:>7} "
+            f"{deff:>5}  {a.note or ''}"
+        )
+    raked = sum(a.converged for a in done)
+    click.echo(f"{raked} of {len(done)} area(s) raked in {time.perf_counter() - started:.1f} s.")
 
 
 @main.command()

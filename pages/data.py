@@ -5,7 +5,7 @@ import streamlit as st
 from db.importing.areas import AliasRefused
 from db.importing.mapping import KINDS, presets_for
 from db.importing.report import ImportRefused
-from ui import data
+from ui import data, weighting
 from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
@@ -31,6 +31,22 @@ else:
 
 st.header("What the data covers")
 coverage_strips(data.coverage(url, user.audience, data.version(url)))
+
+st.header("Survey weights")
+weights = weighting.runs(url, user.audience)
+if weights.empty:
+    st.caption("No resident answers have been weighted yet: import population margins and survey answers.")
+else:
+    st.dataframe(weighting.status_table(weights), hide_index=True)
+    st.caption(
+        "Resident answers are raked to each area's census counts (population margins), so that "
+        "every group counts as much as it does in the area. A design effect of 1.3 means the "
+        "weights cost as much precision as losing a quarter of the answers."
+    )
+    failed = weighting.failures_table(weights)
+    if not failed.empty:
+        st.warning("Raking did not converge in these areas: their answers keep their design weights.")
+        st.dataframe(failed, hide_index=True)
 
 st.header("Import a file")
 st.caption(

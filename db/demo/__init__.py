@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from db.dialect import bulk_insert, reset_id_sequences, settle_after_bulk_load
 from db.models import Base, LoadLog, Partnership
 from db.rollup import refresh_crime_monthly, refresh_survey_monthly
+from db.weighting import rake_areas
 
 from .generate import generate
 
@@ -43,6 +44,10 @@ def load_demo(engine: Engine, seed: int = 42) -> dict[str, int]:
                 bulk_insert(conn, table, table_rows)
                 written[table.name] = len(table_rows)
         written["crime_monthly"] = refresh_crime_monthly(conn)
+        # residents answer with design weight 1; raked to each area's census margins before the
+        # survey roll-ups are built from the weights
+        weighted = rake_areas(conn, refresh=False)
+        written["weighting_run"] = len(weighted)
         written["survey_monthly"] = refresh_survey_monthly(conn)
         reset_id_sequences(conn)
         for kind, count in written.items():

@@ -4,7 +4,7 @@ A mapping is a TOML file (see `presets/` for one per shared data set, each also 
 example). Every key is optional, `kind` too when the import says the kind (the command's
 KIND, the Data page's choice); a mapping for another kind than that is refused, naming both.
 
-    kind = "crime"                 # what the file holds: areas, crime, partnerships... (12 kinds)
+    kind = "crime"                 # what the file holds: areas, crime, partnerships... (13 kinds)
     description = "..."            # for people: where the file comes from, its quirks
     source = "mps"                 # label for the source's own codes and ids (crime, offence categories)
     delimiter = ","                # sniffed among , ; TAB | when absent
@@ -79,6 +79,10 @@ KIND, the Data page's choice); a mapping for another kind than that is refused, 
     [sectors]                      # organisation name -> sector, for organisations new to the database
     "Chicago Police Department" = "police"   # (others are created as "other", named in the report)
 
+    # population_margins
+    population_tolerance = 5       # how far (percent) an area's margins may add up from its stored
+                                   # population; further is refused, naming both numbers
+
     # incident ids (crime)
     repeated_ids = "refuse"        # rows repeating an earlier id (one row per victim or arrest; wide:
                                    # the same area, offence and month twice): refuse | sum (add their
@@ -124,6 +128,7 @@ KINDS = (
     "activities",
     "feedback",
     "events",
+    "population_margins",
 )
 
 
@@ -180,6 +185,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "activities": ("partnership", "occurred_on", "kind", "attendance", "decisions_made"),
     "feedback": ("partnership", "received_on", "source", "rating", "comment"),
     "events": ("partnership", "occurred_on", "kind", "label"),
+    "population_margins": ("area", "dimension", "group", "age_band", "sex", "population"),
 }
 LIST_FIELDS = {"partnerships": ("areas", "members")}  # several values in one cell, split on list_separator
 CONSTANT_FIELDS = {  # where a kind reads only some of its fields from [constants]
@@ -192,12 +198,13 @@ SKIP_FIELDS = {  # the fields whose values [skip] may list, per kind
     "partnerships": ("code", "area"),
     "crime": ("area", "category"),
     "survey_aggregates": ("area", "item"),
+    "population_margins": ("area",),
 }
 ITEM_KEYS = {  # what an [items] entry may say: a survey item's fields (all of them for answers)
     "survey_aggregates": ("code", "construct", "wording"),
     "survey_responses": FIELDS["survey_items"],
 }
-LOOKS_UP_AREAS = ("crime", "partnerships", "survey_aggregates", "survey_responses")
+LOOKS_UP_AREAS = ("crime", "partnerships", "survey_aggregates", "survey_responses", "population_margins")
 KINDS_OF_KEY = {  # top-level keys only some kinds read; the others are read by every kind
     "source": ("crime", "offence_categories"),
     "format": ("crime", "survey_aggregates"),
@@ -214,6 +221,7 @@ KINDS_OF_KEY = {  # top-level keys only some kinds read; the others are read by 
     "open_answers": ("survey_responses",),
     "sectors": ("partnerships",),
     "list_separator": ("partnerships",),
+    "population_tolerance": ("population_margins",),
     "area_aliases": LOOKS_UP_AREAS,
     "area_prefix": ("areas", *LOOKS_UP_AREAS),
 }
@@ -255,6 +263,8 @@ class Mapping:
     # partnerships
     sectors: dict[str, str] = field(default_factory=dict)  # organisation name -> sector
     list_separator: str = ";"  # between the areas, and the members, of one cell
+    # population_margins: how far (percent) an area's margins may add up from its stored population
+    population_tolerance: float = 5.0
     # any kind: which rows are data: present/blank (lists of columns), keep_when/skip_when (rules)
     rows: dict[str, list[str]] = field(default_factory=dict)
     # any kind: a file's own words -> Common Ground's, per field ({kind = {"Partner meeting" = "meeting"}})
@@ -390,6 +400,9 @@ def _check_types(data: dict) -> list[Problem]:
             continue  # checked with what they mean (_check_reading)
         elif isinstance(default, bool):
             fine, wanted = isinstance(value, bool), "true or false"
+        elif isinstance(default, float):  # population_tolerance, a percentage
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            fine, wanted = number and 0 <= value <= 100, "a number from 0 to 100 (percent)"
         elif isinstance(default, str):
             fine, wanted = isinstance(value, str), "text in quotes"
         else:  # a table

@@ -29,6 +29,7 @@ from db.importing import (
     crime,
     crime_columnar,
     partnerships,
+    population_margins,
     records,
     survey_aggregates,
     survey_responses,
@@ -48,6 +49,8 @@ from db.models import (
     SurveyResponse,
 )
 from db.rollup import refresh_survey_monthly
+from db.weighting import rake_areas
+from db.weighting import summary as weighting_summary
 from metrics.coverage import coverage_notes
 
 # an import this large changes its tables enough for the query planner to want new statistics
@@ -60,12 +63,15 @@ LARGE_TABLES = {  # the tables an import of each kind that can be large writes
     "survey_responses": [SurveyResponse.__table__, SurveyAnswer.__table__, SurveyMonthly.__table__],
     "survey_aggregates": [SurveyAggregate.__table__],
 }
+# after these, resident answers are raked again to the population margins (db.weighting)
+RAKED_AFTER = ("survey_responses", "population_margins")
 CHUNK_HANDLERS = {"crime": crime.load}  # large files: validated a chunk of rows at a time
 KIND_HANDLERS = {  # rows one at a time
     "areas": areas.load,
     "partnerships": partnerships.load,
     "survey_responses": survey_responses.load,
     "survey_aggregates": survey_aggregates.load,
+    "population_margins": population_margins.load,
     **{kind: records.loader(kind) for kind in records.SPECS},
 }
 
@@ -274,6 +280,8 @@ def _import(
         raise _Rollback
     if mapping.kind == "survey_items" and report.inserted + report.updated:
         refresh_survey_monthly(conn)  # an item's scale or construct changes every score
+    if mapping.kind in RAKED_AFTER:  # only the areas whose weights change are written
+        report.notes.append(weighting_summary(rake_areas(conn)))
     if report.inserted + report.updated >= LARGE_IMPORT:
         refresh_statistics(conn, LARGE_TABLES.get(mapping.kind, []))
 
