@@ -22,8 +22,8 @@ from db.audit import actors as audit_actors
 from db.audit import events as audit_events
 from db.users import list_users
 from metrics import partnership as profile_metrics
-from metrics.benchmark import benchmarks
 from metrics import perception as perception_metrics
+from metrics.benchmark import benchmarks
 from metrics.coverage import (
     SourceCoverage,
     data_extent,
@@ -250,6 +250,8 @@ def benchmark(url: str, audience: str, filters: Filters, version: int | None) ->
     _for(audience, "public", "leadership")
     with engine_for(url).connect() as conn:
         return benchmarks(conn, filters, rules_for(audience))
+
+
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def perception(url: str, audience: str, filters: Filters) -> dict[str, pd.DataFrame]:
     """Partners', officers' and residents' views of `filters.partnership`
@@ -260,6 +262,8 @@ def perception(url: str, audience: str, filters: Filters) -> dict[str, pd.DataFr
     rules = PUBLIC if audience == "public" else LEADERSHIP
     with engine_for(url).connect() as conn:
         return perception_metrics.perception(conn, filters, rules)
+
+
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Reading the comments...")
 def themes(url: str, audience: str, filters: Filters, code: str, begun: date) -> dict:
     """What people wrote in partnership `code`'s comments and residents' written answers
