@@ -1,0 +1,512 @@
+"""Equity gaps: how far one group of residents trusts the police less than another, and
+whether a partnership changed that.
+
+The registry names each partnership's gap (`partnership.equity_dimension`,
+`equity_group`, `equity_reference`; no reference means everyone else whose dimension is
+known). For a construct (trust first, then the other survey outcomes):
+
+- the gap in a window is `G = reference mean - focus mean` (positive: the focus group
+  scores lower), with `SE = sqrt(se_ref^2 + se_focus^2)` (independent groups);
+- the partnership's effect on it is the difference in differences of the gap,
+  `(G_T1 - G_T0) - (G_C1 - G_C0)`, over the windows and comparison areas the survey
+  evaluation uses (`metrics.evaluation`); a negative effect means the gap narrowed,
+  which is the "Improved" side;
+- its interval counts sampling noise and, with the "drift" inference (issue 15), how far
+  the gaps of areas without a partnership drift apart between the same windows
+  (`metrics.effects.drift_variance`, weighted by `drift_weight`), so that placebo runs
+  are called at their nominal 5% rate (`benchmarks/equity_placebo.py`).
+
+A source that publishes breakdowns without sample sizes (Chicago's sentiment scores by
+race) gets the same difference in differences from the published group values, with an
+interval from how much the gap changes among areas without a partnership
+(`metrics.evaluation.evaluate_published`).
+
+Statistics are plain functions of numbers at the top; the queries return per-area sums.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, case, func, literal, select
+
+from db.models import GROUP_DIMENSIONS, Partnership, SurveyAggregate, SurveyGroupMonthly, SurveyItem
+from metrics.effects import Effect, drift_variance, drift_weight, points_effect, survey_did
+from metrics.evaluation import (
+    MIN_DRIFT_AREAS,
+    SUM_COLUMNS,
+    SURVEY_OUTCOMES,
+    Design,
+    Places,
+    Prefetched,
+    Windows,
+    _by_area,
+    add_months,
+    candidates,
+    evaluate_published,
+    make_windows,
+    propose_survey_comparison,
+    survey_sums,
+    window_problem,
+    window_sums,
+)
+from metrics.stats import Z95, WeightedEstimate, weighted_mean
+from metrics.verdict import NOT_ENOUGH, TOO_EARLY, describe_change, judge
+
+MIN_GROUP_N = 30  # answers per group, per window, per side (domain.md section 6: fewer are not shown)
+# Areas without a partnership measure how gaps drift apart from answers of single areas, which
+# are few per group; each area counts by its own sampling variance (DerSimonian-Laird), so areas
+# with 10 answers per group and window take part with little weight.
+DRIFT_GROUP_N = 10
+# the registry's dimensions and the words a published breakdown's group_kind uses for them
+PUBLISHED_KINDS = {
+    "race_ethnicity": "race",
+    "age_band": "age",
+    "sex": "sex",
+    "education": "education",
+    "income": "income",
+}
+CONSTRUCT_WORDS = {"trust": "trust", "satisfaction": "satisfaction", "safety": "feeling safe"}
+NO_GAP_SET = (
+    "No equity gap is set in the registry for this partnership: give it equity_dimension and "
+    "equity_group (and equity_reference, or leave it blank for everyone else) in the partnerships import."
+)
+
+
+# --- the gap and its change, as numbers ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The reference group's mean minus the focus group's, in points, with its SE and n."""
+
+    estimate: float
+    se: float
+    n_focus: int
+    n_reference: int
+    focus_mean: float = math.nan
+    reference_mean: float = math.nan
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        return self.estimate - Z95 * self.se, self.estimate + Z95 * self.se
+
+    def as_dict(self) -> dict:
+        return {
+            "gap": _number(self.estimate),
+            "se": _number(self.se),
+            "ci": [_number(x) for x in self.ci],
+            "focus": {"mean": _number(self.focus_mean), "n": self.n_focus},
+            "reference": {"mean": _number(self.reference_mean), "n": self.n_reference},
+        }
+
+
+def _number(x: float) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def group_gap(reference: WeightedEstimate, focus: WeightedEstimate) -> Gap:
+    """`reference - focus` with `SE = sqrt(se_reference^2 + se_focus^2)` (independent samples)."""
+    return Gap(
+        reference.estimate - focus.estimate,
+        math.sqrt(reference.se**2 + focus.se**2),
+        focus.n,
+        reference.n,
+        focus.estimate,
+        reference.estimate,
+    )
+
+
+def gap_did(t0: Gap, t1: Gap, c0: Gap, c1: Gap, drift: float = 0.0) -> Effect:
+    """How the treated areas' gap changed against the comparison's:
+    `(G_T1 - G_T0) - (G_C1 - G_C0)` in points (negative: narrowed), with
+    `SE = sqrt(se_T0^2 + se_T1^2 + se_C0^2 + se_C1^2 + drift)`."""
+    return survey_did(t0.estimate, t0.se, t1.estimate, t1.se, c0.estimate, c0.se, c1.estimate, c1.se, drift)
+
+
+def gap_drift(changes: list[float], variances: list[float]) -> float:
+    """Between-area variance of gap changes beyond sampling noise (`drift_variance`)."""
+    return drift_variance(changes, variances)
+
+
+# --- words -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapSpec:
+    """A partnership's equity gap as the registry sets it."""
+
+    dimension: str
+    group: str
+    reference: str | None = None
+
+    @property
+    def reference_words(self) -> str:
+        return self.reference or "everyone else"
+
+    def noun(self, construct: str) -> str:
+        """'The gap in trust between Black and White residents'."""
+        what = CONSTRUCT_WORDS.get(construct, construct.replace("_", " "))
+        if self.reference is None:
+            return f"The gap in {what} between {self.group} residents and everyone else"
+        return f"The gap in {what} between {self.group} and {self.reference} residents"
+
+    def as_dict(self) -> dict:
+        return {"dimension": self.dimension, "group": self.group, "reference": self.reference}
+
+
+def _points(x: float) -> str:
+    return f"{abs(x):.0f} point" + ("" if round(abs(x)) == 1 else "s")
+
+
+def change_text(effect: Effect, noun: str, against: str) -> str:
+    """'The gap in trust between Black and White residents narrowed by 6 points (between 1
+    and 11) against comparable areas.' The effect is the change of the gap: below 0 narrowed."""
+    low, high = -effect.ci_high, -effect.ci_low  # on the "narrowed by" scale
+    if round(effect.estimate) == 0:
+        head = f"{noun} did not change"
+    else:
+        head = f"{noun} {'narrowed' if effect.estimate < 0 else 'widened'} by {_points(effect.estimate)}"
+    if low > 0:
+        interval = f"between {low:.0f} and {high:.0f}"
+    elif high < 0:
+        interval = f"between {-high:.0f} and {-low:.0f}"
+    else:
+        interval = f"95% interval: from widening by {-low:.0f} to narrowing by {high:.0f}"
+    return f"{head} ({interval}) {against}."
+
+
+def gap_verdict(effect: Effect | None, noun: str, against: str, months_after: int, missing, design: Design):
+    """The verdict of `metrics.verdict.judge` with the gap as the outcome (lower is better,
+    so a narrowing is Improved) and its sentence in words of narrowing and widening."""
+    verdict = judge(
+        effect,
+        True,
+        noun,
+        against,
+        months_after,
+        missing,
+        after_needed=design.after_months,
+        margin=design.survey_margin,
+    )
+    if effect is None or verdict.label == NOT_ENOUGH:
+        return verdict
+    sentence = verdict.sentence.replace(
+        describe_change(effect, noun, against), change_text(effect, noun, against)
+    )
+    return replace(verdict, sentence=sentence)
+
+
+# --- reading the registry and the roll-up ------------------------------------------------
+
+
+def gap_specs(conn: Connection) -> dict[str, GapSpec | None]:
+    """Every partnership's equity gap by code (None where the registry sets none)."""
+    p = Partnership
+    rows = conn.execute(select(p.code, p.equity_dimension, p.equity_group, p.equity_reference))
+    return {
+        code: GapSpec(dim, group, ref or None) if dim in GROUP_DIMENSIONS and group else None
+        for code, dim, group, ref in rows
+    }
+
+
+def group_month_sums(
+    conn: Connection, spec: GapSpec, first: date, last: date, constructs: tuple[str, ...] = SURVEY_OUTCOMES
+) -> pd.DataFrame:
+    """Per construct, area, month and side ('focus': the group; 'reference': the reference
+    group, or everyone else with the dimension known) the sums a weighted mean needs, from
+    `survey_group_monthly`. Columns: construct, area_id, month, side, n, sw, sw2, swx, swx2."""
+    g = SurveyGroupMonthly
+    side = case((g.group_value == spec.group, literal("focus")), else_=literal("reference"))
+    q = (
+        select(g.construct, g.area_id, g.month, side, *(func.sum(getattr(g, c)) for c in SUM_COLUMNS))
+        .where(g.dimension == spec.dimension, g.construct.in_(constructs), g.month >= first, g.month <= last)
+        .group_by(g.construct, g.area_id, g.month, side)
+    )
+    if spec.reference is not None:
+        q = q.where(g.group_value.in_((spec.group, spec.reference)))
+    columns = ["construct", "area_id", "month", "side", *SUM_COLUMNS]
+    frame = pd.DataFrame([tuple(r) for r in conn.execute(q)], columns=columns)
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+def group_window_sums(monthly: pd.DataFrame, w: Windows) -> pd.DataFrame:
+    """`group_month_sums` added up into the 'before' and 'after' windows of `w`.
+    Columns: construct, area_id, side, window, n, sw, sw2, swx, swx2."""
+    month = monthly["month"]
+    before = (month >= w.before_start) & (month < w.start)
+    after = (month >= w.after_start) & (month <= w.after_end)
+    inside = monthly[before | after].assign(window=np.where(before[before | after], "before", "after"))
+    return inside.groupby(["construct", "area_id", "side", "window"], as_index=False)[SUM_COLUMNS].sum()
+
+
+@dataclass
+class EquityCache:
+    """Monthly group sums per gap spec over the whole survey coverage, read once and shared
+    by every partnership with the same gap (`evaluate --all`, the scorecard)."""
+
+    months: dict[GapSpec, pd.DataFrame] = field(default_factory=dict)
+    specs: dict[str, GapSpec | None] | None = None
+
+    def spec(self, conn: Connection, code: str) -> GapSpec | None:
+        if self.specs is None:
+            self.specs = gap_specs(conn)
+        return self.specs.get(code)
+
+    def month_sums(self, conn: Connection, spec: GapSpec, coverage: tuple[date, date]) -> pd.DataFrame:
+        if spec not in self.months:
+            self.months[spec] = group_month_sums(conn, spec, *coverage)
+        return self.months[spec]
+
+
+Sums = dict[tuple[int, str, str], np.ndarray]  # (area, window, side) -> [n, sw, sw2, swx, swx2]
+
+
+def _group_sums(frame: pd.DataFrame) -> Sums:
+    keys = zip(frame["area_id"].tolist(), frame["window"].tolist(), frame["side"].tolist(), strict=True)
+    return dict(zip(keys, frame[SUM_COLUMNS].to_numpy(dtype=float), strict=True))
+
+
+def _side_mean(sums: Sums, areas: tuple[int, ...], window: str, side: str) -> WeightedEstimate:
+    total = np.zeros(5)
+    for area in areas:
+        total += sums.get((area, window, side), 0.0)
+    return weighted_mean(int(total[0]), *map(float, total[1:]))
+
+
+def area_gap(sums: Sums, areas: tuple[int, ...], window: str) -> Gap:
+    """The gap over `areas` together in one window."""
+    return group_gap(_side_mean(sums, areas, window, "reference"), _side_mean(sums, areas, window, "focus"))
+
+
+def gap_changes(sums: Sums, pool: list[int], min_n: int = DRIFT_GROUP_N) -> tuple[list[float], list[float]]:
+    """Each pool area's own gap change (after - before) and its sampling variance, for
+    areas with at least `min_n` answers in each group and window."""
+    changes, variances = [], []
+    for area in pool:
+        before, after = area_gap(sums, (area,), "before"), area_gap(sums, (area,), "after")
+        enough = min(before.n_focus, before.n_reference, after.n_focus, after.n_reference) >= min_n
+        if enough and before.se > 0 and after.se > 0:
+            changes.append(after.estimate - before.estimate)
+            variances.append(before.se**2 + after.se**2)
+    return changes, variances
+
+
+def _answers(sums: Sums, areas: tuple[int, ...]) -> list[float]:
+    """Answers in both groups and both windows, per area."""
+    return [
+        sum(
+            float(sums.get((a, w, s), np.zeros(5))[0])
+            for w in ("before", "after")
+            for s in ("focus", "reference")
+        )
+        for a in areas
+    ]
+
+
+# --- the evaluation ----------------------------------------------------------------------------
+
+
+def _few(gap: Gap, spec: GapSpec, where: str, when: str) -> list[str]:
+    out = []
+    for name, n in ((spec.group, gap.n_focus), (spec.reference_words, gap.n_reference)):
+        if n < MIN_GROUP_N:
+            who = "other residents" if name == "everyone else" else f"{name} residents"
+            out.append(f"only {n} {who} answered in {where} {when} ({MIN_GROUP_N} needed)")
+    return out
+
+
+def evaluate_gap(
+    conn: Connection,
+    places: Places,
+    spec: GapSpec,
+    construct: str,
+    design: Design,
+    coverage: tuple[date, date] | None,
+    group_months: pd.DataFrame | None = None,
+    prefetched: Prefetched | None = None,
+) -> dict:
+    """One construct's equity gap for a partnership: the gap in each window on each side,
+    its difference in differences, verdict and sentence. `coverage` is the survey coverage
+    (`metrics.evaluation.survey_coverage`); `group_months` the spec's `group_month_sums` over
+    it when already read (`EquityCache`)."""
+    noun = spec.noun(construct)
+    result: dict = {"outcome": construct, "label": noun, "lower_is_better": True, **spec.as_dict()}
+    against = "against comparable areas"
+
+    def refuse(missing: list[str], **extra) -> dict:
+        return {**result, **extra, **gap_verdict(None, noun, "", 0, missing, design).as_dict()}
+
+    if coverage is None:
+        return refuse(["no resident survey answers"])
+    if not places.treated:
+        return refuse(["the partnership has no catchment areas"])
+    w = make_windows(places.start, coverage[0], coverage[1], design)
+    result["windows"] = w.as_dict()
+    problem = window_problem(w, design, coverage, "survey data")
+    if problem:
+        return refuse([problem])
+    if w.length == 0:
+        return {
+            **result,
+            "verdict": TOO_EARLY,
+            "sentence": "Too early to tell: no month after the start has survey data yet.",
+        }
+    if group_months is None:
+        group_months = group_month_sums(conn, spec, w.before_start, w.after_end, (construct,))
+    frame = group_window_sums(group_months[group_months["construct"] == construct], w)
+    sums = _group_sums(frame)
+    treated = places.treated
+    t0, t1 = area_gap(sums, treated, "before"), area_gap(sums, treated, "after")
+    if t0.n_focus + t0.n_reference + t1.n_focus + t1.n_reference == 0:
+        published = published_gaps(conn, spec, construct, w)
+        if published is not None and not published.empty:
+            return {**result, **evaluate_published_gap(published, places, noun, w, design)}
+        return refuse(
+            [f"no resident of the partnership's areas gave their {spec.dimension.replace('_', ' ')}"]
+        )
+    comparison, reason = _comparison(conn, places, construct, w, prefetched, coverage, design)
+    result["method"] = "difference in differences of the gap (weighted means, effective sample sizes"
+    result["method"] += ", areas' drift)" if design.inference == "drift" else ")"
+    result["treated"] = {
+        "areas": [places.names[x] for x in treated],
+        "before": t0.as_dict(),
+        "after": t1.as_dict(),
+    }
+    if not comparison:
+        return refuse(["no comparison area without a partnership to compare with"], comparison=None)
+    c0, c1 = area_gap(sums, comparison, "before"), area_gap(sums, comparison, "after")
+    result["comparison"] = {
+        "areas": [places.names[x] for x in comparison],
+        "reason": reason,
+        "before": c0.as_dict(),
+        "after": c1.as_dict(),
+    }
+    missing = [
+        *_few(t0, spec, "the partnership's areas", "before the start"),
+        *_few(t1, spec, "the partnership's areas", "after the start"),
+        *_few(c0, spec, "the comparison areas", "before the start"),
+        *_few(c1, spec, "the comparison areas", "after the start"),
+    ]
+    drift = 0.0
+    if design.inference == "drift":
+        changes, variances = gap_changes(sums, candidates(places))
+        if len(changes) < MIN_DRIFT_AREAS:
+            missing.append(
+                f"only {len(changes)} areas without a partnership have {DRIFT_GROUP_N} answers from each "
+                f"group in each window to measure how gaps drift apart ({MIN_DRIFT_AREAS} needed)"
+            )
+            tau2 = 0.0
+        else:
+            tau2 = gap_drift(changes, variances)
+        weight = drift_weight(_answers(sums, treated), _answers(sums, comparison))
+        drift = tau2 * weight
+        result["drift"] = {"between_area_variance": tau2, "areas": len(changes), "weight": weight}
+    effect = None if missing else gap_did(t0, t1, c0, c1, drift)
+    if effect is not None:
+        result["effect"] = effect.as_dict()
+    verdict = gap_verdict(effect, noun, against, w.available_after, missing, design)
+    return {**result, **verdict.as_dict()}
+
+
+def _comparison(
+    conn: Connection,
+    places: Places,
+    construct: str,
+    w: Windows,
+    prefetched: Prefetched | None,
+    coverage: tuple[date, date],
+    design: Design,
+) -> tuple[tuple[int, ...], str]:
+    """The comparison areas `metrics.evaluation.evaluate_survey` uses: the registry's, else
+    those proposed from the construct's pre-period score (from the same window sums)."""
+    if places.registered_comparison:
+        return places.registered_comparison, "set in the partnership registry"
+    cache = prefetched.survey_windows if prefetched is not None else {}
+    if w not in cache:
+        cache[w] = (
+            window_sums(prefetched.survey_months(conn, coverage), w) if prefetched else survey_sums(conn, w)
+        )
+    sums = _by_area(cache[w][cache[w]["construct"] == construct])
+    return propose_survey_comparison(sums, places.treated, candidates(places), design.survey_comparisons)
+
+
+# --- published breakdowns ----------------------------------------------------------------------
+
+
+def published_gaps(conn: Connection, spec: GapSpec, construct: str, w: Windows) -> pd.DataFrame | None:
+    """Published group scores of `construct` averaged per area and window, as the gap
+    `reference - focus` per area. Columns: area_id, window, value. None when the registry's
+    dimension has no published kind or no reference group is named (a source publishes no
+    'everyone else')."""
+    kind = PUBLISHED_KINDS.get(spec.dimension)
+    if kind is None or spec.reference is None:
+        return None
+    g, i = SurveyAggregate, SurveyItem
+    window = case((g.period_start < w.start, "before"), else_="after")
+    q = (
+        select(g.area_id, window, g.group_value, func.avg(g.value))
+        .join(i, i.id == g.item_id)
+        .where(
+            i.construct == construct,
+            g.statistic.in_(("mean", "share")),
+            g.group_kind == kind,
+            g.group_value.in_((spec.group, spec.reference)),
+            g.period_start >= w.before_start,
+            g.period_start < add_months(w.after_end, 1),
+            (g.period_start < w.start) | (g.period_start >= w.after_start),
+        )
+        .group_by(g.area_id, window, g.group_value)
+    )
+    rows = pd.DataFrame([tuple(r) for r in conn.execute(q)], columns=["area_id", "window", "group", "value"])
+    if rows.empty:
+        return rows[["area_id", "window", "value"]]
+    wide = rows.pivot_table(index=["area_id", "window"], columns="group", values="value")
+    if spec.group not in wide or spec.reference not in wide:
+        return rows.iloc[0:0][["area_id", "window", "value"]]
+    gaps = (wide[spec.reference] - wide[spec.group]).dropna().rename("value").reset_index()
+    return gaps
+
+
+def evaluate_published_gap(
+    published: pd.DataFrame, places: Places, noun: str, w: Windows, design: Design
+) -> dict:
+    """The gap's difference in differences from published group scores (no sample sizes):
+    `metrics.evaluation.evaluate_published` on the gap, judged with narrowing as better."""
+    out = evaluate_published(published, places, noun, w, design)
+    out["method"] = "difference in differences of the published gap (interval from areas' own gap changes)"
+    effect_dict = out.get("effect")
+    if not effect_dict:
+        return out
+    effect = points_effect(effect_dict["estimate"], effect_dict["se"])
+    verdict = gap_verdict(effect, noun, "against comparable areas", w.available_after, [], design)
+    for side in ("treated", "comparison"):
+        for window in ("before", "after"):
+            record = out[side][window]
+            out[side][window] = {"gap": record["mean"], "se": None, "ci": [None, None]}
+    return {**out, **verdict.as_dict()}
+
+
+def evaluate_equity(
+    conn: Connection,
+    places: Places,
+    design: Design,
+    coverage: tuple[date, date] | None,
+    constructs: tuple[str, ...] = SURVEY_OUTCOMES,
+    prefetched: Prefetched | None = None,
+    cache: EquityCache | None = None,
+) -> dict:
+    """The `equity` record of `metrics.evaluation.evaluate`: the registry's gap and, per
+    construct, `evaluate_gap`'s result; or {set: False, sentence} when none is set."""
+    cache = cache or EquityCache()
+    spec = cache.spec(conn, places.code)
+    if spec is None:
+        return {"set": False, "sentence": NO_GAP_SET, "gaps": []}
+    months = cache.month_sums(conn, spec, coverage) if coverage is not None else None
+    gaps = [evaluate_gap(conn, places, spec, c, design, coverage, months, prefetched) for c in constructs]
+    return {"set": True, **spec.as_dict(), "gaps": gaps}
