@@ -235,14 +235,54 @@ def group_month_sums(
     return frame
 
 
+@dataclass(frozen=True)
+class MonthSums:
+    """`group_month_sums` rows as arrays, so that any windows' sums are two bincounts: each
+    row's key (construct, area, side) as a code, its month as a date, its sums."""
+
+    keys: list[tuple[str, int, str]]
+    codes: np.ndarray
+    months: np.ndarray
+    values: np.ndarray
+
+    @staticmethod
+    def of(monthly: pd.DataFrame) -> MonthSums:
+        codes, keys = pd.factorize(pd.MultiIndex.from_frame(monthly[["construct", "area_id", "side"]]))
+        return MonthSums(
+            list(keys),
+            codes,
+            monthly["month"].to_numpy(),
+            monthly[SUM_COLUMNS].to_numpy(dtype=float),
+        )
+
+    def windows(self, w: Windows) -> dict[str, Sums]:
+        """Per construct, {(area, window, side): sums} over the windows of `w`."""
+        out: dict[str, Sums] = {}
+        before = (self.months >= w.before_start) & (self.months < w.start)
+        after = (self.months >= w.after_start) & (self.months <= w.after_end)
+        for window, inside in (("before", before), ("after", after)):
+            codes = self.codes[inside]
+            totals = np.column_stack(
+                [np.bincount(codes, self.values[inside, j], len(self.keys)) for j in range(len(SUM_COLUMNS))]
+            )
+            for k in np.flatnonzero(totals[:, 0] > 0):
+                construct, area, side = self.keys[k]
+                out.setdefault(construct, {})[(int(area), window, side)] = totals[k]
+        return out
+
+
 def group_window_sums(monthly: pd.DataFrame, w: Windows) -> pd.DataFrame:
     """`group_month_sums` added up into the 'before' and 'after' windows of `w`.
     Columns: construct, area_id, side, window, n, sw, sw2, swx, swx2."""
-    month = monthly["month"]
-    before = (month >= w.before_start) & (month < w.start)
-    after = (month >= w.after_start) & (month <= w.after_end)
-    inside = monthly[before | after].assign(window=np.where(before[before | after], "before", "after"))
-    return inside.groupby(["construct", "area_id", "side", "window"], as_index=False)[SUM_COLUMNS].sum()
+    rows = [
+        (construct, area, side, window, *values)
+        for construct, sums in MonthSums.of(monthly).windows(w).items()
+        for (area, window, side), values in sums.items()
+    ]
+    return pd.DataFrame(rows, columns=["construct", "area_id", "side", "window", *SUM_COLUMNS])
+
+
+Sums = dict[tuple[int, str, str], np.ndarray]  # (area, window, side) -> [n, sw, sw2, swx, swx2]
 
 
 @dataclass
@@ -250,26 +290,43 @@ class EquityCache:
     """Monthly group sums per gap spec over the whole survey coverage, read once and shared
     by every partnership with the same gap (`evaluate --all`, the scorecard)."""
 
-    months: dict[GapSpec, pd.DataFrame] = field(default_factory=dict)
+    months: dict[GapSpec, MonthSums] = field(default_factory=dict)
     specs: dict[str, GapSpec | None] | None = None
+    windows: dict[tuple[GapSpec, Windows], dict[str, Sums]] = field(default_factory=dict)
+    by_area: dict[tuple[Windows, str], dict] = field(default_factory=dict)  # survey sums (comparisons)
 
     def spec(self, conn: Connection, code: str) -> GapSpec | None:
         if self.specs is None:
             self.specs = gap_specs(conn)
         return self.specs.get(code)
 
-    def month_sums(self, conn: Connection, spec: GapSpec, coverage: tuple[date, date]) -> pd.DataFrame:
+    def window_sums(
+        self, conn: Connection, spec: GapSpec, construct: str, w: Windows, coverage: tuple[date, date]
+    ) -> Sums:
+        """The construct's group sums in the windows `w`: every construct's are added up at
+        once and kept for partnerships with the same gap and windows."""
+        if (spec, w) not in self.windows:
+            self.windows[spec, w] = self.month_sums(conn, spec, coverage).windows(w)
+        return self.windows[spec, w].get(construct, {})
+
+    def survey_by_area(
+        self, conn: Connection, construct: str, w: Windows, prefetched: Prefetched | None, coverage
+    ) -> dict:
+        """The construct's survey sums per area and window (`metrics.evaluation._by_area`),
+        from which `evaluate_survey` proposes comparison areas."""
+        if (w, construct) not in self.by_area:
+            shared = prefetched.survey_windows if prefetched is not None else {}
+            if w not in shared:
+                source = prefetched.survey_months(conn, coverage) if prefetched is not None else None
+                shared[w] = window_sums(source, w) if source is not None else survey_sums(conn, w)
+            for c, part in shared[w].groupby("construct"):
+                self.by_area[w, c] = _by_area(part)
+        return self.by_area.get((w, construct), {})
+
+    def month_sums(self, conn: Connection, spec: GapSpec, coverage: tuple[date, date]) -> MonthSums:
         if spec not in self.months:
-            self.months[spec] = group_month_sums(conn, spec, *coverage)
+            self.months[spec] = MonthSums.of(group_month_sums(conn, spec, *coverage))
         return self.months[spec]
-
-
-Sums = dict[tuple[int, str, str], np.ndarray]  # (area, window, side) -> [n, sw, sw2, swx, swx2]
-
-
-def _group_sums(frame: pd.DataFrame) -> Sums:
-    keys = zip(frame["area_id"].tolist(), frame["window"].tolist(), frame["side"].tolist(), strict=True)
-    return dict(zip(keys, frame[SUM_COLUMNS].to_numpy(dtype=float), strict=True))
 
 
 def _side_mean(sums: Sums, areas: tuple[int, ...], window: str, side: str) -> WeightedEstimate:
@@ -328,8 +385,8 @@ def evaluate_gap(
     construct: str,
     design: Design,
     coverage: tuple[date, date] | None,
-    group_months: pd.DataFrame | None = None,
     prefetched: Prefetched | None = None,
+    cache: EquityCache | None = None,
 ) -> dict:
     """One construct's equity gap for a partnership: the gap in each window on each side,
     its difference in differences, verdict and sentence. `coverage` is the survey coverage
@@ -357,10 +414,8 @@ def evaluate_gap(
             "verdict": TOO_EARLY,
             "sentence": "Too early to tell: no month after the start has survey data yet.",
         }
-    if group_months is None:
-        group_months = group_month_sums(conn, spec, w.before_start, w.after_end, (construct,))
-    frame = group_window_sums(group_months[group_months["construct"] == construct], w)
-    sums = _group_sums(frame)
+    cache = cache or EquityCache()
+    sums = cache.window_sums(conn, spec, construct, w, coverage)
     treated = places.treated
     t0, t1 = area_gap(sums, treated, "before"), area_gap(sums, treated, "after")
     if t0.n_focus + t0.n_reference + t1.n_focus + t1.n_reference == 0:
@@ -370,7 +425,7 @@ def evaluate_gap(
         return refuse(
             [f"no resident of the partnership's areas gave their {spec.dimension.replace('_', ' ')}"]
         )
-    comparison, reason = _comparison(conn, places, construct, w, prefetched, coverage, design)
+    comparison, reason = _comparison(conn, places, construct, w, prefetched, coverage, design, cache)
     result["method"] = "difference in differences of the gap (weighted means, effective sample sizes"
     result["method"] += ", areas' drift)" if design.inference == "drift" else ")"
     result["treated"] = {
@@ -422,17 +477,13 @@ def _comparison(
     prefetched: Prefetched | None,
     coverage: tuple[date, date],
     design: Design,
+    cache: EquityCache,
 ) -> tuple[tuple[int, ...], str]:
     """The comparison areas `metrics.evaluation.evaluate_survey` uses: the registry's, else
     those proposed from the construct's pre-period score (from the same window sums)."""
     if places.registered_comparison:
         return places.registered_comparison, "set in the partnership registry"
-    cache = prefetched.survey_windows if prefetched is not None else {}
-    if w not in cache:
-        cache[w] = (
-            window_sums(prefetched.survey_months(conn, coverage), w) if prefetched else survey_sums(conn, w)
-        )
-    sums = _by_area(cache[w][cache[w]["construct"] == construct])
+    sums = cache.survey_by_area(conn, construct, w, prefetched, coverage)
     return propose_survey_comparison(sums, places.treated, candidates(places), design.survey_comparisons)
 
 
@@ -507,6 +558,5 @@ def evaluate_equity(
     spec = cache.spec(conn, places.code)
     if spec is None:
         return {"set": False, "sentence": NO_GAP_SET, "gaps": []}
-    months = cache.month_sums(conn, spec, coverage) if coverage is not None else None
-    gaps = [evaluate_gap(conn, places, spec, c, design, coverage, months, prefetched) for c in constructs]
+    gaps = [evaluate_gap(conn, places, spec, c, design, coverage, prefetched, cache) for c in constructs]
     return {"set": True, **spec.as_dict(), "gaps": gaps}
