@@ -48,12 +48,15 @@ from metrics.evaluation import (
     add_months,
     candidates,
     evaluate_published,
+    load_places,
     make_windows,
     propose_survey_comparison,
+    survey_coverage,
     survey_sums,
     window_problem,
     window_sums,
 )
+from metrics.publish import LEADERSHIP, PUBLIC, Rules, group_visible
 from metrics.stats import Z95, WeightedEstimate, weighted_mean
 from metrics.verdict import NOT_ENOUGH, TOO_EARLY, describe_change, judge
 
@@ -560,3 +563,151 @@ def evaluate_equity(
         return {"set": False, "sentence": NO_GAP_SET, "gaps": []}
     gaps = [evaluate_gap(conn, places, spec, c, design, coverage, prefetched, cache) for c in constructs]
     return {"set": True, **spec.as_dict(), "gaps": gaps}
+
+
+# --- what may be shown -------------------------------------------------------------------------
+
+SIDES = (("treated", "Partnership area"), ("comparison", "Comparison areas"))
+
+
+def shown_gaps(gap: dict, rules: Rules = PUBLIC) -> pd.DataFrame:
+    """One construct's gap before and after the start on each side (`evaluate_gap`'s
+    record), with a gap hidden (None) where either group has fewer answers than the rules
+    allow (public: `GROUP_HIDE_BELOW`, 50) or its n is unknown (published breakdowns show
+    as published). Columns: side, window, gap, n_focus, n_reference, shown, note."""
+    rows = []
+    for side, name in SIDES:
+        record = gap.get(side) or {}
+        for window in ("before", "after"):
+            cell = record.get(window) or {}
+            n_focus = (cell.get("focus") or {}).get("n")
+            n_reference = (cell.get("reference") or {}).get("n")
+            published = "focus" not in cell and cell.get("gap") is not None
+            visible = cell.get("gap") is not None and (
+                published or (group_visible(n_focus, rules) and group_visible(n_reference, rules))
+            )
+            note = "" if visible else f"not shown: fewer than {rules.group_hide_below} answers in a group"
+            if cell.get("gap") is None:
+                note = "no answers"
+            rows.append(
+                {
+                    "side": name,
+                    "window": window,
+                    "gap": cell.get("gap") if visible else None,
+                    "n_focus": n_focus if visible else None,
+                    "n_reference": n_reference if visible else None,
+                    "shown": visible,
+                    "note": note,
+                }
+            )
+    return pd.DataFrame(rows, columns=["side", "window", "gap", "n_focus", "n_reference", "shown", "note"])
+
+
+def verdict_shown(gap: dict, rules: Rules = PUBLIC) -> bool:
+    """Whether the gap's verdict and change may be shown: every gap it is made from may be."""
+    return bool(gap.get("effect")) and bool(shown_gaps(gap, rules)["shown"].all())
+
+
+# --- the gap over time -------------------------------------------------------------------------
+
+
+def gap_by_quarter(
+    conn: Connection, spec: GapSpec, construct: str, sides: dict[str, tuple[int, ...]]
+) -> pd.DataFrame:
+    """The gap per quarter for each named set of areas (e.g. {'Partnership area': (1, 2),
+    'Comparison areas': (3, 4)}), with its 95% interval and each group's n. Columns: side,
+    quarter, gap, ci_low, ci_high, n_focus, n_reference. Quarters where a group has fewer
+    than two answers have no interval and are left out."""
+    g = SurveyGroupMonthly
+    areas = sorted({a for ids in sides.values() for a in ids})
+    side = case((g.group_value == spec.group, literal("focus")), else_=literal("reference"))
+    q = (
+        select(g.quarter, g.area_id, side, *(func.sum(getattr(g, c)) for c in SUM_COLUMNS))
+        .where(g.dimension == spec.dimension, g.construct == construct, g.area_id.in_(areas))
+        .group_by(g.quarter, g.area_id, side)
+    )
+    if spec.reference is not None:
+        q = q.where(g.group_value.in_((spec.group, spec.reference)))
+    frame = pd.DataFrame(
+        [tuple(r) for r in conn.execute(q)], columns=["quarter", "area_id", "group", *SUM_COLUMNS]
+    )
+    rows = []
+    for name, ids in sides.items():
+        mine = frame[frame["area_id"].isin(ids)].groupby(["quarter", "group"])[SUM_COLUMNS].sum()
+        for quarter in sorted({q for q, _ in mine.index}):
+            means = {
+                group: weighted_mean(
+                    int(mine.loc[(quarter, group), "n"]), *mine.loc[(quarter, group)].iloc[1:]
+                )
+                for group in ("focus", "reference")
+                if (quarter, group) in mine.index
+            }
+            if len(means) < 2:
+                continue
+            gap = group_gap(means["reference"], means["focus"])
+            if not math.isfinite(gap.se):
+                continue
+            rows.append(
+                (name, pd.Timestamp(quarter).date(), gap.estimate, *gap.ci, gap.n_focus, gap.n_reference)
+            )
+    columns = ["side", "quarter", "gap", "ci_low", "ci_high", "n_focus", "n_reference"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def gap_trend(conn: Connection, code: str, design: Design, construct: str = "trust") -> dict | None:
+    """What the Partnership page's gap chart draws: the registry's gap, the quarterly gap in
+    the partnership's areas and in its comparison areas (`gap_by_quarter`), and the start.
+    None when the partnership is unknown or sets no gap."""
+    places = load_places(conn, code)
+    cache = EquityCache()
+    spec = cache.spec(conn, code) if places is not None else None
+    if spec is None:
+        return None
+    coverage = survey_coverage(conn)
+    sides = {"Partnership area": places.treated}
+    if coverage is not None:
+        w = make_windows(places.start, coverage[0], coverage[1], design)
+        if w.length:
+            comparison, _ = _comparison(conn, places, construct, w, None, coverage, design, cache)
+            if comparison:
+                sides["Comparison areas"] = comparison
+    return {
+        **spec.as_dict(),
+        "label": spec.noun(construct),
+        "start": places.start,
+        "quarters": gap_by_quarter(conn, spec, construct, sides),
+    }
+
+
+def _below(gap: float | None) -> str:
+    if gap is None:
+        return "not shown"
+    if round(gap) == 0:
+        return "level with"
+    return f"{_points(gap)} {'below' if gap > 0 else 'above'}"
+
+
+def gap_story(gap: dict, rules: Rules = LEADERSHIP) -> str:
+    """'In the partnership's areas, Black residents' trust was 8 points below White
+    residents' in the 12 months before the start and 1 point below in the 12 months after;
+    in the comparison areas, 20 and 14 points below.' from `evaluate_gap`'s record, each
+    gap only where `shown_gaps` shows it."""
+    if not gap.get("treated"):
+        return gap.get("sentence", "")
+    cells = {(r.side, r.window): (r.gap if r.shown else None) for r in shown_gaps(gap, rules).itertuples()}
+    what = CONSTRUCT_WORDS.get(gap["outcome"], gap["outcome"])
+    focus = f"{gap['group']} residents'"
+    reference = "everyone else's" if gap.get("reference") is None else f"{gap['reference']} residents'"
+    months = (gap.get("windows") or {}).get("months_each", 12)
+    before, after = cells[SIDES[0][1], "before"], cells[SIDES[0][1], "after"]
+    text = (
+        f"In the partnership's areas, {focus} {what} was {_below(before)} {reference} in "
+        f"the {months} months before the start and {_below(after)} in the {months} months after"
+    )
+    if gap.get("comparison"):
+        c0, c1 = cells[SIDES[1][1], "before"], cells[SIDES[1][1], "after"]
+        text += f"; in the comparison areas, {_below(c0)} and {_below(c1)}"
+    hidden = [r for r in shown_gaps(gap, rules).itertuples() if not r.shown]
+    if hidden and rules.public:
+        text += f". A gap from fewer than {rules.group_hide_below} answers in a group is not shown"
+    return text + "."

@@ -16,6 +16,7 @@ from metrics.registry import CRIME_GROUP_LABELS, metric
 from ui import data
 from ui.auth import require
 from ui.database import database_url
+from ui.equity import equity_cards, equity_chart
 from ui.frame import inside_frame
 from ui.plain import plain
 from ui.show import board_downloads, chart, nothing_to_show, table, verdict_card
@@ -82,6 +83,7 @@ if charted:
         evaluation_source(outcome),
         key="evaluation_chart",
     )
+equity_cards(result["equity"])
 
 st.header("Who is in it, and where")
 left, right = st.columns([3, 2])
@@ -125,6 +127,10 @@ for i, construct in enumerate(("trust", "satisfaction", "safety", "procedural_ju
             survey_source(rows, wording.get(construct, [])),
             key=f"score_{construct}",
         )
+
+st.header("Who trusts, and who doesn't")
+trust_gap = next((g for g in result["equity"]["gaps"] if g["outcome"] == "trust"), None)
+equity_chart(data.equity_trend(url, user.audience, filters.partnership, design), trust_gap)
 
 st.header("Recorded crime")
 measure = st.radio(

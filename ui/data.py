@@ -33,6 +33,7 @@ from metrics.coverage import (
 )
 from metrics.coverage import area_names as coverage_area_names
 from metrics.crime import crime_monthly
+from metrics.equity import gap_trend
 from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
 from metrics.multiple import with_q_values
@@ -216,3 +217,12 @@ def audit_choices(url: str, audience: str) -> tuple[list[str], list[tuple]]:
     _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return audit_actors(conn), list_users(conn)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def equity_trend(url: str, audience: str, code: str, design: Design) -> dict | None:
+    """The registry's equity gap per quarter in the partnership's and its comparison areas
+    (`metrics.equity.gap_trend`), every group's n shown: leadership only."""
+    _for(audience, "leadership")
+    with engine_for(url).connect() as conn:
+        return gap_trend(conn, code, design)
