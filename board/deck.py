@@ -4,7 +4,7 @@ the presentation page, the PDF packet and the PowerPoint deck say the same thing
 The audience decides the rules when the numbers are fetched (metrics.publish): `public`
 (the default) hides small counts and small survey cells and never carries comments;
 `leadership` shows every number with its n. Slides: title, trust, satisfaction, feeling
-safe, crime by group, "did it work?", activities, about the data.
+safe, crime by group, the trust gap, "did it work?", activities, about the data.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from charts.captions import board_caption, published_source, survey_source
 from charts.figures import partners_by_sector, published_trend, score_trend
 from metrics import partnership as profile
 from metrics.coverage import data_period, last_loaded
+from metrics.equity import SIDES, gap_story, points_text, shown_gaps, verdict_shown
 from metrics.evaluation import Design, evaluate
 from metrics.filters import Filters
 from metrics.formatting import count, day_label, month_label, months_span, quarter_label
@@ -103,6 +104,7 @@ def build_deck(
             _survey_slide(construct, scores, published, outcomes[construct], start, events, wording, rules)
         )
     slides.append(_crime_slide(outcomes, start, rules))
+    slides.append(equity_slide(result["equity"], rules))
     slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
@@ -219,6 +221,55 @@ def _crime_slide(outcomes: dict, start: date, rules: Rules) -> Slide:
     figure = before_after_bars(labels, shown_before, shown_after, texts, title)
     data = pd.DataFrame({"crime group": labels, "before": texts[0], "after": texts[1]})
     return Slide("crime", title, caption, source, figure, data, detail)
+
+
+def equity_slide(equity: dict, rules: Rules) -> Slide:
+    """'The trust gap': the registry's gap in trust before and after the start, in the
+    partnership's areas and the comparison areas, and whether it narrowed. Public rules: a
+    gap from fewer than 50 answers in a group is not shown, nor a change made from one."""
+    title = "The trust gap"
+    gap = next((g for g in equity.get("gaps", ()) if g["outcome"] == "trust"), None)
+    if not equity.get("set") or gap is None:
+        return Slide("equity", title, "No equity gap is set for this partnership in the registry.", "")
+    cells = shown_gaps(gap, rules)
+    if not cells["shown"].any():
+        caption = f"{gap['label']}: too few answers from each group to show it" + (
+            f" (fewer than {rules.group_hide_below} in a group)." if rules.public else "."
+        )
+        if gap["verdict"] == "Not enough data" and not rules.public:
+            caption = gap["sentence"]
+        return Slide("equity", title, caption, "Source: resident survey.", data=cells)
+    sides = [name for _, name in SIDES if (cells["side"] == name).any() and gap.get(_side_key(name))]
+    values = {(r.side, r.window): (r.gap if r.shown else None) for r in cells.itertuples()}
+    texts = tuple([_gap_text(values[s, w]) for s in sides] for w in ("before", "after"))
+    change = gap["sentence"] if verdict_shown(gap, rules) else ""
+    caption = f"{gap_story(gap, rules)} {change}".strip()
+    w = gap["windows"]
+    source = (
+        f"Source: resident survey; gap = {gap.get('reference') or 'everyone else'} minus {gap['group']} "
+        f"residents' trust (0-100); before: {months_span(*w['before'])}; after: {months_span(*w['after'])}."
+    )
+    figure = before_after_bars(
+        sides, [values[s, "before"] for s in sides], [values[s, "after"] for s in sides], texts, title
+    )
+    figure.update_yaxes(title_text="Gap in trust (points)", rangemode="normal")
+    detail = f"Method: {gap.get('method') or 'none'}." + (
+        f" Gaps from fewer than {rules.group_hide_below} answers in a group are not shown."
+        if rules.public
+        else ""
+    )
+    return Slide("equity", title, caption, source, figure, cells, detail)
+
+
+def _gap_text(gap: float | None) -> str:
+    """'8 points', '-3 points' (the focus group above), or 'not shown'."""
+    if gap is None:
+        return "not shown"
+    return ("-" if round(gap) < 0 else "") + points_text(gap)
+
+
+def _side_key(name: str) -> str:
+    return next(key for key, label in SIDES if label == name)
 
 
 def _may_be_chance(conn: Connection, code: str, design: Design) -> set[str] | None:

@@ -162,7 +162,7 @@ class GapSpec:
         return {"dimension": self.dimension, "group": self.group, "reference": self.reference}
 
 
-def _points(x: float) -> str:
+def points_text(x: float) -> str:
     return f"{abs(x):.0f} point" + ("" if round(abs(x)) == 1 else "s")
 
 
@@ -173,7 +173,7 @@ def change_text(effect: Effect, noun: str, against: str) -> str:
     if round(effect.estimate) == 0:
         head = f"{noun} did not change"
     else:
-        head = f"{noun} {'narrowed' if effect.estimate < 0 else 'widened'} by {_points(effect.estimate)}"
+        head = f"{noun} {'narrowed' if effect.estimate < 0 else 'widened'} by {points_text(effect.estimate)}"
     if low > 0:
         interval = f"between {low:.0f} and {high:.0f}"
     elif high < 0:
@@ -684,7 +684,7 @@ def _below(gap: float | None) -> str:
         return "not shown"
     if round(gap) == 0:
         return "level with"
-    return f"{_points(gap)} {'below' if gap > 0 else 'above'}"
+    return f"{points_text(gap)} {'below' if gap > 0 else 'above'}"
 
 
 def gap_story(gap: dict, rules: Rules = LEADERSHIP) -> str:
@@ -709,5 +709,8 @@ def gap_story(gap: dict, rules: Rules = LEADERSHIP) -> str:
         text += f"; in the comparison areas, {_below(c0)} and {_below(c1)}"
     hidden = [r for r in shown_gaps(gap, rules).itertuples() if not r.shown]
     if hidden and rules.public:
-        text += f". A gap from fewer than {rules.group_hide_below} answers in a group is not shown"
+        text += (
+            f". A gap from fewer than {rules.group_hide_below} answers in a group is not shown, nor a "
+            "change worked out from one"
+        )
     return text + "."
