@@ -104,7 +104,8 @@ def build_deck(
             _survey_slide(construct, scores, published, outcomes[construct], start, events, wording, rules)
         )
     slides.append(_crime_slide(outcomes, start, rules))
-    slides.append(equity_slide(result["equity"], rules))
+    if result["equity"]["set"]:  # a partnership whose registry names no gap has no slide for it
+        slides.append(equity_slide(result["equity"], rules))
     slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
