@@ -373,12 +373,17 @@ def _answers(sums: Sums, areas: tuple[int, ...]) -> list[float]:
 
 
 def _few(gap: Gap, spec: GapSpec, where: str, when: str) -> list[str]:
-    out = []
-    for name, n in ((spec.group, gap.n_focus), (spec.reference_words, gap.n_reference)):
-        if n < MIN_GROUP_N:
-            who = "other residents" if name == "everyone else" else f"{name} residents"
-            out.append(f"only {n} {who} answered in {where} {when} ({MIN_GROUP_N} needed)")
-    return out
+    """'only 11 Black and 5 White residents answered in the partnership's areas before the
+    start (30 of each needed)', or nothing when both groups have enough answers."""
+    names = (spec.group, "other" if spec.reference is None else spec.reference)
+    low = [
+        (name, n) for name, n in zip(names, (gap.n_focus, gap.n_reference), strict=True) if n < MIN_GROUP_N
+    ]
+    if not low:
+        return []
+    who = " and ".join(f"{n} {name}" for name, n in low)
+    needed = f"{MIN_GROUP_N} of each needed" if len(low) == 2 else f"{MIN_GROUP_N} needed"
+    return [f"only {who} residents answered in {where} {when} ({needed})"]
 
 
 def evaluate_gap(
@@ -612,12 +617,16 @@ def verdict_shown(gap: dict, rules: Rules = PUBLIC) -> bool:
 
 
 def gap_by_quarter(
-    conn: Connection, spec: GapSpec, construct: str, sides: dict[str, tuple[int, ...]]
+    conn: Connection,
+    spec: GapSpec,
+    construct: str,
+    sides: dict[str, tuple[int, ...]],
+    min_n: int = DRIFT_GROUP_N,
 ) -> pd.DataFrame:
     """The gap per quarter for each named set of areas (e.g. {'Partnership area': (1, 2),
     'Comparison areas': (3, 4)}), with its 95% interval and each group's n. Columns: side,
     quarter, gap, ci_low, ci_high, n_focus, n_reference. Quarters where a group has fewer
-    than two answers have no interval and are left out."""
+    than `min_n` answers are left out: their interval would span most of the scale."""
     g = SurveyGroupMonthly
     areas = sorted({a for ids in sides.values() for a in ids})
     side = case((g.group_value == spec.group, literal("focus")), else_=literal("reference"))
@@ -645,7 +654,7 @@ def gap_by_quarter(
             if len(means) < 2:
                 continue
             gap = group_gap(means["reference"], means["focus"])
-            if not math.isfinite(gap.se):
+            if not math.isfinite(gap.se) or min(gap.n_focus, gap.n_reference) < min_n:
                 continue
             rows.append(
                 (name, pd.Timestamp(quarter).date(), gap.estimate, *gap.ci, gap.n_focus, gap.n_reference)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from charts.equity import gap_chart
-from metrics.equity import gap_story
+from metrics.equity import DRIFT_GROUP_N, gap_story
 from ui.plain import plain
 from ui.show import chart, nothing_to_show, verdict_card
 
@@ -50,7 +50,8 @@ def equity_chart(trend: dict | None, gap: dict | None) -> None:
     chart(
         gap_chart(quarters, f"{trend['label']}, by quarter", trend["start"]),
         "Source: resident survey; gap = the reference group's score minus the focus group's, on 0-100 "
-        "(above 0: the focus group trusts less). Band: 95% interval; quarters with answers from both groups.",
+        "(above 0: the focus group trusts less). Band: 95% interval; quarters with at least "
+        f"{DRIFT_GROUP_N} answers from each group.",
         key="equity_gap_chart",
     )
     if gap is not None:
