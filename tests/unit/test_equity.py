@@ -100,3 +100,49 @@ def test_missing_answers_give_not_enough_data_without_a_number():
     verdict = gap_verdict(None, "The gap", "", 12, ["only 0 Black residents answered"], Design())
     assert verdict.label == NOT_ENOUGH
     assert "only 0 Black residents" in verdict.sentence
+
+
+def test_published_gap_did_by_hand():
+    """Published group values without n: the gap's change against the comparison's, with an
+    interval from how much the gap changes among areas without a partnership."""
+    from datetime import date
+
+    import pandas as pd
+
+    from metrics.equity import evaluate_published_gap
+    from metrics.evaluation import Places, make_windows
+
+    names = {a: f"District {a}" for a in range(1, 9)}
+    places = Places(
+        "NPI",
+        "NPI",
+        date(2020, 1, 1),
+        (1,),
+        (2,),
+        frozenset({1}),
+        {},
+        names,
+        dict.fromkeys(names, "district"),
+    )
+    # gap before and after: treated 20 -> 10 (narrowed 10), comparison 18 -> 17; pool changes
+    gaps = {
+        1: (20, 10),
+        2: (18, 17),
+        3: (15, 16),
+        4: (12, 10),
+        5: (14, 17),
+        6: (16, 15),
+        7: (10, 12),
+        8: (11, 9),
+    }
+    rows = [(a, w, v) for a, (b, f) in gaps.items() for w, v in (("before", b), ("after", f))]
+    published = pd.DataFrame(rows, columns=["area_id", "window", "value"])
+    w = make_windows(date(2020, 1, 1), date(2018, 1, 1), date(2021, 12, 1), Design())
+    out = evaluate_published_gap(published, places, "The gap in trust", w, Design())
+    changes = [-1, 1, -2, 3, -1, 2, -2]  # areas 2 to 8, every area without a partnership
+    variance = float(np.var(changes, ddof=1))
+    assert out["effect"]["estimate"] == pytest.approx(-10 - (-1))
+    assert out["effect"]["se"] == pytest.approx(math.sqrt(variance * 2))
+    assert out["verdict"] == IMPROVED
+    assert out["sentence"].startswith("The gap in trust narrowed by 9 points")
+    assert out["treated"]["before"]["gap"] == 20
