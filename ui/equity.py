@@ -44,8 +44,13 @@ def equity_chart(trend: dict | None, gap: dict | None) -> None:
     if trend is None:
         return
     quarters = trend["quarters"]
-    if quarters.empty:
-        nothing_to_show(f"{trend['label']}: no quarter has answers from both groups in these areas.")
+    if (quarters["side"] == "Partnership area").sum() < 2:
+        nothing_to_show(
+            f"{trend['label']}: too few answers from each group in the partnership's areas to draw it by "
+            f"quarter (fewer than {DRIFT_GROUP_N} from a group in most quarters)."
+        )
+        if gap is not None:
+            st.markdown(plain(gap_story(gap)))
         return
     chart(
         gap_chart(quarters, f"{trend['label']}, by quarter", trend["start"]),

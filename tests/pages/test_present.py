@@ -47,16 +47,16 @@ def test_present_steps_through_the_slides_with_its_buttons(demo_url, monkeypatch
     assert not at.exception
     first = slide_of(at)
     assert title_of(first) == "Eastside Schools Safety Partnership"
-    assert "1 / 8" in annotations(first)
+    assert "1 / 9" in annotations(first)
     at.button(key="slide_next").click().run()
     second = slide_of(at)
     assert title_of(second) == "Trust in police"
-    assert "2 / 8" in annotations(second)
+    assert "2 / 9" in annotations(second)
     assert at.query_params["slide"] == "2"  # the URL a presenter can bookmark
     assert any(a.startswith("Trust in police rose from") for a in annotations(second))
     assert any(a.startswith("Source: resident survey") for a in annotations(second))
     at.button(key="slide_previous").click().run()
-    assert "1 / 8" in annotations(slide_of(at))
+    assert "1 / 9" in annotations(slide_of(at))
     assert at.button(key="slide_previous").disabled
 
 
