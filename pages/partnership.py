@@ -66,6 +66,7 @@ cards = st.columns(4)
 for i, outcome in enumerate(result["outcomes"]):
     with cards[i % 4]:
         verdict_card(outcome)
+equity_cards(result["equity"])
 charted = [o for o in result["outcomes"] if o.get("series")]
 if charted:
     labels = {o["outcome"]: o["label"] for o in charted}
@@ -83,7 +84,6 @@ if charted:
         evaluation_source(outcome),
         key="evaluation_chart",
     )
-equity_cards(result["equity"])
 
 st.header("Who is in it, and where")
 left, right = st.columns([3, 2])
@@ -129,8 +129,7 @@ for i, construct in enumerate(("trust", "satisfaction", "safety", "procedural_ju
         )
 
 st.header("Who trusts, and who doesn't")
-trust_gap = next((g for g in result["equity"]["gaps"] if g["outcome"] == "trust"), None)
-equity_chart(data.equity_trend(url, user.audience, filters.partnership, design), trust_gap)
+equity_chart(data.equity_trend(url, user.audience, filters.partnership, design), result["equity"])
 
 st.header("Recorded crime")
 measure = st.radio(

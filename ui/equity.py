@@ -38,11 +38,13 @@ def equity_cards(equity: dict) -> None:
             verdict_card({**gap, "notes": [note] if note else []})
 
 
-def equity_chart(trend: dict | None, gap: dict | None) -> None:
-    """The gap over time in the partnership's and the comparison areas, with a plain
-    sentence under it; nothing when the registry sets no gap."""
+def equity_chart(trend: dict | None, equity: dict) -> None:
+    """The trust gap over time in the partnership's and the comparison areas (`trend`), with
+    a plain sentence under it from the evaluation's `equity` record; nothing when the
+    registry sets no gap."""
     if trend is None:
         return
+    gap = next((g for g in equity.get("gaps", ()) if g["outcome"] == "trust"), None)
     quarters = trend["quarters"]
     if (quarters["side"] == "Partnership area").sum() < 2:
         nothing_to_show(
