@@ -297,6 +297,15 @@ class EquityCache:
     specs: dict[str, GapSpec | None] | None = None
     windows: dict[tuple[GapSpec, Windows], dict[str, Sums]] = field(default_factory=dict)
     by_area: dict[tuple[Windows, str], dict] = field(default_factory=dict)  # survey sums (comparisons)
+    kinds: frozenset[str] | None = None  # published breakdowns' group kinds, read when first needed
+
+    def publishes(self, conn: Connection, spec: GapSpec) -> bool:
+        """Whether any source publishes a breakdown of the spec's dimension (one query a batch)."""
+        if self.kinds is None:
+            g = SurveyAggregate
+            q = select(g.group_kind).where(g.group_kind != "all").distinct()
+            self.kinds = frozenset(conn.execute(q).scalars())
+        return PUBLISHED_KINDS.get(spec.dimension) in self.kinds
 
     def spec(self, conn: Connection, code: str) -> GapSpec | None:
         if self.specs is None:
@@ -427,7 +436,7 @@ def evaluate_gap(
     treated = places.treated
     t0, t1 = area_gap(sums, treated, "before"), area_gap(sums, treated, "after")
     if t0.n_focus + t0.n_reference + t1.n_focus + t1.n_reference == 0:
-        published = published_gaps(conn, spec, construct, w)
+        published = published_gaps(conn, spec, construct, w) if cache.publishes(conn, spec) else None
         if published is not None and not published.empty:
             return {**result, **evaluate_published_gap(published, places, noun, w, design)}
         return refuse(
