@@ -4,9 +4,9 @@ the presentation page, the PDF packet and the PowerPoint deck say the same thing
 The audience decides the rules when the numbers are fetched (metrics.publish): `public`
 (the default) hides small counts and small survey cells and never carries comments;
 `leadership` shows every number with its n. Slides: title, trust, satisfaction, feeling
-safe, crime by group, trust by group, how partners, officers and residents see it
-(leadership, unless the count rule of metrics.perception allows it), what residents write
-about (where any wrote), "did it work?",
+safe, crime by group, trust by group, the trust gap (where the registry names one), what
+residents write about (where any wrote), how partners, officers and residents see it
+(leadership, unless the count rule of metrics.perception allows it), "did it work?",
 activities, about the data.
 """
 
@@ -28,6 +28,7 @@ from charts.themes import theme_bars
 from metrics import partnership as profile
 from metrics import perception as perception_metrics
 from metrics.coverage import data_period, last_loaded
+from metrics.equity import SIDES, gap_story, points_text, shown_gaps, verdict_shown
 from metrics.evaluation import Design, evaluate
 from metrics.filters import Filters
 from metrics.formatting import count, day_label, month_label, months_span, quarter_label
@@ -120,11 +121,13 @@ def build_deck(
         )
     slides.append(_crime_slide(outcomes, start, rules))
     slides.append(trust_by_group_slide(conn, filters, details["name"], rules))  # groups
+    if result["equity"]["set"]:  # a partnership whose registry names no gap has no slide for it
+        slides.append(equity_slide(result["equity"], rules))
+    if themes := _themes_slide(conn, code, period, start, rules):  # none where no resident wrote
+        slides.append(themes)
     perception = _perception_slide(conn, filters, rules)
     if perception is not None:  # leadership; the public only when the count rule allows it
         slides.append(perception)
-    if themes := _themes_slide(conn, code, period, start, rules):  # none where no resident wrote
-        slides.append(themes)
     slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
@@ -273,6 +276,55 @@ def _themes_slide(
     source = "Source: residents' written survey answers in the partnership's areas, counted by theme."
     data = pd.DataFrame({"theme": shown["theme"], "comments": shown["latest_text"]})
     return Slide("themes", title, found["since_start_sentence"], source, figure, data, detail.strip())
+
+
+def equity_slide(equity: dict, rules: Rules) -> Slide:
+    """'The trust gap': the registry's gap in trust before and after the start, in the
+    partnership's areas and the comparison areas, and whether it narrowed. Public rules: a
+    gap from fewer than 50 answers in a group is not shown, nor a change made from one."""
+    title = "The trust gap"
+    gap = next((g for g in equity.get("gaps", ()) if g["outcome"] == "trust"), None)
+    if not equity.get("set") or gap is None:
+        return Slide("equity", title, "No equity gap is set for this partnership in the registry.", "")
+    cells = shown_gaps(gap, rules)
+    if not cells["shown"].any():
+        caption = f"{gap['label']}: too few answers from each group to show it" + (
+            f" (fewer than {rules.group_hide_below} in a group)." if rules.public else "."
+        )
+        if gap["verdict"] == "Not enough data" and not rules.public:
+            caption = gap["sentence"]
+        return Slide("equity", title, caption, "Source: resident survey.", data=cells)
+    sides = [name for _, name in SIDES if (cells["side"] == name).any() and gap.get(_side_key(name))]
+    values = {(r.side, r.window): (r.gap if r.shown else None) for r in cells.itertuples()}
+    texts = tuple([_gap_text(values[s, w]) for s in sides] for w in ("before", "after"))
+    change = gap["sentence"] if verdict_shown(gap, rules) else ""
+    caption = f"{gap_story(gap, rules)} {change}".strip()
+    w = gap["windows"]
+    source = (
+        f"Source: resident survey; gap = {gap.get('reference') or 'everyone else'} minus {gap['group']} "
+        f"residents' trust (0-100); before: {months_span(*w['before'])}; after: {months_span(*w['after'])}."
+    )
+    figure = before_after_bars(
+        sides, [values[s, "before"] for s in sides], [values[s, "after"] for s in sides], texts, title
+    )
+    figure.update_yaxes(title_text="Gap in trust (points)", rangemode="normal")
+    detail = f"Method: {gap.get('method') or 'none'}." + (
+        f" Gaps from fewer than {rules.group_hide_below} answers in a group are not shown."
+        if rules.public
+        else ""
+    )
+    return Slide("equity", title, caption, source, figure, cells, detail)
+
+
+def _gap_text(gap: float | None) -> str:
+    """'8 points', '-3 points' (the focus group above), or 'not shown'."""
+    if gap is None:
+        return "not shown"
+    return ("-" if round(gap) < 0 else "") + points_text(gap)
+
+
+def _side_key(name: str) -> str:
+    return next(key for key, label in SIDES if label == name)
 
 
 def _may_be_chance(conn: Connection, code: str, design: Design) -> set[str] | None:

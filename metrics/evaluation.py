@@ -321,6 +321,7 @@ class Prefetched:
     survey_windows: dict[Windows, pd.DataFrame] = field(default_factory=dict)  # `window_sums` by windows
     registry: dict[str, Places] | None = None  # every partnership's places (`all_places`)
     sources: CrimeSources | None = None  # crime sources' coverage and areas (`crime_sources`)
+    equity: object | None = None  # `metrics.equity.EquityCache`: group sums per registry gap
 
     def places(self, conn: Connection, code: str) -> Places | None:
         """`load_places`, from one read of every partnership's places."""
@@ -1266,7 +1267,20 @@ def evaluate(
         "start": places.start.isoformat(),
         "design": asdict(design),
         "outcomes": results,
+        "equity": _equity(conn, places, design, outcomes, shared),
     }
+
+
+def _equity(conn: Connection, places: Places, design: Design, outcomes: tuple[str, ...], shared: Prefetched):
+    """The registry's equity gap on the requested survey outcomes (`metrics.equity`)."""
+    # imported here: metrics.equity builds on this module's windows and comparisons
+    from metrics.equity import EquityCache, evaluate_equity
+
+    constructs = tuple(o for o in SURVEY_OUTCOMES if o in outcomes)
+    if shared.equity is None:
+        shared.equity = EquityCache()
+    coverage = shared.span(conn, "survey")
+    return evaluate_equity(conn, places, design, coverage, constructs, shared, shared.equity)
 
 
 SCORECARD_COLUMNS = [

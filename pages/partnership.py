@@ -16,6 +16,7 @@ from metrics.registry import CRIME_GROUP_LABELS, metric
 from ui import data
 from ui.auth import require
 from ui.database import database_url
+from ui.equity import equity_cards, equity_chart
 from ui.frame import inside_frame
 from ui.groups import partnership_groups
 from ui.perception import perception_section
@@ -68,6 +69,7 @@ cards = st.columns(4)
 for i, outcome in enumerate(result["outcomes"]):
     with cards[i % 4]:
         verdict_card(outcome)
+equity_cards(result["equity"])
 charted = [o for o in result["outcomes"] if o.get("series")]
 if charted:
     labels = {o["outcome"]: o["label"] for o in charted}
@@ -131,6 +133,7 @@ for i, construct in enumerate(("trust", "satisfaction", "safety", "procedural_ju
 
 st.header("Who trusts, and who doesn't")
 partnership_groups(url, user, filters, details["name"])  # groups: breakdown by group, benchmarks
+equity_chart(data.equity_trend(url, user.audience, filters.partnership, design), result["equity"])
 
 st.header("Recorded crime")
 measure = st.radio(

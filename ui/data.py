@@ -35,6 +35,7 @@ from metrics.coverage import (
 )
 from metrics.coverage import area_names as coverage_area_names
 from metrics.crime import crime_monthly
+from metrics.equity import gap_trend
 from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
 from metrics.groups import group_scores, public_groups, published_groups
@@ -273,3 +274,12 @@ def themes(url: str, audience: str, filters: Filters, code: str, begun: date) ->
     rules = PUBLIC if audience == "public" else LEADERSHIP
     with engine_for(url).connect() as conn:
         return theme_summary(conn, code, filters.start, filters.end, begun, rules)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def equity_trend(url: str, audience: str, code: str, design: Design) -> dict | None:
+    """The registry's equity gap per quarter in the partnership's and its comparison areas
+    (`metrics.equity.gap_trend`), every group's n shown: leadership only."""
+    _for(audience, "leadership")
+    with engine_for(url).connect() as conn:
+        return gap_trend(conn, code, design)

@@ -73,7 +73,8 @@ KIND, the Data page's choice); a mapping for another kind than that is refused, 
     [open_answers]                 # columns of written answers: column = the open question's code
     q_other = "ANYTHING_ELSE"      # (blank answers are not stored; counted in the report)
 
-    # partnerships
+    # partnerships (fields equity_dimension: age_band, sex, race_ethnicity, education or income;
+    # equity_group; equity_reference, blank for everyone else: the equity gap it is judged on)
     list_separator = ";"           # between the areas, and the members, in one cell; not inside
                                    # brackets or double quotes: "Acme Ltd (formerly A; B)" is one
     [sectors]                      # organisation name -> sector, for organisations new to the database
@@ -147,6 +148,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "status",
         "areas",
         "members",
+        "equity_dimension",
+        "equity_group",
+        "equity_reference",
     ),
     "crime": ("source_id", "occurred", "area", "category", "group", "count"),
     "survey_aggregates": ("area", "item", "value", "date", "date_end", "n", "group_kind", "group_value"),

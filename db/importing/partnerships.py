@@ -1,6 +1,8 @@
 """Import partnerships with their member organisations and catchment areas.
 
-Fields: code, name, description, goals, start_date, end_date, status, areas (one
+Fields: code, name, description, goals, start_date, end_date, status, the equity gap
+it is judged on (equity_dimension, one of GROUP_DIMENSIONS; equity_group; equity_reference,
+blank for everyone else), areas (one
 or more area names, codes or aliases) and members (organisation names), several in one
 cell separated by the mapping's `list_separator` (`;` by default). A separator inside
 brackets or double quotes does not split: "Acme Ltd (formerly A; B)" is one member.
@@ -24,6 +26,7 @@ from db.importing.fixes import present_fix, unknown_area_fix, values_fix
 from db.importing.mapping import FIELDS, Mapping, toml_string
 from db.importing.report import Problem, Report, text_limit, text_rule
 from db.models import (
+    GROUP_DIMENSIONS,
     PARTNERSHIP_STATUSES,
     SECTORS,
     Organisation,
@@ -37,6 +40,8 @@ TEXT_LIMITS = {  # every text field a partnership stores, and its column's lengt
     "name": text_limit(Partnership, "name"),
     "description": text_limit(Partnership, "description"),
     "goals": text_limit(Partnership, "goals"),
+    "equity_group": text_limit(Partnership, "equity_group"),
+    "equity_reference": text_limit(Partnership, "equity_reference"),
 }
 MEMBER_LIMIT = text_limit(Organisation, "name")  # a member is an organisation, created by name
 
@@ -135,6 +140,7 @@ def load(
             rule = f"status must be one of {', '.join(PARTNERSHIP_STATUSES)}"
             fix = values_fix("status", word, PARTNERSHIP_STATUSES)
             report.problems.append(Problem(line, status_col, word, rule, fix))
+        equity = _equity(line, values, mapping, report)
         area_col = values["areas"][0]
         area_ids = []
         for area in area_names:
@@ -158,6 +164,7 @@ def load(
                 "start_date": start,
                 "end_date": end,
                 "status": status,
+                **equity,
             },
             "areas": sorted(set(area_ids)),
             "members": list(dict.fromkeys(members)),
@@ -165,6 +172,29 @@ def load(
     if report.problems:
         return
     _write(conn, parsed, mapping, report)
+
+
+def _equity(line: int, values: dict[str, tuple[str, str]], mapping: Mapping, report: Report) -> dict:
+    """The equity gap's three fields, checked: a dimension of GROUP_DIMENSIONS (any case),
+    and a group whenever a dimension is given (a reference alone means nothing)."""
+    dim_col, dimension = values["equity_dimension"]
+    group_col, group = values["equity_group"]
+    reference = values["equity_reference"][1]
+    word = next((d for d in GROUP_DIMENSIONS if d == dimension.casefold().replace(" ", "_")), None)
+    if dimension and word is None:
+        rule = f"equity_dimension must be one of {', '.join(GROUP_DIMENSIONS)}"
+        fix = values_fix("equity_dimension", dimension, GROUP_DIMENSIONS)
+        report.problems.append(Problem(line, dim_col, dimension, rule, fix))
+    if (group or reference) and not dimension:
+        rule = "equity_group and equity_reference need an equity_dimension (which characteristic they are)"
+        example = toml_string(GROUP_DIMENSIONS[2])
+        fix = f"map it under [columns], or one for every row: [constants] equity_dimension = {example}"
+        report.problems.append(Problem(line, dim_col, dimension, rule, fix))
+    if dimension and not group:
+        rule = "equity_group required with equity_dimension (the group whose gap is followed)"
+        fix = 'map it under [columns], or one for every row: [constants] equity_group = "the group"'
+        report.problems.append(Problem(line, group_col, group, rule, fix))
+    return {"equity_dimension": word, "equity_group": group or None, "equity_reference": reference or None}
 
 
 def _start_fix(mapping: Mapping, column: str) -> str:

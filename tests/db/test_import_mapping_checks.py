@@ -78,7 +78,7 @@ def test_every_typo_is_listed_at_once_with_what_the_section_takes():
     assert "did you mean 'members'?" in problems[1].rule
     assert problems[1].suggestion == (
         "partnerships reads the fields: code, name, description, goals, start_date, end_date, status, "
-        "areas, members"
+        "areas, members, equity_dimension, equity_group, equity_reference"
     )
 
 
