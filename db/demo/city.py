@@ -409,6 +409,11 @@ RACE_MIX = {
     "Quayside": (0.40, 0.35, 0.15, 0.05, 0.05),
     "Saltmarsh": (0.45, 0.30, 0.15, 0.05, 0.05),
 }
+# A boosted sample: the Eastside Schools partnership set itself an equity goal and paid for
+# BOOST_PER_QUARTER more residents a quarter in its areas and its comparison areas, so that a
+# change in the gap can be measured there (without it the gap's interval is too wide to tell)
+BOOSTED_AREAS = ("Eastside", "Dockland", "Quayside", "Saltmarsh")
+BOOST_PER_QUARTER = 150
 # what every partnership's equity gap is, in the registry: Black against White residents
 EQUITY_GAP = ("race_ethnicity", "Black", "White")
 OPEN_QUESTION = "ANYTHING_ELSE"  # "Is there anything else you want to tell us about policing here?"

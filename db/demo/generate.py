@@ -74,7 +74,7 @@ def generate(seed: int = 42) -> DemoRows:
     area_ids = _areas(rows, rng)
     partnerships_by_area = _partnerships(rows, area_ids)
     _crime(rows, rng, area_ids, partnerships_by_area)
-    _resident_surveys(rows, rng, area_ids, partnerships_by_area)
+    _resident_surveys(rows, rng, area_ids, partnerships_by_area, boost=np.random.default_rng(seed + 29))
     _open_answers(rows, np.random.default_rng(seed + 19))
     _partner_surveys(rows, rng, shared=np.random.default_rng(seed + 23))
     _implementation(rows, rng)
@@ -256,7 +256,10 @@ def _resident_surveys(
     rng: np.random.Generator,
     area_ids: dict[str, int],
     by_area: dict[int, city.PartnershipSpec],
+    boost: np.random.Generator | None = None,
 ) -> None:
+    """Residents' quarterly answers in every area; with `boost`, the extra residents of
+    BOOSTED_AREAS too (drawn from `boost`, so every other answer stays as it was)."""
     item_ids = _items(rows, city.RESIDENT_ITEMS)
     quarters = sorted({quarter_start(m) for m in month_range(city.FIRST_MONTH, city.LAST_MONTH)})
     constructs = ("trust", "satisfaction", "safety", "procedural_justice")
@@ -264,10 +267,6 @@ def _resident_surveys(
     baseline = {
         c: rng.normal(mu, 5, size=n_areas) for c, mu in zip(constructs, (56, 60, 62, 58), strict=True)
     }
-    age_p = np.array(city.AGE_SAMPLE_SHARE)
-    race_shift = np.array(city.RACE_TRUST_SHIFT)
-    responses = rows.tables.setdefault("survey_response", [])
-    answers = rows.tables.setdefault("survey_answer", [])
     names = {v: k for k, v in area_ids.items()}
     for i, area in enumerate(area_ids.values()):
         spec = by_area.get(area)
@@ -276,55 +275,65 @@ def _resident_surveys(
         _margins(rows, area, race_p)
         for q in quarters:
             n = int(rng.poisson(30 if spec else 20))
-            if n < 2:
-                continue
-            # opt-in samples skew older than the population (AGE_SAMPLE_SHARE): answers carry
-            # design weight 1, and raking to the area's margins (db.weighting) corrects it
-            age = rng.choice(len(city.AGE_BANDS), size=n, p=age_p)
-            weight = np.ones(n)
-            sex = rng.choice(len(city.SEXES), size=n, p=[s for _x, s in city.SEXES])
-            race = rng.choice(len(city.RACES), size=n, p=race_p)
-            person = rng.normal(0, 15, size=n)
-            latent = {}
-            for c in constructs:
-                shift = spec.effects.get(c, 0.0) * effect_fraction(spec.start, q) if spec else 0.0
-                if spec and c in spec.equity:
-                    group, points = spec.equity[c]
-                    in_group = race == city.RACES.index(group)
-                    shift = shift + in_group * points * effect_fraction(spec.start, q)
-                latent[c] = (
-                    baseline[c][i]
-                    + 0.6 * person
-                    + np.array(city.AGE_TRUST_SHIFT)[age]
-                    + race_shift[race] * (0.5 if c == "safety" else 1.0)
-                    + rng.normal(0, 10, size=n)
-                    + shift
-                )
-            days = rng.integers(0, 85, size=n)
-            first_id = len(responses) + 1
-            for j in range(n):
-                rid = first_id + j
-                responses.append(
-                    {
-                        "id": rid,
-                        "source_id": f"RIV-R{rid:07d}",
-                        "respondent_type": "resident",
-                        "area_id": area,
-                        "partnership_id": None,
-                        "responded_on": date.fromordinal(q.toordinal() + int(days[j])),
-                        "quarter_start": q,
-                        "weight": round(float(weight[j]), 4),
-                        "age_band": city.AGE_BANDS[age[j]],
-                        "sex": city.SEXES[sex[j]][0],
-                        "race_ethnicity": city.RACES[race[j]],
-                    }
-                )
-            for code, construct, _w, lo, hi, reverse, _l in city.RESIDENT_ITEMS:
-                values = _answer(latent[construct], lo, hi, reverse, rng)
-                for j in range(n):
-                    answers.append(
-                        {"response_id": first_id + j, "item_id": item_ids[code], "value": float(values[j])}
-                    )
+            if n >= 2:
+                _quarter_sample(rows, rng, n, area, q, spec, race_p, baseline, i, item_ids)
+            if boost is not None and names[area] in city.BOOSTED_AREAS:
+                extra = int(boost.poisson(city.BOOST_PER_QUARTER))
+                _quarter_sample(rows, boost, extra, area, q, spec, race_p, baseline, i, item_ids)
+
+
+def _quarter_sample(rows, rng, n, area, q, spec, race_p, baseline, i, item_ids) -> None:
+    """`n` residents of `area` answering in quarter `q`, drawn from `rng`."""
+    responses = rows.tables.setdefault("survey_response", [])
+    answers = rows.tables.setdefault("survey_answer", [])
+    race_shift = np.array(city.RACE_TRUST_SHIFT)
+    # opt-in samples skew older than the population (AGE_SAMPLE_SHARE): answers carry
+    # design weight 1, and raking to the area's margins (db.weighting) corrects it
+    age = rng.choice(len(city.AGE_BANDS), size=n, p=np.array(city.AGE_SAMPLE_SHARE))
+    weight = np.ones(n)
+    sex = rng.choice(len(city.SEXES), size=n, p=[s for _x, s in city.SEXES])
+    race = rng.choice(len(city.RACES), size=n, p=race_p)
+    person = rng.normal(0, 15, size=n)
+    latent = {}
+    for c in baseline:
+        shift = spec.effects.get(c, 0.0) * effect_fraction(spec.start, q) if spec else 0.0
+        if spec and c in spec.equity:
+            group, points = spec.equity[c]
+            in_group = race == city.RACES.index(group)
+            shift = shift + in_group * points * effect_fraction(spec.start, q)
+        latent[c] = (
+            baseline[c][i]
+            + 0.6 * person
+            + np.array(city.AGE_TRUST_SHIFT)[age]
+            + race_shift[race] * (0.5 if c == "safety" else 1.0)
+            + rng.normal(0, 10, size=n)
+            + shift
+        )
+    days = rng.integers(0, 85, size=n)
+    first_id = len(responses) + 1
+    for j in range(n):
+        rid = first_id + j
+        responses.append(
+            {
+                "id": rid,
+                "source_id": f"RIV-R{rid:07d}",
+                "respondent_type": "resident",
+                "area_id": area,
+                "partnership_id": None,
+                "responded_on": date.fromordinal(q.toordinal() + int(days[j])),
+                "quarter_start": q,
+                "weight": round(float(weight[j]), 4),
+                "age_band": city.AGE_BANDS[age[j]],
+                "sex": city.SEXES[sex[j]][0],
+                "race_ethnicity": city.RACES[race[j]],
+            }
+        )
+    for code, construct, _w, lo, hi, reverse, _l in city.RESIDENT_ITEMS:
+        values = _answer(latent[construct], lo, hi, reverse, rng)
+        for j in range(n):
+            answers.append(
+                {"response_id": first_id + j, "item_id": item_ids[code], "value": float(values[j])}
+            )
 
 
 def _largest_remainder(total: int, shares: np.ndarray) -> list[int]:
