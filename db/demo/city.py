@@ -99,6 +99,17 @@ class PartnershipSpec:
     # the rest, so the gap between them and White residents narrows by it (the equity effect)
     equity: dict[str, tuple[str, float]] = field(default_factory=dict)
 
+    def planted(self, outcome: str) -> float | None:
+        """What it did to `outcome` for all residents of its areas: `effects`, plus an equity
+        effect times its group's share of the areas' residents (RACE_MIX, averaged over the
+        catchment); None where nothing was planted."""
+        effect = self.effects.get(outcome)
+        if outcome in self.equity:
+            group, points = self.equity[outcome]
+            share = sum(RACE_MIX[a][RACES.index(group)] for a in self.catchment) / len(self.catchment)
+            effect = (effect or 0.0) + points * share
+        return effect
+
 
 POLICE = Member("Riverton Police Department", "police", "police lead")
 COUNCIL = Member("Riverton City Council", "local_government")

@@ -37,7 +37,7 @@ def test_planted_effects_are_recovered(demo_results):
     inside, checked = 0, 0
     for spec in PARTNERSHIPS:
         for o in demo_results[spec.code]["outcomes"]:
-            truth = spec.effects.get(o["outcome"])
+            truth = spec.planted(o["outcome"])
             if not truth:
                 continue
             effect = o["effect"]
@@ -329,7 +329,7 @@ def test_the_sustained_view_recovers_planted_effects_in_the_latest_twelve_months
     checked = inside = 0
     for spec in PARTNERSHIPS:
         for o in demo_results[spec.code]["outcomes"]:
-            truth, later = spec.effects.get(o["outcome"]), o.get("sustained")
+            truth, later = spec.planted(o["outcome"]), o.get("sustained")
             if not truth or later is None:
                 continue
             assert later["window"] == "latest 12 months"
@@ -370,7 +370,7 @@ def test_planted_effects_are_inside_their_interval_nine_times_in_ten_across_thre
     for results in (demo_results, *other_seeds.values()):
         for spec in PARTNERSHIPS:
             for o in results[spec.code]["outcomes"]:
-                truth = spec.effects.get(o["outcome"])
+                truth = spec.planted(o["outcome"])
                 if truth:
                     planted += 1
                     low, high = o["effect"]["ci"]
