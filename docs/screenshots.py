@@ -63,7 +63,7 @@ def main() -> None:
                     for name, path in PAGES.items():
                         out = args.every_size / f"{name}-{width}.png"
                         photograph(base, browser, path, (width, height), out)
-                    for number in range(1, 10):
+                    for number in range(1, 12):  # the demo deck of RIV-EAST-SCHOOLS has 11 public slides
                         slide = f"/present?p={CODE}&slide={number}"
                         out = args.every_size / f"slide-{number}-{width}.png"
                         photograph(base, browser, slide, (width, height), out)
