@@ -152,7 +152,11 @@ def grant_app_role(conn: Connection, app: str, owner: str, password: str | None)
     schema = conn.execute(select(func.current_schema())).scalar_one()
     _ddl(conn, "REVOKE CREATE ON SCHEMA %I FROM %I", schema, app)  # it creates nothing
     _ddl(conn, "GRANT USAGE ON SCHEMA %I TO %I", schema, app)
+    present = text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    existing = set(conn.execute(present).scalars())  # an older schema lacks a newer release's tables
     for table in Base.metadata.sorted_tables:
+        if table.name not in existing:
+            continue
         rights = AUDIT_RIGHTS if table.name == AuditEvent.__tablename__ else DATA_RIGHTS
         _ddl(conn, "REVOKE ALL ON TABLE %I FROM %I", table.name, app)
         _ddl(conn, f"GRANT {rights} ON TABLE %I TO %I", table.name, app)
