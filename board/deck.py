@@ -128,7 +128,8 @@ def build_deck(
     perception = _perception_slide(conn, filters, rules)
     if perception is not None:  # leadership; the public only when the count rule allows it
         slides.append(perception)
-    slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
+    chance = _may_be_chance(conn, code, design)
+    slides.append(_verdict_slide(result["outcomes"], design, chance, trust_gap_row(result["equity"], rules)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
     return Deck(code, details["name"], audience, period, slides)
@@ -297,12 +298,13 @@ def equity_slide(equity: dict, rules: Rules) -> Slide:
     sides = [name for _, name in SIDES if (cells["side"] == name).any() and gap.get(_side_key(name))]
     values = {(r.side, r.window): (r.gap if r.shown else None) for r in cells.itertuples()}
     texts = tuple([_gap_text(values[s, w]) for s in sides] for w in ("before", "after"))
-    change = gap["sentence"] if verdict_shown(gap, rules) else ""
+    change = _verdict_sentence(gap) if verdict_shown(gap, rules) else ""
     caption = f"{gap_story(gap, rules)} {change}".strip()
     w = gap["windows"]
     source = (
         f"Source: resident survey; gap = {gap.get('reference') or 'everyone else'} minus {gap['group']} "
-        f"residents' trust (0-100); before: {months_span(*w['before'])}; after: {months_span(*w['after'])}."
+        f"residents' trust (0-100); before: {months_span(*w['before'])}; after: {months_span(*w['after'])}"
+        f"{_gap_answers(gap, cells)}."
     )
     figure = before_after_bars(
         sides, [values[s, "before"] for s in sides], [values[s, "after"] for s in sides], texts, title
@@ -314,6 +316,58 @@ def equity_slide(equity: dict, rules: Rules) -> Slide:
         else ""
     )
     return Slide("equity", title, caption, source, figure, cells, detail)
+
+
+def _verdict_sentence(gap: dict) -> str:
+    """'Improved: the gap in trust between Black and White residents narrowed by 11 points
+    (between 7 and 15) against comparable areas.': the verdict word first, once."""
+    sentence = gap["sentence"]
+    if sentence.startswith(gap["verdict"]):
+        return sentence
+    return f"{gap['verdict']}: {sentence[:1].lower()}{sentence[1:]}"
+
+
+def _gap_answers(gap: dict, cells: pd.DataFrame) -> str:
+    """'; answers (Black, White): partnership area 504 and 535 before, 579 and 514 after; ...'
+    from the gaps `shown_gaps` shows; a hidden gap's n is not said."""
+    groups = f"{gap['group']}, {gap.get('reference') or 'everyone else'}"
+    parts = []
+    for _, side in SIDES:
+        shown = cells[(cells["side"] == side) & cells["shown"]]
+        said = [f"{count(r.n_focus)} and {count(r.n_reference)} {r.window}" for r in shown.itertuples()]
+        if said:
+            parts.append(f"{side.lower()} {', '.join(said)}")
+    return f"; answers ({groups}): {'; '.join(parts)}" if parts else ""
+
+
+def trust_gap_row(equity: dict, rules: Rules) -> dict | None:
+    """The registry's trust gap as a row of 'Did it work?' ('Black-White trust gap',
+    Improved, 'narrowed 11 (7 to 15)'), or None when no gap is set or the rules hide its
+    verdict (public: a gap from fewer than 50 answers in a group)."""
+    gap = next((g for g in equity.get("gaps", ()) if g["outcome"] == "trust"), None)
+    if not equity.get("set") or gap is None:
+        return None
+    if not verdict_shown(gap, rules) and (rules.public or gap.get("effect")):
+        return None
+    effect = gap.get("effect")
+    change = "No estimate"
+    if effect and gap["verdict"] != "Not enough data":
+        low, high = sorted((-effect["ci"][1], -effect["ci"][0]))  # on the 'narrowed by' scale
+        word = "narrowed" if effect["estimate"] < 0 else "widened"
+        if round(effect["estimate"]) == 0:
+            word = "no change"
+        sign = 1 if effect["estimate"] < 0 else -1
+        ends = sorted((sign * low, sign * high))
+        change = f"{word} {abs(effect['estimate']):.0f} ({ends[0]:.0f} to {ends[1]:.0f})"
+    label = f"{gap['group']}-{gap.get('reference') or 'everyone else'} trust gap"
+    return {
+        "label": label,
+        "verdict": gap["verdict"],
+        "latest": "",
+        "change": change,
+        "may be chance": False,
+        "sentence": _verdict_sentence(gap) if gap.get("effect") else gap["sentence"],
+    }
 
 
 def _gap_text(gap: float | None) -> str:
@@ -340,7 +394,10 @@ def _may_be_chance(conn: Connection, code: str, design: Design) -> set[str] | No
     return set(mine["outcome"])
 
 
-def _verdict_slide(outcomes: list[dict], design: Design, chance: set[str] | None = None) -> Slide:
+def _verdict_slide(
+    outcomes: list[dict], design: Design, chance: set[str] | None = None, gap_row: dict | None = None
+) -> Slide:
+    """'Did it work?': a row per outcome and, where `gap_row` is given, the trust gap's."""
     rows = []
     for o in outcomes:
         effect = o.get("effect")
@@ -362,10 +419,12 @@ def _verdict_slide(outcomes: list[dict], design: Design, chance: set[str] | None
     tally = pd.Series([r["verdict"] for r in rows]).value_counts()
     parts = [f"{tally.get(v, 0)} {v.lower()}" for v in VERDICTS if tally.get(v, 0)]
     first = f"first {design.after_months} months"
-    caption = (
-        f"In the {first} after the start, of {len(rows)} outcomes: {', '.join(parts)}. A verdict is clear "
-        "only when the whole 95% interval lies on one side of no change."
-    )
+    caption = f"In the {first} after the start, of {len(rows)} outcomes: {', '.join(parts)}."
+    if gap_row is not None:
+        said = {**gap_row}
+        caption += f" {said.pop('sentence')}"
+        rows.append(said)
+    caption += " A verdict is clear only when the whole 95% interval lies on one side of no change."
     if any(r["may be chance"] for r in rows):
         caption += (
             " * May be chance: with this many verdicts across all partnerships, some clear ones are "
