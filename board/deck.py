@@ -250,33 +250,58 @@ def _crime_slide(outcomes: dict, start: date, rules: Rules) -> Slide:
 def _themes_slide(
     conn: Connection, code: str, period: tuple[date, date], start: date, rules: Rules
 ) -> Slide | None:
-    """What residents write about: comments per theme since the start (public: counts of 11
-    or more, smaller ones 'fewer than 11'), and the first year against the latest in the
-    notes where both may be shown; never a comment, never sentiment."""
+    """What residents write about: comments per theme since the start, largest first
+    (public: counts of 11 or more, smaller ones 'fewer than 11'), and in the caption the
+    first year after the start against the latest for the largest themes whose two counts
+    may be shown; never a comment, never sentiment."""
     title = "What residents write about"
     found = theme_summary(conn, code, period[0], period[1], start, rules, who=("resident",))
     if found["since_start_window"] is None:
         return None
-    shown = found["since_start"]
+    shown = found["since_start"].sort_values("latest", ascending=False, na_position="last", kind="stable")
+    shown = shown.reset_index(drop=True)
     figure = projected(theme_bars(shown, None, f"Comments from {found['since_start_window']}", title))
     figure.update_xaxes(title_text=f"Comments, {found['since_start_window']}")
     small = shown.loc[shown["all_small"], "theme"].tolist()
-    detail = "Themes from the codebook (docs/methods.md); a comment may speak to several. " + (
+    detail = "Themes from the dashboard's list of themes; a comment may speak to several. " + (
         f"Written about fewer than 11 times: {', '.join(small)}. " if small else ""
     )
     first, latest = found["windows"]
     both = found["shown"].dropna(subset=["first", "latest"])
+    order = {theme: i for i, theme in enumerate(shown["theme"])}
+    both = both.sort_values("theme", key=lambda t: t.map(order), kind="stable")
+    caption = found["since_start_sentence"]
     if first and not both.empty:
         changes = [
             f"{t} {int(f):,} to {int(n):,}"
             for t, f, n in zip(both["theme"], both["first"], both["latest"], strict=True)
         ]
         detail += f"Comments from {first}, against those from {latest}: {'; '.join(changes)}. "
+        caption += " " + _theme_change_sentence(both.head(THEMES_IN_CAPTION))
     if rules.public:
         detail += "Counts from 1 to 10 are shown as 'fewer than 11'; no comment is shown."
     source = "Source: residents' written survey answers in the partnership's areas, counted by theme."
     data = pd.DataFrame({"theme": shown["theme"], "comments": shown["latest_text"]})
-    return Slide("themes", title, found["since_start_sentence"], source, figure, data, detail.strip())
+    return Slide("themes", title, caption, source, figure, data, detail.strip())
+
+
+THEMES_IN_CAPTION = 3  # the largest themes whose change is said on the slide; the rest in its notes
+
+
+def _theme_change_sentence(both: pd.DataFrame) -> str:
+    """'Speeding and traffic: 24 comments in the first year after the start, 61 in the
+    latest; burglary: 39 then 27.' from counts the audience may see (`public_counts`)."""
+    parts = []
+    rows = zip(both["theme"], both["first"], both["latest"], strict=True)
+    for i, (theme, first, latest) in enumerate(rows):
+        if i == 0:
+            parts.append(
+                f"{theme[:1].upper()}{theme[1:]}: {int(first):,} comments in the first year after the start, "
+                f"{int(latest):,} in the latest"
+            )
+        else:
+            parts.append(f"{theme}: {int(first):,} then {int(latest):,}")
+    return "; ".join(parts) + "."
 
 
 def equity_slide(equity: dict, rules: Rules) -> Slide:

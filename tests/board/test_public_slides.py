@@ -49,3 +49,26 @@ def test_the_comparison_gaps_say_which_is_before_and_after(public):
     both = r"in the comparison areas, \d+ points? below before the start and \d+ points? below after"
     assert re.search(both, caption)
     assert "below and " not in caption
+
+
+def test_the_themes_slide_is_largest_first_and_says_the_change(public):
+    themes = public["themes"]
+    counts = [int(c.replace(",", "")) for c in themes.data["comments"] if c[0].isdigit()]
+    assert counts == sorted(counts, reverse=True)
+    bars = themes.figure.data[0]
+    assert list(bars.y)[::-1] == themes.data["theme"].tolist()  # the largest on top
+    change = r"([A-Z][a-z ]+): (\d+) comments in the first year after the start, (\d+) in the latest"
+    said = re.search(change, themes.caption)
+    assert said, themes.caption
+    assert min(int(said[2]), int(said[3])) >= 11  # the public sees counts of 11 or more only
+
+
+def test_no_public_slide_names_a_repository_file(demo_engine):
+    from metrics.partnership import partnership_list
+
+    with demo_engine.connect() as conn:
+        for code in partnership_list(conn)["code"]:
+            for s in build_deck(conn, code, "public").slides:
+                text = " ".join([s.title, s.caption, s.source, s.detail, s.data.to_csv(index=False)])
+                for path in ("docs/", ".toml", ".md"):
+                    assert path not in text, (code, s.key)
