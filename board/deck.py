@@ -39,10 +39,12 @@ from metrics.groups import (
     latest_published,
     public_groups,
     published_groups,
+    who,
 )
 from metrics.multiple import with_q_values
 from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, shown_counts, survey_cell
 from metrics.registry import CRIME_GROUP_LABELS, metric
+from metrics.stats import Z95
 from metrics.stored import data_version, read_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
 from metrics.themes import summary as theme_summary
@@ -120,7 +122,8 @@ def build_deck(
             _survey_slide(construct, scores, published, outcomes[construct], start, events, wording, rules)
         )
     slides.append(_crime_slide(outcomes, start, rules))
-    slides.append(trust_by_group_slide(conn, filters, details["name"], rules))  # groups
+    pair = next(((g["group"], g.get("reference")) for g in result["equity"].get("gaps", ())), None)
+    slides.append(trust_by_group_slide(conn, filters, details["name"], rules, pair))  # groups
     if result["equity"]["set"]:  # a partnership whose registry names no gap has no slide for it
         slides.append(equity_slide(result["equity"], rules))
     if themes := _themes_slide(conn, code, period, start, rules):  # none where no resident wrote
@@ -546,9 +549,16 @@ def _about_slide(conn: Connection, period: tuple[date, date], audience: str) -> 
 GROUP_SLIDE_MONTHS = 12
 
 
-def trust_by_group_slide(conn: Connection, filters: Filters, name: str, rules: Rules) -> Slide:
+def trust_by_group_slide(
+    conn: Connection,
+    filters: Filters,
+    name: str,
+    rules: Rules,
+    pair: tuple[str, str | None] | None = None,
+) -> Slide:
     """Trust by race or ethnicity among residents of the partnership's areas over the
-    latest 12 months of data; a published breakdown as published when there are no answers."""
+    latest 12 months of data; a published breakdown as published when there are no answers.
+    `pair`: the registry's gap (focus group, reference group), said in the caption too."""
     months = filters.end.year * 12 + filters.end.month - GROUP_SLIDE_MONTHS
     window = (max(filters.start, date(months // 12, months % 12 + 1, 1)), filters.end)
     latest = Filters(window[0], window[1], filters.partnership, filters.crime_groups)
@@ -557,7 +567,7 @@ def trust_by_group_slide(conn: Connection, filters: Filters, name: str, rules: R
     if breakdown.empty:
         published = latest_published(published_groups(conn, latest, "race_ethnicity", ("trust",)))
         published = published[published["statistic"] == "mean"]
-    return groups_slide(breakdown, rules, name, "race_ethnicity", window, published)
+    return groups_slide(breakdown, rules, name, "race_ethnicity", window, published, pair)
 
 
 def groups_slide(
@@ -567,6 +577,7 @@ def groups_slide(
     dimension: str,
     window: tuple[date, date],
     published: pd.DataFrame | None = None,
+    pair: tuple[str, str | None] | None = None,
 ) -> Slide:
     """The "Trust by group" slide from a trust breakdown (`metrics.groups.group_scores` rows
     for one partnership and dimension): groups under `rules`' threshold are named in the
@@ -591,7 +602,8 @@ def groups_slide(
         )
         return Slide("groups", title, caption.strip(), f"Source: resident survey, {span}.")
     rows = shown.groups
-    caption = breakdown_sentence(rows, label, dimension) + (f" {hidden}" if hidden else "")
+    said = (breakdown_sentence(rows, label, dimension), _pair_sentence(rows, dimension, pair), hidden)
+    caption = " ".join(part for part in said if part)
     source = (
         f"Source: resident survey, {span}: {count(rows['n'].sum())} answers shown. Dot: weighted mean "
         "on 0-100; bar: 95% interval."
@@ -600,3 +612,25 @@ def groups_slide(
     figure = group_dots_projected(rows, title, "trust")
     data = rows[["group", "n", "mean", "ci_low", "ci_high", "flag"]].reset_index(drop=True)
     return Slide("groups", title, caption, source, figure, data)
+
+
+def _pair_sentence(rows: pd.DataFrame, dimension: str, pair: tuple[str, str | None] | None) -> str:
+    """'The gap this partnership follows: Black residents' trust is 3 points below White
+    residents' (between 0 and 6).' from the shown groups' rows; '' when there is no pair,
+    its reference is everyone else, or either group is not shown."""
+    if pair is None or pair[1] is None:
+        return ""
+    focus, reference = (rows[rows["group"] == g] for g in pair)
+    if focus.empty or reference.empty:
+        return ""
+    f, r = focus.iloc[0], reference.iloc[0]
+    gap = float(r["mean"] - f["mean"])
+    text = f"The gap this partnership follows: {who(dimension, pair[0])}' trust is "
+    text += "level with" if round(gap) == 0 else f"{points_text(gap)} {'below' if gap > 0 else 'above'}"
+    text += f" {who(dimension, pair[1])}'"
+    se = (f["se"] ** 2 + r["se"] ** 2) ** 0.5
+    if pd.isna(se):
+        return text + "."
+    sign = 1 if gap >= 0 else -1
+    low, high = sorted((sign * (gap - Z95 * se), sign * (gap + Z95 * se)))
+    return text + f" (between {low:.0f} and {high:.0f})" + (", which may be chance." if low <= 0 else ".")

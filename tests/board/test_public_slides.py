@@ -4,10 +4,14 @@ verdicts a room hears, with their n, and nothing a reader of the repository alon
 from __future__ import annotations
 
 import re
+from datetime import date
 
+import pandas as pd
 import pytest
 
-from board.deck import build_deck
+from board.deck import build_deck, groups_slide
+from metrics.publish import PUBLIC
+from metrics.stats import Z95
 
 CODE = "RIV-EAST-SCHOOLS"  # the demo's partnership with a planted narrowing of the trust gap
 
@@ -72,3 +76,33 @@ def test_no_public_slide_names_a_repository_file(demo_engine):
                 text = " ".join([s.title, s.caption, s.source, s.detail, s.data.to_csv(index=False)])
                 for path in ("docs/", ".toml", ".md"):
                     assert path not in text, (code, s.key)
+
+
+def test_trust_by_group_says_the_registrys_gap_beside_the_widest(public):
+    caption = public["groups"].caption
+    assert "highest among" in caption
+    pair = r"The gap this partnership follows: Black residents' trust is .+ White residents'"
+    assert re.search(pair, caption)
+
+
+def _groups(sizes: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    for i, (group, n) in enumerate(sizes.items()):
+        mean, se = 50.0 + 4 * i, 20.0 / n**0.5
+        rows.append(
+            {"group": group, "n": n, "n_eff": float(n), "mean": mean, "se": se,
+             "ci_low": mean - Z95 * se, "ci_high": mean + Z95 * se}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_registrys_gap_is_not_said_from_a_group_the_public_may_not_see():
+    def slide(sizes):
+        window = (date(2024, 1, 1), date(2024, 12, 31))
+        return groups_slide(_groups(sizes), PUBLIC, "P", "race_ethnicity", window, None, ("B", "W"))
+
+    both = slide({"B": 400, "W": 400})
+    assert "B residents' trust is 4 points below W residents'" in both.caption
+    hidden = slide({"B": 30, "W": 400})
+    assert "gap this partnership follows" not in hidden.caption
+    assert "B" in hidden.caption  # named as hidden, as before
