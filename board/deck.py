@@ -448,9 +448,11 @@ def _verdict_slide(
     parts = [f"{tally.get(v, 0)} {v.lower()}" for v in VERDICTS if tally.get(v, 0)]
     first = f"first {design.after_months} months"
     caption = f"In the {first} after the start, of {len(rows)} outcomes: {', '.join(parts)}."
+    gap_said = ""
     if gap_row is not None:
         said = {**gap_row}
-        caption += f" {said.pop('sentence')}"
+        gap_said = said.pop("sentence")
+        caption += f" {gap_said}"
         rows.append(said)
     caption += " A verdict is clear only when the whole 95% interval lies on one side of no change."
     if any(r["may be chance"] for r in rows):
@@ -466,6 +468,7 @@ def _verdict_slide(
         f"{design.before_months} months before the start against the {first} after it, and against "
         f"the latest {design.after_months} months of data. "
         + " ".join(f"{o['label']}: {o['sentence']}" for o in outcomes)
+        + (f" {rows[-1]['label']}: {gap_said}" if gap_said else "")
     )
     figure = verdict_table(rows, "Did it work?", design.after_months)
     return Slide("verdicts", "Did it work?", caption, source, figure, pd.DataFrame(rows), detail)

@@ -106,3 +106,7 @@ def test_the_registrys_gap_is_not_said_from_a_group_the_public_may_not_see():
     hidden = slide({"B": 30, "W": 400})
     assert "gap this partnership follows" not in hidden.caption
     assert "B" in hidden.caption  # named as hidden, as before
+
+
+def test_the_verdict_notes_carry_the_gaps_sentence(public):
+    assert "Black-White trust gap: Improved: the gap in trust" in public["verdicts"].detail
