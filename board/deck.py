@@ -39,10 +39,12 @@ from metrics.groups import (
     latest_published,
     public_groups,
     published_groups,
+    who,
 )
 from metrics.multiple import with_q_values
 from metrics.publish import LEADERSHIP, PUBLIC, Rules, count_text, shown_counts, survey_cell
 from metrics.registry import CRIME_GROUP_LABELS, metric
+from metrics.stats import Z95
 from metrics.stored import data_version, read_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
 from metrics.themes import summary as theme_summary
@@ -120,7 +122,8 @@ def build_deck(
             _survey_slide(construct, scores, published, outcomes[construct], start, events, wording, rules)
         )
     slides.append(_crime_slide(outcomes, start, rules))
-    slides.append(trust_by_group_slide(conn, filters, details["name"], rules))  # groups
+    pair = next(((g["group"], g.get("reference")) for g in result["equity"].get("gaps", ())), None)
+    slides.append(trust_by_group_slide(conn, filters, details["name"], rules, pair))  # groups
     if result["equity"]["set"]:  # a partnership whose registry names no gap has no slide for it
         slides.append(equity_slide(result["equity"], rules))
     if themes := _themes_slide(conn, code, period, start, rules):  # none where no resident wrote
@@ -128,7 +131,8 @@ def build_deck(
     perception = _perception_slide(conn, filters, rules)
     if perception is not None:  # leadership; the public only when the count rule allows it
         slides.append(perception)
-    slides.append(_verdict_slide(result["outcomes"], design, _may_be_chance(conn, code, design)))
+    chance = _may_be_chance(conn, code, design)
+    slides.append(_verdict_slide(result["outcomes"], design, chance, trust_gap_row(result["equity"], rules)))
     slides.append(_activity_slide(conn, filters, code, rules))
     slides.append(_about_slide(conn, period, audience))
     return Deck(code, details["name"], audience, period, slides)
@@ -249,33 +253,58 @@ def _crime_slide(outcomes: dict, start: date, rules: Rules) -> Slide:
 def _themes_slide(
     conn: Connection, code: str, period: tuple[date, date], start: date, rules: Rules
 ) -> Slide | None:
-    """What residents write about: comments per theme since the start (public: counts of 11
-    or more, smaller ones 'fewer than 11'), and the first year against the latest in the
-    notes where both may be shown; never a comment, never sentiment."""
+    """What residents write about: comments per theme since the start, largest first
+    (public: counts of 11 or more, smaller ones 'fewer than 11'), and in the caption the
+    first year after the start against the latest for the largest themes whose two counts
+    may be shown; never a comment, never sentiment."""
     title = "What residents write about"
     found = theme_summary(conn, code, period[0], period[1], start, rules, who=("resident",))
     if found["since_start_window"] is None:
         return None
-    shown = found["since_start"]
+    shown = found["since_start"].sort_values("latest", ascending=False, na_position="last", kind="stable")
+    shown = shown.reset_index(drop=True)
     figure = projected(theme_bars(shown, None, f"Comments from {found['since_start_window']}", title))
     figure.update_xaxes(title_text=f"Comments, {found['since_start_window']}")
     small = shown.loc[shown["all_small"], "theme"].tolist()
-    detail = "Themes from the codebook (docs/methods.md); a comment may speak to several. " + (
+    detail = "Themes from the dashboard's list of themes; a comment may speak to several. " + (
         f"Written about fewer than 11 times: {', '.join(small)}. " if small else ""
     )
     first, latest = found["windows"]
     both = found["shown"].dropna(subset=["first", "latest"])
+    order = {theme: i for i, theme in enumerate(shown["theme"])}
+    both = both.sort_values("theme", key=lambda t: t.map(order), kind="stable")
+    caption = found["since_start_sentence"]
     if first and not both.empty:
         changes = [
             f"{t} {int(f):,} to {int(n):,}"
             for t, f, n in zip(both["theme"], both["first"], both["latest"], strict=True)
         ]
         detail += f"Comments from {first}, against those from {latest}: {'; '.join(changes)}. "
+        caption += " " + _theme_change_sentence(both.head(THEMES_IN_CAPTION))
     if rules.public:
         detail += "Counts from 1 to 10 are shown as 'fewer than 11'; no comment is shown."
     source = "Source: residents' written survey answers in the partnership's areas, counted by theme."
     data = pd.DataFrame({"theme": shown["theme"], "comments": shown["latest_text"]})
-    return Slide("themes", title, found["since_start_sentence"], source, figure, data, detail.strip())
+    return Slide("themes", title, caption, source, figure, data, detail.strip())
+
+
+THEMES_IN_CAPTION = 3  # the largest themes whose change is said on the slide; the rest in its notes
+
+
+def _theme_change_sentence(both: pd.DataFrame) -> str:
+    """'Speeding and traffic: 24 comments in the first year after the start, 61 in the
+    latest; burglary: 39 then 27.' from counts the audience may see (`public_counts`)."""
+    parts = []
+    rows = zip(both["theme"], both["first"], both["latest"], strict=True)
+    for i, (theme, first, latest) in enumerate(rows):
+        if i == 0:
+            parts.append(
+                f"{theme[:1].upper()}{theme[1:]}: {int(first):,} comments in the first year after the start, "
+                f"{int(latest):,} in the latest"
+            )
+        else:
+            parts.append(f"{theme}: {int(first):,} then {int(latest):,}")
+    return "; ".join(parts) + "."
 
 
 def equity_slide(equity: dict, rules: Rules) -> Slide:
@@ -297,12 +326,13 @@ def equity_slide(equity: dict, rules: Rules) -> Slide:
     sides = [name for _, name in SIDES if (cells["side"] == name).any() and gap.get(_side_key(name))]
     values = {(r.side, r.window): (r.gap if r.shown else None) for r in cells.itertuples()}
     texts = tuple([_gap_text(values[s, w]) for s in sides] for w in ("before", "after"))
-    change = gap["sentence"] if verdict_shown(gap, rules) else ""
+    change = _verdict_sentence(gap) if verdict_shown(gap, rules) else ""
     caption = f"{gap_story(gap, rules)} {change}".strip()
     w = gap["windows"]
     source = (
         f"Source: resident survey; gap = {gap.get('reference') or 'everyone else'} minus {gap['group']} "
-        f"residents' trust (0-100); before: {months_span(*w['before'])}; after: {months_span(*w['after'])}."
+        f"residents' trust (0-100); before: {months_span(*w['before'])}; after: {months_span(*w['after'])}"
+        f"{_gap_answers(gap, cells)}."
     )
     figure = before_after_bars(
         sides, [values[s, "before"] for s in sides], [values[s, "after"] for s in sides], texts, title
@@ -314,6 +344,58 @@ def equity_slide(equity: dict, rules: Rules) -> Slide:
         else ""
     )
     return Slide("equity", title, caption, source, figure, cells, detail)
+
+
+def _verdict_sentence(gap: dict) -> str:
+    """'Improved: the gap in trust between Black and White residents narrowed by 11 points
+    (between 7 and 15) against comparable areas.': the verdict word first, once."""
+    sentence = gap["sentence"]
+    if sentence.startswith(gap["verdict"]):
+        return sentence
+    return f"{gap['verdict']}: {sentence[:1].lower()}{sentence[1:]}"
+
+
+def _gap_answers(gap: dict, cells: pd.DataFrame) -> str:
+    """'; answers (Black, White): partnership area 504 and 535 before, 579 and 514 after; ...'
+    from the gaps `shown_gaps` shows; a hidden gap's n is not said."""
+    groups = f"{gap['group']}, {gap.get('reference') or 'everyone else'}"
+    parts = []
+    for _, side in SIDES:
+        shown = cells[(cells["side"] == side) & cells["shown"]]
+        said = [f"{count(r.n_focus)} and {count(r.n_reference)} {r.window}" for r in shown.itertuples()]
+        if said:
+            parts.append(f"{side.lower()} {', '.join(said)}")
+    return f"; answers ({groups}): {'; '.join(parts)}" if parts else ""
+
+
+def trust_gap_row(equity: dict, rules: Rules) -> dict | None:
+    """The registry's trust gap as a row of 'Did it work?' ('Black-White trust gap',
+    Improved, 'narrowed 11 (7 to 15)'), or None when no gap is set or the rules hide its
+    verdict (public: a gap from fewer than 50 answers in a group)."""
+    gap = next((g for g in equity.get("gaps", ()) if g["outcome"] == "trust"), None)
+    if not equity.get("set") or gap is None:
+        return None
+    if not verdict_shown(gap, rules) and (rules.public or gap.get("effect")):
+        return None
+    effect = gap.get("effect")
+    change = "No estimate"
+    if effect and gap["verdict"] != "Not enough data":
+        low, high = sorted((-effect["ci"][1], -effect["ci"][0]))  # on the 'narrowed by' scale
+        word = "narrowed" if effect["estimate"] < 0 else "widened"
+        if round(effect["estimate"]) == 0:
+            word = "no change"
+        sign = 1 if effect["estimate"] < 0 else -1
+        ends = sorted((sign * low, sign * high))
+        change = f"{word} {abs(effect['estimate']):.0f} ({ends[0]:.0f} to {ends[1]:.0f})"
+    label = f"{gap['group']}-{gap.get('reference') or 'everyone else'} trust gap"
+    return {
+        "label": label,
+        "verdict": gap["verdict"],
+        "latest": "",
+        "change": change,
+        "may be chance": False,
+        "sentence": _verdict_sentence(gap) if gap.get("effect") else gap["sentence"],
+    }
 
 
 def _gap_text(gap: float | None) -> str:
@@ -340,7 +422,10 @@ def _may_be_chance(conn: Connection, code: str, design: Design) -> set[str] | No
     return set(mine["outcome"])
 
 
-def _verdict_slide(outcomes: list[dict], design: Design, chance: set[str] | None = None) -> Slide:
+def _verdict_slide(
+    outcomes: list[dict], design: Design, chance: set[str] | None = None, gap_row: dict | None = None
+) -> Slide:
+    """'Did it work?': a row per outcome and, where `gap_row` is given, the trust gap's."""
     rows = []
     for o in outcomes:
         effect = o.get("effect")
@@ -362,10 +447,14 @@ def _verdict_slide(outcomes: list[dict], design: Design, chance: set[str] | None
     tally = pd.Series([r["verdict"] for r in rows]).value_counts()
     parts = [f"{tally.get(v, 0)} {v.lower()}" for v in VERDICTS if tally.get(v, 0)]
     first = f"first {design.after_months} months"
-    caption = (
-        f"In the {first} after the start, of {len(rows)} outcomes: {', '.join(parts)}. A verdict is clear "
-        "only when the whole 95% interval lies on one side of no change."
-    )
+    caption = f"In the {first} after the start, of {len(rows)} outcomes: {', '.join(parts)}."
+    gap_said = ""
+    if gap_row is not None:
+        said = {**gap_row}
+        gap_said = said.pop("sentence")
+        caption += f" {gap_said}"
+        rows.append(said)
+    caption += " A verdict is clear only when the whole 95% interval lies on one side of no change."
     if any(r["may be chance"] for r in rows):
         caption += (
             " * May be chance: with this many verdicts across all partnerships, some clear ones are "
@@ -379,6 +468,7 @@ def _verdict_slide(outcomes: list[dict], design: Design, chance: set[str] | None
         f"{design.before_months} months before the start against the {first} after it, and against "
         f"the latest {design.after_months} months of data. "
         + " ".join(f"{o['label']}: {o['sentence']}" for o in outcomes)
+        + (f" {rows[-1]['label']}: {gap_said}" if gap_said else "")
     )
     figure = verdict_table(rows, "Did it work?", design.after_months)
     return Slide("verdicts", "Did it work?", caption, source, figure, pd.DataFrame(rows), detail)
@@ -462,9 +552,16 @@ def _about_slide(conn: Connection, period: tuple[date, date], audience: str) -> 
 GROUP_SLIDE_MONTHS = 12
 
 
-def trust_by_group_slide(conn: Connection, filters: Filters, name: str, rules: Rules) -> Slide:
+def trust_by_group_slide(
+    conn: Connection,
+    filters: Filters,
+    name: str,
+    rules: Rules,
+    pair: tuple[str, str | None] | None = None,
+) -> Slide:
     """Trust by race or ethnicity among residents of the partnership's areas over the
-    latest 12 months of data; a published breakdown as published when there are no answers."""
+    latest 12 months of data; a published breakdown as published when there are no answers.
+    `pair`: the registry's gap (focus group, reference group), said in the caption too."""
     months = filters.end.year * 12 + filters.end.month - GROUP_SLIDE_MONTHS
     window = (max(filters.start, date(months // 12, months % 12 + 1, 1)), filters.end)
     latest = Filters(window[0], window[1], filters.partnership, filters.crime_groups)
@@ -473,7 +570,7 @@ def trust_by_group_slide(conn: Connection, filters: Filters, name: str, rules: R
     if breakdown.empty:
         published = latest_published(published_groups(conn, latest, "race_ethnicity", ("trust",)))
         published = published[published["statistic"] == "mean"]
-    return groups_slide(breakdown, rules, name, "race_ethnicity", window, published)
+    return groups_slide(breakdown, rules, name, "race_ethnicity", window, published, pair)
 
 
 def groups_slide(
@@ -483,6 +580,7 @@ def groups_slide(
     dimension: str,
     window: tuple[date, date],
     published: pd.DataFrame | None = None,
+    pair: tuple[str, str | None] | None = None,
 ) -> Slide:
     """The "Trust by group" slide from a trust breakdown (`metrics.groups.group_scores` rows
     for one partnership and dimension): groups under `rules`' threshold are named in the
@@ -507,7 +605,8 @@ def groups_slide(
         )
         return Slide("groups", title, caption.strip(), f"Source: resident survey, {span}.")
     rows = shown.groups
-    caption = breakdown_sentence(rows, label, dimension) + (f" {hidden}" if hidden else "")
+    said = (breakdown_sentence(rows, label, dimension), _pair_sentence(rows, dimension, pair), hidden)
+    caption = " ".join(part for part in said if part)
     source = (
         f"Source: resident survey, {span}: {count(rows['n'].sum())} answers shown. Dot: weighted mean "
         "on 0-100; bar: 95% interval."
@@ -516,3 +615,25 @@ def groups_slide(
     figure = group_dots_projected(rows, title, "trust")
     data = rows[["group", "n", "mean", "ci_low", "ci_high", "flag"]].reset_index(drop=True)
     return Slide("groups", title, caption, source, figure, data)
+
+
+def _pair_sentence(rows: pd.DataFrame, dimension: str, pair: tuple[str, str | None] | None) -> str:
+    """'The gap this partnership follows: Black residents' trust is 3 points below White
+    residents' (between 0 and 6).' from the shown groups' rows; '' when there is no pair,
+    its reference is everyone else, or either group is not shown."""
+    if pair is None or pair[1] is None:
+        return ""
+    focus, reference = (rows[rows["group"] == g] for g in pair)
+    if focus.empty or reference.empty:
+        return ""
+    f, r = focus.iloc[0], reference.iloc[0]
+    gap = float(r["mean"] - f["mean"])
+    text = f"The gap this partnership follows: {who(dimension, pair[0])}' trust is "
+    text += "level with" if round(gap) == 0 else f"{points_text(gap)} {'below' if gap > 0 else 'above'}"
+    text += f" {who(dimension, pair[1])}'"
+    se = (f["se"] ** 2 + r["se"] ** 2) ** 0.5
+    if pd.isna(se):
+        return text + "."
+    sign = 1 if gap >= 0 else -1
+    low, high = sorted((sign * (gap - Z95 * se), sign * (gap + Z95 * se)))
+    return text + f" (between {low:.0f} and {high:.0f})" + (", which may be chance." if low <= 0 else ".")

@@ -708,8 +708,8 @@ def _below(gap: float | None) -> str:
 def gap_story(gap: dict, rules: Rules = LEADERSHIP) -> str:
     """'In the partnership's areas, Black residents' trust was 8 points below White
     residents' in the 12 months before the start and 1 point below in the 12 months after;
-    in the comparison areas, 20 and 14 points below.' from `evaluate_gap`'s record, each
-    gap only where `shown_gaps` shows it."""
+    in the comparison areas, 20 points below before the start and 14 points below after.'
+    from `evaluate_gap`'s record, each gap only where `shown_gaps` shows it."""
     if not gap.get("treated"):
         return gap.get("sentence", "")
     cells = {(r.side, r.window): (r.gap if r.shown else None) for r in shown_gaps(gap, rules).itertuples()}
@@ -724,7 +724,7 @@ def gap_story(gap: dict, rules: Rules = LEADERSHIP) -> str:
     )
     if gap.get("comparison"):
         c0, c1 = cells[SIDES[1][1], "before"], cells[SIDES[1][1], "after"]
-        text += f"; in the comparison areas, {_below(c0)} and {_below(c1)}"
+        text += f"; in the comparison areas, {_below(c0)} before the start and {_below(c1)} after"
     hidden = [r for r in shown_gaps(gap, rules).itertuples() if not r.shown]
     if hidden and rules.public:
         text += (
