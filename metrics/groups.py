@@ -32,6 +32,7 @@ from db.models import (
     SurveyItem,
 )
 from metrics.filters import Filters
+from metrics.formatting import interval_text, size_text
 from metrics.publish import PUBLIC, Rules, group_visible, survey_cell
 from metrics.registry import SURVEY_CONSTRUCTS
 from metrics.stats import Z95, weighted_mean, weighted_share
@@ -338,7 +339,7 @@ def breakdown_sentence(rows: pd.DataFrame, label: str, dimension: str) -> str:
     gap = value.max() - value.min()
     text = (
         f"{label} is highest among {who(dimension, top['group'])} ({value.max():.0f}) and lowest among "
-        f"{who(dimension, bottom['group'])} ({value.min():.0f}): a gap of {gap:.0f} points"
+        f"{who(dimension, bottom['group'])} ({value.min():.0f}): a gap of {size_text('points', gap)}"
     )
     if published:
         return text + ", as published (sample size not reported, so whether it is chance cannot be tested)."
@@ -346,4 +347,4 @@ def breakdown_sentence(rows: pd.DataFrame, label: str, dimension: str) -> str:
     if pd.isna(se):
         return text + " (too few answers for an interval)."
     low, high = gap - Z95 * se, gap + Z95 * se
-    return text + f" (between {low:.0f} and {high:.0f})" + (", which may be chance." if low <= 0 else ".")
+    return text + f" ({interval_text(gap, low, high)})" + (", which may be chance." if low <= 0 else ".")

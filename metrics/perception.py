@@ -29,7 +29,7 @@ from sqlalchemy import Connection, and_, case, func, select
 
 from db.models import Partnership, PartnershipArea, SurveyAnswer, SurveyItem, SurveyMonthly, SurveyResponse
 from metrics.filters import Filters
-from metrics.formatting import name_label
+from metrics.formatting import interval_text, name_label
 from metrics.publish import Rules
 from metrics.registry import BY_KEY
 from metrics.stats import Z95, weighted_mean
@@ -285,7 +285,7 @@ def gap_sentence(row) -> str:
         low, high = sorted((abs(row.ci_low), abs(row.ci_high)))
         return (
             f"{who} rate {what} {size:.0f} points {direction} than {versus} do "
-            f"(between {low:.0f} and {high:.0f})."
+            f"({interval_text(size, low, high)})."
         )
     return (
         f"{who} and {versus} rate {what} about the same: the difference is {row.gap:+.0f} points "

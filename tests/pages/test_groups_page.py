@@ -49,7 +49,7 @@ def test_partnership_page_breaks_a_score_down_by_group_with_n_and_benchmarks(dem
             assert re.search(
                 rf"{construct} here \(\d+, n=[\d,]+\) is (higher than|lower than|similar to) {against}", said
             ), (construct, against)
-    assert re.search(r"\(between -?\d+ and -?\d+\)", said)
+    assert re.search(r"\(between -?[\d.]+ and -?[\d.]+\)", said)
 
 
 def test_overview_draws_city_wide_trust_by_race(demo_url, monkeypatch):
