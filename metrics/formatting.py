@@ -86,6 +86,31 @@ def effect_text(effect: dict | None, compact: bool = False) -> str:
     return f"{fmt(effect['estimate'])}{unit} ({label}{fmt(low)} to {fmt(high)})"
 
 
+def gap_change_text(effect: dict | None) -> str:
+    """A change in an equity gap (`Effect.as_dict()`, points; below 0 the gap narrowed) as a
+    card's headline, in one phrasing for every gap: 'Narrowed 11 points (7 to 15)', 'Widened
+    1 point (0.4 to 2.3)', or, when the interval crosses zero, 'Narrowed 2 points (from
+    widened 3 to narrowed 7)'. Never a signed '-11 points'."""
+    if not effect:
+        return "no estimate"
+    estimate, (low, high) = effect["estimate"], effect["ci"]
+    if (words := _unbounded(estimate)) is not None:
+        return words
+    head = (
+        "No change"
+        if round(estimate) == 0
+        else (f"{'Narrowed' if estimate < 0 else 'Widened'} {size_text('points', estimate)}")
+    )
+    if high < 0 or low > 0:  # on one side: its size, smaller first
+        bounds = interval_text(abs(estimate), *sorted((abs(low), abs(high))))
+        return f"{head} ({bounds.removeprefix('between ').replace(' and ', ' to ')})"
+
+    def way(x: float) -> str:
+        return f"{'narrowed' if x < 0 else 'widened'} {abs(x):.0f}" if round(x) else "no change"
+
+    return f"{head} (from {way(high)} to {way(low)})"
+
+
 # A symbol per verdict, so that a verdict reads the same without its colour. The symbols
 # say better or worse, not up or down: for crime, Improved means fewer crimes.
 VERDICT_SYMBOLS = {

@@ -20,3 +20,17 @@ def test_an_interval_crossing_zero_stays_whole_and_never_reads_minus_zero():
     assert interval_text(5.0, -0.2, 10.3) == "between 0 and 10"
     assert interval_text(6.0, -3.2, 15.7, signed=True) == "between -3 and +16"
     assert interval_text(6.0, -3.2, 0.0, signed=True) == "between -3 and 0"
+
+
+def test_an_equity_gap_change_reads_as_narrowed_or_widened_never_as_a_signed_number():
+    from metrics.formatting import gap_change_text
+
+    assert gap_change_text({"estimate": -10.7, "ci": [-14.9, -6.6]}) == "Narrowed 11 points (7 to 15)"
+    assert gap_change_text({"estimate": 3.2, "ci": [1.1, 5.4]}) == "Widened 3 points (1 to 5)"
+    assert gap_change_text({"estimate": -1.2, "ci": [-2.1, -0.3]}) == "Narrowed 1 point (0.3 to 2.1)"
+    assert (
+        gap_change_text({"estimate": -2.0, "ci": [-7.0, 3.0]})
+        == "Narrowed 2 points (from widened 3 to narrowed 7)"
+    )
+    assert gap_change_text({"estimate": 0.2, "ci": [-4.0, 4.4]}) == "No change (from widened 4 to narrowed 4)"
+    assert gap_change_text(None) == "no estimate"
