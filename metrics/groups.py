@@ -19,6 +19,7 @@ and names what it hid, so a chart can say so instead of drawing it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Connection, and_, func, select
@@ -76,6 +77,18 @@ GROUP_COLUMNS = [
 
 def _month_of(d):
     return d.replace(day=1)
+
+
+LATEST_MONTHS = 12  # the page's breakdown and the "Trust by group" slide: the latest year
+
+
+def latest_months(filters: Filters, months: int = LATEST_MONTHS) -> Filters:
+    """`filters` narrowed to its latest `months` whole months (from the first of the month,
+    never before `filters.start`), the window the "Trust by group" slide uses, so that a
+    breakdown on the page and on the slide reads the same."""
+    first = filters.end.year * 12 + filters.end.month - months
+    start = max(filters.start, date(first // 12, first % 12 + 1, 1))
+    return Filters(start, filters.end, filters.partnership, filters.crime_groups)
 
 
 def group_scores(

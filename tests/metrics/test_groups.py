@@ -185,3 +185,12 @@ def test_benchmark_and_breakdown_intervals_show_a_decimal_where_whole_points_wou
     )
     text = breakdown_sentence(rows, "Trust in police", "race_ethnicity")
     assert "a gap of 7 points (between 6.4 and 7.2)." in text
+
+
+def test_the_latest_12_months_are_the_trust_by_group_slides_window():
+    from metrics.groups import latest_months
+
+    long = latest_months(Filters(date(2018, 1, 1), date(2026, 9, 30), "P"))
+    assert (long.start, long.end, long.partnership) == (date(2025, 10, 1), date(2026, 9, 30), "P")
+    short = latest_months(Filters(date(2026, 3, 15), date(2026, 9, 30)))
+    assert short.start == date(2026, 3, 15)
