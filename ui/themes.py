@@ -54,7 +54,7 @@ def themes_section(url: str, user: User, filters: Filters, code: str, begun: dat
         return
     tallies = found["tallies"]
     st.caption(
-        f"Read: {tallies[ENGLISH]:,} comments in English ({tallies['with a theme']:,} on one of its themes), "
+        f"Read: {tallies[ENGLISH]:,} comments in English ({tallies['with a theme']:,} on a listed theme), "
         f"{tallies[OTHER_LANGUAGE]:,} in another language (counted, not read for themes or tone) and "
         f"{tallies[BLANK]:,} blank. Themes from the dashboard's list of themes (docs/methods.md tells an "
         "administrator how to edit it)."
