@@ -83,12 +83,15 @@ def perception_over_time(view: pd.DataFrame, construct: str, title: str) -> go.F
             go.Scatter(
                 x=rows["year"].astype(int) + YEAR_DODGE[who],
                 y=rows["mean"],
-                mode="lines+markers",
+                # partners' and officers' few answers a year are written beside each dot
+                mode="lines+markers" if who == "resident" else "lines+markers+text",
                 name=f"{RESPONDENT_LABELS[who]} ({int(rows['n'].sum()):,} answers)",
                 line={"color": RESPONDENT_COLOURS[who]},
                 marker={"symbol": RESPONDENT_SYMBOLS[who], "size": 12},
-                text=[f"{int(r.year)}: {_label(r)}" for r in rows.itertuples(index=False)],
-                hovertemplate="%{text}<extra>" + RESPONDENT_LABELS[who] + "</extra>",
+                text=[f"n={int(n):,}" for n in rows["n"]],
+                textposition="bottom center",
+                customdata=[f"{int(r.year)}: {_label(r)}" for r in rows.itertuples(index=False)],
+                hovertemplate="%{customdata}<extra>" + RESPONDENT_LABELS[who] + "</extra>",
                 **_whiskers(rows, "y"),
             )
         )

@@ -55,6 +55,7 @@ from db.users import UserRefused, add_user, list_users, remove_user
 from db.weighting import rake_areas
 from metrics.evaluation import OUTCOMES, Design, Prefetched, mark_chance, partnership_codes
 from metrics.evaluation import evaluate as run_evaluation
+from metrics.formatting import gap_change_text, verdict_label
 from metrics.stored import stored_scorecard
 from metrics.verdict import headline, sustained_text
 
@@ -295,7 +296,22 @@ def _print_evaluation(result: dict) -> None:
             click.echo(f"  compared with {', '.join(o['comparison']['areas'])} ({o['comparison']['reason']})")
         if o.get("sustained"):
             click.echo(f"  {sustained_text(o['sustained'])}")
+    _print_equity(result.get("equity") or {})
     click.echo("")
+
+
+def _print_equity(equity: dict) -> None:
+    """Each equity gap's label, verdict and change, and its sentence; or why there is none."""
+    if not equity:
+        return
+    click.echo("\nEquity gap")
+    if not equity.get("set"):
+        click.echo(f"  {equity.get('sentence', '')}")
+        return
+    for gap in equity["gaps"]:
+        change = f": {gap_change_text(gap['effect'])}" if gap.get("effect") else ""
+        click.echo(f"\n{gap['label']}: {verdict_label(gap['verdict'])}{change}")
+        click.echo(f"  {gap['sentence']}")
 
 
 @main.command(name="import")

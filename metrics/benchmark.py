@@ -25,7 +25,7 @@ from sqlalchemy import Connection, func, select
 
 from db.models import Area, Partnership, PartnershipArea, SurveyAggregate, SurveyItem, SurveyMonthly
 from metrics.filters import Filters
-from metrics.formatting import count
+from metrics.formatting import count, interval_text
 from metrics.publish import PUBLIC, Rules, survey_cell
 from metrics.registry import SURVEY_CONSTRUCTS, metric
 from metrics.stats import Z95, weighted_mean
@@ -96,11 +96,11 @@ def sentence(construct: str, against: str, here: Score, other: Score) -> str:
         )
     mine = f"{label} here ({here.mean:.0f}, n={count(here.n)})"
     theirs = f"{where} ({other.mean:.0f}, n={count(other.n)})"
-    between = f"(between {low:.0f} and {high:.0f})"
+    between = f"({interval_text(difference, low, high)})"
     if words == "similar":
         return f"{mine} is similar to {theirs}: a difference of {_points(difference)} {between}."
     if words == "lower":  # said as a size: 'lower ... 5 points (between 2 and 7)'
-        between = f"(between {-high:.0f} and {-low:.0f})"
+        between = f"({interval_text(-difference, -high, -low)})"
     return f"{mine} is {words} than {theirs}: {_points(abs(difference))} {between}."
 
 

@@ -56,6 +56,24 @@ def size_text(scale: str, value: float) -> str:
     return f"{whole} point" if whole == 1 else f"{whole} points"
 
 
+def interval_text(estimate: float, low: float, high: float, signed: bool = False) -> str:
+    """'between 3 and 9': a 95% interval's bounds in whole points, or to one decimal when whole
+    points would mislead, that is when a rounded bound equals the rounded estimate ('between
+    6.4 and 7.3', not 'between 6 and 7' around 7) or rounds to 0 while the interval excludes
+    0 ('between 0.3 and 2.1', not 'between 0 and 2'). `signed` writes '+3' and '-3'."""
+    whole = round(estimate)
+    excludes_zero = low > 0 or high < 0
+    close = round(low) == whole or round(high) == whole
+    zero = excludes_zero and (round(low) == 0 or round(high) == 0)
+    digits = 1 if close or zero else 0
+
+    def one(value: float) -> str:
+        value = round(value, digits) or 0.0  # never '-0'
+        return f"{value:+.{digits}f}" if signed and value else f"{value:.{digits}f}"
+
+    return f"between {one(low)} and {one(high)}"
+
+
 def effect_text(effect: dict | None, compact: bool = False) -> str:
     """'-30% (95%: -41% to -18%)' or '+6 points (95%: +3 to +10)' from `Effect.as_dict()`.
     `compact` drops '95%:' and 'points', for table cells whose caption states both."""
@@ -66,6 +84,31 @@ def effect_text(effect: dict | None, compact: bool = False) -> str:
     unit = "" if compact or effect["scale"] == "relative" else " points"
     label = "" if compact else "95%: "
     return f"{fmt(effect['estimate'])}{unit} ({label}{fmt(low)} to {fmt(high)})"
+
+
+def gap_change_text(effect: dict | None) -> str:
+    """A change in an equity gap (`Effect.as_dict()`, points; below 0 the gap narrowed) as a
+    card's headline, in one phrasing for every gap: 'Narrowed 11 points (7 to 15)', 'Widened
+    1 point (0.4 to 2.3)', or, when the interval crosses zero, 'Narrowed 2 points (from
+    widened 3 to narrowed 7)'. Never a signed '-11 points'."""
+    if not effect:
+        return "no estimate"
+    estimate, (low, high) = effect["estimate"], effect["ci"]
+    if (words := _unbounded(estimate)) is not None:
+        return words
+    head = (
+        "No change"
+        if round(estimate) == 0
+        else (f"{'Narrowed' if estimate < 0 else 'Widened'} {size_text('points', estimate)}")
+    )
+    if high < 0 or low > 0:  # on one side: its size, smaller first
+        bounds = interval_text(abs(estimate), *sorted((abs(low), abs(high))))
+        return f"{head} ({bounds.removeprefix('between ').replace(' and ', ' to ')})"
+
+    def way(x: float) -> str:
+        return f"{'narrowed' if x < 0 else 'widened'} {abs(x):.0f}" if round(x) else "no change"
+
+    return f"{head} (from {way(high)} to {way(low)})"
 
 
 # A symbol per verdict, so that a verdict reads the same without its colour. The symbols

@@ -19,6 +19,7 @@ and names what it hid, so a chart can say so instead of drawing it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Connection, and_, func, select
@@ -32,6 +33,7 @@ from db.models import (
     SurveyItem,
 )
 from metrics.filters import Filters
+from metrics.formatting import interval_text, size_text
 from metrics.publish import PUBLIC, Rules, group_visible, survey_cell
 from metrics.registry import SURVEY_CONSTRUCTS
 from metrics.stats import Z95, weighted_mean, weighted_share
@@ -75,6 +77,18 @@ GROUP_COLUMNS = [
 
 def _month_of(d):
     return d.replace(day=1)
+
+
+LATEST_MONTHS = 12  # the page's breakdown and the "Trust by group" slide: the latest year
+
+
+def latest_months(filters: Filters, months: int = LATEST_MONTHS) -> Filters:
+    """`filters` narrowed to its latest `months` whole months (from the first of the month,
+    never before `filters.start`), the window the "Trust by group" slide uses, so that a
+    breakdown on the page and on the slide reads the same."""
+    first = filters.end.year * 12 + filters.end.month - months
+    start = max(filters.start, date(first // 12, first % 12 + 1, 1))
+    return Filters(start, filters.end, filters.partnership, filters.crime_groups)
 
 
 def group_scores(
@@ -338,7 +352,7 @@ def breakdown_sentence(rows: pd.DataFrame, label: str, dimension: str) -> str:
     gap = value.max() - value.min()
     text = (
         f"{label} is highest among {who(dimension, top['group'])} ({value.max():.0f}) and lowest among "
-        f"{who(dimension, bottom['group'])} ({value.min():.0f}): a gap of {gap:.0f} points"
+        f"{who(dimension, bottom['group'])} ({value.min():.0f}): a gap of {size_text('points', gap)}"
     )
     if published:
         return text + ", as published (sample size not reported, so whether it is chance cannot be tested)."
@@ -346,4 +360,4 @@ def breakdown_sentence(rows: pd.DataFrame, label: str, dimension: str) -> str:
     if pd.isna(se):
         return text + " (too few answers for an interval)."
     low, high = gap - Z95 * se, gap + Z95 * se
-    return text + f" (between {low:.0f} and {high:.0f})" + (", which may be chance." if low <= 0 else ".")
+    return text + f" ({interval_text(gap, low, high)})" + (", which may be chance." if low <= 0 else ".")

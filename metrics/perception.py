@@ -29,7 +29,7 @@ from sqlalchemy import Connection, and_, case, func, select
 
 from db.models import Partnership, PartnershipArea, SurveyAnswer, SurveyItem, SurveyMonthly, SurveyResponse
 from metrics.filters import Filters
-from metrics.formatting import name_label
+from metrics.formatting import interval_text, name_label, signed_points, size_text
 from metrics.publish import Rules
 from metrics.registry import BY_KEY
 from metrics.stats import Z95, weighted_mean
@@ -279,17 +279,16 @@ def gap_sentence(row) -> str:
     if pd.isna(row.se):
         return f"Too few answers to set {who.lower()}' view of {what} against {versus}'."
     size = abs(row.gap)
-    between = f"between {row.ci_low:+.0f} and {row.ci_high:+.0f}"
     if row.ci_low > 0 or row.ci_high < 0:
         direction = "higher" if row.gap > 0 else "lower"
         low, high = sorted((abs(row.ci_low), abs(row.ci_high)))
         return (
-            f"{who} rate {what} {size:.0f} points {direction} than {versus} do "
-            f"(between {low:.0f} and {high:.0f})."
+            f"{who} rate {what} {size_text('points', size)} {direction} than {versus} do "
+            f"({interval_text(size, low, high)})."
         )
     return (
-        f"{who} and {versus} rate {what} about the same: the difference is {row.gap:+.0f} points "
-        f"({between}), too uncertain to call."
+        f"Can't tell whether {who.lower()} and {versus} differ on {what}: "
+        f"{signed_points(row.gap)} points ({interval_text(row.gap, row.ci_low, row.ci_high, signed=True)})."
     )
 
 

@@ -38,11 +38,7 @@ if weights.empty:
     st.caption("No resident answers have been weighted yet: import population margins and survey answers.")
 else:
     st.dataframe(weighting.status_table(weights), hide_index=True)
-    st.caption(
-        "Resident answers are raked to each area's census counts (population margins), so that "
-        "every group counts as much as it does in the area. A design effect of 1.3 means the "
-        "weights cost as much precision as losing a quarter of the answers."
-    )
+    st.caption(weighting.explanation(weights))
     failed = weighting.failures_table(weights)
     if not failed.empty:
         st.warning("Raking did not converge in these areas: their answers keep their design weights.")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from charts.equity import gap_chart
 from metrics.equity import DRIFT_GROUP_N, gap_story
+from metrics.formatting import gap_change_text
 from ui.plain import plain
 from ui.show import chart, nothing_to_show, verdict_card
 
@@ -19,7 +20,7 @@ def _n_note(gap: dict) -> str:
     reference = gap.get("reference") or "other"
     cells = [f"{t[w]['focus']['n']:,} and {t[w]['reference']['n']:,} {w}" for w in ("before", "after")]
     return (
-        f"Change in the gap, in points: below 0, it narrowed. {gap['group']} and {reference} residents "
+        f"Change in the gap, in points, with its 95% interval. {gap['group']} and {reference} residents "
         f"answering in the partnership's areas: {', '.join(cells)}."
     )
 
@@ -35,7 +36,8 @@ def equity_cards(equity: dict) -> None:
     for column, gap in zip(cards, equity["gaps"], strict=False):
         with column:
             note = _n_note(gap)
-            verdict_card({**gap, "notes": [note] if note else []})
+            headline = gap_change_text(gap["effect"]) if gap.get("effect") else ""
+            verdict_card({**gap, "headline": headline, "notes": [note] if note else []})
 
 
 def equity_chart(trend: dict | None, equity: dict) -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 from charts.groups import group_dots
 from metrics.filters import Filters
 from metrics.formatting import months_span
-from metrics.groups import CITY, DIMENSION_LABELS, breakdown_sentence, latest_published
+from metrics.groups import CITY, DIMENSION_LABELS, breakdown_sentence, latest_months, latest_published
 from metrics.registry import SURVEY_CONSTRUCTS, metric
 from ui import data
 from ui.auth import User
@@ -21,9 +21,12 @@ from ui.plain import plain
 from ui.show import chart, nothing_to_show
 
 
-def _sampled_source(rows: pd.DataFrame, filters: Filters, hidden: str, where: str) -> str:
+def _sampled_source(
+    rows: pd.DataFrame, filters: Filters, hidden: str, where: str, latest: bool = False
+) -> str:
     return (
-        f"Source: resident survey, {where}, {months_span(filters.start, filters.end)}; "
+        f"Source: resident survey, {where}, {months_span(filters.start, filters.end)}"
+        f"{' (the latest 12 months of the period chosen)' if latest else ''}; "
         f"{int(rows['n'].sum()):,} residents in the groups shown, n per group in its label. "
         "Dot: weighted mean on 0-100; bar: 95% interval."
         + (
@@ -36,10 +39,12 @@ def _sampled_source(rows: pd.DataFrame, filters: Filters, hidden: str, where: st
 
 
 def partnership_groups(url: str, user: User, filters: Filters, name: str) -> None:
-    """The breakdown chart of a chosen score by a chosen dimension, a sentence on it, and
+    """The breakdown chart of a chosen score by a chosen dimension over the latest 12 months of
+    the period (the "Trust by group" slide's window, so the two agree), a sentence on it, and
     the partnership's latest scores against the city and areas of similar population."""
     version = data.version(url)
-    found = data.breakdown(url, user.audience, filters, None, False, version)
+    recent = latest_months(filters)  # the latest 12 months, as on the "Trust by group" slide
+    found = data.breakdown(url, user.audience, recent, None, False, version)
     sampled, published = found["sampled"], found["published"]
     dimensions = [d for d in DIMENSION_LABELS if any(k[1] == d for k in sampled)]
     dimensions += [
@@ -67,8 +72,8 @@ def partnership_groups(url: str, user: User, filters: Filters, name: str) -> Non
                 nothing_to_show(f"No group is large enough to show. {shown.hidden_text}")
             else:
                 chart(
-                    group_dots(rows, f"{label} by {by}", construct),
-                    _sampled_source(rows, filters, shown.hidden_text, f"{name}'s areas"),
+                    group_dots(rows, f"{label} by {by}, {months_span(recent.start, recent.end)}", construct),
+                    _sampled_source(rows, recent, shown.hidden_text, f"{name}'s areas", latest=True),
                     key="groups_chart",
                 )
                 st.markdown(plain(breakdown_sentence(rows, label, dimension)))

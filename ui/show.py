@@ -100,11 +100,14 @@ BADGE_COLOURS = {
 
 
 def verdict_card(outcome: dict) -> None:
-    """One outcome's verdict: badge, estimate with interval, sentence, method and comparison."""
+    """One outcome's verdict: badge, estimate with interval (or the outcome's own `headline`),
+    sentence, method and comparison."""
     with st.container(border=True):
         st.markdown(f"**{plain(outcome['label'])}**")
         st.badge(outcome["verdict"], color=BADGE_COLOURS.get(outcome["verdict"], "gray"))
-        if outcome.get("effect"):
+        if outcome.get("headline"):
+            st.markdown(f"**{plain(outcome['headline'])}**")
+        elif outcome.get("effect"):
             st.markdown(f"**{effect_text(outcome['effect'])}**")
         st.markdown(plain(outcome["sentence"]))
         if outcome.get("sustained"):

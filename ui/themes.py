@@ -21,6 +21,10 @@ from ui.auth import User
 from ui.show import chart, nothing_to_show, table
 
 SOURCE_LABELS = {"resident": "Resident", "partner": "Partner", "officer": "Officer"}
+# what the section counts, said on its chart and sentence: the board's slide counts residents'
+# written answers only, so the two are not the same number
+COUNTED = "residents' written survey answers and partners' and officers' feedback comments"
+COUNTS_TITLE = "Residents' written answers and partners' and officers' comments, per theme"
 
 
 def themes_section(url: str, user: User, filters: Filters, code: str, begun: date) -> None:
@@ -35,12 +39,14 @@ def themes_section(url: str, user: User, filters: Filters, code: str, begun: dat
             found["shown"],
             f"First 4 quarters from the start ({first})" if first else None,
             f"Latest 4 quarters ({latest})",
-            "Comments per theme",
+            COUNTS_TITLE,
         ),
         _counts_source(found),
         key="themes_counts",
     )
-    st.markdown(found["sentence"])
+    st.markdown(
+        f"**Counted here: {COUNTED}** (the board slide counts residents' answers only). {found['sentence']}"
+    )
     small = found["shown"].loc[found["shown"]["all_small"], "theme"].tolist()
     if small:
         st.caption(f"Written about fewer than 11 times in each window: {', '.join(small)}.")
@@ -48,9 +54,10 @@ def themes_section(url: str, user: User, filters: Filters, code: str, begun: dat
         return
     tallies = found["tallies"]
     st.caption(
-        f"Read: {tallies[ENGLISH]:,} comments in English ({tallies['with a theme']:,} on a codebook theme), "
+        f"Read: {tallies[ENGLISH]:,} comments in English ({tallies['with a theme']:,} on a listed theme), "
         f"{tallies[OTHER_LANGUAGE]:,} in another language (counted, not read for themes or tone) and "
-        f"{tallies[BLANK]:,} blank. Themes from the codebook {found['codebook']}."
+        f"{tallies[BLANK]:,} blank. Themes from the dashboard's list of themes (docs/methods.md tells an "
+        "administrator how to edit it)."
     )
     left, right = st.columns(2)
     with left:
@@ -71,7 +78,7 @@ def themes_section(url: str, user: User, filters: Filters, code: str, begun: dat
             table(_topics_table(found["topics"]), f"{code}-comment-topics")
             st.caption(
                 "Groups of words that often come together (TF-IDF and NMF). Suggestions only: a group "
-                "that the codebook misses is worth adding to it (see the methods)."
+                "that the list of themes misses is worth adding to it."
             )
     st.markdown("**Example comments per theme** (newest first). Confidential: leadership only.")
     table(_examples_table(found["examples"]), f"{code}-comment-examples")

@@ -381,3 +381,22 @@ def test_planted_effects_are_inside_their_interval_nine_times_in_ten_across_thre
     assert planted == 30
     assert inside >= 27
     assert called <= 0.10 * nulls
+
+
+def test_cli_evaluate_prints_the_equity_gap_in_words(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    run = CliRunner().invoke(main, ["evaluate", "RIV-EAST-SCHOOLS", "--exclude-months", "3"])
+    assert run.exit_code == 0, run.output
+    assert "\nEquity gap\n" in run.output
+    assert "The gap in trust between Black and White residents: ✓ Improved: Narrowed" in run.output
+    assert "  The gap in trust between Black and White residents narrowed by" in run.output
+
+
+def test_cli_evaluate_says_when_no_equity_gap_is_set(capsys):
+    from cli import _print_evaluation
+    from metrics.equity import NO_GAP_SET
+
+    result = {"name": "A", "partnership": "A", "start": "2024-01-01", "outcomes": []}
+    _print_evaluation({**result, "equity": {"set": False, "sentence": NO_GAP_SET, "gaps": []}})
+    said = capsys.readouterr().out
+    assert "Equity gap\n  No equity gap is set in the registry for this partnership" in said

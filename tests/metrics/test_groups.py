@@ -21,7 +21,7 @@ from db.models import SurveyResponse
 from db.rollup import refresh_survey_monthly
 from metrics.benchmark import Score, benchmarks, compare, sentence
 from metrics.filters import Filters
-from metrics.groups import group_scores, public_groups
+from metrics.groups import breakdown_sentence, group_scores, public_groups
 from metrics.publish import LEADERSHIP, PUBLIC, csv_bytes
 
 Z = 1.959963984540054
@@ -174,3 +174,23 @@ def test_benchmarks_say_when_there_are_too_few_areas_of_similar_population(raced
         public = benchmarks(conn, FILTERS, PUBLIC, ("trust",))
     assert list(public["words"]) == ["not compared"]
     assert "fewer than 30 answers" in public["sentence"][0]
+
+
+def test_benchmark_and_breakdown_intervals_show_a_decimal_where_whole_points_would_mislead():
+    # 1.2 points higher, 95% interval about 0.3 to 2.1: not "1 point (between 0 and 2)"
+    said = sentence("trust", "city", Score(56.2, 0.4, 2000), Score(55.0, 0.2, 9800))
+    assert said.endswith("1 point (between 0.3 and 2.1).")
+    rows = pd.DataFrame(
+        {"group": ["White", "Black"], "mean": [70.0, 63.2], "se": [0.15, 0.15], "n": [900, 900]}
+    )
+    text = breakdown_sentence(rows, "Trust in police", "race_ethnicity")
+    assert "a gap of 7 points (between 6.4 and 7.2)." in text
+
+
+def test_the_latest_12_months_are_the_trust_by_group_slides_window():
+    from metrics.groups import latest_months
+
+    long = latest_months(Filters(date(2018, 1, 1), date(2026, 9, 30), "P"))
+    assert (long.start, long.end, long.partnership) == (date(2025, 10, 1), date(2026, 9, 30), "P")
+    short = latest_months(Filters(date(2026, 3, 15), date(2026, 9, 30)))
+    assert short.start == date(2026, 3, 15)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from board.deck import build_deck
-from charts.perception import perception_gap
+from charts.perception import perception_gap, perception_over_time
 from db.demo import city
 from db.models import SurveyAnswer, SurveyItem, SurveyResponse
 from metrics.filters import Filters
@@ -191,7 +191,30 @@ def test_the_sentence_says_direction_size_and_interval():
     assert "20 points lower than residents do (between 12 and 28)" in gap_sentence(lower)
     unclear = row.copy()
     unclear["ci_low"] = -3.0
-    assert "about the same" in gap_sentence(unclear)
+    assert gap_sentence(unclear) == (
+        "Can't tell whether officers and residents differ on trust in police: "
+        "+20 points (between -3 and +28)."
+    )
+    assert "about the same" not in gap_sentence(unclear)
+
+
+def test_the_by_year_chart_writes_officers_n_beside_each_year():
+    view = pd.DataFrame(
+        {
+            "construct": ["trust"] * 4,
+            "respondent": ["resident", "resident", "officer", "officer"],
+            "year": [2024, 2025, 2024, 2025],
+            "mean": [55.0, 57.0, 70.0, 66.0],
+            "ci_low": [53.0, 55.0, 60.0, 57.0],
+            "ci_high": [57.0, 59.0, 80.0, 75.0],
+            "n": [900, 950, 14, 17],
+        }
+    )
+    fig = perception_over_time(view, "trust", "Trust in police, by year")
+    officers = next(t for t in fig.data if t.name.startswith("Officers"))
+    assert "text" in officers.mode
+    assert list(officers.text) == ["n=14", "n=17"]
+    assert list(officers.customdata) == ["2024: 70 (n=14)", "2025: 66 (n=17)"]
 
 
 # --- the public count rule, for any counts ---------------------------------------

@@ -24,7 +24,13 @@ def test_the_demo_s_weighting_status_shows_every_neighbourhood_raked(demo_url, m
     assert status.iloc[0]["Areas raked"] == 40
     assert status.iloc[0]["Not converged (design weights kept)"] == 0
     assert status.iloc[0]["No population margins"] == 0
-    assert 1.0 < float(status.iloc[0]["Median design effect"]) < 1.5
+    median = status.iloc[0]["Median design effect"]
+    assert 1.0 < float(median) < 1.5
+    trimmed = status.iloc[0]["Weights trimmed"]
+    said = " ".join(c.value for c in at.caption)
+    assert f"The median design effect, {median}, means" in said
+    assert "1.3" not in said
+    assert (f"{trimmed:,} weight" in said) if trimmed else ("No weight needed trimming" in said)
     assert not [w for w in at.warning if "did not converge" in w.value]
 
 
@@ -58,7 +64,7 @@ def test_an_area_whose_raking_failed_is_named_with_the_reason(tmp_path, monkeypa
     engine.dispose()
     at = run_app(url, monkeypatch, "pages/data.py")
     status = next(t for t in _tables(at) if "Areas raked" in t.columns)
-    assert status.iloc[0].tolist() == [0, 1, 1, "-"]
+    assert status.iloc[0].tolist() == [0, 1, 1, "-", 0]
     assert [w.value for w in at.warning if "did not converge" in w.value]
     failed = next(t for t in _tables(at) if "Why" in t.columns)
     assert failed["Area"].tolist() == ["Southgate"]

@@ -4,6 +4,7 @@ counts of 11 or more and never a comment."""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 from db.demo import city
@@ -31,7 +32,9 @@ def test_leadership_sees_counts_tone_topics_and_example_comments(demo_url, monke
     assert texts.index("What partners and officers say") < texts.index("What people write")
     assert texts.index("What people write") < texts.index("What it has done")
     figs = figures(at)
-    counts = figs["Comments per theme"]
+    counts = {html.unescape(t): f for t, f in figs.items()}[
+        "Residents' written answers and partners' and officers' comments, per theme"
+    ]
     assert [t["name"][:11] for t in counts["data"]] == ["First 4 qua", "Latest 4 qu"]
     assert "speeding and traffic" in counts["data"][0]["y"]
     assert "Tone of the comments, by theme" in figs
@@ -42,6 +45,10 @@ def test_leadership_sees_counts_tone_topics_and_example_comments(demo_url, monke
     everything = _everything(at)
     assert "Confidential: leadership only" in everything
     assert "in another language" in everything
+    assert (
+        "Counted here: residents' written survey answers and partners' and officers' feedback" in everything
+    )
+    assert "codebook.toml" not in everything
 
 
 def test_the_public_gets_counts_only_and_never_a_comment(demo_url, monkeypatch):
