@@ -301,8 +301,10 @@ def test_an_upload_larger_than_nginxs_default_reaches_the_sessions_process(proxi
     choose(page, "What the file holds", "crime")
     choose(page, "How to read it", "(my own mapping file)")
     uploader = page.get_by_test_id("stFileUploader")
-    uploader.filter(has_text="Mapping file").locator('input[type="file"]').set_input_files(str(mapping))
-    uploader.filter(has_text="Data file").locator('input[type="file"]').set_input_files(str(data))
+    for name, path in (("Mapping file", mapping), ("Data file", data)):  # as patient as the other waits
+        box = uploader.filter(has_text=name).locator('input[type="file"]')
+        box.wait_for(state="attached", timeout=60_000)
+        box.set_input_files(str(path), timeout=60_000)
     page.get_by_text("The first rows as the mapping reads them").wait_for(timeout=60_000)
     route = next(c["value"] for c in context.cookies() if c["name"] == "commonground_route")
     uploads = [line for line in proxied.log() if "/_stcore/upload_file/" in line["request"]]
