@@ -44,6 +44,12 @@ CONSTRUCT_COLOURS = {
     "safety": OKABE_ITO["reddish_purple"],
     "procedural_justice": OKABE_ITO["orange"],
 }
+# Map classes. ColorBrewer schemes chosen as colour-blind safe (Brewer, colorbrewer2.org):
+# Blues for a score (low to high), purple-orange around "near the city" for a rate.
+SEQUENTIAL_5 = ("#EFF3FF", "#BDD7E7", "#6BAED6", "#3182BD", "#08519C")
+DIVERGING_5 = ("#5E3C99", "#B2ABD2", "#F7F7F7", "#FDB863", "#E66101")
+NO_DATA = "#BDBDBD"  # grey, hatched: never a colour of the scale
+OUTSIDE = "#F0F0F0"  # areas drawn for context only
 START_LINE = OKABE_ITO["black"]
 EVENT_LINE = MUTED
 
@@ -91,13 +97,22 @@ def _template() -> go.layout.Template:
 pio.templates[TEMPLATE_NAME] = _template()
 
 
+VERDICT_COLOURS = {
+    "Improved": OKABE_ITO["bluish_green"],
+    "Worsened": OKABE_ITO["vermillion"],
+    "No clear change": OKABE_ITO["blue"],
+    "Inconclusive": OKABE_ITO["orange"],
+    "Too early to tell": OKABE_ITO["reddish_purple"],
+}
+
+
 def verdict_fill(verdict: str) -> str:
     """A light tint per verdict for table cells; black text stays readable on each."""
-    colour = {
-        "Improved": OKABE_ITO["bluish_green"],
-        "Worsened": OKABE_ITO["vermillion"],
-        "No clear change": OKABE_ITO["blue"],
-        "Inconclusive": OKABE_ITO["orange"],
-        "Too early to tell": OKABE_ITO["reddish_purple"],
-    }.get(verdict, MUTED)
-    return band_fill(colour, 0.22)
+    return band_fill(VERDICT_COLOURS.get(verdict, MUTED), 0.22)
+
+
+def text_on(hex_colour: str) -> str:
+    """Black or white, whichever reads better on this fill (WCAG relative luminance)."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return INK if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.18 else "#FFFFFF"

@@ -96,6 +96,11 @@ class Area(Base):
     kind: Mapped[str] = mapped_column(String(32))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
     population: Mapped[int | None] = mapped_column(Integer)
+    # Its shape for maps: a GeoJSON geometry (longitude, latitude), simplified for display
+    # once, when it is stored (db/boundaries.py), and a point inside it for its label.
+    boundary: Mapped[str | None] = mapped_column(Text)
+    label_lon: Mapped[float | None] = mapped_column(Float)
+    label_lat: Mapped[float | None] = mapped_column(Float)
 
     parent: Mapped[Area | None] = relationship(remote_side="Area.id")
 

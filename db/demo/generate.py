@@ -26,7 +26,7 @@ from datetime import date
 
 import numpy as np
 
-from db.demo import city
+from db.demo import city, shapes
 
 
 @dataclass
@@ -117,6 +117,8 @@ def _areas(rows: DemoRows, rng: np.random.Generator) -> dict[str, int]:
         rows.tables["area"][district_id - 1]["population"] = district_pop
         total += district_pop
     rows.tables["area"][city_id - 1]["population"] = total
+    # Riverton is fictional; its shapes sit on empty prairie, 1.5 km a neighbourhood
+    shapes.add_boundaries(rows.tables["area"], grid, west=-100.1, north=44.05, cell=0.0135, seed=7)
     for (r, c), a in grid.items():
         for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)):
             b = grid.get((r + dr, c + dc))

@@ -27,7 +27,7 @@ from db.dialect import bulk_insert, bulk_insert_tuples, reset_id_sequences, sett
 from db.models import Base, CrimeIncident, LoadLog, SurveyAnswer, SurveyResponse
 from db.rollup import refresh_crime_monthly, refresh_survey_monthly
 
-from . import city, refuse_unless_empty
+from . import city, refuse_unless_empty, shapes
 from .generate import DemoRows, _answer, _implementation, _items, _partner_surveys, _partnerships, month_range
 
 GRID = (20, 15)  # beats on a 20 x 15 grid: grid neighbours share a boundary
@@ -198,6 +198,9 @@ def _beats(rows: DemoRows, shape: Plan) -> dict[str, int]:
         )
     rows.tables["area"][city_id - 1]["population"] = sum(p for _n, p in shape.beats)
     n_rows, cols = GRID
+    grid = {divmod(i, cols): ids[beat_name(i)] for i in range(n_rows * cols)}
+    # beats of about 800 m, on empty prairie like Riverton's
+    shapes.add_boundaries(rows.tables["area"], grid, west=-101.0, north=44.2, cell=0.0072, seed=11)
     for i in range(n_rows * cols):
         r, c = divmod(i, cols)
         for nr, nc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
