@@ -81,3 +81,17 @@ def test_the_demo_citys_shapes_agree_with_its_neighbour_table(demo_engine):
     assert shared_borders(shapes) == table
     for r in rows:
         assert shape(json.loads(r.boundary)).contains(Point(r.label_lon, r.label_lat))
+
+
+def test_the_city_scale_grid_of_300_beats_shares_borders_exactly_with_its_grid_neighbours():
+    rows, cols = 15, 20
+    polygons = grid_polygons(rows, cols, west=-101.0, north=44.2, cell=0.0072, seed=11)
+    rook = {
+        ((r, c), (r + dr, c + dc))
+        for r in range(rows)
+        for c in range(cols)
+        for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))
+        if 0 <= r + dr < rows and 0 <= c + dc < cols
+    }
+    assert shared_borders(polygons) == rook
+    assert shapely.coverage_is_valid(list(polygons.values()))
