@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
-from db.boundaries import simplify
 from db.importing import boundaries
 from db.importing.area_names import NameIndex
 from db.importing.fields import field_value
@@ -124,7 +123,8 @@ def load(
             report.problems.append(Problem(line, column, parent, "parent area is not known"))
     if report.problems:
         return
-    simple = simplify(shapes)  # once, all the file's shapes together
+    kinds = {code: pending[code]["kind"] for code in shapes}
+    simple = boundaries.simplified(shapes, kinds)  # once, in one pass over all the file's shapes
     new_shapes = {
         code
         for code, b in simple.items()
@@ -152,7 +152,7 @@ def load(
     if simple:
         boundaries.write(conn, simple, new_shapes)
         boundaries.note_shapes(report, simple, len(new_shapes))
-        boundaries.add_neighbours(conn, shapes, report)
+        boundaries.add_neighbours(conn, shapes, kinds, report)
     boundaries.note_missing(report, no_shape)
 
 

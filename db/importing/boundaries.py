@@ -5,10 +5,12 @@ a column of WKT or GeoJSON text: the field `boundary`), or a `boundaries` file g
 to areas already imported, matched by code, name or alias as every kind that names an area
 (`AreaLookup`, with its suggestions for a name it does not know). Each shape is read with
 `db.boundaries.parse`: one that cannot be used refuses the file, naming its line, column,
-value, rule and fix. Then all the file's shapes are simplified together, once, inside the
-import's transaction, and stored with their label points; a shape already stored the same
-counts as unchanged. Areas whose shapes (as read, before simplifying) share a border are
-added to the neighbour table when they were not there already.
+value, rule and fix. Then all the file's shapes are simplified in one pass inside the
+import's transaction, each kind of area together as one coverage (a city overlaps its
+districts: mixed, no border could stay shared), and stored with their label points; a shape
+already stored the same counts as unchanged. Areas of one kind whose shapes (as read, before
+simplifying) share a border are added to the neighbour table when they were not there
+already: a district is not its city's neighbour.
 """
 
 from __future__ import annotations
@@ -71,6 +73,21 @@ def column_missing(line: int, row: dict[str, str], mapping: Mapping) -> Problem 
     )
 
 
+def _by_kind(shapes: dict[str, Shape], kinds: dict[str, str]) -> list[dict[str, Shape]]:
+    return [
+        {c: g for c, g in shapes.items() if kinds[c] == kind} for kind in sorted({kinds[c] for c in shapes})
+    ]
+
+
+def simplified(shapes: dict[str, Shape], kinds: dict[str, str]) -> dict[str, Boundary]:
+    """The file's shapes (by area code) as stored: each kind of area (`kinds`, by code)
+    simplified together as one coverage, so neighbours keep one shared border."""
+    out: dict[str, Boundary] = {}
+    for group in _by_kind(shapes, kinds):
+        out |= simplify(group)
+    return out
+
+
 def differs(old: tuple[str | None, float | None, float | None], new: Boundary) -> bool:
     """Whether `new` is not what is stored already (shape and label point)."""
     return old != (new.geojson, new.label_lon, new.label_lat)
@@ -87,10 +104,10 @@ def write(conn: Connection, simple: dict[str, Boundary], codes: set[str]) -> Non
         )
 
 
-def add_neighbours(conn: Connection, shapes: dict[str, Shape], report: Report) -> None:
-    """Add each pair of areas (by code) whose shapes share a border to the neighbour table,
-    in both directions, when missing; the report says how many pairs were added."""
-    pairs = shared_borders(shapes)
+def add_neighbours(conn: Connection, shapes: dict[str, Shape], kinds: dict[str, str], report: Report) -> None:
+    """Add each pair of areas of one kind (by code) whose shapes share a border to the
+    neighbour table, in both directions, when missing; the report says how many were added."""
+    pairs = {pair for group in _by_kind(shapes, kinds) for pair in shared_borders(group)}
     if not pairs:
         return
     ids = dict(conn.execute(select(Area.code, Area.id).where(Area.code.in_(sorted(shapes)))).all())
@@ -169,18 +186,17 @@ def load(
         first_line[code], shapes[code] = line, shape
     if report.problems or not shapes:
         return
-    simple = simplify(shapes)
-    stored = {
-        r.code: (r.boundary, r.label_lon, r.label_lat)
-        for r in conn.execute(
-            select(Area.code, Area.boundary, Area.label_lon, Area.label_lat).where(
-                Area.code.in_(sorted(simple))
-            )
+    rows = conn.execute(
+        select(Area.code, Area.kind, Area.boundary, Area.label_lon, Area.label_lat).where(
+            Area.code.in_(sorted(shapes))
         )
-    }
+    ).all()
+    kinds = {r.code: r.kind for r in rows}
+    stored = {r.code: (r.boundary, r.label_lon, r.label_lat) for r in rows}
+    simple = simplified(shapes, kinds)
     changed = {code for code, b in simple.items() if differs(stored[code], b)}
     write(conn, simple, changed)
     report.updated += len(changed)
     report.skipped += len(simple) - len(changed)
     note_shapes(report, simple, len(changed))
-    add_neighbours(conn, shapes, report)
+    add_neighbours(conn, shapes, kinds, report)

@@ -301,3 +301,19 @@ def test_the_preview_shows_a_shape_by_its_start(tmp_path):
     source = write(tmp_path / "areas.csv", f'code,name,wkt\nN,Northfield,"{wkt}"\n')
     _header, rows = preview(Path(source), parse_mapping(WKT_AREAS))
     assert rows[0][1]["wkt"] == f"{wkt[:80]}... ({len(wkt):,} characters)"
+
+
+def test_a_city_and_its_neighbourhoods_in_one_file_keep_shared_borders_and_are_not_neighbours(
+    engine, tmp_path
+):
+    city = "POLYGON ((-0.2 51.4, -0.1 51.4, -0.1 51.6, -0.2 51.6, -0.2 51.4))"  # Northfield and Southgate
+    source = write(
+        tmp_path / "areas.csv",
+        "code,name,kind,parent,wkt\n"
+        f'C,Riverton,city,,"{city}"\nN,Northfield,neighbourhood,C,"{NORTH}"\nS,Southgate,neighbourhood,C,"{SOUTH}"\n',
+    )
+    report = import_file(engine, source, parse_mapping({"kind": "areas", "columns": {"boundary": "wkt"}}))
+    assert report.accepted, report.text()
+    assert _neighbours(engine) == {"Northfield": {"Southgate"}, "Southgate": {"Northfield"}}
+    stored = _stored(engine)
+    assert shapely.coverage_is_valid([stored["Northfield"][0], stored["Southgate"][0]])  # one border, no gap
