@@ -56,6 +56,8 @@ def load(
         if report.rows_read == 1 and "boundary" in mapping.columns:
             if problem := boundaries.column_missing(line, row, mapping):
                 report.problems.append(problem)
+        elif report.rows_read == 1 and shape_col not in row:
+            boundaries.note_unread(report, row)
         name_col, name = field_value(row, mapping, "name")
         code_col, code = field_value(row, mapping, "code")
         code = code or name

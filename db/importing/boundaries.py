@@ -15,6 +15,7 @@ already: a district is not its city's neighbour.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from shapely.geometry import MultiPolygon, Polygon
@@ -58,19 +59,37 @@ def read_shape(line: int, column: str, text: str, report: Report, skip_row: str)
         return None
 
 
+SHAPE_START = re.compile(r'\s*((multi)?polygon\b|\{\s*"type"\s*:\s*"(multi)?polygon")', re.IGNORECASE)
+
+
+def looks_like_shapes(row: dict[str, str]) -> str | None:
+    """The first column of `row` whose cell is a polygon's WKT or GeoJSON, if any."""
+    return next((column for column, cell in row.items() if SHAPE_START.match(cell[:100])), None)
+
+
 def column_missing(line: int, row: dict[str, str], mapping: Mapping) -> Problem | None:
-    """The problem when the mapping names a column of shapes the file lacks."""
+    """The problem when the file lacks the column of shapes a mapping (or a boundaries
+    file's default) names; its fix names the column that looks like shapes, if one does."""
     column = shape_column(mapping)
     if column in row:
         return None
-    columns = ", ".join(repr(c) for c in row)
-    return Problem(
-        line,
-        column,
-        "",
-        f"the file has no column {column!r} of shapes",
-        f"set [columns] boundary to the column that holds them (the file's columns: {columns})",
-    )
+    found = looks_like_shapes(row)
+    if found:
+        fix = f"set [columns] boundary = {toml_string(found)} in the mapping: that column holds shapes"
+    else:
+        columns = ", ".join(map(repr, row))
+        fix = f"set [columns] boundary to the column that holds them (the file's columns: {columns})"
+    return Problem(line, column, "", f"the file has no column {column!r} of shapes", fix)
+
+
+def note_unread(report: Report, row: dict[str, str]) -> None:
+    """Say so when an areas file has a column of shapes the mapping does not read."""
+    found = looks_like_shapes(row)
+    if found:
+        report.notes.append(
+            f"column {found!r} looks like the areas' shapes but is not read: set [columns] boundary = "
+            f"{toml_string(found)} in the mapping to keep them"
+        )
 
 
 def _by_kind(shapes: dict[str, Shape], kinds: dict[str, str]) -> list[dict[str, Shape]]:

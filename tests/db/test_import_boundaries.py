@@ -260,11 +260,11 @@ def test_an_area_twice_in_a_boundaries_file_is_refused_naming_both_lines(towns, 
 
 
 def test_a_mapped_column_of_shapes_the_file_lacks_is_refused_with_the_columns_it_has(towns, tmp_path):
-    source = write(tmp_path / "shapes.csv", f'name,geom\nNorthfield,"{NORTH}"\n')
+    source = write(tmp_path / "shapes.csv", "name,outline\nNorthfield,on the map at the library\n")
     report = import_file(towns, source, parse_mapping(SHAPES))
     problem = report.problems[0]
     assert problem.rule == "the file has no column 'wkt' of shapes"
-    assert "'geom'" in problem.suggestion
+    assert "(the file's columns: 'name', 'outline')" in problem.suggestion
 
 
 # --- limits -----------------------------------------------------------------------------------
@@ -317,3 +317,19 @@ def test_a_city_and_its_neighbourhoods_in_one_file_keep_shared_borders_and_are_n
     assert _neighbours(engine) == {"Northfield": {"Southgate"}, "Southgate": {"Northfield"}}
     stored = _stored(engine)
     assert shapely.coverage_is_valid([stored["Northfield"][0], stored["Southgate"][0]])  # one border, no gap
+
+
+def test_a_column_of_shapes_the_mapping_does_not_read_is_pointed_out(engine, tmp_path):
+    source = write(tmp_path / "areas.csv", f'code,name,the_geom\nN,Northfield,"{NORTH}"\n')
+    report = import_file(engine, source, parse_mapping(WKT_AREAS | {"columns": {}}))
+    assert report.accepted, report.text()
+    assert _stored(engine)["Northfield"][0] is None
+    assert (
+        "column 'the_geom' looks like the areas' shapes but is not read: "
+        'set [columns] boundary = "the_geom" in the mapping to keep them'
+    ) in report.notes
+    shapes = import_file(engine, source, parse_mapping({"kind": "boundaries", "columns": {"area": "name"}}))
+    assert shapes.problems[0].rule == "the file has no column 'geometry' of shapes"
+    assert shapes.problems[0].suggestion == (
+        'set [columns] boundary = "the_geom" in the mapping: that column holds shapes'
+    )
