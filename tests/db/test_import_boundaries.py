@@ -333,3 +333,24 @@ def test_a_column_of_shapes_the_mapping_does_not_read_is_pointed_out(engine, tmp
     assert shapes.problems[0].suggestion == (
         'set [columns] boundary = "the_geom" in the mapping: that column holds shapes'
     )
+
+
+def test_boroughs_imported_before_shapes_were_kept_get_them_by_importing_again(engine, monkeypatch):
+    need_shared()
+    from db.importing import run
+
+    source, preset = LONDON / "london_boroughs.geojson", load_preset("london-boroughs")
+    assert import_file(engine, source, preset).accepted
+    with monkeypatch.context() as old_rules:
+        old_rules.setattr(run, "KIND_RULES_VERSION", {})
+        old = run.mapping_fingerprint(preset)
+        crime_before = run.mapping_fingerprint(load_preset("london-crime-wide"))
+    with engine.begin() as conn:  # as an import under the old rules left it
+        conn.execute(Area.__table__.update().values(boundary=None, label_lon=None, label_lat=None))
+        conn.execute(AreaNeighbour.__table__.delete())
+        conn.execute(LoadLog.__table__.update().values(mapping_fingerprint=old))
+    again = import_file(engine, source, preset)
+    assert not again.already_imported
+    assert (again.inserted, again.updated) == (0, 33)
+    assert all(outline is not None for outline, _ in _stored(engine).values())
+    assert run.mapping_fingerprint(load_preset("london-crime-wide")) == crime_before  # crime: as it was
