@@ -205,13 +205,13 @@ def load(
         first_line[code], shapes[code] = line, shape
     if report.problems or not shapes:
         return
-    rows = conn.execute(
+    areas_now = conn.execute(
         select(Area.code, Area.kind, Area.boundary, Area.label_lon, Area.label_lat).where(
             Area.code.in_(sorted(shapes))
         )
     ).all()
-    kinds = {r.code: r.kind for r in rows}
-    stored = {r.code: (r.boundary, r.label_lon, r.label_lat) for r in rows}
+    kinds = {r.code: r.kind for r in areas_now}
+    stored = {r.code: (r.boundary, r.label_lon, r.label_lat) for r in areas_now}
     simple = simplified(shapes, kinds)
     changed = {code for code, b in simple.items() if differs(stored[code], b)}
     write(conn, simple, changed)

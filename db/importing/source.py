@@ -17,6 +17,7 @@ import codecs
 import csv
 import io
 import json
+import sys
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -120,26 +121,45 @@ def _bad_byte(byte: bytes, at: int, line: int, encoding: str, declared: bool) ->
     return _refuse(rule, shown, "(line)", line, hint)
 
 
-def _lines(f, limits: Limits, header: list[str] | None, delimiter: str) -> Iterator[str]:
+def _lines(
+    f, limits: Limits, header: list[str] | None, delimiter: str, long_column: str = ""
+) -> Iterator[str]:
     """The physical lines of text file `f`, each refused past `limits.line_chars` (read no
     further than that, so a 1 GB line costs 1 MB)."""
     limit, readline, number = limits.line_chars, f.readline, 0
     while line := readline(limit + 1):
         number += 1
         if len(line) > limit:
-            cells = next(csv.reader([line[:limit]], delimiter=delimiter), [""])  # quoted delimiters too
+            cells = _cells_so_far(line[:limit], delimiter)
             if header is None:
                 column = "(header)"
             else:
                 column = header[len(cells) - 1] if len(cells) <= len(header) else "(beyond the header)"
-            raise _refuse(
-                f"line longer than the limit of {limit:,} characters",
-                cells[-1][:MAX_SHOWN_VALUE],  # the cell that passes it
-                column,
-                number,
-                "check that the file has one row per line, and shorten this cell",
-            )
+            if column and column == long_column:
+                rule, fix = _shape_too_long(limits, long_column), SIMPLIFY_FIRST
+            else:
+                rule = f"line longer than the limit of {limit:,} characters"
+                fix = "check that the file has one row per line, and shorten this cell"
+            raise _refuse(rule, cells[-1][:MAX_SHOWN_VALUE], column, number, fix)  # the cell that passes it
         yield line
+
+
+def _cells_so_far(text: str, delimiter: str) -> list[str]:
+    """The cells of the start of a line, quoted delimiters and all (a NUL: split on delimiters)."""
+    limit = csv.field_size_limit(sys.maxsize)  # the cell that passed the limit is read here
+    try:
+        return next(csv.reader([text], delimiter=delimiter), [""])
+    except csv.Error:
+        return text.split(delimiter)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _shape_too_long(limits: Limits, column: str) -> str:
+    return (
+        f"a cell longer than the limit of {limits.boundary_chars:,} characters for a shape "
+        f"(column {column!r}; other cells {limits.cell_chars:,})"
+    )
 
 
 class _Reading:
@@ -164,10 +184,7 @@ class _Reading:
         if isinstance(exc, csv.Error):
             if "field larger than field limit" in str(exc):
                 if self.long_column:
-                    rule = (
-                        f"a cell longer than the limit of {self.limits.boundary_chars:,} characters "
-                        f"for a shape (column {self.long_column!r}; other cells {self.limits.cell_chars:,})"
-                    )
+                    rule = _shape_too_long(self.limits, self.long_column)
                     raise _refuse(rule, "", "(a quoted cell)", self.line, SIMPLIFY_FIRST) from None
                 rule = f"a cell longer than the limit of {self.limits.cell_chars:,} characters"
                 raise _refuse(rule, "", "(a quoted cell)", self.line) from None
@@ -266,7 +283,7 @@ def csv_chunks(
         _Reading(path, enc, bool(encoding), limits, long_column) as reading,
         _text(path, enc, limits) as f,
     ):
-        lines = _lines(f, reading_limits, header, delimiter)
+        lines = _lines(f, reading_limits, header, delimiter, long_column)
         reader = reading.reader = csv.reader(lines, delimiter=delimiter)
         next(reader)  # the header, read above
         last_line = reader.line_num

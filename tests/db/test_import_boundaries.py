@@ -292,7 +292,11 @@ def test_a_shape_may_be_longer_than_other_cells_but_has_its_own_limit(engine, tm
     )
     huge = write(tmp_path / "huge.csv", f'code,name,wkt\nN,Northfield,"{_long_square(3_000)}"\n')
     problem = import_file(engine, huge, parse_mapping(WKT_AREAS), limits=limits).problems[0]
-    assert "a cell longer than the limit of 50,000 characters for a shape (column 'wkt'" in problem.rule
+    assert (problem.line, problem.column) == (2, "wkt")
+    assert (
+        problem.rule
+        == "a cell longer than the limit of 50,000 characters for a shape (column 'wkt'; other cells 5,000)"
+    )
     assert "simplify the shapes" in problem.suggestion
 
 
