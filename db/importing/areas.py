@@ -1,8 +1,10 @@
-"""Import areas: code, name, kind, optional parent (code or name) and population.
+"""Import areas: code, name, kind, optional parent (code or name), population and shape.
 
 Natural key: `code` (default: the name). An existing area with the same code is
 updated when something changed, left alone when nothing did; a new one is
-inserted. A parent may be an existing area or one defined in the same file.
+inserted. A parent may be an existing area or one defined in the same file. A shape
+(`boundary`: a GeoJSON feature's geometry, or a column of WKT) is read, simplified and
+stored as db.importing.boundaries says; a row without one leaves the area's stored shape.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
+from db.importing import boundaries
 from db.importing.area_names import NameIndex
 from db.importing.fields import field_value
 from db.importing.fixes import values_fix
@@ -26,14 +29,35 @@ def load(
     conn: Connection, rows: Iterator[tuple[int, dict[str, str]]], mapping: Mapping, report: Report
 ) -> None:
     existing = {
-        r.code: r for r in conn.execute(select(Area.id, Area.code, Area.name, Area.kind, Area.population))
+        r.code: r
+        for r in conn.execute(
+            select(
+                Area.id,
+                Area.code,
+                Area.name,
+                Area.kind,
+                Area.population,
+                Area.boundary,
+                Area.label_lon,
+                Area.label_lat,
+            )
+        )
     }
     code_by_name = {r.name.casefold(): code for code, r in existing.items()}
     pending: dict[str, dict] = {}
     report.repeated_key, report.repeats_policy = "area code", "first"
     parents: dict[str, tuple[int, str, str]] = {}
+    shape_col = boundaries.shape_column(mapping)
+    shape_texts: dict[str, str] = {}  # code -> the shape as the file writes it
+    shapes: dict[str, boundaries.Shape] = {}
+    no_shape: list[tuple[int, str]] = []
     for line, row in rows:
         report.rows_read += 1
+        if report.rows_read == 1 and "boundary" in mapping.columns:
+            if problem := boundaries.column_missing(line, row, mapping):
+                report.problems.append(problem)
+        elif report.rows_read == 1 and shape_col not in row:
+            boundaries.note_unread(report, row)
         name_col, name = field_value(row, mapping, "name")
         code_col, code = field_value(row, mapping, "code")
         code = code or name
@@ -70,8 +94,9 @@ def load(
                     Problem(line, pop_col, pop_text, "population must be a whole number >= 0")
                 )
         item = {"code": code, "name": name, "kind": kind, "population": population}
+        shape_text = row.get(shape_col, "").strip()
         if code in pending:
-            if pending[code] == item and mapping.duplicates != "refuse":
+            if pending[code] == item and shape_texts[code] == shape_text and mapping.duplicates != "refuse":
                 # e.g. an incident file read for its districts: each row names one already read
                 report.repeats += 1
                 continue
@@ -80,6 +105,17 @@ def load(
             )
             continue
         pending[code] = item
+        shape_texts[code] = shape_text
+        if shape_text:
+            skip_row = (
+                "leave the cell blank to import the area without a shape, or leave the row out: "
+                f"[skip] area = [{toml_string(name)}]"
+            )
+            shape = boundaries.read_shape(line, shape_col, shape_text, report, skip_row)
+            if shape is not None:
+                shapes[code] = shape
+        elif shape_col in row:
+            no_shape.append((line, name))
         if parent:
             parents[code] = (line, parent_col, parent)
     known = set(existing) | set(pending)
@@ -89,6 +125,16 @@ def load(
             report.problems.append(Problem(line, column, parent, "parent area is not known"))
     if report.problems:
         return
+    kinds = {code: pending[code]["kind"] for code in shapes}
+    simple = boundaries.simplified(shapes, kinds)  # once, in one pass over all the file's shapes
+    new_shapes = {
+        code
+        for code, b in simple.items()
+        if code not in existing
+        or boundaries.differs(
+            (existing[code].boundary, existing[code].label_lon, existing[code].label_lat), b
+        )
+    }
     ids = {code: r.id for code, r in existing.items()}
     for code, item in pending.items():
         old = existing.get(code)
@@ -98,11 +144,18 @@ def load(
         elif (old.name, old.kind, old.population) != (item["name"], item["kind"], item["population"]):
             conn.execute(update(Area).where(Area.code == code).values(**item))
             report.updated += 1
+        elif code in new_shapes:
+            report.updated += 1
         else:
             report.skipped += 1
     for code, (_line, _column, parent) in parents.items():
         parent_code = parent if parent in ids else names[parent.casefold()]
         conn.execute(update(Area).where(Area.code == code).values(parent_id=ids[parent_code]))
+    if simple:
+        boundaries.write(conn, simple, new_shapes)
+        boundaries.note_shapes(report, simple, len(new_shapes))
+        boundaries.add_neighbours(conn, shapes, kinds, report)
+    boundaries.note_missing(report, no_shape)
 
 
 class AreaLookup:

@@ -3,8 +3,10 @@
 A small file must not be able to take the server down: a line or a cell is capped in
 characters, a .gz file's decompressed size and ratio are capped as it is read, and an
 .xlsx workbook (a zip) has its members' declared and actual sizes checked before openpyxl
-opens it. Every limit has a plain message naming the limit. Problems are capped in
-`report.Problems`; the Data page's memory limit is in `child`.
+opens it. An area's shape (a WKT or GeoJSON geometry cell) may be longer than any other
+cell, up to its own limit; the other cells of its file keep theirs. Every limit has a plain
+message naming the limit. Problems are capped in `report.Problems`; the Data page's memory
+limit is in `child`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from db.importing.report import ImportRefused, Problem
 class Limits:
     line_chars: int = 1_000_000  # one physical line of a text file
     cell_chars: int = 1_000_000  # one cell (a quoted cell may span lines)
+    boundary_chars: int = 20_000_000  # one cell of an area's shape (WKT or GeoJSON), the only longer one
     expanded_bytes: int = 1_000_000_000  # a .gz file, or all of an .xlsx's members, decompressed
     ratio: int = 100  # decompressed size / file size, checked once past `ratio_floor`
     ratio_floor: int = 20_000_000  # below this a small file may compress as well as it likes

@@ -4,7 +4,7 @@ A mapping is a TOML file (see `presets/` for one per shared data set, each also 
 example). Every key is optional, `kind` too when the import says the kind (the command's
 KIND, the Data page's choice); a mapping for another kind than that is refused, naming both.
 
-    kind = "crime"                 # what the file holds: areas, crime, partnerships... (13 kinds)
+    kind = "crime"                 # what the file holds: areas, crime, partnerships... (14 kinds)
     description = "..."            # for people: where the file comes from, its quirks
     source = "mps"                 # label for the source's own codes and ids (crime, offence categories)
     delimiter = ","                # sniffed among , ; TAB | when absent
@@ -25,6 +25,9 @@ KIND, the Data page's choice); a mapping for another kind than that is refused, 
     area = "LookUp_BoroughName"
     category = "MinorText"
     group = "MajorText"            # crime: the column whose values [groups] maps (default: category)
+    boundary = "the_geom"          # areas, boundaries: the area's shape, WKT or GeoJSON geometry in
+                                   # longitude and latitude (default: "geometry", which in a GeoJSON
+                                   # file is each feature's own geometry)
 
     [constants]                    # Common Ground field = one value for every row
     kind = "borough"
@@ -118,6 +121,7 @@ from db.models import CRIME_GROUPS, SECTORS
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 KINDS = (
     "areas",
+    "boundaries",
     "organisations",
     "partnerships",
     "survey_items",
@@ -137,7 +141,8 @@ KINDS = (
 # and [values] may use. Each kind's module is the authority (records.SPECS for the small
 # tables); tests/db/test_import_mapping_checks.py checks this table against them.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "areas": ("code", "name", "kind", "parent", "population"),
+    "areas": ("code", "name", "kind", "parent", "population", "boundary"),
+    "boundaries": ("area", "boundary"),
     "partnerships": (
         "code",
         "name",
@@ -193,12 +198,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 LIST_FIELDS = {"partnerships": ("areas", "members")}  # several values in one cell, split on list_separator
 CONSTANT_FIELDS = {  # where a kind reads only some of its fields from [constants]
+    "areas": ("code", "name", "kind", "parent", "population"),  # a shape is each row's own
+    "boundaries": (),
     "crime": ("category", "group"),
     "survey_aggregates": tuple(f for f in FIELDS["survey_aggregates"] if f != "date_end"),
 }
 EXTRA_VALUES = {"survey_responses": ("answer",)}  # [values.answer]: every question column's answers
 SKIP_FIELDS = {  # the fields whose values [skip] may list, per kind
     "areas": ("area",),
+    "boundaries": ("area",),
     "partnerships": ("code", "area"),
     "crime": ("area", "category"),
     "survey_aggregates": ("area", "item"),
@@ -208,7 +216,14 @@ ITEM_KEYS = {  # what an [items] entry may say: a survey item's fields (all of t
     "survey_aggregates": ("code", "construct", "wording"),
     "survey_responses": FIELDS["survey_items"],
 }
-LOOKS_UP_AREAS = ("crime", "partnerships", "survey_aggregates", "survey_responses", "population_margins")
+LOOKS_UP_AREAS = (
+    "crime",
+    "partnerships",
+    "survey_aggregates",
+    "survey_responses",
+    "population_margins",
+    "boundaries",
+)
 KINDS_OF_KEY = {  # top-level keys only some kinds read; the others are read by every kind
     "source": ("crime", "offence_categories"),
     "format": ("crime", "survey_aggregates"),

@@ -26,6 +26,7 @@ from db.audit import Actor, AuditUnavailable, command_line_actor, record, record
 from db.dialect import refresh_statistics
 from db.importing import (
     areas,
+    boundaries,
     crime,
     crime_columnar,
     partnerships,
@@ -36,7 +37,7 @@ from db.importing import (
 )
 from db.importing import rows as file_rows
 from db.importing.limits import DEFAULT, Limits
-from db.importing.mapping import Mapping
+from db.importing.mapping import FIELDS, Mapping
 from db.importing.report import ImportRefused, Problem, Report
 from db.importing.source import Chunk, Row, read_chunks
 from db.models import (
@@ -58,6 +59,8 @@ LARGE_IMPORT = 10_000
 # the import rules' version: raise it when a change to the rules changes what a mapping makes of
 # a file, so that a file imported under the old rules is imported again rather than refused
 RULES_VERSION = 1
+# a kind whose rules changed on their own, so other kinds' imports keep their fingerprints
+KIND_RULES_VERSION = {"areas": 2}  # 2: areas keep their shapes (a GeoJSON feature's geometry)
 LARGE_TABLES = {  # the tables an import of each kind that can be large writes
     "crime": [CrimeIncident.__table__, CrimeMonthly.__table__],
     "survey_responses": [SurveyResponse.__table__, SurveyAnswer.__table__, SurveyMonthly.__table__],
@@ -68,6 +71,7 @@ RAKED_AFTER = ("survey_responses", "population_margins")
 CHUNK_HANDLERS = {"crime": crime.load}  # large files: validated a chunk of rows at a time
 KIND_HANDLERS = {  # rows one at a time
     "areas": areas.load,
+    "boundaries": boundaries.load,
     "partnerships": partnerships.load,
     "survey_responses": survey_responses.load,
     "survey_aggregates": survey_aggregates.load,
@@ -103,6 +107,11 @@ def _wanted_rows(chunks: Iterator[Chunk], mapping: Mapping, report: Report) -> I
     return file_rows.translated(chunks, mapping) if mapping.values else chunks
 
 
+def _shape_column(mapping: Mapping) -> str | None:
+    """The column whose cells may be longer than others': the shapes of the kinds that read them."""
+    return boundaries.shape_column(mapping) if "boundary" in FIELDS[mapping.kind] else None
+
+
 def _rows(chunks: Iterator[Chunk]) -> Iterator[Row]:
     for chunk in chunks:
         yield from chunk.dicts()
@@ -126,7 +135,8 @@ def mapping_fingerprint(mapping: Mapping) -> str:
         default = f.default_factory() if f.default_factory is not MISSING else f.default
         if f.name != "description" and value != default:
             meaning[f.name] = value
-    text = json.dumps({"rules": RULES_VERSION, "mapping": meaning}, sort_keys=True, ensure_ascii=False)
+    rules = KIND_RULES_VERSION.get(mapping.kind, RULES_VERSION)
+    text = json.dumps({"rules": rules, "mapping": meaning}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -137,7 +147,15 @@ def preview(
     encoding, [rows] filter), before any rule is checked. Raises ImportRefused when the
     file cannot be read at all (empty, not a workbook, one column)."""
     report = Report(kind=mapping.kind, file_name=path.name, sha256="")
-    chunks = read_chunks(Path(path), mapping.delimiter, mapping.encoding, size=max(rows, 1), limits=limits)
+    long_column = _shape_column(mapping)
+    chunks = read_chunks(
+        Path(path),
+        mapping.delimiter,
+        mapping.encoding,
+        size=max(rows, 1),
+        limits=limits,
+        long_column=long_column,
+    )
     chunks = _wanted_rows(chunks, mapping, report)
     header: list[str] = []
     first: list[Row] = []
@@ -146,7 +164,14 @@ def preview(
         first += list(chunk.dicts())[: rows - len(first)]
         if len(first) >= rows:
             break
+    for _line, row in first:  # a shape is shown by its start: a district's outline runs to megabytes
+        if len(row.get(long_column or "", "")) > PREVIEW_SHAPE_CHARS:
+            text = row[long_column]
+            row[long_column] = f"{text[:PREVIEW_SHAPE_CHARS]}... ({len(text):,} characters)"
     return header, first
+
+
+PREVIEW_SHAPE_CHARS = 80
 
 
 class _Rollback(Exception):
@@ -264,7 +289,9 @@ def _import(
         if fast:
             crime_columnar.load(conn, path, mapping, report, limits)
         else:
-            chunks = read_chunks(path, mapping.delimiter, mapping.encoding, limits=limits)
+            chunks = read_chunks(
+                path, mapping.delimiter, mapping.encoding, limits=limits, long_column=_shape_column(mapping)
+            )
             chunks = _extra_cells(chunks, mapping, report)
             chunks = _wanted_rows(chunks, mapping, report)
             if mapping.kind in CHUNK_HANDLERS:

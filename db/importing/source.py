@@ -1,11 +1,14 @@
 """Read a file as (line number, row) pairs, streaming: CSV in any common delimiter and
-encoding, Excel .xlsx, and GeoJSON feature properties.
+encoding, Excel .xlsx, and GeoJSON features (their properties, and their geometry as the
+column `geometry`).
 
 Encodings: the mapping's, else UTF-8 with or without a byte-order mark, UTF-16 or UTF-32
 with one, else cp1252 (what spreadsheet programs on Windows write). Delimiters: the
 mapping's, else sniffed among `, ; TAB |`. Structural problems (empty file, header only,
 duplicate or blank headers, a byte the encoding cannot read, a line or cell past its limit,
-a file that is not what its name says) raise `ImportRefused` at once, naming the line.
+a file that is not what its name says) raise `ImportRefused` at once, naming the line. One
+column, an area's shape (`long_column`), may hold cells up to `Limits.boundary_chars`: a
+district's WKT can run to megabytes; every other cell keeps `Limits.cell_chars`.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import codecs
 import csv
 import io
 import json
+import sys
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import accumulate, islice
 from operator import itemgetter
 from pathlib import Path
@@ -117,33 +121,53 @@ def _bad_byte(byte: bytes, at: int, line: int, encoding: str, declared: bool) ->
     return _refuse(rule, shown, "(line)", line, hint)
 
 
-def _lines(f, limits: Limits, header: list[str] | None, delimiter: str) -> Iterator[str]:
+def _lines(
+    f, limits: Limits, header: list[str] | None, delimiter: str, long_column: str = ""
+) -> Iterator[str]:
     """The physical lines of text file `f`, each refused past `limits.line_chars` (read no
     further than that, so a 1 GB line costs 1 MB)."""
     limit, readline, number = limits.line_chars, f.readline, 0
     while line := readline(limit + 1):
         number += 1
         if len(line) > limit:
-            cell = line[:limit].count(delimiter)
+            cells = _cells_so_far(line[:limit], delimiter)
             if header is None:
                 column = "(header)"
             else:
-                column = header[cell] if cell < len(header) else "(beyond the header)"
-            raise _refuse(
-                f"line longer than the limit of {limit:,} characters",
-                line[:limit].rsplit(delimiter, 1)[-1][:MAX_SHOWN_VALUE],  # the cell that passes it
-                column,
-                number,
-                "check that the file has one row per line, and shorten this cell",
-            )
+                column = header[len(cells) - 1] if len(cells) <= len(header) else "(beyond the header)"
+            if column and column == long_column:
+                rule, fix = _shape_too_long(limits, long_column), SIMPLIFY_FIRST
+            else:
+                rule = f"line longer than the limit of {limit:,} characters"
+                fix = "check that the file has one row per line, and shorten this cell"
+            raise _refuse(rule, cells[-1][:MAX_SHOWN_VALUE], column, number, fix)  # the cell that passes it
         yield line
+
+
+def _cells_so_far(text: str, delimiter: str) -> list[str]:
+    """The cells of the start of a line, quoted delimiters and all (a NUL: split on delimiters)."""
+    limit = csv.field_size_limit(sys.maxsize)  # the cell that passed the limit is read here
+    try:
+        return next(csv.reader([text], delimiter=delimiter), [""])
+    except csv.Error:
+        return text.split(delimiter)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _shape_too_long(limits: Limits, column: str) -> str:
+    return (
+        f"a cell longer than the limit of {limits.boundary_chars:,} characters for a shape "
+        f"(column {column!r}; other cells {limits.cell_chars:,})"
+    )
 
 
 class _Reading:
     """Turns a failure while text is read into the refusal that names it."""
 
-    def __init__(self, path: Path, encoding: str, declared: bool, limits: Limits):
+    def __init__(self, path: Path, encoding: str, declared: bool, limits: Limits, long_column: str = ""):
         self.path, self.encoding, self.declared, self.limits = path, encoding, declared, limits
+        self.long_column = long_column  # a column of shapes, whose cells may be longer than others'
         self.reader = None  # the csv reader, whose line_num is the last physical line read
 
     @property
@@ -151,7 +175,7 @@ class _Reading:
         return self.reader.line_num if self.reader is not None else 1
 
     def __enter__(self) -> _Reading:
-        csv.field_size_limit(self.limits.cell_chars)
+        csv.field_size_limit(self.limits.boundary_chars if self.long_column else self.limits.cell_chars)
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
@@ -159,6 +183,9 @@ class _Reading:
             raise bad_byte(self.path, self.encoding, self.declared, self.limits) from None
         if isinstance(exc, csv.Error):
             if "field larger than field limit" in str(exc):
+                if self.long_column:
+                    rule = _shape_too_long(self.limits, self.long_column)
+                    raise _refuse(rule, "", "(a quoted cell)", self.line, SIMPLIFY_FIRST) from None
                 rule = f"a cell longer than the limit of {self.limits.cell_chars:,} characters"
                 raise _refuse(rule, "", "(a quoted cell)", self.line) from None
             raise _refuse(
@@ -179,6 +206,8 @@ def _header(names: list[str]) -> list[str]:
 
 
 CHUNK_ROWS = 50_000
+SIMPLIFY_FIRST = "simplify the shapes before importing them (e.g. mapshaper's -simplify, or QGIS)"
+GEOMETRY = "geometry"  # the column a GeoJSON feature's geometry is read as (GeoJSON text)
 
 
 @dataclass
@@ -239,13 +268,23 @@ def csv_chunks(
     encoding: str | None = None,
     size: int = CHUNK_ROWS,
     limits: Limits = DEFAULT,
+    long_column: str | None = None,
 ) -> Iterator[Chunk]:
     """Delimited text in chunks of rows. The common row (as many cells as the header,
     every column named) costs one C-level read and a cheap blank check; only odd rows
-    take the slow path."""
+    take the slow path. When the header has `long_column` (shapes), its cells may run to
+    `limits.boundary_chars` and each other cell is held to `limits.cell_chars` row by row."""
     enc, delimiter, header = csv_layout(path, delimiter, encoding, limits)
-    with _Reading(path, enc, bool(encoding), limits) as reading, _text(path, enc, limits) as f:
-        reader = reading.reader = csv.reader(_lines(f, limits, header, delimiter), delimiter=delimiter)
+    long_column = long_column if long_column in header else ""
+    reading_limits = limits
+    if long_column:
+        reading_limits = replace(limits, line_chars=limits.line_chars + limits.boundary_chars)
+    with (
+        _Reading(path, enc, bool(encoding), limits, long_column) as reading,
+        _text(path, enc, limits) as f,
+    ):
+        lines = _lines(f, reading_limits, header, delimiter, long_column)
+        reader = reading.reader = csv.reader(lines, delimiter=delimiter)
         next(reader)  # the header, read above
         last_line = reader.line_num
         any_row = False
@@ -253,11 +292,22 @@ def csv_chunks(
             start, end = last_line + 1, reader.line_num
             last_line = end
             chunk = _chunk(header, batch, start, end, delimiter)
+            if long_column:
+                _short_beside(chunk, header.index(long_column), limits)
             if chunk.rows:
                 any_row = True
                 yield chunk
         if not any_row:
             raise _refuse("the file has a header but no data rows")
+
+
+def _short_beside(chunk: Chunk, long_index: int, limits: Limits) -> None:
+    """Refuse a cell longer than `limits.cell_chars` in any column but the shapes'."""
+    for line, cells in zip(chunk.lines, chunk.rows, strict=True):
+        for i, cell in enumerate(cells):
+            if i != long_index and len(cell) > limits.cell_chars:
+                rule = f"a cell longer than the limit of {limits.cell_chars:,} characters"
+                raise _refuse(rule, cell[:MAX_SHOWN_VALUE], chunk.header[i], line)
 
 
 def _chunk(header: list[str], batch: list[list[str]], start: int, end: int, delimiter: str) -> Chunk:
@@ -351,7 +401,8 @@ GEOJSON_BYTES = 50_000_000  # GeoJSON is read whole; a city's area boundaries ta
 
 
 def read_geojson(path: Path, limits: Limits = DEFAULT) -> Iterator[Row]:
-    """Each feature's properties as a row (geometry is not stored)."""
+    """Each feature's properties as a row, with its geometry as GeoJSON text in the column
+    `geometry` (blank when the feature has none; a property of that name is shadowed)."""
     if path.stat().st_size > min(GEOJSON_BYTES, limits.expanded_bytes):
         limit = min(GEOJSON_BYTES, limits.expanded_bytes)
         raise _refuse(f"a GeoJSON file larger than the limit of {limit:,} bytes", path.name, "(file)")
@@ -363,6 +414,11 @@ def read_geojson(path: Path, limits: Limits = DEFAULT) -> Iterator[Row]:
     for line, feature in enumerate(features, start=1):
         row = {k: "" if v is None else str(v) for k, v in (feature.get("properties") or {}).items()}
         _cell_lengths(list(row.values()), list(row), line, limits)
+        geometry = feature.get("geometry")
+        row[GEOMETRY] = "" if geometry is None else json.dumps(geometry, separators=(",", ":"))
+        if len(row[GEOMETRY]) > limits.boundary_chars:
+            rule = f"a shape longer than the limit of {limits.boundary_chars:,} characters"
+            raise _refuse(rule, row[GEOMETRY][:MAX_SHOWN_VALUE], GEOMETRY, line, SIMPLIFY_FIRST)
         yield line, row
 
 
@@ -372,14 +428,16 @@ def read_chunks(
     encoding: str | None = None,
     size: int = CHUNK_ROWS,
     limits: Limits = DEFAULT,
+    long_column: str | None = None,
 ) -> Iterator[Chunk]:
-    """Chunks of `path` by its extension (.xlsx, .geojson/.json, anything else as delimited text)."""
+    """Chunks of `path` by its extension (.xlsx, .geojson/.json, anything else as delimited
+    text); `long_column`, a column of shapes, may hold longer cells (see csv_chunks)."""
     suffix = Path(path.name.removesuffix(".gz")).suffix.lower()
     if suffix == ".xlsx":
         return _chunked(read_xlsx(path, limits), size)
     if suffix in (".geojson", ".json"):
         return _chunked(read_geojson(path, limits), size)
-    return csv_chunks(path, delimiter, encoding, size, limits)
+    return csv_chunks(path, delimiter, encoding, size, limits, long_column)
 
 
 def read_rows(
