@@ -3,22 +3,23 @@ the presentation page, the PDF packet and the PowerPoint deck say the same thing
 
 The audience decides the rules when the numbers are fetched (metrics.publish): `public`
 (the default) hides small counts and small survey cells and never carries comments;
-`leadership` shows every number with its n. Slides: title, trust, satisfaction, feeling
-safe, crime by group, trust by group, the trust gap (where the registry names one), what
-residents write about (where any wrote), how partners, officers and residents see it
-(leadership, unless the count rule of metrics.perception allows it), "did it work?",
-activities, about the data.
+`leadership` shows every number with its n. Slides: title, where it works (a map, where
+its areas have shapes: board.map_slide), trust, satisfaction, feeling safe, crime by
+group, trust by group, the trust gap (where the registry names one), what residents write
+about (where any wrote), how partners, officers and residents see it (leadership, unless
+the count rule of metrics.perception allows it), "did it work?", activities, about the data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-import plotly.graph_objects as go
 from sqlalchemy import Connection
 
+from board.map_slide import map_slide
+from board.slide import Slide
 from charts.board import attendance_bars, before_after_bars, projected, verdict_table
 from charts.captions import board_caption, published_source, survey_source
 from charts.figures import partners_by_sector, published_trend, score_trend
@@ -67,22 +68,6 @@ ABOUT_SOURCES = {  # load-log kinds (imports and the demo) -> what the room is t
 
 
 @dataclass
-class Slide:
-    key: str
-    title: str
-    caption: str  # one or two plain sentences, written from the numbers
-    source: str  # one short line on the slide: data source, period, n
-    figure: go.Figure | None = None
-    data: pd.DataFrame = field(default_factory=pd.DataFrame)  # what the chart draws
-    detail: str = ""  # the full source: items, areas, method; in the packet and the speaker's notes
-
-    @property
-    def notes(self) -> str:
-        """Everything said about the slide's numbers: the short line and its detail."""
-        return " ".join(part for part in (self.source, self.detail) if part)
-
-
-@dataclass
 class Deck:
     code: str
     name: str
@@ -114,6 +99,8 @@ def build_deck(
     start = details["start_date"]
 
     slides = [_title_slide(conn, details)]
+    if where := map_slide(conn, code, details["name"], period, rules):  # none where no area has a shape
+        slides.append(where)
     wording = item_wording(conn)
     scores = survey_scores(conn, filters, SURVEY_SLIDES)
     published = published_scores(conn, filters, SURVEY_SLIDES)

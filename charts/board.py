@@ -13,8 +13,10 @@ import plotly.graph_objects as go
 from PIL import ImageFont
 
 from charts.figures import base_figure
-from charts.theme import INK, MUTED, OKABE_ITO, verdict_fill
+from charts.maps import FEWER_PATTERN, NO_DATA_PATTERN, Shade, area_map, drawn_areas, no_data
+from charts.theme import DIVERGING_5, INK, MUTED, NO_DATA, OKABE_ITO, band_fill, verdict_fill
 from metrics.formatting import verdict_label
+from metrics.maps import MapArea
 
 SLIDE_WIDTH, SLIDE_HEIGHT = 1920, 1080
 CHART_HEIGHT = 760  # the rest of the slide holds the caption and the source line
@@ -139,6 +141,168 @@ def attendance_bars(quarters: list, attendance: list, texts: list[str], title: s
     return projected(fig)
 
 
+# --- maps for a room --------------------------------------------------------------------
+
+MAP_LABEL_PX = 24  # direct labels: a name and a rate read from the back of the room
+OUTLINE_PX = 6  # the partnership's own areas, outlined over everything else
+CONTEXT_EDGE = "#FFFFFF"  # the rest of the city: white borders, no labels
+OUTLINED = "The partnership's areas (outlined)"
+REST_OF_CITY = "Rest of the city"
+FEWER_LEGEND = "Fewer than 11 crimes: no rate"
+LEGEND_SWATCH_PX = 70  # a legend entry's swatch and gaps, beside its text
+MAP_LEGEND_TITLE = ["Numbers on the map:", "crimes per 1,000", "residents a year"]
+SWATCH_PX = 26
+NAME_PX = 150  # a name wider than this at MAP_LABEL_PX breaks onto two lines
+ZOOM_BEYOND = 3  # a map zooms in when the city is this many times wider or taller than the focus
+CONTEXT_FILL = band_fill(INK, 0.14)  # light grey, darker than the scale's white middle class
+
+
+def class_shade(legend: str, rank: int, hover: str, label: str) -> Shade:
+    """An area coloured by its class on the diverging scale (0 lowest, 4 highest)."""
+    return Shade(legend, DIVERGING_5[rank], hover, label, edge=MUTED, edge_width=1.5)
+
+
+def small_shade(hover: str, label: str, legend: str = FEWER_LEGEND) -> Shade:
+    """Grey and dotted: a count too small to show, so no rate and no colour of the scale."""
+    return Shade(legend, NO_DATA, hover, label, pattern=FEWER_PATTERN, edge=MUTED, edge_width=1.5)
+
+
+def no_rate_shade(hover: str, label: str, legend: str = "No data") -> Shade:
+    """Grey and hatched: nothing to show (no crime data, or no population for a rate)."""
+    shade = no_data(hover, legend)
+    return Shade(shade.legend, shade.colour, hover, label, shade.pattern, edge=MUTED, edge_width=1.5)
+
+
+def context_shade(hover: str) -> Shade:
+    """The rest of the city: light, unlabelled, there to say which part of town this is."""
+    return Shade(REST_OF_CITY, CONTEXT_FILL, hover, edge=CONTEXT_EDGE, edge_width=1)
+
+
+def slide_map(
+    areas: list[MapArea],
+    shades: dict[int, Shade],
+    title: str,
+    outlined: list[int],
+    focus: list[int],
+    legend_order: list[str],
+) -> go.Figure:
+    """A map for a slide (charts.maps.area_map, sized for a room): direct labels at
+    MAP_LABEL_PX, the `outlined` areas (the partnership's) drawn over in a thick dark line
+    with a legend entry saying so, the view framed on the `focus` areas with half as much
+    again on every side (the whole city when that covers it), and the legend at the right,
+    one class a line."""
+    fig = area_map(
+        areas, shades, title, legend_order=legend_order, height=CHART_HEIGHT, label_px=MAP_LABEL_PX
+    )
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for a in areas:
+        if a.id in outlined and a.id in shades:
+            for ring in a.rings:
+                xs += [x for x, _ in ring] + [None]
+                ys += [y for _, y in ring] + [None]
+    if xs:
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": INK, "width": OUTLINE_PX},
+                name=OUTLINED,
+                hoverinfo="skip",
+                legendrank=len(legend_order) + 1,
+            )
+        )
+    _swatches(fig)
+    _frame(fig, [a for a in areas if a.id in shades], set(focus))
+    names = [t.name for t in fig.data if t.showlegend is not False and t.name] + MAP_LEGEND_TITLE
+    fig.update_layout(
+        font={"size": TEXT_PX},
+        title={"font": {"size": TITLE_PX}, "x": 0, "xref": "paper", "xanchor": "left"},
+        legend={
+            "orientation": "v",
+            "font": {"size": AXIS_PX},
+            "x": 1.02,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "traceorder": "normal",
+            "itemsizing": "trace",
+            "title": {"text": "<br>".join(MAP_LEGEND_TITLE), "font": {"size": AXIS_PX}},
+        },
+        margin={"l": 20, "r": legend_width(names), "t": 110, "b": 20},
+        hoverlabel={"font": {"size": AXIS_PX}},
+    )
+    return fig
+
+
+SWATCH_SYMBOLS = {"": "square", FEWER_PATTERN: "square-dot", NO_DATA_PATTERN: "square-x"}
+
+
+def _swatches(fig: go.Figure) -> None:
+    """Large square legend keys in place of the shapes' own (a thin line a room cannot
+    see): a square of the class's colour; a dot for 'fewer than 11', a cross for no data."""
+    for trace in list(fig.data):
+        if trace.fill != "toself" or trace.showlegend is False:
+            continue
+        trace.showlegend = False
+        pattern = trace.fillpattern.shape if trace.fillpattern and trace.fillpattern.shape else ""
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker={
+                    "symbol": SWATCH_SYMBOLS.get(pattern, "square"),
+                    "size": SWATCH_PX,
+                    "color": trace.fillcolor,
+                    "line": {"color": MUTED, "width": 1.5},
+                },
+                name=trace.name,
+                legendrank=trace.legendrank,
+                hoverinfo="skip",
+            )
+        )
+
+
+def map_label(name: str, said: str) -> str:
+    """A direct label: the area's name (on two lines where it is long), then what is said
+    of it ('55', 'fewer than 11 crimes')."""
+    return "\n".join([*wrap_to_width(name, NAME_PX, MAP_LABEL_PX), said])
+
+
+def legend_width(names: list[str]) -> int:
+    """Pixels a vertical legend of these entries takes at the right of a slide's chart."""
+    return int(max((text_width(html.unescape(n), AXIS_PX) for n in names), default=0)) + LEGEND_SWATCH_PX
+
+
+def _frame(fig: go.Figure, drawn: list[MapArea], focus: set[int]) -> None:
+    """The whole city, which says which part of town this is; but where the focus areas
+    span less than a third of it (a beat among 300), they and as much again on every side,
+    so that they are not a speck. The map keeps to the left, under the title."""
+    fig.update_xaxes(constraintoward="left")
+    fig.update_yaxes(constraintoward="top")
+    inside = [p for a in drawn if a.id in focus for ring in a.rings for p in ring]
+    every = [p for a in drawn for ring in a.rings for p in ring]
+    if not inside:
+        return
+    ranges = []
+    for axis in (0, 1):
+        low, high = min(p[axis] for p in inside), max(p[axis] for p in inside)
+        city_low, city_high = min(p[axis] for p in every), max(p[axis] for p in every)
+        ranges.append((low, high, city_low, city_high))
+    if all((ch - cl) <= ZOOM_BEYOND * (high - low) for low, high, cl, ch in ranges):
+        return
+    (x0, x1, cx0, cx1), (y0, y1, cy0, cy1) = ranges
+    fig.update_xaxes(range=[max(x0 - (x1 - x0), cx0), min(x1 + (x1 - x0), cx1)], autorange=False)
+    fig.update_yaxes(range=[max(y0 - (y1 - y0), cy0), min(y1 + (y1 - y0), cy1)], autorange=False)
+
+
+def is_map(fig: go.Figure) -> bool:
+    """Whether a chart is a map (charts.maps.area_map): its legend and margins differ."""
+    return bool(drawn_areas(fig))
+
+
 @cache
 def _font(size: int):
     """The slides' font (DejaVu Sans, the template's first choice), to measure text; None
@@ -228,9 +392,11 @@ def slide_figure(
     caption_height = int(len(caption_lines) * caption_px * LINE) + 12
     source_height = int(len(source_lines) * SOURCE_PX * LINE) + 8
     fig = go.Figure(figure) if figure is not None else base_figure(title, "")
-    under = 0 if text_slide else _below_the_plot(fig)
+    mapped = not text_slide and is_map(fig)
+    under = 0 if text_slide else (16 if mapped else _below_the_plot(fig))
     left = LEFT if text_slide else _left_of_the_plot(fig)
-    text_x = (LEFT - left) / (SLIDE_WIDTH - left - RIGHT)  # the slide's left margin, in plot units
+    right = RIGHT + (fig.layout.margin.r or 0) if mapped else RIGHT  # a map's legend is at its right
+    text_x = (LEFT - left) / (SLIDE_WIDTH - left - right)  # the slide's left margin, in plot units
     bottom = under + caption_height + source_height + 24
     if text_slide:  # the caption sits under the title; the plot area stays empty
         bottom = SLIDE_HEIGHT - TOP - 40
@@ -243,7 +409,7 @@ def slide_figure(
         width=SLIDE_WIDTH,
         height=SLIDE_HEIGHT,
         autosize=False,
-        margin={"l": left, "r": RIGHT, "t": TOP, "b": bottom, "autoexpand": False},
+        margin={"l": left, "r": right, "t": TOP, "b": bottom, "autoexpand": False},
         title={
             "text": html.escape(title),
             "x": LEFT / SLIDE_WIDTH,
@@ -256,7 +422,7 @@ def slide_figure(
     )
     if text_slide:
         fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
-    else:
+    elif not mapped:
         fig.update_layout(legend={"y": below(under - 50), "yanchor": "top", "x": text_x, "xanchor": "left"})
         _fit_table(fig, plot)
     caption_top = below(under) if not text_slide else below(24)
@@ -289,7 +455,7 @@ def slide_figure(
         text=f"{number} / {total}",
         xref="paper",
         yref="paper",
-        x=1,
+        x=1 + (right - RIGHT) / (SLIDE_WIDTH - left - right),  # the slide's right margin
         y=1 + (TOP - 40) / plot,
         xanchor="right",
         yanchor="middle",
