@@ -153,6 +153,7 @@ LEGEND_SWATCH_PX = 70  # a legend entry's swatch and gaps, beside its text
 MAP_LEGEND_TITLE = ["Numbers on the map:", "crimes per 1,000", "residents a year"]
 SWATCH_PX = 26
 NAME_PX = 150  # a name wider than this at MAP_LABEL_PX breaks onto two lines
+ZOOM_WINDOW = 1.4  # the zoomed view: the focus and a fifth of it again on every side
 ZOOM_BEYOND = 3  # a map zooms in when the city is this many times wider or taller than the focus
 CONTEXT_FILL = band_fill(INK, 0.14)  # light grey, darker than the scale's white middle class
 
@@ -214,6 +215,7 @@ def slide_map(
             )
         )
     _swatches(fig)
+    fig.update_traces(textfont_shadow="auto", selector={"mode": "text"})  # a halo: labels read on dots
     _frame(fig, [a for a in areas if a.id in shades], set(focus))
     names = [t.name for t in fig.data if t.showlegend is not False and t.name] + MAP_LEGEND_TITLE
     fig.update_layout(
@@ -278,8 +280,9 @@ def legend_width(names: list[str]) -> int:
 
 def _frame(fig: go.Figure, drawn: list[MapArea], focus: set[int]) -> None:
     """The whole city, which says which part of town this is; but where the focus areas
-    span less than a third of it (a beat among 300), they and as much again on every side,
-    so that they are not a speck. The map keeps to the left, under the title."""
+    span less than a third of it (a beat among 300), they and a fifth as much again on every
+    side, so that they are not a speck and their labels have room. The map keeps to the
+    left, under the title."""
     fig.update_xaxes(constraintoward="left")
     fig.update_yaxes(constraintoward="top")
     inside = [p for a in drawn if a.id in focus for ring in a.rings for p in ring]
@@ -293,9 +296,17 @@ def _frame(fig: go.Figure, drawn: list[MapArea], focus: set[int]) -> None:
         ranges.append((low, high, city_low, city_high))
     if all((ch - cl) <= ZOOM_BEYOND * (high - low) for low, high, cl, ch in ranges):
         return
-    (x0, x1, cx0, cx1), (y0, y1, cy0, cy1) = ranges
-    fig.update_xaxes(range=[max(x0 - (x1 - x0), cx0), min(x1 + (x1 - x0), cx1)], autorange=False)
-    fig.update_yaxes(range=[max(y0 - (y1 - y0), cy0), min(y1 + (y1 - y0), cy1)], autorange=False)
+    # a window a little wider than the focus, moved inside the city where the focus is at its edge;
+    # "range": the window widens to fill the chart, showing more city rather than white space
+    windows = [_window(*r) for r in ranges]
+    fig.update_xaxes(range=windows[0], autorange=False, constrain="range", constraintoward="center")
+    fig.update_yaxes(range=windows[1], autorange=False, constrain="range", constraintoward="middle")
+
+
+def _window(low: float, high: float, city_low: float, city_high: float) -> list[float]:
+    size = ZOOM_WINDOW * (high - low)
+    start = max(city_low, min(low - (size - (high - low)) / 2, city_high - size))
+    return [start, min(city_high, start + size)]
 
 
 def is_map(fig: go.Figure) -> bool:

@@ -56,14 +56,14 @@ def main() -> None:
         with serving(url, Path(folder) / "streamlit.log") as (base, _), sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             photograph(base, browser, "/", (1920, 1080), DOCS / "overview.png")
-            photograph(base, browser, f"/present?p={CODE}&slide=2", (1920, 1080), DOCS / "slide.png")
+            photograph(base, browser, f"/present?p={CODE}&slide=3", (1920, 1080), DOCS / "slide.png")
             if args.every_size:
                 args.every_size.mkdir(parents=True, exist_ok=True)
                 for width, height in SIZES:
                     for name, path in PAGES.items():
                         out = args.every_size / f"{name}-{width}.png"
                         photograph(base, browser, path, (width, height), out)
-                    for number in range(1, 12):  # the demo deck of RIV-EAST-SCHOOLS has 11 public slides
+                    for number in range(1, 13):  # the demo deck of RIV-EAST-SCHOOLS has 12 public slides
                         slide = f"/present?p={CODE}&slide={number}"
                         out = args.every_size / f"slide-{number}-{width}.png"
                         photograph(base, browser, slide, (width, height), out)

@@ -112,11 +112,11 @@ def test_presentation_mode_moves_with_the_arrow_keys_at_projector_size(server, p
     slide fills the 1920x1080 projector with no sidebar, and is saved for a look."""
     page.goto(f"{server}/present?p=RIV-EAST-SCHOOLS")
     titles = []
-    for number in range(1, 12):
-        page.get_by_text(f"Slide {number} of 11.").wait_for(timeout=60_000)
+    for number in range(1, 13):
+        page.get_by_text(f"Slide {number} of 12.").wait_for(timeout=60_000)
         page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
         page.wait_for_function(
-            f"(() => {{ const s = ({SLIDE_TITLE})(); return s && s.texts.includes('{number} / 11'); }})()",
+            f"(() => {{ const s = ({SLIDE_TITLE})(); return s && s.texts.includes('{number} / 12'); }})()",
             timeout=60_000,
         )
         seen = page.evaluate(SLIDE_TITLE)
@@ -126,15 +126,16 @@ def test_presentation_mode_moves_with_the_arrow_keys_at_projector_size(server, p
             page.get_by_test_id("stSidebar").count() == 0 or not page.get_by_test_id("stSidebar").is_visible()
         )
         screenshot(page, f"present-{number:02d}")
-        if number < 11:
+        if number < 12:
             page.keyboard.press("ArrowRight")
             page.wait_for_url(f"**slide={number + 1}**", timeout=30_000)
     assert titles[0] == "Eastside Schools Safety Partnership"
-    assert titles[1:4] == ["Trust in police", "Satisfaction with police", "Feeling safe"]
+    assert titles[1] == "Where Eastside Schools Safety Partnership works"
+    assert titles[2:5] == ["Trust in police", "Satisfaction with police", "Feeling safe"]
     assert titles[-1] == "About the data"
     page.keyboard.press("ArrowLeft")
-    page.wait_for_url("**slide=10**", timeout=30_000)
-    page.get_by_text("Slide 10 of 11.").wait_for(timeout=60_000)
+    page.wait_for_url("**slide=11**", timeout=30_000)
+    page.get_by_text("Slide 11 of 12.").wait_for(timeout=60_000)
     assert page.get_by_test_id("stMainMenu").count() == 0  # no Streamlit menu on the wall
     page.get_by_role("button", name="Downloads").click()
     page.get_by_role("button", name="Prepare the board packet and slides to download").click()

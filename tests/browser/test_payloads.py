@@ -146,7 +146,7 @@ PAGES = [
     ("/partnership", ".js-plotly-plot"),
     ("/data", '[data-testid="stDataFrame"]'),
     ("/audit", '[data-testid="stDataFrame"]'),
-    *[(f"/present?p=RIV-EAST-SCHOOLS&slide={n}", ".st-key-slide img") for n in range(1, 12)],
+    *[(f"/present?p=RIV-EAST-SCHOOLS&slide={n}", ".st-key-slide img") for n in range(1, 13)],
     *[(f"/present?p={quote(payload)}", ".st-key-slide img") for payload in PAYLOADS],
 ]
 
