@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from PIL import ImageFont
 
 from charts.figures import base_figure
-from charts.maps import FEWER_PATTERN, NO_DATA_PATTERN, Shade, area_map, drawn_areas, no_data
+from charts.maps import FEWER_PATTERN, NO_DATA_PATTERN, Shade, area_map, no_data
 from charts.theme import DIVERGING_5, INK, MUTED, NO_DATA, OKABE_ITO, band_fill, verdict_fill
 from metrics.formatting import verdict_label
 from metrics.maps import MapArea
@@ -310,8 +310,9 @@ def _window(low: float, high: float, city_low: float, city_high: float) -> list[
 
 
 def is_map(fig: go.Figure) -> bool:
-    """Whether a chart is a map (charts.maps.area_map): its legend and margins differ."""
-    return bool(drawn_areas(fig))
+    """Whether a chart is a map (charts.maps.area_map: filled shapes that name their area);
+    its legend and margins differ. (charts.maps.drawn_areas reads `fill`, which bars lack.)"""
+    return any(t.type == "scatter" and t.fill == "toself" and t.meta for t in fig.data)
 
 
 @cache
