@@ -164,7 +164,8 @@ def _label(place: Place, months: int) -> str:
 
 
 def _what(place: Place, months: int, short: bool = False) -> str:
-    """What may be said of an area's crime: '6.2 per 1,000', 'fewer than 11 crimes' ..."""
+    """What may be said of an area's crime: its rate ('6.2' on a label, in words elsewhere),
+    'fewer than 11 crimes', 'not shown', 'no data' ..."""
     if not months:
         return "no data"
     if place.crimes == FEWER_THAN:
