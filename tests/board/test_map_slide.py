@@ -36,7 +36,7 @@ from db.models import (
     Partnership,
     PartnershipArea,
 )
-from metrics.publish import PUBLIC
+from metrics.publish import LEADERSHIP, PUBLIC
 from tests.board.test_board import _chromium
 
 CODE, NAME = "RIV-EAST-SCHOOLS", "Eastside Schools Safety Partnership"
@@ -321,3 +321,32 @@ def test_no_public_map_output_gives_a_count_from_1_to_10_or_a_rate_for_one(
     # the figure carries shapes' coordinates and the words checked above, nothing else
     for trace in slide.figure.data:
         assert trace.customdata is None
+
+
+def test_leadership_sees_the_small_count_and_its_rate_the_public_does_not(grid_town):
+    engine, ids = grid_town
+    ours = [1 + r * COLS + c for r, c in OURS]
+    with engine.begin() as conn:
+        conn.execute(delete(CrimeMonthly))
+        conn.execute(update(Area).values(population=5000))
+        conn.execute(
+            insert(CrimeMonthly),
+            [
+                {
+                    "area_id": a,
+                    "month": date(2024, 6, 1),
+                    "category_id": 1,
+                    "count": 5 if a == ours[0] else 40,
+                }
+                for a in ids
+            ],
+        )
+    with engine.connect() as conn:
+        public = map_slide(conn, "GRID", "Grid Together", PERIOD, PUBLIC)
+        leadership = map_slide(conn, "GRID", "Grid Together", PERIOD, LEADERSHIP)
+    small = f"Ward {ours[0]}"
+    assert f"{small} had fewer than 11 recorded crimes, too few to give a rate." in public.caption
+    assert f"{small}\nfewer than\n11 crimes" in _labels(public.figure)
+    assert f"{small} 5" in leadership.source
+    # 5 crimes among 5,000 people in the one month of data: 12 per 1,000 a year
+    assert f"{small}\n12" in _labels(leadership.figure)
