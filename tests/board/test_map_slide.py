@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import delete, func, insert, select, update
@@ -262,7 +262,7 @@ def grid_town(tmp_path_factory):
 counts_strategy = st.one_of(st.just(0), st.integers(1, 10), st.integers(11, 400))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None)
 @given(
     counts=st.lists(counts_strategy, min_size=ROWS * COLS, max_size=ROWS * COLS),
     populations=st.lists(st.integers(200, 40_000), min_size=ROWS * COLS, max_size=ROWS * COLS),
