@@ -206,7 +206,7 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
         for row in frame.itertuples():
             n = None if pd.isna(row.trust_n) else int(row.trust_n)
             score, flag = survey_cell(None if pd.isna(row.trust) else float(row.trust), n, rules=rules)
-            words = "no trust score in this period" if n is None else f"trust {score:.0f} (n = {n:,})"
+            words = "no trust score in this period" if n is None else f"trust {score:.1f} (n = {n:,})"
             if n is not None and score is None:
                 words = "trust score hidden: fewer than 30 residents answered"
             standings[row.code] = score_standing(score, words + (f"; {flag}" if flag else ""))
