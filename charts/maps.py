@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 from charts.figures import base_figure
 from charts.theme import (
     DIVERGING_5,
+    GRID,
     INK,
     MUTED,
     NO_DATA,
@@ -160,8 +161,18 @@ def drawn_areas(fig: go.Figure) -> list[str]:
 
 OTHER_AREAS = "Other areas"
 NO_PARTNERSHIP = "In no partnership"
-ROLE_LEGENDS = ("This partnership's areas", "Comparison areas", "Neighbours (displacement buffer)")
-ROLE_COLOURS = dict(zip(ROLE_LEGENDS, (OKABE_ITO["blue"], OKABE_ITO["orange"], SEQUENTIAL_5[1]), strict=True))
+ROLE_LEGENDS = (
+    "This partnership's areas",
+    "Comparison areas",
+    "Neighbours (displacement buffer)",
+    "Other partnerships' areas",
+)
+ROLE_COLOURS = dict(
+    zip(ROLE_LEGENDS, (OKABE_ITO["blue"], OKABE_ITO["orange"], SEQUENTIAL_5[1], GRID), strict=True)
+)
+# How a partnership's places are edged on a rate map, whose fills are the rates' classes.
+ROLE_EDGES = dict(zip(ROLE_LEGENDS[:3], (("solid", 3.0), ("dash", 2.5), ("dot", 2.5)), strict=True))
+OUTLINED = "Comparison areas (dashed)"
 FEWER = "Fewer than 11 crimes: no rate"
 PROTECTED = "Not shown (protects a small count)"
 NOT_EVALUATED = "Not yet evaluated"
@@ -173,17 +184,15 @@ def context(area: MapArea, legend: str = OTHER_AREAS) -> Shade:
     return Shade(legend, OUTSIDE, f"{area.name}: {legend.lower()}", edge="#BDBDBD", edge_width=0.5)
 
 
-def rate_shades(
-    areas: list[MapArea], rates: pd.DataFrame, city_rate: float | None, shaded: set[int] | None = None
-) -> dict[int, Shade]:
+def rate_shades(areas: list[MapArea], rates: pd.DataFrame, city_rate: float | None) -> dict[int, Shade]:
     """Each area's crime rate (`metrics.maps.crime_rates`, one row per area) as a class
     around the city's rate (`relative_classes`), its count beside the rate in the hover; a
     count the public rules hide shows 'fewer than 11' (dotted) or 'not shown', never a
-    rate; no data is grey and hatched. Areas outside `shaded` (when given) are context."""
+    rate; no data is grey and hatched."""
     by_area = rates.set_index("area_id")
     shades: dict[int, Shade] = {}
     for a in areas:
-        if (shaded is not None and a.id not in shaded) or a.id not in by_area.index:
+        if a.id not in by_area.index:
             shades[a.id] = context(a)
             continue
         row = by_area.loc[a.id]
@@ -266,7 +275,7 @@ def partnership_shades(
             shade = context(a, NO_PARTNERSHIP)
             if a.id in outlined:
                 shade = Shade(
-                    "Comparison areas of the chosen partnership (dashed)",
+                    OUTLINED,
                     OUTSIDE,
                     f"{a.name}: a comparison area of the chosen partnership",
                     edge=INK,
@@ -290,16 +299,13 @@ def partnership_shades(
 
 
 def standing_legend(classes: list[str]) -> list[str]:
-    return [*classes, NOT_ENOUGH, NOT_EVALUATED, "No score shown", NO_PARTNERSHIP]
+    return [*classes, NOT_ENOUGH, NOT_EVALUATED, "No score shown", NO_PARTNERSHIP, OUTLINED]
 
 
 def role_shades(areas: list[MapArea], roles: Roles) -> dict[int, Shade]:
     """A partnership's areas, comparison areas and buffer, each named on the map and in the
     legend; every other area as context."""
-    of = {}
-    for legend, ids in zip(ROLE_LEGENDS, (roles.treated, roles.comparison, roles.buffer), strict=True):
-        for i in ids:
-            of.setdefault(i, legend)
+    of = roles_of(roles)
     shades = {}
     for a in areas:
         legend = of.get(a.id)
@@ -307,5 +313,30 @@ def role_shades(areas: list[MapArea], roles: Roles) -> dict[int, Shade]:
             shades[a.id] = context(a)
             continue
         hover = f"{a.name}: {legend[0].lower() + legend[1:]}"
-        shades[a.id] = Shade(legend, ROLE_COLOURS[legend], hover, label=a.name)
+        named = legend != ROLE_LEGENDS[3]  # other partnerships' areas: context, named on hover
+        shades[a.id] = Shade(legend, ROLE_COLOURS[legend], hover, label=a.name if named else "")
     return shades
+
+
+def roles_of(roles: Roles) -> dict[int, str]:
+    """Each of the partnership's places -> its role's legend (its own areas first)."""
+    of: dict[int, str] = {}
+    groups = (roles.treated, roles.comparison, roles.buffer, roles.others)
+    for legend, ids in zip(ROLE_LEGENDS, groups, strict=True):
+        for i in ids:
+            of.setdefault(i, legend)
+    return of
+
+
+def edged(shades: dict[int, Shade], roles: Roles) -> dict[int, Shade]:
+    """A rate map's shades with a partnership's places edged (`ROLE_EDGES`): its areas in a
+    solid black line, its comparison areas dashed, its buffer dotted; the hover says which."""
+    out = dict(shades)
+    for area_id, legend in roles_of(roles).items():
+        if area_id in out and legend in ROLE_EDGES:
+            dash, width = ROLE_EDGES[legend]
+            shade = out[area_id]
+            out[area_id] = replace(
+                shade, hover=f"{shade.hover}\n{legend}", edge=INK, edge_width=width, dash=dash
+            )
+    return out

@@ -247,12 +247,13 @@ class Roles:
     """A partnership's places as its evaluation uses them: its own (catchment) areas, the
     comparison areas, and the displacement buffer (neighbours of its areas in neither and in
     no other partnership's catchment: `metrics.evaluation.buffer_of`, as the displacement
-    test draws it)."""
+    test draws it); `others`: other partnerships' areas, which are never its buffer."""
 
     name: str
     treated: tuple[int, ...]
     comparison: tuple[int, ...]
     buffer: tuple[int, ...]
+    others: tuple[int, ...] = ()
 
 
 def partnership_roles(conn: Connection, code: str, comparison_names: tuple[str, ...] = ()) -> Roles | None:
@@ -267,7 +268,8 @@ def partnership_roles(conn: Connection, code: str, comparison_names: tuple[str, 
         by_name = {places.names[a]: a for a in candidates(places)}
         comparison = tuple(sorted(by_name[n] for n in comparison_names if n in by_name))
     buffer = buffer_of(places, places.treated, set(comparison) | set(places.all_catchment))
-    return Roles(places.name, places.treated, comparison, buffer)
+    others = tuple(sorted(places.all_catchment - set(places.treated)))
+    return Roles(places.name, places.treated, comparison, buffer, others)
 
 
 def catchments(conn: Connection) -> pd.DataFrame:

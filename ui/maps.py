@@ -17,12 +17,15 @@ import streamlit as st
 
 from board.deck import rules_for
 from charts.maps import (
+    OTHER_AREAS,
     ROLE_LEGENDS,
     area_map,
+    edged,
     partnership_shades,
     rate_legend,
     rate_shades,
     role_shades,
+    roles_of,
     score_standing,
     standing_legend,
     verdict_standing,
@@ -53,7 +56,7 @@ from ui.tables import crime_groups_text
 
 DAY = 24 * 3600
 ENTRIES = 64
-MAP_HEIGHT = 600
+MAP_HEIGHT = 560
 NO_SHAPES = (
     "No area has a stored shape yet, so there is no map. Boundaries come with the areas import "
     "(GeoJSON) or a boundaries file: see docs/importing.md."
@@ -115,13 +118,17 @@ def _no_kind(url: str, user: User) -> tuple[str, list[MapArea], list[str]] | Non
     return kind, areas, missing
 
 
-def rate_table(areas: list[MapArea], rates: pd.DataFrame, shades: dict) -> pd.DataFrame:
+def rate_table(
+    areas: list[MapArea], rates: pd.DataFrame, shades: dict, roles: Roles | None = None
+) -> pd.DataFrame:
     """A rate map's numbers: per area its count (as the rules allow it to be shown) beside
-    its rate, population, flag and the class it is drawn in."""
+    its rate, population, flag and the class it is drawn in (and, for a partnership, the
+    role each of its places plays)."""
     by_area = rates.set_index("area_id")
+    role = roles_of(roles) if roles is not None else {}
     rows = []
-    for a in sorted(areas, key=lambda a: a.name):
-        if a.id not in by_area.index or shades[a.id].legend == "Other areas":
+    for a in sorted(areas, key=lambda a: (a.id not in role, a.name)):
+        if a.id not in by_area.index:
             continue
         row = by_area.loc[a.id]
         rows.append(
@@ -133,6 +140,7 @@ def rate_table(areas: list[MapArea], rates: pd.DataFrame, shades: dict) -> pd.Da
                 "Rate per 1,000 a year": None if pd.isna(row["rate"]) else round(float(row["rate"]), 1),
                 "Note": row["flag"],
                 "Class": shades[a.id].legend,
+                **({"Role": role.get(a.id, "")} if roles is not None else {}),
             }
         )
     return pd.DataFrame(rows)
@@ -140,8 +148,8 @@ def rate_table(areas: list[MapArea], rates: pd.DataFrame, shades: dict) -> pd.Da
 
 def crime_rate_map(url: str, user: User, filters: Filters, focus: Roles | None = None, key: str = "") -> None:
     """Crime per 1,000 residents a year by area over the filters' period and crime groups,
-    in classes around the city's rate; for a partnership (`focus`), its areas and their
-    neighbours and comparison areas are shaded, the rest of the city is context."""
+    in classes around the city's rate; for a partnership (`focus`), its areas, comparison
+    areas and neighbours are edged (solid, dashed, dotted) over the city's rates."""
     found = _no_kind(url, user)
     if found is None:
         return
@@ -152,26 +160,33 @@ def crime_rate_map(url: str, user: User, filters: Filters, focus: Roles | None =
     rates, city = _rates(
         url, user.audience, kind, filters.start, filters.end, filters.crime_groups, data.version(url)
     )
-    shaded = None if focus is None else set(focus.treated + focus.comparison + focus.buffer)
-    shades = rate_shades(areas, rates, city, shaded)
+    shades = rate_shades(areas, rates, city)
+    if focus is not None:
+        shades = edged(shades, focus)
     groups = crime_groups_text(filters.crime_groups)
     fig = area_map(areas, shades, "Crime rate by area", legend_order=rate_legend(city), height=MAP_HEIGHT)
     months = int(rates["months"].max()) if len(rates) else 0
-    where = "each area" if focus is None else "this partnership's areas, its neighbours and comparison areas"
+    where = "each area"
     sentence = (
         f"Recorded crimes in {groups} per 1,000 residents a year in {where}, {filters.start:%b %Y} to "
         f"{filters.end:%b %Y} ({months} months of data). "
         + (f"City rate: {city:,.1f}. " if city else "")
         + "Purple: below the city rate; orange: above it. Hover for each area's count beside its rate. "
         + "Dotted: fewer than 11 crimes, so no rate is shown; grey hatched: no data, not zero."
+        + (
+            ""
+            if focus is None
+            else f" {focus.name}'s areas are edged in black, its comparison areas dashed and its "
+            "neighbours (the displacement buffer) dotted."
+        )
     )
-    unstable = int((rates["flag"] != "").sum()) if focus is None else 0
+    unstable = int((rates["flag"] != "").sum())
     if unstable:
         sentence += (
             f" {unstable} areas have 20 or fewer crimes: their rates are unstable, read them with care."
         )
     st.markdown(f"**Crime per 1,000 residents a year by {kind}**")
-    _show_map(fig, sentence, missing, rate_table(areas, rates, shades), key or "crime_rate_map")
+    _show_map(fig, sentence, missing, rate_table(areas, rates, shades, focus), key or "crime_rate_map")
 
 
 def _outcome_options(shown: pd.DataFrame) -> dict[str, str]:
@@ -302,7 +317,7 @@ def places_map(url: str, user: User, code: str, name: str, comparison: tuple[str
         areas,
         shades,
         "Its places",
-        legend_order=[*ROLE_LEGENDS, "Other areas"],
+        legend_order=[*ROLE_LEGENDS, OTHER_AREAS],
         height=MAP_HEIGHT,
         label_px=12,
     )
@@ -311,13 +326,14 @@ def places_map(url: str, user: User, code: str, name: str, comparison: tuple[str
         f"{name} works in {_many(counts[0], kind)} (blue). Its evaluation compares them with "
         f"{_many(counts[1], 'comparison area')} (orange) and checks for crime pushed into "
         f"{_many(counts[2], 'neighbouring area')}, "
-        "the displacement buffer (light blue). Other areas are drawn for context."
+        "the displacement buffer (light blue); other partnerships' areas (grey) are never part of it. "
+        "Other areas are drawn for context."
     )
     table = pd.DataFrame(
         [
             {"Area code": a.code, "Area": a.name, "Role": shades[a.id].legend}
             for a in sorted(areas, key=lambda a: a.name)
-            if shades[a.id].legend != "Other areas"
+            if shades[a.id].legend != OTHER_AREAS
         ]
     )
     st.markdown(f"**{plain(name)}: its areas, comparison areas and neighbours**")

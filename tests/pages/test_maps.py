@@ -58,10 +58,7 @@ def test_overview_map_colours_each_partnership_by_its_trust_score_and_the_rest_n
     for code, trace in drawn.items():
         if code not in inside:
             assert trace["fillcolor"] == OUTSIDE  # light and neutral, dashed if a comparison area
-            assert trace["name"] in (
-                "In no partnership",
-                "Comparison areas of the chosen partnership (dashed)",
-            )
+            assert trace["name"] in ("In no partnership", "Comparison areas (dashed)")
     for name, codes in owned.items():
         cell = portfolio.loc[portfolio["Partnership"] == name, "Trust (0-100)"].iloc[0]
         in_table = float(cell.split(" ")[0])  # '61 ± 4 (n=240, 2026 Q3)'
@@ -206,8 +203,10 @@ def test_partnership_map_names_its_areas_comparison_areas_and_buffer(demo_url, d
     named = {by_name_code for by_name_code in by_name if by_name[by_name_code] in own | comparison | buffer}
     assert set(labels) == named  # each of them named on the map, directly
     rates = shapes(figures(at)["Crime rate by area"])
-    shaded = {c for c, t in rates.items() if t["fillcolor"] != OUTSIDE}
-    assert shaded == own | comparison | buffer
+    assert len(rates) == NEIGHBOURHOODS  # the city's rates, its places edged over them
+    edges = {dash: {c for c, t in rates.items() if t["line"]["dash"] == dash} for dash in ("dash", "dot")}
+    assert {c for c, t in rates.items() if t["line"]["width"] == 3} == own
+    assert edges == {"dash": comparison, "dot": buffer}
 
 
 def test_rate_table_and_hover_never_show_a_small_count_or_its_rate():
