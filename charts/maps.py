@@ -67,17 +67,22 @@ def area_map(
     legend_order: list[str] | None = None,
     height: int = 560,
     label_px: int = 14,
+    basemap: str | None = None,
 ) -> go.Figure:
     """One filled shape per area in `shades` (areas without a shade are not drawn), largest
     first so that a small area inside a larger one stays on top; a legend entry per class,
     in `legend_order` (classes not listed follow in the order met); a text label at each
-    area's label point where its shade has one."""
+    area's label point where its shade has one. With `basemap` (a tile URL template, the
+    COMMONGROUND_BASEMAP setting), the shapes are drawn over those tiles instead
+    (`tile_map`); without it nothing outside is ever asked for."""
     fig = base_figure(title, "", height=height)
     drawn = [a for a in areas if a.id in shades]
     order = list(legend_order or [])
     for a in drawn:
         if shades[a.id].legend not in order:
             order.append(shades[a.id].legend)
+    if basemap:
+        return tile_map(fig, drawn, shades, order, basemap)
     seen: set[str] = set()
     for a in drawn:
         shade = shades[a.id]
@@ -125,6 +130,65 @@ def area_map(
     return fig
 
 
+def tile_map(fig: go.Figure, drawn: list[MapArea], shades: dict[int, Shade], order: list[str], basemap: str):
+    """The areas over a tile server's map (`basemap`, e.g. https://tiles.example/{z}/{x}/{y}.png):
+    one choropleth trace per class, so the legend still names each class. Tiles cannot be
+    hatched or dashed: a class's pattern and an outline's dash are told in its legend and
+    hover only, and there are no direct labels (map labels would fetch fonts from elsewhere)."""
+    for legend in order:
+        members = [a for a in drawn if shades[a.id].legend == legend]
+        if not members:
+            continue
+        colour = shades[members[0].id].colour
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson={"type": "FeatureCollection", "features": [_feature(a) for a in members]},
+                locations=[a.code for a in members],
+                z=[0] * len(members),
+                colorscale=[[0, colour], [1, colour]],
+                showscale=False,
+                marker={
+                    "opacity": 0.75,  # the tiles show through
+                    "line": {
+                        "color": [shades[a.id].edge for a in members],
+                        "width": [shades[a.id].edge_width for a in members],
+                    },
+                },
+                hovertext=[html.escape(shades[a.id].hover).replace("\n", "<br>") for a in members],
+                hoverinfo="text",
+                name=html.escape(legend),
+                showlegend=True,
+                meta={"areas": [a.code for a in members]},
+            )
+        )
+    points = [p for a in drawn for ring in a.rings for p in ring] or [(0.0, 0.0)]
+    lons, lats = [x for x, _ in points], [y for _, y in points]
+    span = max(max(lons) - min(lons), (max(lats) - min(lats)) * lat_scale(min(lats), max(lats)), 1e-6)
+    fig.update_layout(
+        map={
+            "style": "white-bg",
+            "layers": [{"sourcetype": "raster", "source": [basemap], "below": "traces"}],
+            "center": {"lon": (min(lons) + max(lons)) / 2, "lat": (min(lats) + max(lats)) / 2},
+            "zoom": math.log2(360 * 1.6 / span),  # the areas about fill a map some 800 px wide
+        },
+        legend={"orientation": "v", "yanchor": "top", "y": 1, "x": 1.01, "xanchor": "left"},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        hoverlabel={"bgcolor": "white", "bordercolor": INK},
+    )
+    return fig
+
+
+def _feature(area: MapArea) -> dict:
+    return {
+        "type": "Feature",
+        "id": area.code,
+        "geometry": {
+            "type": "MultiPolygon",
+            "coordinates": [[[list(p) for p in ring]] for ring in area.rings],
+        },
+    }
+
+
 def _label_colour(shade: Shade) -> str:
     return INK if shade.pattern else text_on(shade.colour)
 
@@ -154,7 +218,13 @@ def _fit(fig: go.Figure, areas: list[MapArea]) -> None:
 
 def drawn_areas(fig: go.Figure) -> list[str]:
     """Codes of the areas a map draws, one per shape (for tests and chart data)."""
-    return [t.meta["area"] for t in fig.data if t.fill == "toself" and t.meta]
+    codes = []
+    for t in fig.data:
+        if isinstance(t, go.Choroplethmap):
+            codes += list(t.locations)
+        elif t.fill == "toself" and t.meta:
+            codes.append(t.meta["area"])
+    return codes
 
 
 # --- the pages' maps: shades for a crime rate, a verdict or score, a partnership's places ---

@@ -10,6 +10,7 @@ and offers its numbers (counts beside rates) as a CSV download.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pandas as pd
@@ -54,6 +55,7 @@ from ui.plain import plain
 from ui.show import PLOTLY_CONFIG, download, nothing_to_show
 from ui.tables import crime_groups_text
 
+BASEMAP_SETTING = "COMMONGROUND_BASEMAP"
 DAY = 24 * 3600
 ENTRIES = 64
 MAP_HEIGHT = 560
@@ -92,6 +94,19 @@ def _rates(
 def _roles(url: str, audience: str, code: str, names: tuple[str, ...], version: int | None) -> Roles | None:
     with engine_for(url).connect() as conn:
         return partnership_roles(conn, code, names)
+
+
+def basemap() -> str | None:
+    """COMMONGROUND_BASEMAP, a tile URL template such as https://tiles.example/{z}/{x}/{y}.png,
+    from the environment or else Streamlit secrets; unset or "" (the default): no basemap,
+    and the maps ask nothing of any server."""
+    configured = os.environ.get(BASEMAP_SETTING)
+    if not configured:
+        try:
+            configured = st.secrets.get(BASEMAP_SETTING)
+        except FileNotFoundError:  # no secrets.toml at all
+            configured = None
+    return configured or None
 
 
 def _show_map(fig, sentence: str, missing: list[str], table: pd.DataFrame, key: str) -> None:
@@ -164,7 +179,14 @@ def crime_rate_map(url: str, user: User, filters: Filters, focus: Roles | None =
     if focus is not None:
         shades = edged(shades, focus)
     groups = crime_groups_text(filters.crime_groups)
-    fig = area_map(areas, shades, "Crime rate by area", legend_order=rate_legend(city), height=MAP_HEIGHT)
+    fig = area_map(
+        areas,
+        shades,
+        "Crime rate by area",
+        legend_order=rate_legend(city),
+        height=MAP_HEIGHT,
+        basemap=basemap(),
+    )
     months = int(rates["months"].max()) if len(rates) else 0
     where = "each area"
     sentence = (
@@ -252,7 +274,9 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
         owners.setdefault(row.area_id, []).append((row.code, row.name))
     outlined = set(roles.comparison) if roles is not None else set()
     shades = partnership_shades(areas, owners, standings, notes, chosen, outlined)
-    fig = area_map(areas, shades, title, legend_order=standing_legend(legend), height=MAP_HEIGHT)
+    fig = area_map(
+        areas, shades, title, legend_order=standing_legend(legend), height=MAP_HEIGHT, basemap=basemap()
+    )
     st.markdown(f"**Where the partnerships are, by {kind}**")
     sentence = (
         f"Each partnership's {kind}s, coloured by {options[colour_by].lower()}; grey hatched: not yet "
@@ -319,7 +343,8 @@ def places_map(url: str, user: User, code: str, name: str, comparison: tuple[str
         "Its places",
         legend_order=[*ROLE_LEGENDS, OTHER_AREAS],
         height=MAP_HEIGHT,
-        label_px=12,
+        label_px=11,
+        basemap=basemap(),
     )
     counts = [len(roles.treated), len(roles.comparison), len(roles.buffer)]
     sentence = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 from datetime import date
 
@@ -261,3 +262,23 @@ def test_rate_table_and_hover_never_show_a_small_count_or_its_rate():
         assert not set(small) & set(crimes)
 
     check()
+
+
+def test_maps_ask_no_server_for_anything_unless_a_basemap_is_set(demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch)
+    maps = {title: fig for title, fig in figures(at).items() if shapes(fig)}
+    assert set(maps) == {"Latest trust score", "Crime rate by area"}
+    for fig in maps.values():
+        spec = json.dumps(fig)
+        assert "://" not in spec  # no tile, font or style URL: it draws offline
+        assert "map" not in fig["layout"]
+
+    tiles = "https://tiles.example.org/{z}/{x}/{y}.png"
+    monkeypatch.setenv("COMMONGROUND_BASEMAP", tiles)
+    at = run_app(demo_url, monkeypatch)
+    fig = figures(at)["Crime rate by area"]
+    assert fig["layout"]["map"]["layers"][0]["source"] == [tiles]
+    drawn = [code for t in fig["data"] if t["type"] == "choroplethmap" for code in t["locations"]]
+    assert len(drawn) == len(set(drawn)) == NEIGHBOURHOODS  # every area once, over the tiles
+    legends = {html.unescape(t["name"]) for t in fig["data"]}
+    assert any(name.endswith("the city rate") or "city rate (" in name for name in legends)
