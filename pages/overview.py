@@ -12,7 +12,7 @@ from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
 from ui.groups import city_trust_by_race
-from ui.maps import crime_rate_map, overview_map
+from ui.maps import overview_map
 from ui.show import chart, nothing_to_show, partnership_link, table, verdict_card, verdict_grid
 from ui.tables import (
     GRID_LEGEND,
@@ -79,8 +79,7 @@ for tile, label, count in ((tiles[2], "down", clear_down), (tiles[3], "up", clea
     )
 
 st.subheader("Where they are")
-overview_map(database_url(), user, filters, design, shown, frame)  # verdicts or trust, by area
-crime_rate_map(database_url(), user, filters)  # the city's crime rate by area
+overview_map(database_url(), user, filters, design, shown, frame)  # verdicts, trust or crime rate
 
 left, right = st.columns(2)
 for column, construct in ((left, "trust"), (right, "satisfaction")):

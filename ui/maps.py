@@ -120,7 +120,7 @@ def _show_map(fig, sentence: str, missing: list[str], table: pd.DataFrame, key: 
     st.caption(plain(sentence))
     if missing:
         st.caption(plain(f"Not on the map, for want of a stored shape: {', '.join(missing)}."))
-    download(st, "Download map data (CSV)", lambda: csv_bytes(table), key, "csv", f"map data: {key}")
+    download(st, "Download chart data (CSV)", lambda: csv_bytes(table), key, "csv", f"map data: {key}")
 
 
 def _no_kind(url: str, user: User) -> tuple[str, list[MapArea], list[str]] | None:
@@ -211,14 +211,23 @@ def crime_rate_map(url: str, user: User, filters: Filters, focus: Roles | None =
     _show_map(fig, sentence, missing, rate_table(areas, rates, shades, focus), key or "crime_rate_map")
 
 
+CRIME_RATE = "crime_rate"
+
+
 def _outcome_options(shown: pd.DataFrame) -> dict[str, str]:
     verdicts = dict(zip(shown["outcome"], shown["label"], strict=True))
-    return {"trust_score": "Latest trust score", **{o: f"Verdict: {label}" for o, label in verdicts.items()}}
+    return {
+        "trust_score": "Latest trust score",
+        CRIME_RATE: "Crime rate per 1,000 residents a year",
+        **{o: f"Verdict: {label}" for o, label in verdicts.items()},
+    }
 
 
 def overview_map(url: str, user: User, filters: Filters, design: Design, shown: pd.DataFrame, frame) -> None:
-    """Every partnership's areas on one map, coloured by a verdict or the latest trust
-    score; the chosen partnership's areas edged in black, its comparison areas dashed."""
+    """One map of the city (one, so that a 300-area city draws within a second): every
+    partnership's areas coloured by a verdict or the latest trust score, or every area's
+    crime rate (`crime_rate_map`); the chosen partnership's areas edged in black, its
+    comparison areas dashed."""
     found = _no_kind(url, user)
     if found is None:
         return
@@ -236,6 +245,11 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
         format_func=names.__getitem__,
         key="map_partnership",
     )
+    if colour_by == CRIME_RATE:  # its comparison areas: those of the first crime group chosen
+        groups = filters.crime_groups
+        comparison = _comparison_names(url, user, chosen, design, groups[0]) if groups else ()
+        crime_rate_map(url, user, filters, _roles(url, user.audience, chosen, comparison, data.version(url)))
+        return
     rules = rules_for(user.audience)
     standings = {}
     if colour_by == "trust_score":
@@ -243,9 +257,12 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
         for row in frame.itertuples():
             n = None if pd.isna(row.trust_n) else int(row.trust_n)
             score, flag = survey_cell(None if pd.isna(row.trust) else float(row.trust), n, rules=rules)
-            words = "no trust score in this period" if n is None else f"trust {score:.1f} (n = {n:,})"
-            if n is not None and score is None:
+            if n is None:
+                words = "no trust score in this period"
+            elif score is None:
                 words = "trust score hidden: fewer than 30 residents answered"
+            else:
+                words = f"trust {score:.1f} (n = {n:,})"
             standings[row.code] = score_standing(score, words + (f"; {flag}" if flag else ""))
         title = "Latest trust score"
     else:

@@ -3,7 +3,7 @@ kind, on the Overview and on the Partnership page."""
 
 import pytest
 
-from tests.browser.conftest import screenshot, wait_until_drawn
+from tests.browser.conftest import choose, screenshot, wait_until_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +19,14 @@ def shapes(page, title: str) -> int:
     return chart.locator(".scatterlayer path.js-fill").count()
 
 
-def test_overview_maps_draw_every_neighbourhood(server, page):
+def test_overview_map_draws_every_neighbourhood_by_trust_and_by_crime_rate(server, page):
     page.goto(server)
-    wait_until_drawn(page, charts=5, traces=NEIGHBOURHOODS)
+    wait_until_drawn(page, charts=4, traces=NEIGHBOURHOODS)
     assert shapes(page, "Latest trust score") == NEIGHBOURHOODS
-    assert shapes(page, "Crime rate by area") == NEIGHBOURHOODS
     assert page.get_by_text("Not on the map").count() == 0  # every demo neighbourhood has its shape
-    screenshot(page, "overview-maps")
+    choose(page, "Colour by", "Crime rate per 1,000 residents a year")
+    assert shapes(page, "Crime rate by area") == NEIGHBOURHOODS
+    screenshot(page, "overview-map")
 
 
 def test_partnership_maps_draw_every_neighbourhood(server, page):

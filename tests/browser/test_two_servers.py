@@ -46,7 +46,7 @@ def test_two_app_processes_on_one_postgresql_serve_the_same_numbers(pg_engine, p
         for base in (first, second):
             seen.append(
                 {
-                    "overview": numbers(page, base, "", charts=5, tiles=4),
+                    "overview": numbers(page, base, "", charts=4, tiles=4),
                     "partnership": numbers(page, base, "partnership", charts=16, tiles=0),
                 }
             )

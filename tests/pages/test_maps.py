@@ -135,6 +135,7 @@ def hand_rate(conn, area_code: str, start: date, end: date) -> tuple[int, int]:
 
 def test_crime_rate_map_worked_by_hand_with_its_count_beside_it(demo_url, demo_engine, monkeypatch):
     at = run_app(demo_url, monkeypatch)
+    at.selectbox(key="map_colour").set_value("crime_rate").run()
     fig = figures(at)["Crime rate by area"]
     drawn = shapes(fig)
     assert len(drawn) == NEIGHBOURHOODS
@@ -267,6 +268,8 @@ def test_rate_table_and_hover_never_show_a_small_count_or_its_rate():
 def test_maps_ask_no_server_for_anything_unless_a_basemap_is_set(demo_url, monkeypatch):
     at = run_app(demo_url, monkeypatch)
     maps = {title: fig for title, fig in figures(at).items() if shapes(fig)}
+    at.selectbox(key="map_colour").set_value("crime_rate").run()
+    maps |= {title: fig for title, fig in figures(at).items() if shapes(fig)}
     assert set(maps) == {"Latest trust score", "Crime rate by area"}
     for fig in maps.values():
         spec = json.dumps(fig)
@@ -276,6 +279,7 @@ def test_maps_ask_no_server_for_anything_unless_a_basemap_is_set(demo_url, monke
     tiles = "https://tiles.example.org/{z}/{x}/{y}.png"
     monkeypatch.setenv("COMMONGROUND_BASEMAP", tiles)
     at = run_app(demo_url, monkeypatch)
+    at.selectbox(key="map_colour").set_value("crime_rate").run()
     fig = figures(at)["Crime rate by area"]
     assert fig["layout"]["map"]["layers"][0]["source"] == [tiles]
     drawn = [code for t in fig["data"] if t["type"] == "choroplethmap" for code in t["locations"]]
