@@ -510,7 +510,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.maps_only:
         report = maps_only(args.fraction)
-        MAPS_RESULTS.write_text(report)
+        kept = MAPS_RESULTS.read_text() if MAPS_RESULTS.exists() else ""
+        notes = "\n## Notes" + kept.split("\n## Notes", 1)[1] if "\n## Notes" in kept else ""
+        MAPS_RESULTS.write_text(report + notes)  # the notes on why are kept across runs
         print(report)
         return
     result = run(args.fraction, args.runs, args.postgres, not args.no_browser)
