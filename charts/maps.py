@@ -169,7 +169,7 @@ def tile_map(fig: go.Figure, drawn: list[MapArea], shades: dict[int, Shade], ord
             "style": "white-bg",
             "layers": [{"sourcetype": "raster", "source": [basemap], "below": "traces"}],
             "center": {"lon": (min(lons) + max(lons)) / 2, "lat": (min(lats) + max(lats)) / 2},
-            "zoom": math.log2(360 * 1.6 / span),  # the areas about fill a map some 800 px wide
+            "zoom": math.log2(360 * 1.1 / span),  # the areas fit a map some 550 px wide
         },
         legend={"orientation": "v", "yanchor": "top", "y": 1, "x": 1.01, "xanchor": "left"},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
