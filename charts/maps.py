@@ -384,7 +384,9 @@ def role_shades(areas: list[MapArea], roles: Roles) -> dict[int, Shade]:
             continue
         hover = f"{a.name}: {legend[0].lower() + legend[1:]}"
         named = legend != ROLE_LEGENDS[3]  # other partnerships' areas: context, named on hover
-        shades[a.id] = Shade(legend, ROLE_COLOURS[legend], hover, label=a.name if named else "")
+        # a word a line: names stay narrow, so neighbours' names do not run into each other
+        label = a.name.replace(" ", "\n") if named else ""
+        shades[a.id] = Shade(legend, ROLE_COLOURS[legend], hover, label=label)
     return shades
 
 

@@ -34,4 +34,4 @@ def test_partnership_maps_draw_every_neighbourhood(server, page):
     wait_until_drawn(page, charts=16, traces=NEIGHBOURHOODS)
     assert shapes(page, "Its places") == NEIGHBOURHOODS
     assert shapes(page, "Crime rate by area") == NEIGHBOURHOODS
-    assert page.locator(".js-plotly-plot").get_by_text("Central Station").first.is_visible()  # named
+    assert page.locator(".js-plotly-plot").get_by_text("Cathedral", exact=True).first.is_visible()  # named

@@ -201,7 +201,7 @@ def test_partnership_map_names_its_areas_comparison_areas_and_buffer(demo_url, d
     ring = {b for a, b in pairs if a in own} | {a for a, b in pairs if b in own}
     buffer = ring - own - comparison - every_catchment
     assert {c for c, r in role.items() if r == "Neighbours (displacement buffer)"} == buffer
-    labels = next(t for t in fig["data"] if t.get("mode") == "text")["text"]
+    labels = [t.replace("<br>", " ") for t in next(t for t in fig["data"] if t.get("mode") == "text")["text"]]
     named = {by_name_code for by_name_code in by_name if by_name[by_name_code] in own | comparison | buffer}
     assert set(labels) == named  # each of them named on the map, directly
     rates = shapes(figures(at)["Crime rate by area"])
