@@ -14,13 +14,26 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from charts.figures import base_figure
-from charts.theme import INK, MUTED, NO_DATA, text_on
-from metrics.maps import MapArea
+from charts.theme import (
+    DIVERGING_5,
+    GRID,
+    INK,
+    MUTED,
+    NO_DATA,
+    OKABE_ITO,
+    OUTSIDE,
+    SEQUENTIAL_5,
+    VERDICT_COLOURS,
+    text_on,
+)
+from metrics.maps import MapArea, Roles, relative_class, relative_classes, score_class
+from metrics.publish import FEWER_THAN, NOT_SHOWN
 
 NO_DATA_PATTERN = "/"  # hatching for "no data"
 FEWER_PATTERN = "."  # dots for "fewer than 11": known to be small, not shown
@@ -54,17 +67,22 @@ def area_map(
     legend_order: list[str] | None = None,
     height: int = 560,
     label_px: int = 14,
+    basemap: str | None = None,
 ) -> go.Figure:
     """One filled shape per area in `shades` (areas without a shade are not drawn), largest
     first so that a small area inside a larger one stays on top; a legend entry per class,
     in `legend_order` (classes not listed follow in the order met); a text label at each
-    area's label point where its shade has one."""
+    area's label point where its shade has one. With `basemap` (a tile URL template, the
+    COMMONGROUND_BASEMAP setting), the shapes are drawn over those tiles instead
+    (`tile_map`); without it nothing outside is ever asked for."""
     fig = base_figure(title, "", height=height)
     drawn = [a for a in areas if a.id in shades]
     order = list(legend_order or [])
     for a in drawn:
         if shades[a.id].legend not in order:
             order.append(shades[a.id].legend)
+    if basemap:
+        return tile_map(fig, drawn, shades, order, basemap)
     seen: set[str] = set()
     for a in drawn:
         shade = shades[a.id]
@@ -86,7 +104,7 @@ def area_map(
                 line={"color": shade.edge, "width": shade.edge_width, "dash": shade.dash},
                 hoveron="fills",
                 hoverinfo="text",
-                text=html.escape(shade.hover),
+                text=html.escape(shade.hover).replace("\n", "<br>"),
                 name=html.escape(shade.legend),
                 legendgroup=shade.legend,
                 legendrank=order.index(shade.legend),
@@ -110,6 +128,65 @@ def area_map(
         )
     _fit(fig, drawn)
     return fig
+
+
+def tile_map(fig: go.Figure, drawn: list[MapArea], shades: dict[int, Shade], order: list[str], basemap: str):
+    """The areas over a tile server's map (`basemap`, e.g. https://tiles.example/{z}/{x}/{y}.png):
+    one choropleth trace per class, so the legend still names each class. Tiles cannot be
+    hatched or dashed: a class's pattern and an outline's dash are told in its legend and
+    hover only, and there are no direct labels (map labels would fetch fonts from elsewhere)."""
+    for legend in order:
+        members = [a for a in drawn if shades[a.id].legend == legend]
+        if not members:
+            continue
+        colour = shades[members[0].id].colour
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson={"type": "FeatureCollection", "features": [_feature(a) for a in members]},
+                locations=[a.code for a in members],
+                z=[0] * len(members),
+                colorscale=[[0, colour], [1, colour]],
+                showscale=False,
+                marker={
+                    "opacity": 0.75,  # the tiles show through
+                    "line": {
+                        "color": [shades[a.id].edge for a in members],
+                        "width": [shades[a.id].edge_width for a in members],
+                    },
+                },
+                hovertext=[html.escape(shades[a.id].hover).replace("\n", "<br>") for a in members],
+                hoverinfo="text",
+                name=html.escape(legend),
+                showlegend=True,
+                meta={"areas": [a.code for a in members]},
+            )
+        )
+    points = [p for a in drawn for ring in a.rings for p in ring] or [(0.0, 0.0)]
+    lons, lats = [x for x, _ in points], [y for _, y in points]
+    span = max(max(lons) - min(lons), (max(lats) - min(lats)) * lat_scale(min(lats), max(lats)), 1e-6)
+    fig.update_layout(
+        map={
+            "style": "white-bg",
+            "layers": [{"sourcetype": "raster", "source": [basemap], "below": "traces"}],
+            "center": {"lon": (min(lons) + max(lons)) / 2, "lat": (min(lats) + max(lats)) / 2},
+            "zoom": math.log2(360 * 1.1 / span),  # the areas fit a map some 550 px wide
+        },
+        legend={"orientation": "v", "yanchor": "top", "y": 1, "x": 1.01, "xanchor": "left"},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        hoverlabel={"bgcolor": "white", "bordercolor": INK},
+    )
+    return fig
+
+
+def _feature(area: MapArea) -> dict:
+    return {
+        "type": "Feature",
+        "id": area.code,
+        "geometry": {
+            "type": "MultiPolygon",
+            "coordinates": [[[list(p) for p in ring]] for ring in area.rings],
+        },
+    }
 
 
 def _label_colour(shade: Shade) -> str:
@@ -141,4 +218,197 @@ def _fit(fig: go.Figure, areas: list[MapArea]) -> None:
 
 def drawn_areas(fig: go.Figure) -> list[str]:
     """Codes of the areas a map draws, one per shape (for tests and chart data)."""
-    return [t.meta["area"] for t in fig.data if t.fill == "toself" and t.meta]
+    codes = []
+    for t in fig.data:
+        if isinstance(t, go.Choroplethmap):
+            codes += list(t.locations)
+        elif t.fill == "toself" and t.meta:
+            codes.append(t.meta["area"])
+    return codes
+
+
+# --- the pages' maps: shades for a crime rate, a verdict or score, a partnership's places ---
+
+OTHER_AREAS = "Other areas"
+NO_PARTNERSHIP = "In no partnership"
+ROLE_LEGENDS = (
+    "This partnership's areas",
+    "Comparison areas",
+    "Neighbours (displacement buffer)",
+    "Other partnerships' areas",
+)
+ROLE_COLOURS = dict(
+    zip(ROLE_LEGENDS, (OKABE_ITO["blue"], OKABE_ITO["orange"], SEQUENTIAL_5[1], GRID), strict=True)
+)
+# How a partnership's places are edged on a rate map, whose fills are the rates' classes.
+ROLE_EDGES = dict(zip(ROLE_LEGENDS[:3], (("solid", 3.0), ("dash", 2.5), ("dot", 2.5)), strict=True))
+OUTLINED = "Comparison areas (dashed)"
+FEWER = "Fewer than 11 crimes: no rate"
+PROTECTED = "Not shown (protects a small count)"
+NOT_EVALUATED = "Not yet evaluated"
+NOT_ENOUGH = "Not enough data to judge"
+
+
+def context(area: MapArea, legend: str = OTHER_AREAS) -> Shade:
+    """A light neutral area drawn only so that the others sit in their city."""
+    return Shade(legend, OUTSIDE, f"{area.name}: {legend.lower()}", edge="#BDBDBD", edge_width=0.5)
+
+
+def rate_shades(areas: list[MapArea], rates: pd.DataFrame, city_rate: float | None) -> dict[int, Shade]:
+    """Each area's crime rate (`metrics.maps.crime_rates`, one row per area) as a class
+    around the city's rate (`relative_classes`), its count beside the rate in the hover; a
+    count the public rules hide shows 'fewer than 11' (dotted) or 'not shown', never a
+    rate; no data is grey and hatched."""
+    by_area = rates.set_index("area_id")
+    shades: dict[int, Shade] = {}
+    for a in areas:
+        if a.id not in by_area.index:
+            shades[a.id] = context(a)
+            continue
+        row = by_area.loc[a.id]
+        people = (
+            f"{int(row['population']):,} residents" if pd.notna(row["population"]) else "population unknown"
+        )
+        rate = row["rate"]
+        if pd.notna(rate) and city_rate:
+            cls = relative_class(float(rate), city_rate)
+            hover = (
+                f"{a.name}: {float(rate):,.1f} crimes per 1,000 residents a year\n"
+                f"{row['count_text']} crimes; {people}"
+            )
+            if row["flag"]:
+                hover += f"\n{row['flag']}: read with care"
+            shades[a.id] = Shade(cls.label, DIVERGING_5[cls.rank], hover)
+        elif row["count_text"] == FEWER_THAN and row["months"]:
+            shades[a.id] = Shade(
+                FEWER, NO_DATA, f"{a.name}: {FEWER_THAN} crimes; no rate shown", pattern=FEWER_PATTERN
+            )
+        elif row["count_text"] == NOT_SHOWN and row["months"]:
+            hover = f"{a.name}: not shown, so that a small count elsewhere cannot be worked out"
+            shades[a.id] = Shade(PROTECTED, NO_DATA, hover, pattern=FEWER_PATTERN)
+        else:
+            why = "no crime data in this period" if not row["months"] else "no population recorded"
+            shades[a.id] = no_data(f"{a.name}: no data ({why})")
+    return shades
+
+
+def rate_legend(city_rate: float | None) -> list[str]:
+    """The rate map's legend, low to high, then what has no rate."""
+    classes = [c.label for c in relative_classes(city_rate)] if city_rate else []
+    return [*classes, FEWER, PROTECTED, "No data", OTHER_AREAS]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How one partnership is coloured on the Overview map: its class, colour, and the
+    words the hover says ('Improved: -12% (-20% to -3%)', 'trust 61 (n = 240)')."""
+
+    legend: str
+    colour: str
+    words: str
+    pattern: str = ""
+
+
+def verdict_standing(verdict: str | None, words: str) -> Standing:
+    """A verdict's colour (`VERDICT_COLOURS`); none yet or too little data: grey hatched."""
+    if verdict in VERDICT_COLOURS:
+        return Standing(verdict, VERDICT_COLOURS[verdict], words)
+    legend = NOT_EVALUATED if verdict is None else NOT_ENOUGH
+    return Standing(legend, NO_DATA, words or legend.lower(), NO_DATA_PATTERN)
+
+
+def score_standing(score: float | None, words: str) -> Standing:
+    """A 0-100 score's class (`score_classes`) on the sequential scale; no score shown (none
+    asked, or too few for the public rules): grey hatched."""
+    if score is None:
+        return Standing("No score shown", NO_DATA, words, NO_DATA_PATTERN)
+    cls = score_class(score)
+    return Standing(cls.label, SEQUENTIAL_5[cls.rank], words)
+
+
+def partnership_shades(
+    areas: list[MapArea],
+    owners: dict[int, list[tuple[str, str]]],
+    standings: dict[str, Standing],
+    notes: dict[str, str],
+    chosen: str | None = None,
+    outlined: set[int] | frozenset[int] = frozenset(),
+) -> dict[int, Shade]:
+    """Every area: a partnership's area in its partnership's `Standing` (the first by name
+    where two share it; the hover names both), the `chosen` partnership's areas edged in
+    black and its comparison areas (`outlined`) dashed; the rest in a light neutral.
+    `owners`: area id -> [(code, name)]; `notes`: code -> a sentence on its comparison."""
+    shades: dict[int, Shade] = {}
+    for a in areas:
+        mine = owners.get(a.id, [])
+        if not mine:
+            shade = context(a, NO_PARTNERSHIP)
+            if a.id in outlined:
+                shade = Shade(
+                    OUTLINED,
+                    OUTSIDE,
+                    f"{a.name}: a comparison area of the chosen partnership",
+                    edge=INK,
+                    edge_width=2.5,
+                    dash="dash",
+                )
+            shades[a.id] = shade
+            continue
+        lines = [a.name] + [f"{name}: {standings[code].words}\n{notes.get(code, '')}" for code, name in mine]
+        first = standings[mine[0][0]]
+        ours = chosen in (code for code, _ in mine)
+        shades[a.id] = Shade(
+            first.legend,
+            first.colour,
+            "\n".join(line.rstrip() for line in lines),
+            pattern=first.pattern,
+            edge=INK if ours else "#737373",
+            edge_width=3 if ours else 0.75,
+        )
+    return shades
+
+
+def standing_legend(classes: list[str]) -> list[str]:
+    return [*classes, NOT_ENOUGH, NOT_EVALUATED, "No score shown", NO_PARTNERSHIP, OUTLINED]
+
+
+def role_shades(areas: list[MapArea], roles: Roles) -> dict[int, Shade]:
+    """A partnership's areas, comparison areas and buffer, each named on the map and in the
+    legend; every other area as context."""
+    of = roles_of(roles)
+    shades = {}
+    for a in areas:
+        legend = of.get(a.id)
+        if legend is None:
+            shades[a.id] = context(a)
+            continue
+        hover = f"{a.name}: {legend[0].lower() + legend[1:]}"
+        named = legend != ROLE_LEGENDS[3]  # other partnerships' areas: context, named on hover
+        # a word a line: names stay narrow, so neighbours' names do not run into each other
+        label = a.name.replace(" ", "\n") if named else ""
+        shades[a.id] = Shade(legend, ROLE_COLOURS[legend], hover, label=label)
+    return shades
+
+
+def roles_of(roles: Roles) -> dict[int, str]:
+    """Each of the partnership's places -> its role's legend (its own areas first)."""
+    of: dict[int, str] = {}
+    groups = (roles.treated, roles.comparison, roles.buffer, roles.others)
+    for legend, ids in zip(ROLE_LEGENDS, groups, strict=True):
+        for i in ids:
+            of.setdefault(i, legend)
+    return of
+
+
+def edged(shades: dict[int, Shade], roles: Roles) -> dict[int, Shade]:
+    """A rate map's shades with a partnership's places edged (`ROLE_EDGES`): its areas in a
+    solid black line, its comparison areas dashed, its buffer dotted; the hover says which."""
+    out = dict(shades)
+    for area_id, legend in roles_of(roles).items():
+        if area_id in out and legend in ROLE_EDGES:
+            dash, width = ROLE_EDGES[legend]
+            shade = out[area_id]
+            out[area_id] = replace(
+                shade, hover=f"{shade.hover}\n{legend}", edge=INK, edge_width=width, dash=dash
+            )
+    return out

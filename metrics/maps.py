@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, select
 
 from db.models import Area, CrimeMonthly, OffenceCategory
 from metrics.crime import data_months
+from metrics.evaluation import all_places, buffer_of, candidates, load_places
 from metrics.publish import PUBLIC, Rules, rate_flag, shown_counts
 
 RATE_COLUMNS = ["area_id", "count", "shown", "count_text", "population", "months", "rate", "flag"]
@@ -224,3 +225,70 @@ def score_class(score: float) -> MapClass:
         if score < bound:
             return cls
     return classes[-1]
+
+
+# --- for the pages: the city's rate, and a partnership's places on a map ----------------
+
+
+def city_rate(rates: pd.DataFrame) -> float | None:
+    """The rate of all these areas together (per 1,000 a year), the centre of the relative
+    classes: every area with a known population counts, whatever the public rules hide in
+    one area (a single total over the map gives no small count away). None without data."""
+    known = rates[rates["population"].fillna(0) > 0]
+    months = int(rates["months"].max()) if len(rates) else 0
+    people = float(known["population"].sum())
+    if not months or not people:
+        return None
+    return float(known["count"].sum()) / people * 1000 * 12 / months
+
+
+@dataclass(frozen=True)
+class Roles:
+    """A partnership's places as its evaluation uses them: its own (catchment) areas, the
+    comparison areas, and the displacement buffer (neighbours of its areas in neither and in
+    no other partnership's catchment: `metrics.evaluation.buffer_of`, as the displacement
+    test draws it); `others`: other partnerships' areas, which are never its buffer."""
+
+    name: str
+    treated: tuple[int, ...]
+    comparison: tuple[int, ...]
+    buffer: tuple[int, ...]
+    others: tuple[int, ...] = ()
+
+
+def partnership_roles(conn: Connection, code: str, comparison_names: tuple[str, ...] = ()) -> Roles | None:
+    """Partnership `code`'s `Roles`; its comparison areas are the registered ones, else the
+    areas named in `comparison_names` (an evaluation's proposed comparison, which names
+    them) among the areas that may serve as comparison. None for an unknown code."""
+    places = load_places(conn, code)
+    if places is None:
+        return None
+    comparison = places.registered_comparison
+    if not comparison and comparison_names:
+        by_name = {places.names[a]: a for a in candidates(places)}
+        comparison = tuple(sorted(by_name[n] for n in comparison_names if n in by_name))
+    buffer = buffer_of(places, places.treated, set(comparison) | set(places.all_catchment))
+    others = tuple(sorted(places.all_catchment - set(places.treated)))
+    return Roles(places.name, places.treated, comparison, buffer, others)
+
+
+def catchments(conn: Connection) -> pd.DataFrame:
+    """Every partnership's own areas. Columns: code, name, area_id, comparison (the names of
+    the comparison areas the registry sets, comma-separated; '' when they are proposed per
+    outcome by its evaluation), ordered by partnership name."""
+    rows = [
+        {
+            "code": p.code,
+            "name": p.name,
+            "area_id": a,
+            "comparison": ", ".join(p.names[c] for c in p.registered_comparison),
+        }
+        for p in sorted(all_places(conn).values(), key=lambda p: (p.name, p.code))
+        for a in p.treated
+    ]
+    return pd.DataFrame(rows, columns=["code", "name", "area_id", "comparison"])
+
+
+def kind_ids(conn: Connection, kind: str) -> list[int]:
+    """Every area of this kind, with a shape or without one."""
+    return list(conn.scalars(select(Area.id).where(Area.kind == kind).order_by(Area.id)))

@@ -12,6 +12,7 @@ from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
 from ui.groups import city_trust_by_race
+from ui.maps import overview_map
 from ui.show import chart, nothing_to_show, partnership_link, table, verdict_card, verdict_grid
 from ui.tables import (
     GRID_LEGEND,
@@ -76,6 +77,9 @@ for tile, label, count in ((tiles[2], "down", clear_down), (tiles[3], "up", clea
         f"{count} of {len(frame)}" if filters.crime_groups else "–",
         help=f"Recorded crimes in {groups}." if filters.crime_groups else f"{NO_CRIME_GROUP}.",
     )
+
+st.subheader("Where they are")
+overview_map(database_url(), user, filters, design, shown, frame)  # verdicts, trust or crime rate
 
 left, right = st.columns(2)
 for column, construct in ((left, "trust"), (right, "satisfaction")):

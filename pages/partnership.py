@@ -19,6 +19,7 @@ from ui.database import database_url
 from ui.equity import equity_cards, equity_chart
 from ui.frame import inside_frame
 from ui.groups import partnership_groups
+from ui.maps import comparison_areas, crime_rate_map, places_map
 from ui.perception import perception_section
 from ui.plain import plain
 from ui.show import board_downloads, chart, nothing_to_show, table, verdict_card
@@ -89,6 +90,7 @@ if charted:
     )
 
 st.header("Who is in it, and where")
+places = places_map(url, user, filters.partnership, details["name"], comparison_areas(result))
 left, right = st.columns([3, 2])
 with left:
     if profile["members"].empty:
@@ -161,6 +163,7 @@ else:
         crime_source(monthly, groups, measure),
         key="crime_trend",
     )
+crime_rate_map(url, user, filters, places, key="partnership_rate_map")  # its areas and neighbours
 
 st.header("What partners and officers say")
 perception_section(url, user.audience, filters)

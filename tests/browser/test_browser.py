@@ -10,11 +10,12 @@ pytestmark = pytest.mark.browser
 def test_partnership_page_draws_its_charts_from_a_deep_link(server, page):
     page.goto(f"{server}/partnership")
     # evaluation (4 lines), partners, four survey trends (band, line, events), trust by group, the
-    # trust gap over time, crime, partners' view (gap, by year, health items), themes, their tone, activity
-    wait_until_drawn(page, charts=14, traces=21)
+    # trust gap over time, crime, partners' view (gap, by year, health items), themes, their tone, activity,
+    # and two maps (its places; crime rate by area)
+    wait_until_drawn(page, charts=16, traces=21)
     assert page.get_by_role("heading", name="Central Transit Partnership").is_visible()
     assert page.get_by_role("heading", name="Did it work?").is_visible()
-    assert page.locator(".js-plotly-plot").count() == 14
+    assert page.locator(".js-plotly-plot").count() == 16
     assert page.get_by_text("Partnership began").first.is_visible()
     screenshot(page, "partnership")
 

@@ -46,8 +46,8 @@ def test_two_app_processes_on_one_postgresql_serve_the_same_numbers(pg_engine, p
         for base in (first, second):
             seen.append(
                 {
-                    "overview": numbers(page, base, "", charts=3, tiles=4),
-                    "partnership": numbers(page, base, "partnership", charts=14, tiles=0),
+                    "overview": numbers(page, base, "", charts=4, tiles=4),
+                    "partnership": numbers(page, base, "partnership", charts=16, tiles=0),
                 }
             )
     assert seen[0]["overview"][0] == "10"  # the demo city's active partnerships
