@@ -222,7 +222,7 @@ def drawn_areas(fig: go.Figure) -> list[str]:
     for t in fig.data:
         if isinstance(t, go.Choroplethmap):
             codes += list(t.locations)
-        elif t.fill == "toself" and t.meta:
+        elif getattr(t, "fill", None) == "toself" and t.meta:
             codes.append(t.meta["area"])
     return codes
 
