@@ -53,7 +53,7 @@ from ui.auth import User
 from ui.database import engine_for
 from ui.plain import plain
 from ui.show import PLOTLY_CONFIG, download, nothing_to_show
-from ui.tables import crime_groups_text
+from ui.tables import crime_groups_text, published_text
 
 BASEMAP_SETTING = "COMMONGROUND_BASEMAP"
 DAY = 24 * 3600
@@ -257,7 +257,16 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
         for row in frame.itertuples():
             n = None if pd.isna(row.trust_n) else int(row.trust_n)
             score, flag = survey_cell(None if pd.isna(row.trust) else float(row.trust), n, rules=rules)
-            if n is None:
+            if n is None and not pd.isna(row.trust_published_value):
+                # no answers of its own: the source's published figure, as the table shows it
+                score = float(row.trust_published_value)
+                words = "trust " + published_text(
+                    row.trust_published_value,
+                    row.trust_published_period,
+                    row.trust_published_statistic,
+                    row.trust_published_n,
+                )
+            elif n is None:
                 words = "no trust score in this period"
             elif score is None:
                 words = "trust score hidden: fewer than 30 residents answered"
@@ -304,7 +313,10 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
     )
     if colour_by == "trust_score":
         bands = ", ".join(c.label.lower() for c in score_classes())
-        sentence += f" Trust is the latest quarter's weighted mean on 0-100 ({bands}), with its n."
+        sentence += f" Trust is the latest quarter's weighted mean on 0-100 ({bands}), with its n"
+        if frame["trust"].isna().any() and frame["trust_published_value"].notna().any():
+            sentence += "; where residents' own answers are missing, the source's latest published figure"
+        sentence += "."
     table = pd.DataFrame(
         [
             {

@@ -4,6 +4,7 @@ dashboard showing London's boroughs, its Safer Neighbourhood Boards, trust and c
 
 from __future__ import annotations
 
+import html
 import re
 import shlex
 
@@ -66,3 +67,40 @@ def test_london_partnership_page_shows_the_borough_trust_and_crime(london_url, m
     assert any("crime" in t.lower() for t in titles), titles
     areas = table_with(at, "Area")
     assert list(areas["Area"]) == ["Lewisham"]
+
+
+def test_london_boroughs_real_boundaries_draw_on_the_maps(london_url, monkeypatch):
+    """The documented walk-through brings London's real borough shapes: the Overview's map
+    draws all 33 boroughs once each; with no populations in the files, the crime-rate map
+    says so for every borough rather than drawing a rate."""
+    at = run_app(london_url, monkeypatch)
+    assert not at.exception, [e.value for e in at.exception]
+    maps = {t: f for t, f in figures(at).items() if any(d.get("fill") == "toself" for d in f["data"])}
+    assert maps, list(figures(at))
+    for title, fig in maps.items():
+        shapes = [d for d in fig["data"] if d.get("fill") == "toself"]
+        assert len(shapes) == 33, title
+        assert len({d["meta"]["area"] for d in shapes}) == 33, title
+        xs = [x for d in shapes for x in d["x"] if x is not None]
+        ys = [y for d in shapes for y in d["y"] if y is not None]
+        assert -0.52 < min(xs) < max(xs) < 0.34  # Greater London's longitudes
+        assert 51.28 < min(ys) < max(ys) < 51.70  # and latitudes
+    # trust: the boards' residents answered no survey of their own, so the map shows the
+    # published figure the table shows, classed on the same 0-100 bands
+    trust = figures(at)["Latest trust score"]
+    table = table_with(at, "Trust (0-100)")
+    for d in (d for d in trust["data"] if d.get("fill") == "toself" and d["meta"]["area"] != "City of London"):
+        board = next(p for p in table["Partnership"] if html.escape(p) in d["text"])
+        cell = table.loc[table["Partnership"] == board, "Trust (0-100)"].iloc[0]
+        assert cell in html.unescape(d["text"]), (d["text"], cell)
+        assert d["name"] != "No score shown"
+    at.selectbox(key="map_colour").set_value("crime_rate").run()
+    assert not at.exception, [e.value for e in at.exception]
+    rate_map = figures(at)["Crime rate by area"]
+    shapes = [d for d in rate_map["data"] if d.get("fill") == "toself"]
+    # the boroughs file carries no populations: no rate can be worked out, and none is
+    # drawn as zero; each borough is hatched and says why
+    assert len(shapes) == 33
+    for d in shapes:
+        assert "no data (no population recorded)" in d["text"], d["text"]
+        assert d["fillpattern"]["shape"] == "/"
