@@ -22,11 +22,12 @@ def test_partnership_page_draws_its_charts_from_a_deep_link(server, page):
 
 def test_overview_draws_the_portfolio(server, page):
     page.goto(server)
-    wait_until_drawn(page, charts=2, traces=2)
+    wait_until_drawn(page, charts=4, traces=2)  # the map, the trust and satisfaction dots, trust by race
     assert page.get_by_role("heading", name="Partnerships overview").is_visible()
-    # the names on the dot charts (the verdict grid above draws its cells on a canvas)
+    # the names on the dot charts (the verdict grid above draws its cells on a canvas; the
+    # map above them names partnerships on hover only)
     charts = page.locator(".js-plotly-plot")
-    assert charts.get_by_text("Eastside Schools Safety Partnership").first.is_visible()
+    charts.get_by_text("Eastside Schools Safety Partnership").first.wait_for(state="visible", timeout=30_000)
     screenshot(page, "overview")
 
 
