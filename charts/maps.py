@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -70,13 +71,15 @@ def area_map(
     height: int = 560,
     label_px: int = 14,
     basemap: str | None = None,
+    legend_wrap: int | None = None,
 ) -> go.Figure:
     """One filled shape per area in `shades` (areas without a shade are not drawn), largest
     first so that a small area inside a larger one stays on top; a legend entry per class,
     in `legend_order` (classes not listed follow in the order met); a text label at each
     area's label point where its shade has one. With `basemap` (a tile URL template, the
     COMMONGROUND_BASEMAP setting), the shapes are drawn over those tiles instead
-    (`tile_map`); without it nothing outside is ever asked for."""
+    (`tile_map`); without it nothing outside is ever asked for. `legend_wrap`: break legend
+    entries longer than that many characters over lines, so that they fit a phone."""
     fig = base_figure(title, "", height=height)
     drawn = [a for a in areas if a.id in shades]
     order = list(legend_order or [])
@@ -108,7 +111,7 @@ def area_map(
                 hoveron="fills",
                 hoverinfo="text",
                 text=html.escape(shade.hover).replace("\n", "<br>"),
-                name=html.escape(shade.legend),
+                name=_legend_name(shade.legend, legend_wrap),
                 legendgroup=shade.legend,
                 legendrank=order.index(shade.legend),
                 showlegend=shade.legend not in seen,
@@ -116,7 +119,7 @@ def area_map(
             )
         )
         seen.add(shade.legend)
-    _outlines(fig, drawn, shades, order)
+    _outlines(fig, drawn, shades, order, legend_wrap)
     labelled = [a for a in drawn if shades[a.id].label]
     if labelled:
         fig.add_trace(
@@ -134,10 +137,19 @@ def area_map(
     return fig
 
 
-def _outlines(fig: go.Figure, drawn: list[MapArea], shades: dict[int, Shade], order: list[str]) -> None:
+def _legend_name(legend: str, wrap: int | None) -> str:
+    lines = textwrap.wrap(legend, wrap) if wrap else [legend]
+    return "<br>".join(html.escape(line) for line in lines)
+
+
+def _outlines(
+    fig: go.Figure, drawn: list[MapArea], shades: dict[int, Shade], order: list[str], wrap: int | None
+) -> None:
     """The edges that carry a meaning (`Shade.outline`), one line-only trace per style, drawn
     after every fill so that no neighbour's grey border paints over them; each is a legend
-    entry ('Central Transit: black edge', 'Comparison areas for trust: dashed')."""
+    entry ('Central Transit: black edge', 'Comparison areas for trust (dashed)') unless a
+    class of fills already has that name (its swatch shows the edge)."""
+    classes = {shades[a.id].legend for a in drawn}
     styles: dict[str, list[MapArea]] = {}
     for a in drawn:
         if shades[a.id].outline:
@@ -157,9 +169,10 @@ def _outlines(fig: go.Figure, drawn: list[MapArea], shades: dict[int, Shade], or
                 mode="lines",
                 line={"color": first.edge, "width": first.edge_width, "dash": first.dash},
                 hoverinfo="skip",
-                name=html.escape(legend),
+                name=_legend_name(legend, wrap),
+                legendgroup=legend,
                 legendrank=order.index(legend),
-                showlegend=True,
+                showlegend=legend not in classes,
                 meta={"outline": [a.code for a in members]},
             )
         )
@@ -474,10 +487,11 @@ def role_shades(areas: list[MapArea], roles: Roles, compared: str = "") -> dict[
         # a word a line: names stay narrow, so neighbours' names do not run into each other
         label = a.name.replace(" ", "\n") if named else ""
         shade = Shade(legend, ROLE_COLOURS[legend], hover, label=label)
-        if legend == ROLE_LEGENDS[1]:
+        if legend == ROLE_LEGENDS[1]:  # one legend entry, naming the outcome, its swatch dashed
             hover += f" for {compared}" if compared else ""
+            named = comparison_legend(compared)
             shade = replace(
-                shade, hover=hover, edge=INK, edge_width=2.5, dash="dash", outline=comparison_legend(compared)
+                shade, legend=named, hover=hover, edge=INK, edge_width=2.5, dash="dash", outline=named
             )
         shades[a.id] = shade
     return shades

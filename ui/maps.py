@@ -23,6 +23,7 @@ from charts.maps import (
     OTHER_AREAS,
     ROLE_LEGENDS,
     area_map,
+    comparison_legend,
     edged,
     label_points,
     partnership_shades,
@@ -63,6 +64,7 @@ BASEMAP_SETTING = "COMMONGROUND_BASEMAP"
 DAY = 24 * 3600
 ENTRIES = 64
 MAP_HEIGHT = 560
+LEGEND_WRAP = 36  # characters: a longer legend entry runs off a phone's screen
 NO_SHAPES = (
     "No area has a stored shape yet, so there is no map. Boundaries come with the areas import "
     "(GeoJSON) or a boundaries file: see docs/importing.md."
@@ -207,6 +209,7 @@ def crime_rate_map(
         legend_order=rate_legend(city),
         height=MAP_HEIGHT,
         basemap=basemap(),
+        legend_wrap=LEGEND_WRAP,
     )
     months = int(rates["months"].max()) if len(rates) else 0
     sentence = (
@@ -378,6 +381,7 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
         height=MAP_HEIGHT,
         label_px=18,
         basemap=basemap(),
+        legend_wrap=LEGEND_WRAP,
     )
     grey = "no trust score in this period" if colour_by == "trust_score" else "not yet evaluated or not "
     grey += "" if colour_by == "trust_score" else "enough data, never a verdict"
@@ -474,10 +478,11 @@ def places_map(url: str, user: User, code: str, name: str, compared: Compared) -
         areas,
         shades,
         "Its places",
-        legend_order=[*ROLE_LEGENDS, OTHER_AREAS],
+        legend_order=[ROLE_LEGENDS[0], comparison_legend(compared.outcome), *ROLE_LEGENDS[2:], OTHER_AREAS],
         height=MAP_HEIGHT,
         label_px=11,
         basemap=basemap(),
+        legend_wrap=LEGEND_WRAP,
     )
     counts = [len(roles.treated), len(roles.comparison), len(roles.buffer)]
     compares = (

@@ -22,6 +22,11 @@ from ui.tables import CHANCE_MARK, VERDICT_MARKS
 NEIGHBOURHOODS = 40  # the demo city's 8 x 5 grid
 
 
+def legend(trace: dict) -> str:
+    """A trace's legend entry as read (long ones are broken over lines)."""
+    return html.unescape(trace["name"].replace("<br>", " "))
+
+
 def shapes(fig: dict) -> dict[str, dict]:
     """A map's filled shapes by area code."""
     return {t["meta"]["area"]: t for t in fig["data"] if t.get("fill") == "toself"}
@@ -59,7 +64,7 @@ def test_overview_map_colours_each_partnership_by_its_trust_score_and_the_rest_n
     for code, trace in drawn.items():
         if code not in inside:
             assert trace["fillcolor"] == OUTSIDE  # light and neutral, dashed if a comparison area
-            assert trace["name"] in ("In no partnership", "Comparison areas (dashed)")
+            assert trace["name"] == "In no partnership"  # a comparison area too: its dashes are an edge
     for name, codes in owned.items():
         cell = portfolio.loc[portfolio["Partnership"] == name, "Trust (0-100)"].iloc[0]
         in_table = float(cell.split(" ")[0])  # '61 ± 4 (n=240, 2026 Q3)'
@@ -89,12 +94,12 @@ def test_overview_map_by_verdict_matches_the_scorecard_and_hatches_what_has_no_v
         mark = grid.loc[grid["Partnership"] == name, "Violent"].iloc[0]
         for code in codes:
             trace = drawn[code]
-            legend = html.unescape(trace["name"])
-            seen.add(legend)
-            verdict = legend_of.get(legend.split(CHANCE_MARK)[0])
+            said = legend(trace)
+            seen.add(said)
+            verdict = legend_of.get(said.split(CHANCE_MARK)[0])
             if verdict in MAP_VERDICT_COLOURS:  # the table's words, and its chance mark
                 assert trace["fillcolor"] == MAP_VERDICT_COLOURS[verdict]
-                assert mark == legend.split(" (")[0], (name, mark, legend)
+                assert mark == said.split(" (")[0], (name, mark, said)
                 chance = mark.endswith(CHANCE_MARK)
                 assert ("may be chance" in html.unescape(trace["text"])) == chance
                 assert ((trace.get("fillpattern") or {}).get("shape") == "x") == chance
@@ -113,7 +118,7 @@ def test_verdict_map_says_unclear_in_a_neutral_not_orange_and_marks_calls_that_m
     for outcome in ("violent", "property", "asb", "other", "trust", "satisfaction", "safety"):
         at.selectbox(key="map_colour").set_value(outcome).run()
         fig = figures(at)["Verdicts"]
-        legends = {html.unescape(t["name"]): t for t in shapes(fig).values()}
+        legends = {legend(t): t for t in shapes(fig).values()}
         assert "Inconclusive" not in legends  # the table's word, "? Unclear"
         if VERDICT_MARKS["Inconclusive"] in legends:
             assert legends[VERDICT_MARKS["Inconclusive"]]["fillcolor"] not in (OKABE_ITO["orange"], NO_DATA)
@@ -152,7 +157,7 @@ def test_choosing_a_partnership_outlines_its_comparison_areas_dashed(demo_url, d
     assert dashed == expected
     # the edges are drawn over every fill, each style a legend entry naming the outcome
     fills = max(i for i, t in enumerate(fig["data"]) if t.get("fill") == "toself")
-    tops = {html.unescape(t["name"]): t for t in fig["data"][fills + 1 :] if t.get("meta", {}).get("outline")}
+    tops = {legend(t): t for t in fig["data"][fills + 1 :] if t.get("meta", {}).get("outline")}
     assert set(tops["Comparison areas for trust (dashed)"]["meta"]["outline"]) == expected
     assert tops["Comparison areas for trust (dashed)"]["line"]["dash"] == "dash"
     edged = next(n for n in tops if n.endswith(": black edge"))
@@ -234,13 +239,13 @@ def test_partnership_map_names_its_areas_comparison_areas_and_buffer(demo_url, d
             )
         ).all()
         by_name = names(conn)
-    role = {c: html.unescape(t["name"]) for c, t in drawn.items()}
+    role = {c: legend(t) for c, t in drawn.items()}
     assert {c for c, r in role.items() if r == "This partnership's areas"} == own
-    comparison = {c for c, r in role.items() if r == "Comparison areas"}
+    comparison = {c for c, r in role.items() if r.startswith("Comparison areas for ")}
     assert comparison  # the evaluation names them in its source line
     assert all(drawn[c]["fillcolor"] != OKABE_ITO["orange"] for c in comparison)  # orange: above the rate
     assert all(drawn[c]["line"]["dash"] == "dash" for c in comparison)
-    compared = next(html.unescape(t["name"]) for t in fig["data"] if t.get("meta", {}).get("outline"))
+    compared = next(legend(t) for t in fig["data"] if t.get("meta", {}).get("outline"))
     outcome = compared.removeprefix("Comparison areas for ").removesuffix(" (dashed)")
     assert f"Its evaluation of {outcome} compares them with" in words(" ".join(c.value for c in at.caption))
     source = words(" ".join(c.value for c in at.caption))
@@ -331,5 +336,5 @@ def test_maps_ask_no_server_for_anything_unless_a_basemap_is_set(demo_url, monke
     assert fig["layout"]["map"]["layers"][0]["source"] == [tiles]
     drawn = [code for t in fig["data"] if t["type"] == "choroplethmap" for code in t["locations"]]
     assert len(drawn) == len(set(drawn)) == NEIGHBOURHOODS  # every area once, over the tiles
-    legends = {html.unescape(t["name"]) for t in fig["data"]}
+    legends = {legend(t) for t in fig["data"]}
     assert any(name.endswith("the city rate") or "city rate (" in name for name in legends)
