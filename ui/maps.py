@@ -64,7 +64,7 @@ BASEMAP_SETTING = "COMMONGROUND_BASEMAP"
 DAY = 24 * 3600
 ENTRIES = 64
 MAP_HEIGHT = 560
-LEGEND_WRAP = 36  # characters: a longer legend entry runs off a phone's screen
+LEGEND_WRAP = 40  # characters: a longer legend entry runs off a phone's screen
 NO_SHAPES = (
     "No area has a stored shape yet, so there is no map. Boundaries come with the areas import "
     "(GeoJSON) or a boundaries file: see docs/importing.md."
@@ -418,8 +418,23 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
             for _, name in owners.get(a.id, [("", "")])
         ]
     )
-    numbered = "On the map: " + " · ".join(f"{n} {names.get(c, c)}" for c, n in numbers.items())
+    numbered = _number_key({c: names.get(c, c) for c in numbers}, numbers)
     _show_map(fig, sentence, missing, table, "partnership_map", numbered if numbers else "")
+
+
+def _number_key(names: dict[str, str], numbers: dict[str, int]) -> str:
+    """'On the map: 1 Central Transit · 2 ...'; words every name ends with are said once
+    ('On the map, each a Safer Neighbourhood Board: 1 Barking and Dagenham · ...')."""
+    split = [n.split() for n in names.values()]
+    common = 0
+    while len(split) > 1 and all(len(w) > common + 1 for w in split):
+        if len({tuple(w[-common - 1 :]) for w in split}) != 1:
+            break
+        common += 1
+    suffix = " ".join(split[0][-common:]) if common else ""
+    short = {c: " ".join(n.split()[: -common or None]) for c, n in names.items()}
+    head = f"On the map, each a {suffix}: " if suffix else "On the map: "
+    return head + " · ".join(f"{numbers[c]} {short[c]}" for c in numbers)
 
 
 def _trust_title(own: int, published: int) -> str:
@@ -491,11 +506,17 @@ def places_map(url: str, user: User, code: str, name: str, compared: Compared) -
         if counts[1]
         else "It has no comparison areas set" + (f" for {compared.outcome}" if compared.outcome else "")
     )
+    buffer = (
+        f"It is checked for crime pushed into {_many(counts[2], 'neighbouring area')}, the displacement "
+        "buffer (light blue)"
+        if counts[2]
+        else "It has no displacement buffer: no neighbouring area lies outside every partnership and its "
+        "comparison areas"
+    )
     sentence = (
-        f"{name} works in {_many(counts[0], kind)} (blue). {compares}. It is checked for crime pushed "
-        f"into {_many(counts[2], 'neighbouring area')}, "
-        "the displacement buffer (light blue); other partnerships' areas (grey) are never part of it. "
-        "Other areas are drawn for context. Each outcome may have its own comparison areas."
+        f"{name} works in {_many(counts[0], kind)} (blue). {compares}. {buffer}; other partnerships' "
+        "areas (grey) are never part of it. Other areas are drawn for context. Each outcome may have "
+        "its own comparison areas."
     )
     table = pd.DataFrame(
         [

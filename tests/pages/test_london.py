@@ -97,6 +97,11 @@ def test_london_boroughs_real_boundaries_draw_on_the_maps(london_url, monkeypatc
         cell = table.loc[table["Partnership"] == board, "Trust (0-100)"].iloc[0]
         assert cell in html.unescape(d["text"]), (d["text"], cell)
         assert d["name"] != "No score shown"
+    # each board numbered once, the key under the map saying "Safer Neighbourhood Board" once
+    key = words(next(c.value for c in at.caption if c.value.startswith("On the map")))
+    assert key.startswith("On the map, each a Safer Neighbourhood Board: 1 Barking and Dagenham · 2 Barnet")
+    numbers = next(d for d in trust["data"] if d.get("mode") == "text")["text"]
+    assert sorted(numbers, key=int) == [str(i) for i in range(1, 33)]
     at.selectbox(key="map_colour").set_value("crime_rate").run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Crime rate by area" not in figures(at)
