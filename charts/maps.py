@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -24,12 +25,12 @@ from charts.theme import (
     DIVERGING_5,
     GRID,
     INK,
+    MAP_VERDICT_COLOURS,
     MUTED,
     NO_DATA,
     OKABE_ITO,
     OUTSIDE,
     SEQUENTIAL_5,
-    VERDICT_COLOURS,
     text_on,
 )
 from metrics.maps import MapArea, Roles, relative_class, relative_classes, score_class
@@ -37,6 +38,7 @@ from metrics.publish import FEWER_THAN, NOT_SHOWN
 
 NO_DATA_PATTERN = "/"  # hatching for "no data"
 FEWER_PATTERN = "."  # dots for "fewer than 11": known to be small, not shown
+CHANCE_PATTERN = "x"  # cross-hatched over a verdict's colour: the call may be chance
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Shade:
     edge: str = "#737373"  # mid-grey: a border shows against white and against every class
     edge_width: float = 0.75
     dash: str = "solid"
+    outline: str = ""  # the legend of an edge drawn over every fill (a partnership's, its comparison's)
 
 
 def no_data(hover: str, legend: str = "No data") -> Shade:
@@ -68,19 +71,22 @@ def area_map(
     height: int = 560,
     label_px: int = 14,
     basemap: str | None = None,
+    legend_wrap: int | None = None,
 ) -> go.Figure:
     """One filled shape per area in `shades` (areas without a shade are not drawn), largest
     first so that a small area inside a larger one stays on top; a legend entry per class,
     in `legend_order` (classes not listed follow in the order met); a text label at each
     area's label point where its shade has one. With `basemap` (a tile URL template, the
     COMMONGROUND_BASEMAP setting), the shapes are drawn over those tiles instead
-    (`tile_map`); without it nothing outside is ever asked for."""
+    (`tile_map`); without it nothing outside is ever asked for. `legend_wrap`: break legend
+    entries longer than that many characters over lines, so that they fit a phone."""
     fig = base_figure(title, "", height=height)
     drawn = [a for a in areas if a.id in shades]
     order = list(legend_order or [])
     for a in drawn:
-        if shades[a.id].legend not in order:
-            order.append(shades[a.id].legend)
+        for legend in (shades[a.id].legend, shades[a.id].outline):
+            if legend and legend not in order:
+                order.append(legend)
     if basemap:
         return tile_map(fig, drawn, shades, order, basemap)
     seen: set[str] = set()
@@ -105,7 +111,7 @@ def area_map(
                 hoveron="fills",
                 hoverinfo="text",
                 text=html.escape(shade.hover).replace("\n", "<br>"),
-                name=html.escape(shade.legend),
+                name=_legend_name(shade.legend, legend_wrap),
                 legendgroup=shade.legend,
                 legendrank=order.index(shade.legend),
                 showlegend=shade.legend not in seen,
@@ -113,6 +119,7 @@ def area_map(
             )
         )
         seen.add(shade.legend)
+    _outlines(fig, drawn, shades, order, legend_wrap)
     labelled = [a for a in drawn if shades[a.id].label]
     if labelled:
         fig.add_trace(
@@ -128,6 +135,47 @@ def area_map(
         )
     _fit(fig, drawn)
     return fig
+
+
+def _legend_name(legend: str, wrap: int | None) -> str:
+    lines = textwrap.wrap(legend, wrap) if wrap else [legend]
+    return "<br>".join(html.escape(line) for line in lines)
+
+
+def _outlines(
+    fig: go.Figure, drawn: list[MapArea], shades: dict[int, Shade], order: list[str], wrap: int | None
+) -> None:
+    """The edges that carry a meaning (`Shade.outline`), one line-only trace per style, drawn
+    after every fill so that no neighbour's grey border paints over them; each is a legend
+    entry ('Central Transit: black edge', 'Comparison areas for trust (dashed)') unless a
+    class of fills already has that name (its swatch shows the edge)."""
+    classes = {shades[a.id].legend for a in drawn}
+    styles: dict[str, list[MapArea]] = {}
+    for a in drawn:
+        if shades[a.id].outline:
+            styles.setdefault(shades[a.id].outline, []).append(a)
+    for legend, members in styles.items():
+        first = shades[members[0].id]
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for a in members:
+            for ring in a.rings:
+                xs += [x for x, _ in ring] + [None]
+                ys += [y for _, y in ring] + [None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs[:-1],
+                y=ys[:-1],
+                mode="lines",
+                line={"color": first.edge, "width": first.edge_width, "dash": first.dash},
+                hoverinfo="skip",
+                name=_legend_name(legend, wrap),
+                legendgroup=legend,
+                legendrank=order.index(legend),
+                showlegend=legend not in classes,
+                meta={"outline": [a.code for a in members]},
+            )
+        )
 
 
 def tile_map(fig: go.Figure, drawn: list[MapArea], shades: dict[int, Shade], order: list[str], basemap: str):
@@ -237,13 +285,13 @@ ROLE_LEGENDS = (
     "Neighbours (displacement buffer)",
     "Other partnerships' areas",
 )
-ROLE_COLOURS = dict(
-    zip(ROLE_LEGENDS, (OKABE_ITO["blue"], OKABE_ITO["orange"], SEQUENTIAL_5[1], GRID), strict=True)
-)
+# Comparison areas are neutral and dashed (as on every map): orange means "above the city rate".
+ROLE_COLOURS = dict(zip(ROLE_LEGENDS, (OKABE_ITO["blue"], "#FFFFFF", SEQUENTIAL_5[1], GRID), strict=True))
 # How a partnership's places are edged on a rate map, whose fills are the rates' classes.
 ROLE_EDGES = dict(zip(ROLE_LEGENDS[:3], (("solid", 3.0), ("dash", 2.5), ("dot", 2.5)), strict=True))
 OUTLINED = "Comparison areas (dashed)"
 FEWER = "Fewer than 11 crimes: no rate"
+NO_POPULATION = "Population not recorded, so no rate"
 PROTECTED = "Not shown (protects a small count)"
 NOT_EVALUATED = "Not yet evaluated"
 NOT_ENOUGH = "Not enough data to judge"
@@ -286,16 +334,17 @@ def rate_shades(areas: list[MapArea], rates: pd.DataFrame, city_rate: float | No
         elif row["count_text"] == NOT_SHOWN and row["months"]:
             hover = f"{a.name}: not shown, so that a small count elsewhere cannot be worked out"
             shades[a.id] = Shade(PROTECTED, NO_DATA, hover, pattern=FEWER_PATTERN)
+        elif row["months"]:
+            shades[a.id] = no_data(f"{a.name}: {NO_POPULATION.lower()}", NO_POPULATION)
         else:
-            why = "no crime data in this period" if not row["months"] else "no population recorded"
-            shades[a.id] = no_data(f"{a.name}: no data ({why})")
+            shades[a.id] = no_data(f"{a.name}: no data (no crime data in this period)")
     return shades
 
 
 def rate_legend(city_rate: float | None) -> list[str]:
     """The rate map's legend, low to high, then what has no rate."""
     classes = [c.label for c in relative_classes(city_rate)] if city_rate else []
-    return [*classes, FEWER, PROTECTED, "No data", OTHER_AREAS]
+    return [*classes, FEWER, PROTECTED, NO_POPULATION, "No data", OTHER_AREAS]
 
 
 @dataclass(frozen=True)
@@ -309,10 +358,15 @@ class Standing:
     pattern: str = ""
 
 
-def verdict_standing(verdict: str | None, words: str) -> Standing:
-    """A verdict's colour (`VERDICT_COLOURS`); none yet or too little data: grey hatched."""
-    if verdict in VERDICT_COLOURS:
-        return Standing(verdict, VERDICT_COLOURS[verdict], words)
+def verdict_standing(
+    verdict: str | None, words: str, legend: str | None = None, chance: bool = False
+) -> Standing:
+    """A verdict's map colour (`MAP_VERDICT_COLOURS`) under `legend` (the verdict table's
+    word for it); a call that may be chance (`chance`) cross-hatched over its colour; none yet
+    or too little data: grey hatched."""
+    if verdict in MAP_VERDICT_COLOURS:
+        pattern = CHANCE_PATTERN if chance else ""
+        return Standing(legend or verdict, MAP_VERDICT_COLOURS[verdict], words, pattern)
     legend = NOT_EVALUATED if verdict is None else NOT_ENOUGH
     return Standing(legend, NO_DATA, words or legend.lower(), NO_DATA_PATTERN)
 
@@ -333,24 +387,33 @@ def partnership_shades(
     notes: dict[str, str],
     chosen: str | None = None,
     outlined: set[int] | frozenset[int] = frozenset(),
+    *,
+    compared: str = "",
+    labels: dict[int, str] | None = None,
 ) -> dict[int, Shade]:
     """Every area: a partnership's area in its partnership's `Standing` (the first by name
     where two share it; the hover names both), the `chosen` partnership's areas edged in
-    black and its comparison areas (`outlined`) dashed; the rest in a light neutral.
-    `owners`: area id -> [(code, name)]; `notes`: code -> a sentence on its comparison."""
+    black and its comparison areas (`outlined`, those for the outcome `compared`) dashed,
+    both edges drawn over every fill; the rest in a light neutral. `owners`: area id ->
+    [(code, name)]; `notes`: code -> a sentence on its comparison; `labels`: area id -> the
+    direct label it carries (a partnership's number, once per partnership)."""
+    labels = labels or {}
     shades: dict[int, Shade] = {}
+    chosen_name = next((n for mine in owners.values() for c, n in mine if c == chosen), "")
     for a in areas:
         mine = owners.get(a.id, [])
         if not mine:
             shade = context(a, NO_PARTNERSHIP)
             if a.id in outlined:
                 shade = Shade(
-                    OUTLINED,
+                    NO_PARTNERSHIP,
                     OUTSIDE,
-                    f"{a.name}: a comparison area of the chosen partnership",
+                    f"{a.name}: a comparison area of {chosen_name or 'the chosen partnership'}"
+                    + (f" for {compared}" if compared else ""),
                     edge=INK,
                     edge_width=2.5,
                     dash="dash",
+                    outline=comparison_legend(compared),
                 )
             shades[a.id] = shade
             continue
@@ -361,19 +424,56 @@ def partnership_shades(
             first.legend,
             first.colour,
             "\n".join(line.rstrip() for line in lines),
+            label=labels.get(a.id, ""),
             pattern=first.pattern,
             edge=INK if ours else "#737373",
             edge_width=3 if ours else 0.75,
+            outline=f"{chosen_name}: black edge" if ours else "",
         )
     return shades
 
 
+def comparison_legend(compared: str) -> str:
+    """'Comparison areas for trust (dashed)': the set belongs to one outcome."""
+    return f"Comparison areas for {compared} (dashed)" if compared else OUTLINED
+
+
+def label_points(owners: dict[int, list[tuple[str, str]]], areas: list[MapArea]) -> dict[str, MapArea]:
+    """One area per partnership to carry its label: of its areas, the one whose label point
+    lies farthest from the labels already placed (partnerships by name), so that labels do
+    not collide where partnerships meet."""
+    by_code: dict[str, list[MapArea]] = {}
+    names: dict[str, str] = {}
+    for a in areas:
+        for code, name in owners.get(a.id, []):
+            by_code.setdefault(code, []).append(a)
+            names[code] = name
+    placed: dict[str, MapArea] = {}
+    scale = lat_scale(min(a.label_lat for a in areas), max(a.label_lat for a in areas)) if areas else 1.0
+    for code in sorted(by_code, key=lambda c: names[c]):
+        taken = {p.id for p in placed.values()}
+        free = [a for a in by_code[code] if a.id not in taken] or by_code[code]
+
+        def room(a: MapArea) -> float:
+            return min(
+                (
+                    math.hypot(a.label_lon - p.label_lon, (a.label_lat - p.label_lat) * scale)
+                    for p in placed.values()
+                ),
+                default=0.0,
+            )
+
+        placed[code] = max(free, key=lambda a: (room(a), -a.id))
+    return placed
+
+
 def standing_legend(classes: list[str]) -> list[str]:
-    return [*classes, NOT_ENOUGH, NOT_EVALUATED, "No score shown", NO_PARTNERSHIP, OUTLINED]
+    return [*classes, NOT_ENOUGH, NOT_EVALUATED, "No score shown", NO_PARTNERSHIP]
 
 
-def role_shades(areas: list[MapArea], roles: Roles) -> dict[int, Shade]:
-    """A partnership's areas, comparison areas and buffer, each named on the map and in the
+def role_shades(areas: list[MapArea], roles: Roles, compared: str = "") -> dict[int, Shade]:
+    """A partnership's areas, comparison areas (those for the outcome `compared`: white,
+    edged in black dashes over every fill) and buffer, each named on the map and in the
     legend; every other area as context."""
     of = roles_of(roles)
     shades = {}
@@ -386,7 +486,14 @@ def role_shades(areas: list[MapArea], roles: Roles) -> dict[int, Shade]:
         named = legend != ROLE_LEGENDS[3]  # other partnerships' areas: context, named on hover
         # a word a line: names stay narrow, so neighbours' names do not run into each other
         label = a.name.replace(" ", "\n") if named else ""
-        shades[a.id] = Shade(legend, ROLE_COLOURS[legend], hover, label=label)
+        shade = Shade(legend, ROLE_COLOURS[legend], hover, label=label)
+        if legend == ROLE_LEGENDS[1]:  # one legend entry, naming the outcome, its swatch dashed
+            hover += f" for {compared}" if compared else ""
+            named = comparison_legend(compared)
+            shade = replace(
+                shade, legend=named, hover=hover, edge=INK, edge_width=2.5, dash="dash", outline=named
+            )
+        shades[a.id] = shade
     return shades
 
 
@@ -400,15 +507,27 @@ def roles_of(roles: Roles) -> dict[int, str]:
     return of
 
 
-def edged(shades: dict[int, Shade], roles: Roles) -> dict[int, Shade]:
-    """A rate map's shades with a partnership's places edged (`ROLE_EDGES`): its areas in a
-    solid black line, its comparison areas dashed, its buffer dotted; the hover says which."""
+def edged(shades: dict[int, Shade], roles: Roles, compared: str = "") -> dict[int, Shade]:
+    """A rate map's shades with a partnership's places edged (`ROLE_EDGES`) over every fill:
+    its areas in a solid black line, its comparison areas (for the outcome `compared`)
+    dashed, its buffer dotted; the hover and the legend say which."""
+    outlines = {
+        ROLE_LEGENDS[0]: f"{roles.name}: black edge",
+        ROLE_LEGENDS[1]: comparison_legend(compared),
+        ROLE_LEGENDS[2]: "Neighbours (displacement buffer): dotted edge",
+    }
     out = dict(shades)
     for area_id, legend in roles_of(roles).items():
         if area_id in out and legend in ROLE_EDGES:
             dash, width = ROLE_EDGES[legend]
             shade = out[area_id]
+            said = outlines[legend].removesuffix(" (dashed)").removesuffix(": dotted edge")
             out[area_id] = replace(
-                shade, hover=f"{shade.hover}\n{legend}", edge=INK, edge_width=width, dash=dash
+                shade,
+                hover=f"{shade.hover}\n{said if legend != ROLE_LEGENDS[0] else legend}",
+                edge=INK,
+                edge_width=width,
+                dash=dash,
+                outline=outlines[legend],
             )
     return out

@@ -50,6 +50,7 @@ SEQUENTIAL_5 = ("#EFF3FF", "#BDD7E7", "#6BAED6", "#3182BD", "#08519C")
 DIVERGING_5 = ("#5E3C99", "#B2ABD2", "#F7F7F7", "#FDB863", "#E66101")
 NO_DATA = "#BDBDBD"  # grey, hatched: never a colour of the scale
 OUTSIDE = "#F0F0F0"  # areas drawn for context only
+SAND = "#DCCFA8"  # a neutral that is not the no-data grey: "unclear" is not alarming
 START_LINE = OKABE_ITO["black"]
 EVENT_LINE = MUTED
 
@@ -104,6 +105,11 @@ VERDICT_COLOURS = {
     "Inconclusive": OKABE_ITO["orange"],
     "Too early to tell": OKABE_ITO["reddish_purple"],
 }
+
+
+# On a map a verdict fills a whole area: "Inconclusive" is a neutral sand there (orange beside
+# vermillion is hard to tell apart with deuteranopia, and reads as an alarm it is not).
+MAP_VERDICT_COLOURS = {**VERDICT_COLOURS, "Inconclusive": SAND}
 
 
 def verdict_fill(verdict: str) -> str:

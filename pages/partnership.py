@@ -90,7 +90,8 @@ if charted:
     )
 
 st.header("Who is in it, and where")
-places = places_map(url, user, filters.partnership, details["name"], comparison_areas(result))
+compared = comparison_areas(result)  # the comparison areas of one outcome, named on both maps
+places = places_map(url, user, filters.partnership, details["name"], compared)
 left, right = st.columns([3, 2])
 with left:
     if profile["members"].empty:
@@ -163,7 +164,7 @@ else:
         crime_source(monthly, groups, measure),
         key="crime_trend",
     )
-crime_rate_map(url, user, filters, places, key="partnership_rate_map")  # its areas and neighbours
+crime_rate_map(url, user, filters, places, compared.outcome, key="partnership_rate_map")  # its places edged
 
 st.header("What partners and officers say")
 perception_section(url, user.audience, filters)

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
 
 from board.deck import rules_for
 from charts.maps import (
+    NO_POPULATION,
     OTHER_AREAS,
     ROLE_LEGENDS,
     area_map,
+    comparison_legend,
     edged,
+    label_points,
     partnership_shades,
     rate_legend,
     rate_shades,
@@ -31,7 +35,7 @@ from charts.maps import (
     standing_legend,
     verdict_standing,
 )
-from charts.theme import VERDICT_COLOURS
+from charts.theme import MAP_VERDICT_COLOURS
 from metrics.evaluation import Design
 from metrics.filters import Filters
 from metrics.maps import (
@@ -48,17 +52,19 @@ from metrics.maps import (
     score_classes,
 )
 from metrics.publish import csv_bytes, survey_cell
+from metrics.verdict import CALLED
 from ui import data
 from ui.auth import User
 from ui.database import engine_for
 from ui.plain import plain
 from ui.show import PLOTLY_CONFIG, download, nothing_to_show
-from ui.tables import crime_groups_text, published_text
+from ui.tables import CHANCE_MARK, VERDICT_MARKS, crime_groups_text, published_text
 
 BASEMAP_SETTING = "COMMONGROUND_BASEMAP"
 DAY = 24 * 3600
 ENTRIES = 64
 MAP_HEIGHT = 560
+LEGEND_WRAP = 40  # characters: a longer legend entry runs off a phone's screen
 NO_SHAPES = (
     "No area has a stored shape yet, so there is no map. Boundaries come with the areas import "
     "(GeoJSON) or a boundaries file: see docs/importing.md."
@@ -109,14 +115,19 @@ def basemap() -> str | None:
     return configured or None
 
 
-def _show_map(fig, sentence: str, missing: list[str], table: pd.DataFrame, key: str) -> None:
-    """The map, a plain sentence under it, the areas it cannot draw, and its numbers."""
+def _show_map(
+    fig, sentence: str, missing: list[str], table: pd.DataFrame, key: str, numbered: str = ""
+) -> None:
+    """The map, the key to its numbers (`numbered`), a plain sentence under it, the areas it
+    cannot draw, and its numbers."""
     # Legend under the map: beside it, it would squeeze the map on a phone.
     fig.update_layout(
         legend={"orientation": "h", "yanchor": "top", "y": -0.01, "x": 0, "xanchor": "left"},
         margin={"l": 4, "r": 4, "t": 48, "b": 4},
     )
     st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=None)
+    if numbered:
+        st.caption(plain(numbered))
     st.caption(plain(sentence))
     if missing:
         st.caption(plain(f"Not on the map, for want of a stored shape: {', '.join(missing)}."))
@@ -161,10 +172,18 @@ def rate_table(
     return pd.DataFrame(rows)
 
 
-def crime_rate_map(url: str, user: User, filters: Filters, focus: Roles | None = None, key: str = "") -> None:
+def crime_rate_map(
+    url: str,
+    user: User,
+    filters: Filters,
+    focus: Roles | None = None,
+    compared: str = "",
+    key: str = "",
+) -> None:
     """Crime per 1,000 residents a year by area over the filters' period and crime groups,
     in classes around the city's rate; for a partnership (`focus`), its areas, comparison
-    areas and neighbours are edged (solid, dashed, dotted) over the city's rates."""
+    areas (those for the outcome `compared`) and neighbours are edged (solid, dashed,
+    dotted) over the city's rates. Where no area can be rated, one sentence says why."""
     found = _no_kind(url, user)
     if found is None:
         return
@@ -175,9 +194,13 @@ def crime_rate_map(url: str, user: User, filters: Filters, focus: Roles | None =
     rates, city = _rates(
         url, user.audience, kind, filters.start, filters.end, filters.crime_groups, data.version(url)
     )
+    unrated = _why_unrated(rates, kind)
+    if unrated:
+        nothing_to_show(unrated)
+        return
     shades = rate_shades(areas, rates, city)
     if focus is not None:
-        shades = edged(shades, focus)
+        shades = edged(shades, focus, compared)
     groups = crime_groups_text(filters.crime_groups)
     fig = area_map(
         areas,
@@ -186,29 +209,41 @@ def crime_rate_map(url: str, user: User, filters: Filters, focus: Roles | None =
         legend_order=rate_legend(city),
         height=MAP_HEIGHT,
         basemap=basemap(),
+        legend_wrap=LEGEND_WRAP,
     )
     months = int(rates["months"].max()) if len(rates) else 0
-    where = "each area"
     sentence = (
-        f"Recorded crimes in {groups} per 1,000 residents a year in {where}, {filters.start:%b %Y} to "
+        f"Recorded crimes in {groups} per 1,000 residents a year in each {kind}, {filters.start:%b %Y} to "
         f"{filters.end:%b %Y} ({months} months of data). "
         + (f"City rate: {city:,.1f}. " if city else "")
         + "Purple: below the city rate; orange: above it. Hover for each area's count beside its rate. "
-        + "Dotted: fewer than 11 crimes, so no rate is shown; grey hatched: no data, not zero."
-        + (
-            ""
-            if focus is None
-            else f" {focus.name}'s areas are edged in black, its comparison areas dashed and its "
-            "neighbours (the displacement buffer) dotted."
-        )
+        + "Dot-filled: fewer than 11 crimes, so no rate is shown; grey hatched: no rate, not zero."
+        + ("" if focus is None else f" {focus.name}'s places are edged as the legend shows.")
     )
     unstable = int((rates["flag"] != "").sum())
     if unstable:
         sentence += (
             f" {unstable} areas have 20 or fewer crimes: their rates are unstable, read them with care."
         )
-    st.markdown(f"**Crime per 1,000 residents a year by {kind}**")
     _show_map(fig, sentence, missing, rate_table(areas, rates, shades, focus), key or "crime_rate_map")
+
+
+def _why_unrated(rates: pd.DataFrame, kind: str) -> str:
+    """'' when some area has a rate; else one sentence: why no area can be rated, and the fix."""
+    if len(rates) and rates["rate"].notna().any():
+        return ""
+    if not len(rates) or not rates["months"].any():
+        return f"No crime is recorded for any {kind} in this period, so there is no crime rate map."
+    if rates["population"].isna().all():
+        return (
+            f"No {kind} has a population recorded, so no crime rate per 1,000 residents can be worked "
+            f"out ({NO_POPULATION.lower()}). To map rates, import an areas file with a population "
+            "column: see docs/importing.md. Counts are in the tables."
+        )
+    return (
+        f"No {kind} can be given a rate: too few crimes or no population recorded "
+        "(the public rules show no rate under 11 crimes)."
+    )
 
 
 CRIME_RATE = "crime_rate"
@@ -223,11 +258,26 @@ def _outcome_options(shown: pd.DataFrame) -> dict[str, str]:
     }
 
 
+def _verdict_legend() -> list[str]:
+    """The verdict map's classes in the verdict table's words, calls that may be chance
+    beside their verdict."""
+    legend = []
+    for verdict in MAP_VERDICT_COLOURS:
+        legend.append(VERDICT_MARKS[verdict])
+        if verdict in CALLED:
+            legend.append(_chance_legend(verdict))
+    return legend
+
+
+def _chance_legend(verdict: str) -> str:
+    return f"{VERDICT_MARKS[verdict]}{CHANCE_MARK} (may be chance)"
+
+
 def overview_map(url: str, user: User, filters: Filters, design: Design, shown: pd.DataFrame, frame) -> None:
     """One map of the city (one, so that a 300-area city draws within a second): every
     partnership's areas coloured by a verdict or the latest trust score, or every area's
-    crime rate (`crime_rate_map`); the chosen partnership's areas edged in black, its
-    comparison areas dashed."""
+    crime rate (`crime_rate_map`); each partnership numbered once (a key under the map);
+    the chosen partnership's areas edged in black, its comparison areas dashed."""
     found = _no_kind(url, user)
     if found is None:
         return
@@ -248,18 +298,22 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
     if colour_by == CRIME_RATE:  # its comparison areas: those of the first crime group chosen
         groups = filters.crime_groups
         comparison = _comparison_names(url, user, chosen, design, groups[0]) if groups else ()
-        crime_rate_map(url, user, filters, _roles(url, user.audience, chosen, comparison, data.version(url)))
+        compared = crime_groups_text(groups[:1]) if groups else ""
+        roles = _roles(url, user.audience, chosen, comparison, data.version(url))
+        crime_rate_map(url, user, filters, roles, compared)
         return
     rules = rules_for(user.audience)
     standings = {}
+    published_used = own_used = 0
     if colour_by == "trust_score":
-        outcome, legend = "trust", [c.label for c in score_classes()]
+        outcome, legend, compared = "trust", [c.label for c in score_classes()], "trust"
         for row in frame.itertuples():
             n = None if pd.isna(row.trust_n) else int(row.trust_n)
             score, flag = survey_cell(None if pd.isna(row.trust) else float(row.trust), n, rules=rules)
             if n is None and not pd.isna(row.trust_published_value):
                 # no answers of its own: the source's published figure, as the table shows it
                 score = float(row.trust_published_value)
+                published_used += 1
                 words = "trust " + published_text(
                     row.trust_published_value,
                     row.trust_published_period,
@@ -271,16 +325,24 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
             elif score is None:
                 words = "trust score hidden: fewer than 30 residents answered"
             else:
+                own_used += 1
                 words = f"trust {score:.1f} (n = {n:,})"
             standings[row.code] = score_standing(score, words + (f"; {flag}" if flag else ""))
-        title = "Latest trust score"
+        title = _trust_title(own_used, published_used)
     else:
-        outcome, legend = colour_by, list(VERDICT_COLOURS)
+        outcome, legend = colour_by, _verdict_legend()
         rows = shown[shown["outcome"] == colour_by].set_index("code")
+        compared = rows["label"].iloc[0].lower() if len(rows) else options[colour_by][9:].lower()
+        stands = rows["stands"] if "stands" in rows else rows["verdict"].isin(CALLED)
         for code in names:
             verdict = rows["verdict"].get(code)
+            chance = verdict in CALLED and not bool(stands.get(code, True))
+            said = VERDICT_MARKS[verdict].split(" ", 1)[1] if verdict in VERDICT_MARKS else "not evaluated"
             standings[code] = verdict_standing(
-                verdict, f"{options[colour_by][9:]}: {verdict or 'not evaluated'}"
+                verdict,
+                f"{options[colour_by][9:]}: {said}" + (" (may be chance)" if chance else ""),
+                _chance_legend(verdict) if chance else VERDICT_MARKS.get(verdict),
+                chance,
             )
         title = "Verdicts"
     comparison = _comparison_names(url, user, chosen, design, outcome)
@@ -294,27 +356,54 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
             else "Comparison areas are chosen per outcome: pick it above to outline them"
         )
     if comparison and roles is not None:
-        notes[chosen] = f"Comparison areas: {', '.join(comparison)}"
+        notes[chosen] = f"Comparison areas for {compared}: {', '.join(comparison)}"
     owners: dict[int, list[tuple[str, str]]] = {}
     for row in owned.itertuples():
         owners.setdefault(row.area_id, []).append((row.code, row.name))
+    placed = label_points(owners, areas)
+    numbers = {code: i for i, code in enumerate(sorted(placed, key=lambda c: names.get(c, c)), start=1)}
     outlined = set(roles.comparison) if roles is not None else set()
-    shades = partnership_shades(areas, owners, standings, notes, chosen, outlined)
-    fig = area_map(
-        areas, shades, title, legend_order=standing_legend(legend), height=MAP_HEIGHT, basemap=basemap()
+    shades = partnership_shades(
+        areas,
+        owners,
+        standings,
+        notes,
+        chosen,
+        outlined,
+        compared=compared,
+        labels={a.id: str(numbers[code]) for code, a in placed.items()},
     )
-    st.markdown(f"**Where the partnerships are, by {kind}**")
+    fig = area_map(
+        areas,
+        shades,
+        title,
+        legend_order=standing_legend(legend),
+        height=MAP_HEIGHT,
+        label_px=18,
+        basemap=basemap(),
+        legend_wrap=LEGEND_WRAP,
+    )
+    grey = "no trust score in this period" if colour_by == "trust_score" else "not yet evaluated or not "
+    grey += "" if colour_by == "trust_score" else "enough data, never a verdict"
     sentence = (
-        f"Each partnership's {kind}s, coloured by {options[colour_by].lower()}; grey hatched: not yet "
-        "evaluated or not enough data, never a verdict. "
-        f"{names[chosen]}: edged in black, its comparison areas dashed"
-        + ("" if outlined else " (none to outline for this outcome)")
+        f"Each partnership's {kind}s, coloured by {options[colour_by].lower()}; grey hatched: {grey}. "
+        + (
+            "Cross-hatched: a call that may be chance (marked * in the tables). "
+            if colour_by != "trust_score"
+            else ""
+        )
+        + f"{names[chosen]}: edged in black"
+        + (
+            f", its comparison areas for {compared} dashed"
+            if outlined
+            else f"; it has no comparison areas set for {compared}"
+        )
         + ". Hover over an area for its partnership and its comparison areas."
     )
     if colour_by == "trust_score":
         bands = ", ".join(c.label.lower() for c in score_classes())
         sentence += f" Trust is the latest quarter's weighted mean on 0-100 ({bands}), with its n"
-        if frame["trust"].isna().any() and frame["trust_published_value"].notna().any():
+        if published_used:
             sentence += "; where residents' own answers are missing, the source's latest published figure"
         sentence += "."
     table = pd.DataFrame(
@@ -329,7 +418,33 @@ def overview_map(url: str, user: User, filters: Filters, design: Design, shown: 
             for _, name in owners.get(a.id, [("", "")])
         ]
     )
-    _show_map(fig, sentence, missing, table, "partnership_map")
+    numbered = _number_key({c: names.get(c, c) for c in numbers}, numbers)
+    _show_map(fig, sentence, missing, table, "partnership_map", numbered if numbers else "")
+
+
+def _number_key(names: dict[str, str], numbers: dict[str, int]) -> str:
+    """'On the map: 1 Central Transit · 2 ...'; words every name ends with are said once
+    ('On the map, each a Safer Neighbourhood Board: 1 Barking and Dagenham · ...')."""
+    split = [n.split() for n in names.values()]
+    common = 0
+    while len(split) > 1 and all(len(w) > common + 1 for w in split):
+        if len({tuple(w[-common - 1 :]) for w in split}) != 1:
+            break
+        common += 1
+    suffix = " ".join(split[0][-common:]) if common else ""
+    short = {c: " ".join(n.split()[: -common or None]) for c, n in names.items()}
+    head = f"On the map, each a {suffix}: " if suffix else "On the map: "
+    return head + " · ".join(f"{numbers[c]} {short[c]}" for c in numbers)
+
+
+def _trust_title(own: int, published: int) -> str:
+    """The trust map's title says whose figures it shows: residents' own answers, the
+    published figures, or both."""
+    if published and not own:
+        return "Trust: published figures (latest)"
+    if published:
+        return "Latest trust score (published figure where residents answered no survey here)"
+    return "Latest trust score"
 
 
 def _comparison_names(url: str, user: User, code: str, design: Design, outcome: str) -> tuple[str, ...]:
@@ -344,7 +459,14 @@ def _many(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def comparison_areas(result: dict | None) -> tuple[str, ...]:
+class Compared(NamedTuple):
+    """The comparison areas a map outlines, and the outcome (its label) whose set they are."""
+
+    outcome: str
+    areas: tuple[str, ...]
+
+
+def comparison_areas(result: dict | None) -> Compared:
     """The comparison areas a partnership's evaluation names: those of the outcome on its
     evaluation chart when one is chosen, else of its first outcome that has any."""
     outcomes = (result or {}).get("outcomes", [])
@@ -353,35 +475,48 @@ def comparison_areas(result: dict | None) -> tuple[str, ...]:
     for outcome in ordered:
         areas = (outcome.get("comparison") or {}).get("areas")
         if areas:
-            return tuple(areas)
-    return ()
+            return Compared(outcome["label"].lower(), tuple(areas))
+    first = ordered[0]["label"].lower() if ordered else ""
+    return Compared(first, ())
 
 
-def places_map(url: str, user: User, code: str, name: str, comparison: tuple[str, ...]) -> Roles | None:
-    """Partnership `code`'s areas, comparison areas and displacement buffer, each named on
-    the map; returns its roles (for the crime rate map)."""
+def places_map(url: str, user: User, code: str, name: str, compared: Compared) -> Roles | None:
+    """Partnership `code`'s areas, comparison areas (for one outcome) and displacement
+    buffer, each named on the map; returns its roles (for the crime rate map)."""
     found = _no_kind(url, user)
-    roles = _roles(url, user.audience, code, comparison, data.version(url))
+    roles = _roles(url, user.audience, code, compared.areas, data.version(url))
     if found is None or roles is None:
         return roles
     kind, areas, missing = found
-    shades = role_shades(areas, roles)
+    shades = role_shades(areas, roles, compared.outcome)
     fig = area_map(
         areas,
         shades,
         "Its places",
-        legend_order=[*ROLE_LEGENDS, OTHER_AREAS],
+        legend_order=[ROLE_LEGENDS[0], comparison_legend(compared.outcome), *ROLE_LEGENDS[2:], OTHER_AREAS],
         height=MAP_HEIGHT,
         label_px=11,
         basemap=basemap(),
+        legend_wrap=LEGEND_WRAP,
     )
     counts = [len(roles.treated), len(roles.comparison), len(roles.buffer)]
+    compares = (
+        f"Its evaluation of {compared.outcome} compares them with "
+        f"{_many(counts[1], 'comparison area')} (white, dashed edge)"
+        if counts[1]
+        else "It has no comparison areas set" + (f" for {compared.outcome}" if compared.outcome else "")
+    )
+    buffer = (
+        f"It is checked for crime pushed into {_many(counts[2], 'neighbouring area')}, the displacement "
+        "buffer (light blue)"
+        if counts[2]
+        else "It has no displacement buffer: no neighbouring area lies outside every partnership and its "
+        "comparison areas"
+    )
     sentence = (
-        f"{name} works in {_many(counts[0], kind)} (blue). Its evaluation compares them with "
-        f"{_many(counts[1], 'comparison area')} (orange) and checks for crime pushed into "
-        f"{_many(counts[2], 'neighbouring area')}, "
-        "the displacement buffer (light blue); other partnerships' areas (grey) are never part of it. "
-        "Other areas are drawn for context."
+        f"{name} works in {_many(counts[0], kind)} (blue). {compares}. {buffer}; other partnerships' "
+        "areas (grey) are never part of it. Other areas are drawn for context. Each outcome may have "
+        "its own comparison areas."
     )
     table = pd.DataFrame(
         [
@@ -390,6 +525,5 @@ def places_map(url: str, user: User, code: str, name: str, comparison: tuple[str
             if shades[a.id].legend != OTHER_AREAS
         ]
     )
-    st.markdown(f"**{plain(name)}: its areas, comparison areas and neighbours**")
     _show_map(fig, sentence, missing, table, "places_map")
     return roles

@@ -24,6 +24,11 @@ def test_overview_map_draws_every_neighbourhood_by_trust_and_by_crime_rate(serve
     wait_until_drawn(page, charts=4, traces=NEIGHBOURHOODS)
     assert shapes(page, "Latest trust score") == NEIGHBOURHOODS
     assert page.get_by_text("Not on the map").count() == 0  # every demo neighbourhood has its shape
+    assert page.get_by_text("On the map: 1 Central Transit Partnership").count() == 1  # the numbers' key
+    chart = page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text="Latest trust score"))
+    assert chart.locator(".textpoint").count() == 10  # each partnership numbered once
+    # the chosen partnership's edge and its comparison areas' dashes: drawn after every fill
+    assert chart.locator(".legendtext", has_text="black edge").count() == 1
     choose(page, "Colour by", "Crime rate per 1,000 residents a year")
     assert shapes(page, "Crime rate by area") == NEIGHBOURHOODS
     screenshot(page, "overview-map")

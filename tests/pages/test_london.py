@@ -71,8 +71,9 @@ def test_london_partnership_page_shows_the_borough_trust_and_crime(london_url, m
 
 def test_london_boroughs_real_boundaries_draw_on_the_maps(london_url, monkeypatch):
     """The documented walk-through brings London's real borough shapes: the Overview's map
-    draws all 33 boroughs once each; with no populations in the files, the crime-rate map
-    says so for every borough rather than drawing a rate."""
+    draws all 33 boroughs once each, its title saying the trust figures are the published
+    ones; with no populations in the files, no borough can be rated, so there is no
+    crime-rate map of grey but one sentence saying why and how to fix it."""
     at = run_app(london_url, monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     maps = {t: f for t, f in figures(at).items() if any(d.get("fill") == "toself" for d in f["data"])}
@@ -87,7 +88,7 @@ def test_london_boroughs_real_boundaries_draw_on_the_maps(london_url, monkeypatc
         assert 51.28 < min(ys) < max(ys) < 51.70  # and latitudes
     # trust: the boards' residents answered no survey of their own, so the map shows the
     # published figure the table shows, classed on the same 0-100 bands
-    trust = figures(at)["Latest trust score"]
+    trust = figures(at)["Trust: published figures (latest)"]
     table = table_with(at, "Trust (0-100)")
     boards = [d for d in trust["data"] if d.get("fill") == "toself" and d["meta"]["area"] != "City of London"]
     assert len(boards) == 32  # the City of London has no board: it is drawn as in no partnership
@@ -96,13 +97,15 @@ def test_london_boroughs_real_boundaries_draw_on_the_maps(london_url, monkeypatc
         cell = table.loc[table["Partnership"] == board, "Trust (0-100)"].iloc[0]
         assert cell in html.unescape(d["text"]), (d["text"], cell)
         assert d["name"] != "No score shown"
+    # each board numbered once, the key under the map saying "Safer Neighbourhood Board" once
+    key = words(next(c.value for c in at.caption if c.value.startswith("On the map")))
+    assert key.startswith("On the map, each a Safer Neighbourhood Board: 1 Barking and Dagenham · 2 Barnet")
+    numbers = next(d for d in trust["data"] if d.get("mode") == "text")["text"]
+    assert sorted(numbers, key=int) == [str(i) for i in range(1, 33)]
     at.selectbox(key="map_colour").set_value("crime_rate").run()
     assert not at.exception, [e.value for e in at.exception]
-    rate_map = figures(at)["Crime rate by area"]
-    shapes = [d for d in rate_map["data"] if d.get("fill") == "toself"]
-    # the boroughs file carries no populations: no rate can be worked out, and none is
-    # drawn as zero; each borough is hatched and says why
-    assert len(shapes) == 33
-    for d in shapes:
-        assert "no data (no population recorded)" in d["text"], d["text"]
-        assert d["fillpattern"]["shape"] == "/"
+    assert "Crime rate by area" not in figures(at)
+    said = words(" ".join(m.value for m in at.info))
+    assert "No borough has a population recorded, so no crime rate per 1,000 residents" in said
+    assert "population not recorded, so no rate" in said
+    assert "import an areas file with a population column: see docs/importing.md" in said

@@ -13,13 +13,18 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import text
 
-from charts.theme import DIVERGING_5, NO_DATA, OUTSIDE, SEQUENTIAL_5, VERDICT_COLOURS
+from charts.theme import DIVERGING_5, MAP_VERDICT_COLOURS, NO_DATA, OKABE_ITO, OUTSIDE, SEQUENTIAL_5
 from metrics.maps import relative_class, score_class
 from tests.conftest import words
 from tests.pages.test_pages import figures, run_app
-from ui.tables import VERDICT_MARKS
+from ui.tables import CHANCE_MARK, VERDICT_MARKS
 
 NEIGHBOURHOODS = 40  # the demo city's 8 x 5 grid
+
+
+def legend(trace: dict) -> str:
+    """A trace's legend entry as read (long ones are broken over lines)."""
+    return html.unescape(trace["name"].replace("<br>", " "))
 
 
 def shapes(fig: dict) -> dict[str, dict]:
@@ -59,7 +64,7 @@ def test_overview_map_colours_each_partnership_by_its_trust_score_and_the_rest_n
     for code, trace in drawn.items():
         if code not in inside:
             assert trace["fillcolor"] == OUTSIDE  # light and neutral, dashed if a comparison area
-            assert trace["name"] in ("In no partnership", "Comparison areas (dashed)")
+            assert trace["name"] == "In no partnership"  # a comparison area too: its dashes are an edge
     for name, codes in owned.items():
         cell = portfolio.loc[portfolio["Partnership"] == name, "Trust (0-100)"].iloc[0]
         in_table = float(cell.split(" ")[0])  # '61 ± 4 (n=240, 2026 Q3)'
@@ -84,19 +89,53 @@ def test_overview_map_by_verdict_matches_the_scorecard_and_hatches_what_has_no_v
     with demo_engine.connect() as conn:
         owned = catchment(conn)
     seen = set()
+    legend_of = {mark: verdict for verdict, mark in VERDICT_MARKS.items()}
     for name, codes in owned.items():
         mark = grid.loc[grid["Partnership"] == name, "Violent"].iloc[0]
         for code in codes:
             trace = drawn[code]
-            seen.add(trace["name"])
-            if trace["name"] in VERDICT_COLOURS:
-                assert trace["fillcolor"] == VERDICT_COLOURS[trace["name"]]
-                assert mark.startswith(VERDICT_MARKS[trace["name"]]), (name, mark, trace["name"])
+            said = legend(trace)
+            seen.add(said)
+            verdict = legend_of.get(said.split(CHANCE_MARK)[0])
+            if verdict in MAP_VERDICT_COLOURS:  # the table's words, and its chance mark
+                assert trace["fillcolor"] == MAP_VERDICT_COLOURS[verdict]
+                assert mark == said.split(" (")[0], (name, mark, said)
+                chance = mark.endswith(CHANCE_MARK)
+                assert ("may be chance" in html.unescape(trace["text"])) == chance
+                assert ((trace.get("fillpattern") or {}).get("shape") == "x") == chance
             else:  # no verdict: grey and hatched, never a verdict's colour
                 assert trace["fillcolor"] == NO_DATA
                 assert trace["fillpattern"]["shape"] == "/"
                 assert mark.startswith(VERDICT_MARKS["Not enough data"])
     assert len(seen) > 1  # the partnerships' areas are told apart by their verdicts
+
+
+def test_verdict_map_says_unclear_in_a_neutral_not_orange_and_marks_calls_that_may_be_chance(
+    demo_url, monkeypatch
+):
+    at = run_app(demo_url, monkeypatch)
+    marked = False
+    for outcome in ("violent", "property", "asb", "other", "trust", "satisfaction", "safety"):
+        at.selectbox(key="map_colour").set_value(outcome).run()
+        fig = figures(at)["Verdicts"]
+        legends = {legend(t): t for t in shapes(fig).values()}
+        assert "Inconclusive" not in legends  # the table's word, "? Unclear"
+        if VERDICT_MARKS["Inconclusive"] in legends:
+            assert legends[VERDICT_MARKS["Inconclusive"]]["fillcolor"] not in (OKABE_ITO["orange"], NO_DATA)
+        marked |= any("may be chance" in name for name in legends)
+    assert marked  # the demo has calls that may be chance, and the map says so
+
+
+def test_overview_map_numbers_each_partnership_once_with_a_key(demo_url, demo_engine, monkeypatch):
+    at = run_app(demo_url, monkeypatch)
+    fig = figures(at)["Latest trust score"]
+    labels = next(t for t in fig["data"] if t.get("mode") == "text")["text"]
+    with demo_engine.connect() as conn:
+        owned = catchment(conn)
+    assert sorted(labels, key=int) == [str(i) for i in range(1, len(owned) + 1)]  # each once
+    key = words(" ".join(c.value for c in at.caption if c.value.startswith("On the map")))
+    for i, name in enumerate(sorted(owned), start=1):
+        assert f"{i} {name}" in key
 
 
 def test_choosing_a_partnership_outlines_its_comparison_areas_dashed(demo_url, demo_engine, monkeypatch):
@@ -112,9 +151,17 @@ def test_choosing_a_partnership_outlines_its_comparison_areas_dashed(demo_url, d
     code = registered[0][0]
     expected = {a for p, a in registered if p == code}
     at.selectbox(key="map_partnership").set_value(code).run()
-    drawn = shapes(figures(at)["Latest trust score"])
+    fig = figures(at)["Latest trust score"]
+    drawn = shapes(fig)
     dashed = {c for c, t in drawn.items() if t["line"]["dash"] == "dash"}
     assert dashed == expected
+    # the edges are drawn over every fill, each style a legend entry naming the outcome
+    fills = max(i for i, t in enumerate(fig["data"]) if t.get("fill") == "toself")
+    tops = {legend(t): t for t in fig["data"][fills + 1 :] if t.get("meta", {}).get("outline")}
+    assert set(tops["Comparison areas for trust (dashed)"]["meta"]["outline"]) == expected
+    assert tops["Comparison areas for trust (dashed)"]["line"]["dash"] == "dash"
+    edged = next(n for n in tops if n.endswith(": black edge"))
+    assert {c for c, t in drawn.items() if t["line"]["width"] == 3} == set(tops[edged]["meta"]["outline"])
 
 
 def hand_rate(conn, area_code: str, start: date, end: date) -> tuple[int, int]:
@@ -192,10 +239,15 @@ def test_partnership_map_names_its_areas_comparison_areas_and_buffer(demo_url, d
             )
         ).all()
         by_name = names(conn)
-    role = {c: html.unescape(t["name"]) for c, t in drawn.items()}
+    role = {c: legend(t) for c, t in drawn.items()}
     assert {c for c, r in role.items() if r == "This partnership's areas"} == own
-    comparison = {c for c, r in role.items() if r == "Comparison areas"}
+    comparison = {c for c, r in role.items() if r.startswith("Comparison areas for ")}
     assert comparison  # the evaluation names them in its source line
+    assert all(drawn[c]["fillcolor"] != OKABE_ITO["orange"] for c in comparison)  # orange: above the rate
+    assert all(drawn[c]["line"]["dash"] == "dash" for c in comparison)
+    compared = next(legend(t) for t in fig["data"] if t.get("meta", {}).get("outline"))
+    outcome = compared.removeprefix("Comparison areas for ").removesuffix(" (dashed)")
+    assert f"Its evaluation of {outcome} compares them with" in words(" ".join(c.value for c in at.caption))
     source = words(" ".join(c.value for c in at.caption))
     assert all(n in source for n, c in by_name.items() if c in comparison)
     ring = {b for a, b in pairs if a in own} | {a for a, b in pairs if b in own}
@@ -284,5 +336,5 @@ def test_maps_ask_no_server_for_anything_unless_a_basemap_is_set(demo_url, monke
     assert fig["layout"]["map"]["layers"][0]["source"] == [tiles]
     drawn = [code for t in fig["data"] if t["type"] == "choroplethmap" for code in t["locations"]]
     assert len(drawn) == len(set(drawn)) == NEIGHBOURHOODS  # every area once, over the tiles
-    legends = {html.unescape(t["name"]) for t in fig["data"]}
+    legends = {legend(t) for t in fig["data"]}
     assert any(name.endswith("the city rate") or "city rate (" in name for name in legends)
