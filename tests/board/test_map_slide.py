@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from board.deck import build_deck
 from board.map_slide import map_slide
-from charts.board import MAP_LABEL_PX, slide_figure
+from charts.board import CAPTION_PX, MAP_LABEL_PX, OUTLINED, REST_OF_CITY, slide_figure
 from charts.maps import drawn_areas
 from charts.theme import DIVERGING_5
 from db.boundaries import simplify
@@ -146,11 +146,14 @@ def test_the_sentence_compares_the_partnerships_areas_with_the_citys_rate(the_ma
 
 def test_the_legend_says_what_the_colours_and_the_outline_mean(the_map):
     legend = [t.name for t in the_map.figure.data if t.showlegend is not False and t.name]
-    assert "The partnership's areas (outlined)" in legend
-    assert "Rest of the city" in legend
+    assert OUTLINED in legend
+    assert REST_OF_CITY in legend
     assert any(name.endswith("the city rate (" + name.split("(")[-1]) for name in legend)
     title = the_map.figure.layout.legend.title.text
-    assert "crimes per 1,000" in title
+    assert "per 1,000 residents a year" in title
+    # the period is the map's own (the Overview's crime map may show another)
+    assert re.search(r"Crime, [A-Z][a-z]{2} \d{4} to [A-Z][a-z]{2} \d{4}", title), title
+    assert the_map.figure.layout.legend.font.size >= CAPTION_PX  # at least the slide's body text
 
 
 # --- the packet's page and the deck's slide carry the map itself ------------------------
