@@ -368,11 +368,12 @@ def place_labels(
     areas: list[MapArea], labels: dict[int, str], keep: set[int], window: Window, box: tuple[float, float]
 ) -> tuple[dict[int, tuple[float, float, str]], list[int]]:
     """Where each label goes, in pixels from the plot's bottom left, so that no two overlap
-    and none leaves the plot: the `keep` areas' (the partnership's) first, whole; then the
+    and none leaves the plot: the `keep` areas' (the partnership's) first, whole where there
+    is room anywhere inside them, else the name alone; then the
     others, largest first, whole only where the label fits inside the area, else the name
     alone; each at its label point or the nearest free place inside its area (and the
-    plot); an area with no free place is left without a label. Returns the places and the
-    areas left off."""
+    plot); an area with no free place is left without a label (the partnership's own too:
+    the caption and source line give their rates). Returns the places and the areas left off."""
     x0, y0, sx, sy, _ = window
     plot = shapely.box(0, 0, box[0], box[1])
     order = sorted((a for a in areas if labels.get(a.id)), key=lambda a: (a.id not in keep, -a.size))
@@ -389,7 +390,7 @@ def place_labels(
         ).buffer(0)
         spots = _spots(shape.intersection(plot), ((a.label_lon - x0) * sx, (a.label_lat - y0) * sy))
         full = labels[a.id]
-        texts = [full] if a.id in keep else [full, name_label(a.name)]
+        texts = [full, name_label(a.name)]
         spot = None
         for text in texts:
             whole_inside = a.id not in keep and text == full
@@ -403,8 +404,6 @@ def place_labels(
                 break
             if spot:
                 break
-        if spot is None and a.id in keep and spots:  # the partnership's own: drawn whatever the room
-            spot = (*spots[0], full)
         if spot is None:
             dropped.append(a.id)
             continue
