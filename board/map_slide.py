@@ -4,7 +4,9 @@ recorded crime compares with the city's.
 The partnership's areas and their neighbours are coloured by recorded crime per 1,000
 residents a year over the latest 12 months of crime data, in five classes around the
 city's rate (metrics.maps.relative_classes, the diverging scale of charts.theme), each
-named on the map with its rate; the rest of the city is drawn light and unlabelled. The
+named on the map with its rate (labels never overlap: a neighbour's may be shortened to its
+name, moved, or left off and named in the notes); the map is framed on them, and the rest of
+the city is drawn white and unlabelled. The
 audience's rules apply when the numbers are fetched (metrics.maps.crime_rates): in public
 an area with 1 to 10 crimes reads "fewer than 11 crimes" and has no rate, and a second
 area is held back with it where the city's rate would give the first away. A partnership
