@@ -132,6 +132,9 @@ def map_slide(
     mine = sorted((p for p in shown if p.role == OURS), key=lambda p: p.name)
     neighbours = sorted((p for p in shown if p.role == AROUND), key=lambda p: p.name)
     caption = _caption(mine, city_rate, months)
+    change = _change(conn, ours, (start, end), months, groups, rules)
+    if change:
+        caption += " " + change
     source = (
         f"Source: recorded crime by month of occurrence, {span}; rates per 1,000 residents a year. "
         f"Crimes: {'; '.join(f'{p.name} {p.crimes}' for p in mine)}."
@@ -143,6 +146,33 @@ def map_slide(
     )
     detail = _detail(neighbours, city_rate, rules, missing_shapes(conn, ours + around), drawn.dropped)
     return Slide("map", title, caption, source, drawn.figure, _data(mine + neighbours), detail)
+
+
+def _change(
+    conn: Connection,
+    ours: list[int],
+    window: tuple[date, date],
+    months: int,
+    groups: tuple[str, ...],
+    rules: Rules,
+) -> str:
+    """'Crime in its areas: 1,052 in the latest 12 months, 1,120 in the 12 before.', where
+    both 12 months have crime data and every one of its areas' counts may be shown in both
+    (a total would otherwise give a hidden count away); '' otherwise."""
+    if months != MAP_MONTHS:
+        return ""
+    index = window[0].year * 12 + window[0].month - 1 - MAP_MONTHS
+    before = (date(index // 12, index % 12 + 1, 1), date.fromordinal(window[0].toordinal() - 1))
+    totals = []
+    for start, end in (window, before):
+        rates = crime_rates(conn, ours, start, end, groups, rules)
+        if len(rates) != len(ours) or (rates["months"] != MAP_MONTHS).any() or rates["shown"].isna().any():
+            return ""
+        totals.append(int(rates["shown"].sum()))
+    if any(is_small(total, rules) for total in totals):
+        return ""
+    latest, earlier = totals
+    return f"Crime in its areas: {count(latest)} in the latest 12 months, {count(earlier)} in the 12 before."
 
 
 def _city_rate(city: pd.DataFrame, rules: Rules) -> float | None:

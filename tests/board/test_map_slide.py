@@ -442,3 +442,31 @@ def test_no_two_labels_overlap_on_a_dense_london_map():
     assert len(whole) >= 2, whole  # the partnership's areas come first and keep their whole label
     assert len(boxes) + len(drawn.dropped) == 33  # each borough labelled, or named as left off
     assert len(drawn.dropped) < 33 / 2, drawn.dropped  # most of the city still reads
+
+
+def test_the_sentence_says_how_crime_in_its_areas_changed_on_the_year_before(the_map, demo_engine):
+    with demo_engine.connect() as conn:
+        pid = conn.scalar(select(Partnership.id).where(Partnership.code == CODE))
+        ours = list(
+            conn.scalars(
+                select(PartnershipArea.area_id).where(
+                    PartnershipArea.partnership_id == pid, PartnershipArea.role == "catchment"
+                )
+            )
+        )
+        last = conn.scalar(select(func.max(CrimeMonthly.month)))
+        index = last.year * 12 + last.month - 12
+        first = date(index // 12, index % 12 + 1, 1)
+        earlier = date((index - 12) // 12, (index - 12) % 12 + 1, 1)
+
+        def total(low, high):
+            q = select(func.sum(CrimeMonthly.count)).where(
+                CrimeMonthly.month >= low, CrimeMonthly.month < high, CrimeMonthly.area_id.in_(ours)
+            )
+            return int(conn.scalar(q))
+
+        latest = total(first, date(last.year + (last.month == 12), last.month % 12 + 1, 1))
+        before = total(earlier, first)
+    assert f"Crime in its areas: {latest:,} in the latest 12 months, {before:,} in the 12 before." in (
+        the_map.caption
+    )
