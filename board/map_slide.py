@@ -4,7 +4,9 @@ recorded crime compares with the city's.
 The partnership's areas and their neighbours are coloured by recorded crime per 1,000
 residents a year over the latest 12 months of crime data, in five classes around the
 city's rate (metrics.maps.relative_classes, the diverging scale of charts.theme), each
-named on the map with its rate; the rest of the city is drawn light and unlabelled. The
+named on the map with its rate (labels never overlap: a neighbour's may be shortened to its
+name, moved, or left off and named in the notes); the map is framed on them, and the rest of
+the city is drawn white and unlabelled. The
 audience's rules apply when the numbers are fetched (metrics.maps.crime_rates): in public
 an area with 1 to 10 crimes reads "fewer than 11 crimes" and has no rate, and a second
 area is held back with it where the city's rate would give the first away. A partnership
@@ -55,6 +57,9 @@ OURS, AROUND = "partnership area", "neighbouring area"
 AGAINST_THE_CITY = ("under half", "below", "near", "above", "over twice")
 NOT_SHOWN_LEGEND = "Not shown: would give a small count away"
 NO_DATA_LEGEND = "No data"
+NO_POPULATION = "population not recorded, so no rate"
+NO_POPULATION_LEGEND = "Population not recorded: no rate"
+NO_CITY_RATE_LEGEND = "No city rate to compare with"
 
 
 @dataclass(frozen=True)
@@ -123,19 +128,51 @@ def map_slide(
     span = months_span(start, end)
     shades, legend = _shades(shapes, {p.area_id: p for p in coloured}, city_rate, months, span)
     title = f"Where {name} works"
-    figure = slide_map(shapes, shades, title, outlined=ours, focus=ours + around, legend_order=legend)
     shown = [p for p in coloured if p.area_id in on_map]
     mine = sorted((p for p in shown if p.role == OURS), key=lambda p: p.name)
     neighbours = sorted((p for p in shown if p.role == AROUND), key=lambda p: p.name)
     caption = _caption(mine, city_rate, months)
+    change = _change(conn, ours, (start, end), months, groups, rules)
+    if change:
+        caption += " " + change
     source = (
         f"Source: recorded crime by month of occurrence, {span}; rates per 1,000 residents a year. "
         f"Crimes: {'; '.join(f'{p.name} {p.crimes}' for p in mine)}."
         if months
         else "Source: recorded crime; none is loaded for these months."
     )
-    detail = _detail(neighbours, city_rate, rules, missing_shapes(conn, ours + around))
-    return Slide("map", title, caption, source, figure, _data(mine + neighbours), detail)
+    drawn = slide_map(
+        shapes, shades, title, ours, ours + around, legend, period=span, caption=caption, source=source
+    )
+    detail = _detail(neighbours, city_rate, rules, missing_shapes(conn, ours + around), drawn.dropped)
+    return Slide("map", title, caption, source, drawn.figure, _data(mine + neighbours), detail)
+
+
+def _change(
+    conn: Connection,
+    ours: list[int],
+    window: tuple[date, date],
+    months: int,
+    groups: tuple[str, ...],
+    rules: Rules,
+) -> str:
+    """'Crime in its areas: 1,052 in the latest 12 months, 1,120 in the 12 before.', where
+    both 12 months have crime data and every one of its areas' counts may be shown in both
+    (a total would otherwise give a hidden count away); '' otherwise."""
+    if months != MAP_MONTHS:
+        return ""
+    index = window[0].year * 12 + window[0].month - 1 - MAP_MONTHS
+    before = (date(index // 12, index % 12 + 1, 1), date.fromordinal(window[0].toordinal() - 1))
+    totals = []
+    for start, end in (window, before):
+        rates = crime_rates(conn, ours, start, end, groups, rules)
+        if len(rates) != len(ours) or (rates["months"] != MAP_MONTHS).any() or rates["shown"].isna().any():
+            return ""
+        totals.append(int(rates["shown"].sum()))
+    if any(is_small(total, rules) for total in totals):
+        return ""
+    latest, earlier = totals
+    return f"Crime in its areas: {count(latest)} in the latest 12 months, {count(earlier)} in the 12 before."
 
 
 def _city_rate(city: pd.DataFrame, rules: Rules) -> float | None:
@@ -173,7 +210,7 @@ def _what(place: Place, months: int, short: bool = False) -> str:
     if place.crimes == NOT_SHOWN:
         return "not shown"
     if place.rate is None:
-        return "no population" if short else f"{place.crimes} crimes; population unknown, so no rate"
+        return "population not\nrecorded, so no rate" if short else f"{place.crimes} crimes; {NO_POPULATION}"
     if short:
         return place.rate_text
     return f"{place.rate_text} crimes per 1,000 residents a year ({place.crimes} crimes)"
@@ -204,9 +241,17 @@ def _shades(
             shades[a.id] = small_shade(hover, label, NOT_SHOWN_LEGEND)
         elif place.cls is not None:
             shades[a.id] = class_shade(place.cls.label, place.cls.rank, hover, label)
+        elif place.rate is None:
+            shades[a.id] = no_rate_shade(hover, label, NO_POPULATION_LEGEND)
         else:
-            shades[a.id] = no_rate_shade(hover, label, "No rate")
-    legend = [c.label for c in classes] + [FEWER_LEGEND, NOT_SHOWN_LEGEND, NO_DATA_LEGEND, "No rate"]
+            shades[a.id] = no_rate_shade(hover, label, NO_CITY_RATE_LEGEND)
+    legend = [c.label for c in classes] + [
+        FEWER_LEGEND,
+        NOT_SHOWN_LEGEND,
+        NO_DATA_LEGEND,
+        NO_POPULATION_LEGEND,
+        NO_CITY_RATE_LEGEND,
+    ]
     return shades, [*legend, REST_OF_CITY, OUTLINED]
 
 
@@ -228,7 +273,7 @@ def _caption(mine: list[Place], city_rate: float | None, months: int) -> str:
                 f"{place.name}'s rate is not shown, so that a smaller count nearby cannot be worked out."
             )
         elif place.rate is None:
-            sentences.append(f"{place.name}'s population is not known, so its crime has no rate.")
+            sentences.append(f"{place.name}'s population is not recorded, so its crime has no rate.")
         elif place.cls is None:
             sentences.append(f"{place.name}'s crime rate is {place.rate_text} per 1,000 residents a year.")
         elif not compared:
@@ -263,7 +308,9 @@ def _tally(mine: list[Place], city_rate: float | None) -> str:
     return text + "; each one's rate is on the map."
 
 
-def _detail(neighbours: list[Place], city_rate: float | None, rules: Rules, missing: list[str]) -> str:
+def _detail(
+    neighbours: list[Place], city_rate: float | None, rules: Rules, missing: list[str], unlabelled: list[str]
+) -> str:
     """The packet's and notes' full account: the neighbours, the city, the classes, the rules."""
     parts = []
     if neighbours:
@@ -280,6 +327,8 @@ def _detail(neighbours: list[Place], city_rate: float | None, rules: Rules, miss
             "Counts from 1 to 10 are shown as 'fewer than 11' with no rate; where the city's rate would "
             "give one away, another area is not shown either."
         )
+    if unlabelled:
+        parts.append(f"Not labelled on the map, for want of room: {', '.join(sorted(unlabelled))}.")
     if missing:
         parts.append(f"Not on the map (no boundary loaded): {', '.join(missing)}.")
     return " ".join(parts)

@@ -7,14 +7,17 @@ Pure functions of numbers the caller has already made public-safe (see metrics.p
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from functools import cache
 
 import plotly.graph_objects as go
+import shapely
+import shapely.prepared
 from PIL import ImageFont
 
 from charts.figures import base_figure
 from charts.maps import FEWER_PATTERN, NO_DATA_PATTERN, Shade, area_map, no_data
-from charts.theme import DIVERGING_5, INK, MUTED, NO_DATA, OKABE_ITO, band_fill, verdict_fill
+from charts.theme import DIVERGING_5, INK, MUTED, NO_DATA, OKABE_ITO, text_on, verdict_fill
 from metrics.formatting import verdict_label
 from metrics.maps import MapArea
 
@@ -144,39 +147,58 @@ def attendance_bars(quarters: list, attendance: list, texts: list[str], title: s
 # --- maps for a room --------------------------------------------------------------------
 
 MAP_LABEL_PX = 24  # direct labels: a name and a rate read from the back of the room
+MAP_LEGEND_PX = CAPTION_PX  # the legend reads at the slide's body size
 OUTLINE_PX = 6  # the partnership's own areas, outlined over everything else
-CONTEXT_EDGE = "#FFFFFF"  # the rest of the city: white borders, no labels
-OUTLINED = "The partnership's areas (outlined)"
-REST_OF_CITY = "Rest of the city"
+CONTEXT_FILL, CONTEXT_EDGE = "#FFFFFF", "#C4C4C4"  # the rest of the city: white, light grey borders
+SHADE_EDGE = INK  # coloured areas: a dark border, unlike the rest of the city's light one
+OUTLINED = "The partnership's areas"
+REST_OF_CITY = "Rest of the city (no label)"
 FEWER_LEGEND = "Fewer than 11 crimes: no rate"
-LEGEND_SWATCH_PX = 70  # a legend entry's swatch and gaps, beside its text
-MAP_LEGEND_TITLE = ["Numbers on the map:", "crimes per 1,000", "residents a year"]
-SWATCH_PX = 26
+LEGEND_SWATCH_PX = 80  # a legend entry's swatch and gaps, beside its text
+SWATCH_PX = 30
 NAME_PX = 150  # a name wider than this at MAP_LABEL_PX breaks onto two lines
-ZOOM_WINDOW = 1.4  # the zoomed view: the focus and a fifth of it again on every side
-ZOOM_BEYOND = 3  # a map zooms in when the city is this many times wider or taller than the focus
-CONTEXT_FILL = band_fill(INK, 0.14)  # light grey, darker than the scale's white middle class
+FRAME_MARGIN = 0.06  # the view: the partnership's areas and neighbours, and this share again each side
+LABEL_LINE = 1.3  # plotly's line height for text, in font sizes
+LABEL_PAD = 6  # pixels kept clear around a label's text
+LABEL_STEP = 10  # pixels between the places tried for a label inside its area
+
+
+def map_legend_title(period: str) -> list[str]:
+    """The legend's title, which carries the map's period: 'Crime, Oct 2025 to Sep 2026:',
+    'per 1,000 residents a year'."""
+    return [f"Crime, {period}:", "per 1,000 residents a year"]
 
 
 def class_shade(legend: str, rank: int, hover: str, label: str) -> Shade:
     """An area coloured by its class on the diverging scale (0 lowest, 4 highest)."""
-    return Shade(legend, DIVERGING_5[rank], hover, label, edge=MUTED, edge_width=1.5)
+    return Shade(legend, DIVERGING_5[rank], hover, label, edge=SHADE_EDGE, edge_width=2)
 
 
 def small_shade(hover: str, label: str, legend: str = FEWER_LEGEND) -> Shade:
     """Grey and dotted: a count too small to show, so no rate and no colour of the scale."""
-    return Shade(legend, NO_DATA, hover, label, pattern=FEWER_PATTERN, edge=MUTED, edge_width=1.5)
+    return Shade(legend, NO_DATA, hover, label, pattern=FEWER_PATTERN, edge=SHADE_EDGE, edge_width=2)
 
 
 def no_rate_shade(hover: str, label: str, legend: str = "No data") -> Shade:
     """Grey and hatched: nothing to show (no crime data, or no population for a rate)."""
     shade = no_data(hover, legend)
-    return Shade(shade.legend, shade.colour, hover, label, shade.pattern, edge=MUTED, edge_width=1.5)
+    return Shade(shade.legend, shade.colour, hover, label, shade.pattern, edge=SHADE_EDGE, edge_width=2)
 
 
 def context_shade(hover: str) -> Shade:
-    """The rest of the city: light, unlabelled, there to say which part of town this is."""
+    """The rest of the city: white with light grey borders, unlabelled, there only to say
+    which part of town this is (never mistaken for the scale's near-white middle class,
+    which has a dark border and a label)."""
     return Shade(REST_OF_CITY, CONTEXT_FILL, hover, edge=CONTEXT_EDGE, edge_width=1)
+
+
+@dataclass(frozen=True)
+class MapLabels:
+    """Where the direct labels went: the figure, and the areas whose label was left off
+    for want of room (their names, for the notes)."""
+
+    figure: go.Figure
+    dropped: list[str]
 
 
 def slide_map(
@@ -186,12 +208,16 @@ def slide_map(
     outlined: list[int],
     focus: list[int],
     legend_order: list[str],
-) -> go.Figure:
-    """A map for a slide (charts.maps.area_map, sized for a room): direct labels at
-    MAP_LABEL_PX, the `outlined` areas (the partnership's) drawn over in a thick dark line
-    with a legend entry saying so, the view framed on the `focus` areas with half as much
-    again on every side (the whole city when that covers it), and the legend at the right,
-    one class a line."""
+    period: str,
+    caption: str = "",
+    source: str = "",
+) -> MapLabels:
+    """A map for a slide (charts.maps.area_map, sized for a room): the `outlined` areas
+    (the partnership's) drawn over in a thick dark line, the view framed on the `focus`
+    areas (the partnership's and their neighbours) with a margin, the rest of the city as
+    white context; the legend at the right at the slide's body size, its title carrying
+    `period`. Direct labels never overlap (`place_labels`): the outlined areas keep their
+    full label, a neighbour's is shortened to its name, moved within its area, or left off."""
     fig = area_map(
         areas, shades, title, legend_order=legend_order, height=CHART_HEIGHT, label_px=MAP_LABEL_PX
     )
@@ -215,27 +241,35 @@ def slide_map(
             )
         )
     _swatches(fig)
-    fig.update_traces(textfont_shadow="auto", selector={"mode": "text"})  # a halo: labels read on dots
-    _frame(fig, [a for a in areas if a.id in shades], set(focus))
-    names = [t.name for t in fig.data if t.showlegend is not False and t.name] + MAP_LEGEND_TITLE
+    legend_title = map_legend_title(period)
+    names = [t.name for t in fig.data if t.showlegend is not False and t.name] + legend_title
+    right = legend_width(names)
+    drawn = [a for a in areas if a.id in shades]
+    width = SLIDE_WIDTH - LEFT - RIGHT - right
+    height = SLIDE_HEIGHT - TOP - _slide_text_height(caption, source) - 40
+    window = _frame(fig, drawn, set(focus) & {a.id for a in drawn}, (width, height))
+    dropped = _label(fig, drawn, shades, set(outlined), window, (width, height)) if window else []
     fig.update_layout(
         font={"size": TEXT_PX},
         title={"font": {"size": TITLE_PX}, "x": 0, "xref": "paper", "xanchor": "left"},
         legend={
             "orientation": "v",
-            "font": {"size": AXIS_PX},
+            "font": {"size": MAP_LEGEND_PX},
             "x": 1.02,
             "xanchor": "left",
             "y": 1,
             "yanchor": "top",
             "traceorder": "normal",
             "itemsizing": "trace",
-            "title": {"text": "<br>".join(MAP_LEGEND_TITLE), "font": {"size": AXIS_PX}},
+            "title": {
+                "text": "<br>".join(html.escape(t) for t in legend_title),
+                "font": {"size": MAP_LEGEND_PX},
+            },
         },
-        margin={"l": 20, "r": legend_width(names), "t": 110, "b": 20},
+        margin={"l": 20, "r": right, "t": 110, "b": 20},
         hoverlabel={"font": {"size": AXIS_PX}},
     )
-    return fig
+    return MapLabels(fig, dropped)
 
 
 SWATCH_SYMBOLS = {"": "square", FEWER_PATTERN: "square-dot", NO_DATA_PATTERN: "square-x"}
@@ -243,12 +277,14 @@ SWATCH_SYMBOLS = {"": "square", FEWER_PATTERN: "square-dot", NO_DATA_PATTERN: "s
 
 def _swatches(fig: go.Figure) -> None:
     """Large square legend keys in place of the shapes' own (a thin line a room cannot
-    see): a square of the class's colour; a dot for 'fewer than 11', a cross for no data."""
+    see): a square of the class's colour with a dark outline (the rest of the city's keeps
+    its light grey one, as on the map); a dot for 'fewer than 11', a cross for no data."""
     for trace in list(fig.data):
         if trace.fill != "toself" or trace.showlegend is False:
             continue
         trace.showlegend = False
         pattern = trace.fillpattern.shape if trace.fillpattern and trace.fillpattern.shape else ""
+        context = trace.line.color == CONTEXT_EDGE
         fig.add_trace(
             go.Scatter(
                 x=[None],
@@ -258,7 +294,7 @@ def _swatches(fig: go.Figure) -> None:
                     "symbol": SWATCH_SYMBOLS.get(pattern, "square"),
                     "size": SWATCH_PX,
                     "color": trace.fillcolor,
-                    "line": {"color": MUTED, "width": 1.5},
+                    "line": {"color": CONTEXT_EDGE if context else INK, "width": 2},
                 },
                 name=trace.name,
                 legendrank=trace.legendrank,
@@ -273,40 +309,161 @@ def map_label(name: str, said: str) -> str:
     return "\n".join([*wrap_to_width(name, NAME_PX, MAP_LABEL_PX), said])
 
 
+def name_label(name: str) -> str:
+    """A neighbour's label where its rate does not fit: the name alone."""
+    return "\n".join(wrap_to_width(name, NAME_PX, MAP_LABEL_PX))
+
+
 def legend_width(names: list[str]) -> int:
     """Pixels a vertical legend of these entries takes at the right of a slide's chart."""
-    return int(max((text_width(html.unescape(n), AXIS_PX) for n in names), default=0)) + LEGEND_SWATCH_PX
+    widest = max((text_width(html.unescape(n), MAP_LEGEND_PX) for n in names), default=0)
+    return int(widest) + LEGEND_SWATCH_PX
 
 
-def _frame(fig: go.Figure, drawn: list[MapArea], focus: set[int]) -> None:
-    """The whole city, which says which part of town this is; but where the focus areas
-    span less than a third of it (a beat among 300), they and a fifth as much again on every
-    side, so that they are not a speck and their labels have room. The map keeps to the
-    left, under the title."""
-    fig.update_xaxes(constraintoward="left")
-    fig.update_yaxes(constraintoward="top")
+def _slide_text_height(caption: str, source: str) -> int:
+    """Pixels the caption and source line take under a slide's chart (as slide_figure lays
+    them out)."""
+    inner = SLIDE_WIDTH - LEFT - RIGHT
+    caption_lines = wrap_to_width(caption, inner, CAPTION_PX) if caption else []
+    source_lines = wrap_to_width(source, inner, SOURCE_PX) if source else []
+    return int(len(caption_lines) * CAPTION_PX * LINE) + 12 + int(len(source_lines) * SOURCE_PX * LINE) + 8
+
+
+Window = tuple[float, float, float, float, float]  # x0, y0, pixels per x unit, per y unit, lat scale
+
+
+def _frame(fig: go.Figure, drawn: list[MapArea], focus: set[int], box: tuple[float, float]) -> Window | None:
+    """The view: the focus areas (the partnership's and their neighbours) and FRAME_MARGIN
+    of them again on every side, widened to the plot's shape (`box`, pixels); the rest of the
+    city shows only where it falls inside. Returns the view's origin and scale, for labels."""
     inside = [p for a in drawn if a.id in focus for ring in a.rings for p in ring]
-    every = [p for a in drawn for ring in a.rings for p in ring]
     if not inside:
-        return
-    ranges = []
-    for axis in (0, 1):
-        low, high = min(p[axis] for p in inside), max(p[axis] for p in inside)
-        city_low, city_high = min(p[axis] for p in every), max(p[axis] for p in every)
-        ranges.append((low, high, city_low, city_high))
-    if all((ch - cl) <= ZOOM_BEYOND * (high - low) for low, high, cl, ch in ranges):
-        return
-    # a window a little wider than the focus, moved inside the city where the focus is at its edge;
-    # "range": the window widens to fill the chart, showing more city rather than white space
-    windows = [_window(*r) for r in ranges]
-    fig.update_xaxes(range=windows[0], autorange=False, constrain="range", constraintoward="center")
-    fig.update_yaxes(range=windows[1], autorange=False, constrain="range", constraintoward="middle")
+        inside = [p for a in drawn for ring in a.rings for p in ring]
+    if not inside:
+        return None
+    ratio = fig.layout.yaxis.scaleratio or 1.0
+    (x_low, x_high), (y_low, y_high) = [
+        (min(p[i] for p in inside), max(p[i] for p in inside)) for i in (0, 1)
+    ]
+    x_span = max(x_high - x_low, 1e-9) * (1 + 2 * FRAME_MARGIN)
+    y_span = max(y_high - y_low, 1e-9) * (1 + 2 * FRAME_MARGIN)
+    scale = min(box[0] / x_span, box[1] / (y_span * ratio))  # pixels per unit of x
+    x_span, y_span = box[0] / scale, box[1] / (scale * ratio)
+    x0 = (x_low + x_high - x_span) / 2
+    y0 = (y_low + y_high - y_span) / 2
+    fig.update_xaxes(range=[x0, x0 + x_span], autorange=False, constrain="range", constraintoward="center")
+    fig.update_yaxes(range=[y0, y0 + y_span], autorange=False, constrain="range", constraintoward="middle")
+    return x0, y0, scale, scale * ratio, box[1]
 
 
-def _window(low: float, high: float, city_low: float, city_high: float) -> list[float]:
-    size = ZOOM_WINDOW * (high - low)
-    start = max(city_low, min(low - (size - (high - low)) / 2, city_high - size))
-    return [start, min(city_high, start + size)]
+def label_box(text: str, x: float, y: float):
+    """The rectangle (pixels) a label centred at (x, y) takes, LABEL_PAD clear around it."""
+    lines = text.split("\n")
+    half_w = max(text_width(line, MAP_LABEL_PX) for line in lines) / 2 + LABEL_PAD
+    half_h = len(lines) * MAP_LABEL_PX * LABEL_LINE / 2 + LABEL_PAD / 2
+    return shapely.box(x - half_w, y - half_h, x + half_w, y + half_h)
+
+
+def place_labels(
+    areas: list[MapArea], labels: dict[int, str], keep: set[int], window: Window, box: tuple[float, float]
+) -> tuple[dict[int, tuple[float, float, str]], list[int]]:
+    """Where each label goes, in pixels from the plot's bottom left, so that no two overlap
+    and none leaves the plot: the `keep` areas' (the partnership's) first, whole where there
+    is room anywhere inside them, else the name alone; then the
+    others, largest first, whole only where the label fits inside the area, else the name
+    alone; each at its label point or the nearest free place inside its area (and the
+    plot); an area with no free place is left without a label (the partnership's own too:
+    the caption and source line give their rates). Returns the places and the areas left off."""
+    x0, y0, sx, sy, _ = window
+    plot = shapely.box(0, 0, box[0], box[1])
+    order = sorted((a for a in areas if labels.get(a.id)), key=lambda a: (a.id not in keep, -a.size))
+    placed: dict[int, tuple[float, float, str]] = {}
+    taken: list = []
+    dropped: list[int] = []
+    for a in order:
+        shape = shapely.union_all(
+            [
+                shapely.Polygon([((x - x0) * sx, (y - y0) * sy) for x, y in ring])
+                for ring in a.rings
+                if len(ring) > 2
+            ]
+        ).buffer(0)
+        spots = _spots(shape.intersection(plot), ((a.label_lon - x0) * sx, (a.label_lat - y0) * sy))
+        full = labels[a.id]
+        texts = [full, name_label(a.name)]
+        spot = None
+        for text in texts:
+            whole_inside = a.id not in keep and text == full
+            for x, y in spots:
+                rect = label_box(text, x, y)
+                if not plot.contains(rect) or any(rect.intersects(t) for t in taken):
+                    continue
+                if whole_inside and not shape.buffer(LABEL_PAD).contains(rect):
+                    continue
+                spot = (x, y, text)
+                break
+            if spot:
+                break
+        if spot is None:
+            dropped.append(a.id)
+            continue
+        placed[a.id] = spot
+        taken.append(label_box(spot[2], spot[0], spot[1]))
+    return placed, dropped
+
+
+def _spots(shape, point: tuple[float, float]) -> list[tuple[float, float]]:
+    """Places to try for a label, nearest `point` (the area's label point) first: it, where
+    it is inside `shape`, then a grid LABEL_STEP pixels apart over the part inside."""
+    if shape.is_empty:
+        return []
+    prepared = shapely.prepared.prep(shape)
+    x_low, y_low, x_high, y_high = shape.bounds
+    grid = [
+        (x_low + i * LABEL_STEP, y_low + j * LABEL_STEP)
+        for i in range(int((x_high - x_low) / LABEL_STEP) + 1)
+        for j in range(int((y_high - y_low) / LABEL_STEP) + 1)
+    ]
+    spots = [p for p in grid if prepared.contains(shapely.Point(p))]
+    spots.sort(key=lambda p: (p[0] - point[0]) ** 2 + (p[1] - point[1]) ** 2)
+    if prepared.contains(shapely.Point(point)):
+        spots.insert(0, point)
+    return spots
+
+
+def _label(
+    fig: go.Figure,
+    drawn: list[MapArea],
+    shades: dict[int, Shade],
+    keep: set[int],
+    window: Window,
+    box: tuple[float, float],
+) -> list[str]:
+    """The map's text trace redrawn from `place_labels`; the names of areas left unlabelled."""
+    labels = {a.id: shades[a.id].label for a in drawn if shades[a.id].label}
+    placed, dropped = place_labels(drawn, labels, keep, window, box)
+    x0, y0, sx, sy, _ = window
+    by_id = {a.id: a for a in drawn}
+    ids = [a.id for a in drawn if a.id in placed]
+    fig.data = [t for t in fig.data if t.mode != "text"]
+    if ids:
+        fig.add_trace(
+            go.Scatter(
+                x=[x0 + placed[i][0] / sx for i in ids],
+                y=[y0 + placed[i][1] / sy for i in ids],
+                mode="text",
+                text=[html.escape(placed[i][2]).replace("\n", "<br>") for i in ids],
+                textfont={
+                    "size": MAP_LABEL_PX,
+                    "color": [INK if shades[i].pattern else text_on(shades[i].colour) for i in ids],
+                    "shadow": "auto",
+                },
+                hoverinfo="skip",
+                showlegend=False,
+                meta={"labels": [by_id[i].code for i in ids]},
+            )
+        )
+    return [by_id[i].name for i in dropped]
 
 
 def is_map(fig: go.Figure) -> bool:

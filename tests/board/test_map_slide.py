@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 import html
 import io
+import json
 import re
 from datetime import date
 
 import numpy as np
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -21,7 +23,17 @@ from sqlalchemy import delete, func, insert, select, update
 
 from board.deck import build_deck
 from board.map_slide import map_slide
-from charts.board import MAP_LABEL_PX, slide_figure
+from charts.board import (
+    CAPTION_PX,
+    MAP_LABEL_PX,
+    OUTLINED,
+    REST_OF_CITY,
+    label_box,
+    map_label,
+    no_rate_shade,
+    slide_figure,
+    slide_map,
+)
 from charts.maps import drawn_areas
 from charts.theme import DIVERGING_5
 from db.boundaries import simplify
@@ -36,8 +48,10 @@ from db.models import (
     Partnership,
     PartnershipArea,
 )
+from metrics.maps import MapArea
 from metrics.publish import LEADERSHIP, PUBLIC
 from tests.board.test_board import _chromium
+from tests.db.conftest import LONDON, need_shared
 
 CODE, NAME = "RIV-EAST-SCHOOLS", "Eastside Schools Safety Partnership"
 
@@ -146,11 +160,14 @@ def test_the_sentence_compares_the_partnerships_areas_with_the_citys_rate(the_ma
 
 def test_the_legend_says_what_the_colours_and_the_outline_mean(the_map):
     legend = [t.name for t in the_map.figure.data if t.showlegend is not False and t.name]
-    assert "The partnership's areas (outlined)" in legend
-    assert "Rest of the city" in legend
+    assert OUTLINED in legend
+    assert REST_OF_CITY in legend
     assert any(name.endswith("the city rate (" + name.split("(")[-1]) for name in legend)
     title = the_map.figure.layout.legend.title.text
-    assert "crimes per 1,000" in title
+    assert "per 1,000 residents a year" in title
+    # the period is the map's own (the Overview's crime map may show another)
+    assert re.search(r"Crime, [A-Z][a-z]{2} \d{4} to [A-Z][a-z]{2} \d{4}", title), title
+    assert the_map.figure.layout.legend.font.size >= CAPTION_PX  # at least the slide's body text
 
 
 # --- the packet's page and the deck's slide carry the map itself ------------------------
@@ -350,3 +367,106 @@ def test_leadership_sees_the_small_count_and_its_rate_the_public_does_not(grid_t
     assert f"{small} 5" in leadership.source
     # 5 crimes among 5,000 people in the one month of data: 12 per 1,000 a year
     assert f"{small}\n12" in _labels(leadership.figure)
+
+
+# --- labels never overlap ---------------------------------------------------------------
+
+
+def _label_boxes(figure, caption: str = "", source: str = ""):
+    """Each direct label's rectangle in pixels on the 1920x1080 slide, worked out from the
+    drawn slide's margins and the map's ranges (the view widens to fill the plot)."""
+    slide = slide_figure(figure, "Title", caption, source, 2, 12)
+    m = slide.layout.margin
+    width, height = 1920 - m.l - m.r, 1080 - m.t - m.b
+    (x0, x1), (y0, y1) = slide.layout.xaxis.range, slide.layout.yaxis.range
+    ratio = slide.layout.yaxis.scaleratio
+    scale = min(width / (x1 - x0), height / ((y1 - y0) * ratio))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    trace = next(t for t in slide.data if t.mode == "text")
+    boxes = {}
+    for x, y, text in zip(trace.x, trace.y, trace.text, strict=True):
+        px, py = width / 2 + (x - cx) * scale, height / 2 + (y - cy) * scale * ratio
+        box = label_box(html.unescape(text).replace("<br>", "\n"), px, py)
+        boxes[html.unescape(text).split("<br>")[0]] = box
+        assert shapely.box(0, 0, width, height).contains(box), f"{text} runs off the map"
+    return boxes
+
+
+def _no_two_overlap(boxes) -> None:
+    names = list(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert not boxes[a].intersects(boxes[b]), f"the labels of {a} and {b} overlap"
+
+
+def test_no_two_labels_overlap_on_the_demo_slide(the_map):
+    boxes = _label_boxes(the_map.figure, the_map.caption, the_map.source)
+    assert len(boxes) >= 7  # the partnership's 2 areas and its 5 neighbours, all labelled
+    _no_two_overlap(boxes)
+
+
+def _london_areas():
+    from db.boundaries import parse
+
+    need_shared()
+    features = json.loads((LONDON / "london_boroughs.geojson").read_text())["features"]
+    shapes = {f["properties"]["name"]: parse(f["geometry"]) for f in features}
+    areas = []
+    for number, (name, b) in enumerate(simplify(shapes).items(), start=1):
+        geometry = json.loads(b.geojson)
+        polygons = (
+            geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        )
+        rings = tuple(tuple((x, y) for x, y in polygon[0]) for polygon in polygons)
+        areas.append(MapArea(number, f"L{number}", name, "borough", None, rings, b.label_lon, b.label_lat))
+    return areas
+
+
+def test_no_two_labels_overlap_on_a_dense_london_map():
+    """Every one of London's 33 boroughs labelled with a long three-line label, the central
+    ones the partnership's: the labels that cannot fit are shortened, moved or left off,
+    never drawn over each other, and the ones left off are named."""
+    areas = _london_areas()
+    assert len(areas) == 33
+    ours = [a.id for a in areas if a.name in {"Westminster", "Camden", "Islington"}]
+    said = "population not\nrecorded, so no rate"
+    shades = {
+        a.id: no_rate_shade(a.name, map_label(a.name, said), "Population not recorded: no rate")
+        for a in areas
+    }
+    drawn = slide_map(areas, shades, "Title", ours, [a.id for a in areas], [], period="Feb 2023 to Jan 2024")
+    boxes = _label_boxes(drawn.figure)
+    _no_two_overlap(boxes)
+    texts = [html.unescape(t) for t in next(t for t in drawn.figure.data if t.mode == "text").text]
+    whole = [a.name for a in areas if a.id in ours and map_label(a.name, said).replace("\n", "<br>") in texts]
+    assert len(whole) >= 2, whole  # the partnership's areas come first and keep their whole label
+    assert len(boxes) + len(drawn.dropped) == 33  # each borough labelled, or named as left off
+    assert len(drawn.dropped) < 33 / 2, drawn.dropped  # most of the city still reads
+
+
+def test_the_sentence_says_how_crime_in_its_areas_changed_on_the_year_before(the_map, demo_engine):
+    with demo_engine.connect() as conn:
+        pid = conn.scalar(select(Partnership.id).where(Partnership.code == CODE))
+        ours = list(
+            conn.scalars(
+                select(PartnershipArea.area_id).where(
+                    PartnershipArea.partnership_id == pid, PartnershipArea.role == "catchment"
+                )
+            )
+        )
+        last = conn.scalar(select(func.max(CrimeMonthly.month)))
+        index = last.year * 12 + last.month - 12
+        first = date(index // 12, index % 12 + 1, 1)
+        earlier = date((index - 12) // 12, (index - 12) % 12 + 1, 1)
+
+        def total(low, high):
+            q = select(func.sum(CrimeMonthly.count)).where(
+                CrimeMonthly.month >= low, CrimeMonthly.month < high, CrimeMonthly.area_id.in_(ours)
+            )
+            return int(conn.scalar(q))
+
+        latest = total(first, date(last.year + (last.month == 12), last.month % 12 + 1, 1))
+        before = total(earlier, first)
+    assert f"Crime in its areas: {latest:,} in the latest 12 months, {before:,} in the 12 before." in (
+        the_map.caption
+    )
