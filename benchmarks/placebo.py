@@ -38,7 +38,7 @@ from db.engine import make_engine
 from db.importing.mapping import load_preset
 from db.importing.run import import_file
 from db.migrate import upgrade
-from db.models import Area
+from db.models import Area, AreaNeighbour
 from metrics.evaluation import (
     CRIME_OUTCOMES,
     Design,
@@ -92,6 +92,7 @@ DATASETS = (
         "Chicago districts (aggravated assault 2010-2019, sentiment 2017-2023)",
         (
             ("chicago/chicago_aggravated_assaults_2010_2019.csv.gz", "chicago-districts"),
+            ("chicago/police_district_boundaries_dec2012_wkt.csv", "chicago-district-boundaries"),
             ("chicago/chicago_aggravated_assaults_2010_2019.csv.gz", "chicago-assaults"),
             ("chicago/police_sentiment_scores_201711_202302.csv", "chicago-sentiment"),
         ),
@@ -186,6 +187,13 @@ def placebos(
     with engine.connect() as conn:
         coverage = data_months(conn) if outcome in CRIME_OUTCOMES else survey_coverage(conn)
         areas = conn.execute(select(Area.id, Area.name, Area.kind).order_by(Area.id)).all()
+        # neighbours as the dashboard reads them (from shared borders, where the data set's
+        # boundaries are imported): a bordering area is never proposed as comparison
+        pairs = conn.execute(select(AreaNeighbour.area_id, AreaNeighbour.neighbour_id)).all()
+    neighbours: dict[int, set[int]] = {}
+    for a, b in pairs:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
     if coverage is None:
         return []
     rng = random.Random(f"{seed}:{dataset.key}:{outcome}")
@@ -207,7 +215,7 @@ def placebos(
                     treated=(area.id,),
                     registered_comparison=(),
                     all_catchment=frozenset({area.id}),
-                    neighbours={},
+                    neighbours={k: frozenset(v) for k, v in neighbours.items()},
                     names=names,
                     kinds=kinds,
                 )
