@@ -92,15 +92,11 @@ def area_map(
     seen: set[str] = set()
     for a in drawn:
         shade = shades[a.id]
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for ring in a.rings:
-            xs += [x for x, _ in ring] + [None]
-            ys += [y for _, y in ring] + [None]
+        xs, ys = _path([a])
         fig.add_trace(
             go.Scatter(
-                x=xs[:-1],
-                y=ys[:-1],
+                x=xs,
+                y=ys,
                 mode="lines",
                 fill="toself",
                 fillcolor=shade.colour,
@@ -137,6 +133,17 @@ def area_map(
     return fig
 
 
+def _path(areas: list[MapArea]) -> tuple[list[float | None], list[float | None]]:
+    """The areas' rings as one line of x and y, a gap (None) between rings."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for a in areas:
+        for ring in a.rings:
+            xs += [x for x, _ in ring] + [None]
+            ys += [y for _, y in ring] + [None]
+    return xs[:-1], ys[:-1]
+
+
 def _legend_name(legend: str, wrap: int | None) -> str:
     lines = textwrap.wrap(legend, wrap) if wrap else [legend]
     return "<br>".join(html.escape(line) for line in lines)
@@ -156,16 +163,11 @@ def _outlines(
             styles.setdefault(shades[a.id].outline, []).append(a)
     for legend, members in styles.items():
         first = shades[members[0].id]
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for a in members:
-            for ring in a.rings:
-                xs += [x for x, _ in ring] + [None]
-                ys += [y for _, y in ring] + [None]
+        xs, ys = _path(members)
         fig.add_trace(
             go.Scatter(
-                x=xs[:-1],
-                y=ys[:-1],
+                x=xs,
+                y=ys,
                 mode="lines",
                 line={"color": first.edge, "width": first.edge_width, "dash": first.dash},
                 hoverinfo="skip",

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 
 from shapely.geometry import MultiPolygon, Polygon
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from db.boundaries import Boundary, BoundaryRefused, parse, shared_borders, simplify
 from db.importing import areas  # its AreaLookup; areas imports this module for its shapes
@@ -114,13 +114,18 @@ def differs(old: tuple[str | None, float | None, float | None], new: Boundary) -
 
 def write(conn: Connection, simple: dict[str, Boundary], codes: set[str]) -> None:
     """Store the shapes of the areas `codes` (by area code)."""
-    for code in sorted(codes):
-        b = simple[code]
-        conn.execute(
-            update(Area)
-            .where(Area.code == code)
-            .values(boundary=b.geojson, label_lon=b.label_lon, label_lat=b.label_lat)
-        )
+    if not codes:
+        return
+    statement = (
+        update(Area)
+        .where(Area.code == bindparam("area_code"))
+        .values(boundary=bindparam("shape"), label_lon=bindparam("lon"), label_lat=bindparam("lat"))
+    )
+    rows = [
+        {"area_code": c, "shape": simple[c].geojson, "lon": simple[c].label_lon, "lat": simple[c].label_lat}
+        for c in sorted(codes)
+    ]
+    conn.execute(statement, rows)  # one executemany, not a statement per area
 
 
 def add_neighbours(conn: Connection, shapes: dict[str, Shape], kinds: dict[str, str], report: Report) -> None:
