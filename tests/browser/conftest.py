@@ -72,6 +72,11 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
+def idle(page) -> None:
+    """Wait until Streamlit has finished running the script (its status widget is gone)."""
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+
+
 def choose(page, box: str, option: str) -> None:
     """Pick `option` in the select box labelled `box` once Streamlit has finished running.
     A rerun that replaces the open list detaches its options (seen on a loaded machine),

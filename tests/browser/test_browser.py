@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import screenshot, wait_until_drawn
+from tests.browser.conftest import idle, screenshot, wait_until_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -64,21 +64,27 @@ def test_data_page_previews_refuses_then_imports_an_upload(page, tmp_path):
             page.get_by_text("The first rows as the mapping reads them").wait_for(timeout=30_000)
         finally:
             screenshot(page, "data-import-preview")
+        # click only once the upload's run has finished: a click during a run is a race
+        # that a loaded machine (CI) sometimes loses
+        idle(page)
         page.get_by_role("button", name="Check the file (writes nothing)").click()
         page.get_by_text("Refused: 1 problem(s) in crime.csv").wait_for(timeout=30_000)
+        idle(page)
         screenshot(page, "data-import-refused")
         refused = page.get_by_test_id("stDataFrame").last
         assert refused.is_visible()
 
         # the one-step fix: "Area Z" in this file means Area B
-        page.get_by_role("heading", name="Fix unknown areas in one step").wait_for(timeout=30_000)
+        page.get_by_role("heading", name="Fix unknown areas in one step").wait_for(timeout=60_000)
         # 'Area Z' is not the same name as any known area, so none is chosen for the person:
         # the button waits for a choice, and the stored area proves the choice below
         assert page.get_by_role("button", name="Add alias").is_disabled()
         choose(page, "means the area", "Area B")
+        idle(page)
         page.get_by_role("button", name="Add alias").click()
         page.get_by_text("'Area Z' now means Area B.").wait_for(timeout=30_000)
         screenshot(page, "data-import-alias")
+        idle(page)
         page.get_by_role("button", name="Import", exact=True).click()
         page.get_by_text("imported crime.csv (crime): 2 rows read, 2 inserted").wait_for(timeout=30_000)
         page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
