@@ -64,6 +64,16 @@ CRIME_GROUPS = ("violent", "property", "asb", "other")
 SARA_STAGES = ("scanning", "analysis", "response", "assessment")
 ACTIVITY_KINDS = ("meeting", "event", "outreach", "training", "other")
 EVENT_KINDS = ("start", "phase", "records", "other")
+# what an initiative may target: a crime group, or a resident survey construct
+SURVEY_TARGETS = ("trust", "satisfaction", "safety", "procedural_justice")
+INITIATIVE_TARGETS = CRIME_GROUPS + SURVEY_TARGETS
+# what an initiative plans and delivers, month by month (implementation fidelity)
+DELIVERY_KINDS = ("patrol", "meeting", "outreach", "environmental")
+# where a community priority came from
+PRIORITY_SOURCES = ("survey", "meeting", "consultation", "other")
+# who proposed a decision: the police, residents, or a partner organisation's sector
+PROPOSERS = ("police", "residents", *(s for s in SECTORS if s != "police"))
+DECISION_STATUSES = ("agreed", "done", "dropped")
 # who a resident is, for breakdowns and equity gaps: survey_response columns of these names
 GROUP_DIMENSIONS = ("age_band", "sex", "race_ethnicity", "education", "income")
 # population margins raking weights resident answers to: one dimension, or age band x sex
@@ -470,10 +480,25 @@ class ScorecardResult(Base):
 
 
 class Initiative(Base):
-    """A problem the partnership works through the SARA cycle."""
+    """A problem the partnership works through the SARA cycle.
+
+    A *targeted* initiative also names where and at what it is aimed (its
+    `initiative_area` and `initiative_outcome` rows) and may state a measurable goal:
+    `goal_change` in `goal_outcome` within `goal_months` of `started_on` (a relative
+    change for a crime group, -0.2 for "down 20%"; points on 0-100 for a survey
+    construct). It is then evaluated on its own target (metrics.initiatives).
+    `goal_met` is what a person typed: a claim, shown as such wherever a measured answer
+    exists."""
 
     __tablename__ = "initiative"
-    __table_args__ = (CheckConstraint(_one_of("stage", SARA_STAGES), name="stage"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("stage", SARA_STAGES), name="stage"),
+        CheckConstraint(_one_of("goal_outcome", INITIATIVE_TARGETS), name="goal_outcome"),
+        CheckConstraint("goal_months IS NULL OR goal_months >= 1", name="goal_months_positive"),
+        CheckConstraint(
+            "planned_end IS NULL OR started_on IS NULL OR planned_end >= started_on", name="planned_ordered"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
@@ -484,6 +509,111 @@ class Initiative(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     goal: Mapped[str | None] = mapped_column(Text)
     goal_met: Mapped[bool | None] = mapped_column()
+    planned_end: Mapped[date | None] = mapped_column(Date)
+    goal_outcome: Mapped[str | None] = mapped_column(String(32))
+    goal_change: Mapped[float | None] = mapped_column(Float)
+    goal_months: Mapped[int | None] = mapped_column(Integer)
+
+
+class InitiativeArea(Base):
+    """An area a targeted initiative works in: some of its partnership's areas, or a
+    hotspot of its own (any area, imported at the grain the hotspot needs)."""
+
+    __tablename__ = "initiative_area"
+
+    initiative_id: Mapped[int] = mapped_column(
+        ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True, index=True)
+
+
+class InitiativeOutcome(Base):
+    """What a targeted initiative is aimed at: a crime group or a survey construct."""
+
+    __tablename__ = "initiative_outcome"
+    __table_args__ = (CheckConstraint(_one_of("outcome", INITIATIVE_TARGETS), name="outcome"),)
+
+    initiative_id: Mapped[int] = mapped_column(
+        ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class InitiativeDelivery(Base):
+    """Planned against delivered activities of one kind in one month (`month` is its
+    first day): what implementation fidelity is measured from."""
+
+    __tablename__ = "initiative_delivery"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", DELIVERY_KINDS), name="kind"),
+        CheckConstraint("planned >= 0 AND delivered >= 0", name="counts_nonnegative"),
+    )
+
+    initiative_id: Mapped[int] = mapped_column(
+        ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    planned: Mapped[int] = mapped_column(Integer)
+    delivered: Mapped[int] = mapped_column(Integer)
+
+
+class Priority(Base):
+    """A community priority ("you said"): a short public title written by the
+    partnership (never a resident's own words), where it came from, and how many raised
+    it. `theme` links it to the survey open-answer codebook (metrics.themes); `outcome`
+    to what would show it changing."""
+
+    __tablename__ = "priority"
+    __table_args__ = (
+        CheckConstraint(_one_of("source", PRIORITY_SOURCES), name="source"),
+        CheckConstraint(_one_of("outcome", INITIATIVE_TARGETS), name="outcome"),
+        CheckConstraint("raised_by IS NULL OR raised_by >= 0", name="raised_by_nonnegative"),
+        UniqueConstraint("partnership_id", "title"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    raised_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    raised_by: Mapped[int | None] = mapped_column(Integer)  # how many people raised it
+
+
+class PriorityResponse(Base):
+    """An initiative that responded to a priority ("we did")."""
+
+    __tablename__ = "priority_response"
+
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id", ondelete="CASCADE"), primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(
+        ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Decision(Base):
+    """A decision recorded at a partnership meeting: who proposed it, and what became of
+    it. Follow-through is a decision done by its due date."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        CheckConstraint(_one_of("proposed_by", PROPOSERS), name="proposed_by"),
+        CheckConstraint(_one_of("status", DECISION_STATUSES), name="status"),
+        CheckConstraint("done_on IS NULL OR status = 'done'", name="done_only_when_done"),
+        CheckConstraint("due_on IS NULL OR due_on >= decided_on", name="due_after_decided"),
+        UniqueConstraint("partnership_id", "decided_on", "summary"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    decided_on: Mapped[date] = mapped_column(Date)  # the meeting's date
+    summary: Mapped[str] = mapped_column(String(300))
+    proposed_by: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Activity(Base):
