@@ -177,6 +177,9 @@ class Places:
     neighbours: dict[int, frozenset[int]]
     names: dict[int, str]
     kinds: dict[int, str]
+    # areas that are never a displacement buffer, as they have their own intervention
+    # (None: every partnership's catchment; an initiative's own partnership's areas may be)
+    buffer_exclude: frozenset[int] | None = None
 
 
 def load_places(conn: Connection, code: str) -> Places | None:
@@ -322,6 +325,9 @@ class Prefetched:
     registry: dict[str, Places] | None = None  # every partnership's places (`all_places`)
     sources: CrimeSources | None = None  # crime sources' coverage and areas (`crime_sources`)
     equity: object | None = None  # `metrics.equity.EquityCache`: group sums per registry gap
+    initiatives: object | None = (
+        None  # `metrics.initiatives.Registry`: every initiative, its target and delivery
+    )
 
     def places(self, conn: Connection, code: str) -> Places | None:
         """`load_places`, from one read of every partnership's places."""
@@ -641,7 +647,7 @@ def _did(
     # The displacement test on the same footing: other partnerships' areas are never a
     # buffer (they have their own intervention); its variance is widened by the same
     # factor as the difference in differences'.
-    others = set(places.all_catchment)
+    others = set(places.all_catchment if places.buffer_exclude is None else places.buffer_exclude)
     buffer = buffer_of(places, treated, set(comparison) | others)
     buffer_control = buffer_of(places, comparison, set(treated) | set(buffer) | others) if buffer else ()
     d0, d1 = _total(table, buffer, *b), _total(table, buffer, *a)
@@ -1268,7 +1274,16 @@ def evaluate(
         "design": asdict(design),
         "outcomes": results,
         "equity": _equity(conn, places, design, outcomes, shared),
+        "initiatives": _initiatives(conn, code, design, shared),
     }
+
+
+def _initiatives(conn: Connection, code: str, design: Design, shared: Prefetched) -> list[dict]:
+    """Each of its initiatives, the targeted ones judged on their own target."""
+    # imported here: metrics.initiatives builds on this module's engine
+    from metrics.initiatives import evaluate_initiatives
+
+    return evaluate_initiatives(conn, code, design, shared)
 
 
 def _equity(conn: Connection, places: Places, design: Design, outcomes: tuple[str, ...], shared: Prefetched):

@@ -483,3 +483,201 @@ RESPONSE_TYPES = (
     "awareness campaign",
     "victim support",
 )
+
+
+@dataclass(frozen=True)
+class InitiativeSpec:
+    """A targeted initiative and what it really did (the ground truth tests check).
+
+    `effects`: the relative change it made to its target crime group in its target areas
+    while it ran (ramping in over RAMP_MONTHS, gone after `planned_end`); `displaced`: the
+    share of the crimes it cut there that moved into `displaced_to` instead. `delivered`:
+    the share of its planned activity carried out. `claimed_met`: what its lead typed."""
+
+    partnership: str
+    name: str
+    response_type: str
+    start: date
+    planned_end: date
+    areas: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    goal: tuple[str, float, int]  # outcome, change (relative for crime), months
+    goal_text: str
+    delivery: dict[str, int]  # activity kind -> planned a month
+    delivered: float
+    claimed_met: bool | None = None
+    effects: dict[str, float] = field(default_factory=dict)
+    displaced: float = 0.0
+    displaced_to: tuple[str, ...] = ()
+    story: str = ""
+
+
+# One that works, one whose crime moved next door, one never carried out, and one whose
+# goal was "met" by chance. Each ends before the latest 12 months and starts more than a
+# year after its partnership, so the partnerships' own evaluations are unchanged.
+TARGETED = (
+    InitiativeSpec(
+        "RIV-PARKS-NIGHT",
+        "Riverside Park lighting and patrols",
+        "street lighting",
+        date(2023, 4, 1),
+        date(2024, 3, 31),
+        ("Riverside",),
+        ("asb",),
+        ("asb", -0.25, 12),
+        "Anti-social behaviour in Riverside down a quarter within 12 months.",
+        {"patrol": 12, "environmental": 2},
+        0.95,
+        claimed_met=True,
+        effects={"asb": -0.55},
+        story="works",
+    ),
+    InitiativeSpec(
+        "RIV-MARKET-BID",
+        "Market Street shop-theft patrols",
+        "targeted patrol",
+        date(2022, 4, 1),
+        date(2023, 3, 31),
+        ("Market Street",),
+        ("property",),
+        ("property", -0.20, 12),
+        "Property crime on Market Street down a fifth within 12 months.",
+        {"patrol": 20, "outreach": 2},
+        0.9,
+        claimed_met=True,
+        effects={"property": -0.30},
+        displaced=1.0,  # every theft it stopped happened in Old Town instead
+        displaced_to=("Old Town",),
+        story="displaced",
+    ),
+    InitiativeSpec(
+        "RIV-WESTBANK-BOARD",
+        "Parkview youth diversion scheme",
+        "youth diversion",
+        date(2023, 9, 1),
+        date(2024, 8, 31),
+        ("Parkview",),
+        ("violent",),
+        ("violent", -0.15, 12),
+        "Violent crime in Parkview down 15% within 12 months.",
+        {"outreach": 6, "meeting": 1},
+        0.0,  # the youth workers were never hired
+        story="never carried out",
+    ),
+    # Nothing planted: other crime in Hillcrest fell 23% before and after by chance (seed 42),
+    # as it did in comparable areas. Its lead reported the goal met.
+    InitiativeSpec(
+        "RIV-FAITH-TABLE",
+        "Hillcrest Parade drugs awareness campaign",
+        "awareness campaign",
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+        ("Hillcrest",),
+        ("other",),
+        ("other", -0.20, 12),
+        "Drug and public-order offences in Hillcrest down a fifth within 12 months.",
+        {"outreach": 4, "meeting": 1},
+        0.9,
+        claimed_met=True,
+        story="met by chance",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PrioritySpec:
+    """A community priority ("you said") and the initiatives that answered it ("we did").
+    `raised_by` None: counted from the residents' written answers on its theme."""
+
+    partnership: str
+    raised_on: date
+    source: str
+    title: str
+    theme: str | None
+    outcome: str | None
+    raised_by: int | None
+    initiatives: tuple[str, ...] = ()
+
+
+PRIORITIES = (
+    PrioritySpec(
+        "RIV-PARKS-NIGHT",
+        date(2023, 1, 18),
+        "meeting",
+        "Rowdiness in Riverside Park after dark",
+        "noise",
+        "asb",
+        23,
+        ("Riverside Park lighting and patrols",),
+    ),
+    PrioritySpec(
+        "RIV-MARKET-BID",
+        date(2022, 2, 9),
+        "consultation",
+        "Shop theft on Market Street",
+        None,
+        "property",
+        41,
+        ("Market Street shop-theft patrols",),
+    ),
+    PrioritySpec(
+        "RIV-WESTBANK-BOARD",
+        date(2023, 6, 21),
+        "survey",
+        "Young people with nothing to do in the evenings",
+        "youth",
+        "violent",
+        None,
+        ("Parkview youth diversion scheme",),
+    ),
+    PrioritySpec(
+        "RIV-FAITH-TABLE",
+        date(2024, 11, 6),
+        "meeting",
+        "Drug dealing on Hillcrest Parade",
+        "drugs",
+        "other",
+        8,
+        ("Hillcrest Parade drugs awareness campaign",),
+    ),
+    PrioritySpec(
+        "RIV-FAITH-TABLE",
+        date(2025, 5, 14),
+        "survey",
+        "Speeding on residential streets",
+        "speeding and traffic",
+        None,
+        None,
+    ),
+    PrioritySpec(
+        "RIV-SOUTHGATE-MEDIA",
+        date(2025, 3, 5),
+        "survey",
+        "Speeding near schools",
+        "speeding and traffic",
+        None,
+        None,
+    ),
+)
+
+# Who proposes a partnership's decisions and what becomes of them: shares of decisions
+# proposed by police and by residents (partners propose the rest), and of decisions done
+# on time, done late and dropped (the rest are still open). The faith table is led by its
+# members; the youth outreach partnership is run by the police and often late.
+DECISION_STYLE = {
+    "RIV-FAITH-TABLE": (0.20, 0.40, 0.85, 0.05, 0.05),
+    "RIV-HARBOUR-YOUTH": (0.75, 0.05, 0.40, 0.25, 0.20),
+}
+DEFAULT_DECISION_STYLE = (0.45, 0.20, 0.70, 0.12, 0.10)
+DECISION_SUMMARIES = (
+    "Share the month's crime map before each meeting",
+    "Hold a walkabout with residents",
+    "Ask the council to repair street lighting",
+    "Run a youth football evening",
+    "Invite the housing officer to the next meeting",
+    "Put up posters on how to report crime",
+    "Survey traders about theft",
+    "Trial a mobile police desk on market day",
+    "Write to the transit authority about the station underpass",
+    "Publish what was done about last month's concerns",
+)

@@ -73,11 +73,14 @@ def generate(seed: int = 42) -> DemoRows:
     rows = DemoRows()
     area_ids = _areas(rows, rng)
     partnerships_by_area = _partnerships(rows, area_ids)
-    _crime(rows, rng, area_ids, partnerships_by_area)
+    _crime(rows, rng, area_ids, partnerships_by_area, changes=np.random.default_rng(seed + 31))
     _resident_surveys(rows, rng, area_ids, partnerships_by_area, boost=np.random.default_rng(seed + 29))
     _open_answers(rows, np.random.default_rng(seed + 19))
     _partner_surveys(rows, rng, shared=np.random.default_rng(seed + 23))
     _implementation(rows, rng)
+    _targeted(rows, area_ids, np.random.default_rng(seed + 37))
+    _priorities(rows)
+    _decisions(rows, np.random.default_rng(seed + 41))
     return rows
 
 
@@ -173,6 +176,7 @@ def _crime(
     rng: np.random.Generator,
     area_ids: dict[str, int],
     by_area: dict[int, city.PartnershipSpec],
+    changes: np.random.Generator,
 ) -> None:
     for code, name, group, _share in city.CATEGORIES:
         rows.add(
@@ -203,29 +207,69 @@ def _crime(
                 lam[i, :, k] *= 1 + change * frac
             lam[i, before, k] *= 1 + spec.spike.get(group, 0.0)
     counts = rng.poisson(lam)
+    keep, extra = _initiative_changes(lam, months, area_ids, areas)
     incidents = rows.tables.setdefault("crime_incident", [])
     serial = 0
+    added: list[
+        tuple[int, date, int, int]
+    ] = []  # (area, day, category) drawn by the initiatives' own generator
     for i, a in enumerate(areas):
         for t, month in enumerate(months):
             days = calendar.monthrange(month.year, month.month)[1]
             for k in range(len(city.CATEGORIES)):
                 n = int(counts[i, t, k])
-                if n == 0:
-                    continue
-                for day in sorted(rng.integers(1, days + 1, size=n).tolist()):
+                drawn = sorted(rng.integers(1, days + 1, size=n).tolist()) if n else []
+                kept = set(range(n))
+                if keep[i, t, k] < 1 and n:  # an initiative cut these: each crime stays with this chance
+                    kept = set(np.flatnonzero(changes.random(n) < keep[i, t, k]).tolist())
+                for j, day in enumerate(drawn):
                     serial += 1
-                    incidents.append(
-                        {
-                            "id": serial,
-                            "source": "demo",
-                            "source_id": f"RIV{serial:07d}",
-                            "occurred_on": date(month.year, month.month, day),
-                            "occurred_month": month,
-                            "area_id": a,
-                            "category_id": k + 1,
-                            "count": 1,
-                        }
-                    )
+                    if j in kept:
+                        incidents.append(_incident(serial, a, date(month.year, month.month, day), k))
+                for _ in range(int(changes.poisson(extra[i, t, k])) if extra[i, t, k] else 0):
+                    added.append((a, date(month.year, month.month, int(changes.integers(1, days + 1))), k))
+    for a, day, k in added:  # numbered after every other crime, so theirs keep their numbers
+        serial += 1
+        incidents.append(_incident(serial, a, day, k))
+
+
+def _incident(serial: int, area: int, day: date, category: int) -> dict:
+    return {
+        "id": serial,
+        "source": "demo",
+        "source_id": f"RIV{serial:07d}",
+        "occurred_on": day,
+        "occurred_month": day.replace(day=1),
+        "area_id": area,
+        "category_id": category + 1,
+        "count": 1,
+    }
+
+
+def _initiative_changes(
+    lam: np.ndarray, months: list[date], area_ids: dict[str, int], areas: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """What the targeted initiatives (`city.TARGETED`) did to crime, cell by cell (area x
+    month x category): the chance each crime is kept (a cut) and the expected crimes added
+    (displaced into `displaced_to`). Applied to the drawn counts with the initiatives' own
+    generator, so every other number in the demo is what it was without them."""
+    keep = np.ones_like(lam)
+    extra = np.zeros_like(lam)
+    row = {a: i for i, a in enumerate(areas)}
+    for spec in city.TARGETED:
+        running = np.array([effect_fraction(spec.start, m) * (m <= spec.planned_end) for m in months])
+        for k, (_c, _n, group, _s) in enumerate(city.CATEGORIES):
+            change = spec.effects.get(group)
+            if not change:
+                continue
+            cut = np.zeros(len(months))
+            for name in spec.areas:
+                i = row[area_ids[name]]
+                keep[i, :, k] *= 1 + change * running
+                cut += lam[i, :, k] * -change * running
+            for name in spec.displaced_to:
+                extra[row[area_ids[name]], :, k] += cut * spec.displaced / len(spec.displaced_to)
+    return keep, extra
 
 
 def _items(rows: DemoRows, items: tuple) -> dict[str, int]:
@@ -509,6 +553,11 @@ def _implementation(
                     "ended_on": ended,
                     "goal": f"Measurable progress on: {spec.goals.lower()}",
                     "goal_met": goal_met,
+                    # untargeted: no planned end or measurable goal (see `_targeted`)
+                    "planned_end": None,
+                    "goal_outcome": None,
+                    "goal_change": None,
+                    "goal_months": None,
                 },
             )
             if started <= city.LAST_MONTH:
@@ -521,3 +570,130 @@ def _implementation(
                         "label": f"{response_type.capitalize()} began",
                     },
                 )
+
+
+def _targeted(rows: DemoRows, area_ids: dict[str, int], rng: np.random.Generator) -> None:
+    """The targeted initiatives (`city.TARGETED`): their target, goal and month-by-month
+    delivery, planned against delivered (`spec.delivered` of it, give or take)."""
+    partnership_ids = {p["code"]: p["id"] for p in rows.tables["partnership"]}
+    for spec in city.TARGETED:
+        outcome, change, months = spec.goal
+        done = spec.planned_end <= city.LAST_MONTH
+        iid = rows.add(
+            "initiative",
+            {
+                "partnership_id": partnership_ids[spec.partnership],
+                "name": spec.name,
+                "response_type": spec.response_type,
+                "stage": "assessment" if done else "response",
+                "started_on": spec.start,
+                "ended_on": spec.planned_end if done else None,
+                "goal": spec.goal_text,
+                "goal_met": spec.claimed_met,
+                "planned_end": spec.planned_end,
+                "goal_outcome": outcome,
+                "goal_change": change,
+                "goal_months": months,
+            },
+        )
+        for name in spec.areas:
+            rows.tables.setdefault("initiative_area", []).append(
+                {"initiative_id": iid, "area_id": area_ids[name]}
+            )
+        for target in spec.outcomes:
+            rows.tables.setdefault("initiative_outcome", []).append({"initiative_id": iid, "outcome": target})
+        for month in month_range(spec.start, min(spec.planned_end, city.LAST_MONTH)):
+            for kind, planned in spec.delivery.items():
+                delivered = int(rng.binomial(planned, spec.delivered)) if spec.delivered else 0
+                rows.tables.setdefault("initiative_delivery", []).append(
+                    {
+                        "initiative_id": iid,
+                        "month": month,
+                        "kind": kind,
+                        "planned": planned,
+                        "delivered": delivered,
+                    }
+                )
+        rows.add(
+            "event",
+            {
+                "partnership_id": partnership_ids[spec.partnership],
+                "occurred_on": spec.start,
+                "kind": "phase",
+                "label": f"{spec.name} began",
+            },
+        )
+
+
+def _priorities(rows: DemoRows) -> None:
+    """Community priorities (`city.PRIORITIES`) and the initiatives that answered them."""
+    partnership_ids = {p["code"]: p["id"] for p in rows.tables["partnership"]}
+    initiative_ids = {i["name"]: i["id"] for i in rows.tables["initiative"]}
+    for spec in city.PRIORITIES:
+        pid = rows.add(
+            "priority",
+            {
+                "partnership_id": partnership_ids[spec.partnership],
+                "raised_on": spec.raised_on,
+                "source": spec.source,
+                "title": spec.title,
+                "theme": spec.theme,
+                "outcome": spec.outcome,
+                "raised_by": spec.raised_by,
+            },
+        )
+        for name in spec.initiatives:
+            rows.tables.setdefault("priority_response", []).append(
+                {"priority_id": pid, "initiative_id": initiative_ids[name]}
+            )
+
+
+def _decisions(rows: DemoRows, rng: np.random.Generator) -> None:
+    """Each meeting's decisions (as many as its `decisions_made`): who proposed them
+    (`city.DECISION_STYLE`) and whether they were done by the date agreed."""
+    specs = {p["id"]: spec for p, spec in zip(rows.tables["partnership"], city.PARTNERSHIPS, strict=True)}
+    last_day = date(city.LAST_MONTH.year, city.LAST_MONTH.month, 30)
+    for meeting in rows.tables["activity"]:
+        if meeting["kind"] != "meeting" or not meeting["decisions_made"]:
+            continue
+        spec = specs[meeting["partnership_id"]]
+        police, residents, on_time, late, dropped = city.DECISION_STYLE.get(
+            spec.code, city.DEFAULT_DECISION_STYLE
+        )
+        sectors = [m.sector for m in spec.members if m.sector != "police"]
+        decided = meeting["occurred_on"]
+        count = min(meeting["decisions_made"], len(city.DECISION_SUMMARIES))
+        for summary in rng.choice(city.DECISION_SUMMARIES, size=count, replace=False):
+            u = rng.random()
+            proposer = (
+                "police"
+                if u < police
+                else "residents"
+                if u < police + residents
+                else str(rng.choice(sectors))
+            )
+            due = date.fromordinal(decided.toordinal() + int(rng.choice([30, 60, 90])))
+            v = rng.random()
+            status, done = "agreed", None
+            if v < dropped:
+                status = "dropped"
+            elif v < dropped + on_time:
+                done = date.fromordinal(decided.toordinal() + int(rng.integers(7, (due - decided).days + 1)))
+            elif v < dropped + on_time + late:
+                done = date.fromordinal(due.toordinal() + int(rng.integers(7, 61)))
+            if done is not None and done <= last_day:
+                status = "done"
+            else:
+                done = None
+            rows.add(
+                "decision",
+                {
+                    "partnership_id": meeting["partnership_id"],
+                    "decided_on": decided,
+                    "summary": str(summary),
+                    "proposed_by": proposer,
+                    "status": status,
+                    "due_on": due,
+                    "done_on": done,
+                },
+            )
