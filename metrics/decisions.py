@@ -252,7 +252,8 @@ def beside_partner_survey(
     of respondent answered it, as perception's views require). Scores 0-100.
 
     Columns: measure, label (the item's wording or the construct's name), respondent
-    (partner, officer), year (Int64), mean, ci_low, ci_high (95%), n. Only what `rules`
+    (partner, officer), year (Int64), mean, ci_low, ci_high (95%), n; the item first, then
+    by year (the whole period last), partners before officers. Only what `rules`
     let be published: under public rules a year with fewer than 30 of a kind is hidden.
     Empty when nobody answered.
     """
@@ -268,4 +269,10 @@ def beside_partner_survey(
         return pd.DataFrame(columns=SURVEY_COLUMNS).astype({"year": "Int64"})
     frame = pd.concat(parts, ignore_index=True)
     frame["year"] = frame["year"].astype("Int64")
-    return frame
+    order = {DECISIONS_ITEM: 0, HEALTH_CONSTRUCT: 1, "partner": 0, "officer": 1}
+    frame = frame.sort_values(
+        ["measure", "year", "respondent"],
+        key=lambda c: c.map(order) if c.name != "year" else c,
+        na_position="last",
+    )
+    return frame.reset_index(drop=True)

@@ -222,6 +222,18 @@ def test_partners_view_of_shared_decisions_sits_beside_the_counts_with_its_n(dec
     assert year.loc[("COLLAB_DECISIONS", "officer"), "mean"] == pytest.approx(50.0)
     assert year.loc[("collaboration", "partner"), "mean"] == pytest.approx(87.5)
     assert year.loc[("COLLAB_DECISIONS", "partner"), "label"].startswith("Partners share decisions")
+    # the item first, each year before the whole period, partners before officers
+    order = leadership.assign(year=leadership["year"].fillna(0))[["measure", "year", "respondent"]]
+    assert list(order.itertuples(index=False, name=None)) == [
+        ("COLLAB_DECISIONS", 2024, "partner"),
+        ("COLLAB_DECISIONS", 2024, "officer"),
+        ("COLLAB_DECISIONS", 0, "partner"),
+        ("COLLAB_DECISIONS", 0, "officer"),
+        ("collaboration", 2024, "partner"),
+        ("collaboration", 2024, "officer"),
+        ("collaboration", 0, "partner"),
+        ("collaboration", 0, "officer"),
+    ]
     # three people: nothing of it in public
     assert public.empty
 
