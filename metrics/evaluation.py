@@ -1323,7 +1323,7 @@ def partnership_codes(conn: Connection) -> list[str]:
     return list(conn.execute(select(Partnership.code).order_by(Partnership.name)).scalars())
 
 
-def mark_chance(results: list[dict]) -> dict:
+def mark_chance(results: list[dict], what: str = "partnership") -> dict:
     """Across many partnerships' evaluations (`evaluate` results), mark each outcome with
     its false-discovery q-value and whether its call stands (`metrics.multiple`), in
     place; returns the counts and the sentence a chief reads."""
@@ -1339,7 +1339,7 @@ def mark_chance(results: list[dict]) -> dict:
         o["q_value"] = None if math.isnan(q) else float(q)
         o["stands"] = bool(stands)
     c = chance(marked)
-    return {**asdict(c), "sentence": chance_sentence(c)}
+    return {**asdict(c), "sentence": chance_sentence(c, what)}
 
 
 def scorecard(

@@ -45,7 +45,7 @@ from metrics.evaluation import (
 )
 from metrics.formatting import size_text
 from metrics.registry import CRIME_GROUP_LABELS, metric
-from metrics.verdict import NOT_ENOUGH, TOO_EARLY
+from metrics.verdict import IMPROVED, NOT_ENOUGH, TOO_EARLY, WORSENED
 
 UNTESTED = "Untested"
 # fidelity: the share of planned activity delivered
@@ -533,3 +533,60 @@ def evaluate_initiatives(
     every, totals = shared.initiatives.every, shared.initiatives.totals
     own = [a for a in every if a.partnership == code]
     return [evaluate_initiative(conn, a, partnership, every, design, shared, totals) for a in own]
+
+
+# --- the portfolio ------------------------------------------------------------------------------
+
+
+def portfolio(conn: Connection, design: Design | None = None) -> tuple[list[dict], dict]:
+    """Every partnership's initiatives, evaluated in one batch, each with its partnership's
+    code and name; and the multiple-comparison rule of issue 8 applied across every targeted
+    initiative's judged outcomes (`mark_chance`): each outcome gains `q_value` and `stands`,
+    and each initiative `stands` (its verdict's outcome stands). Returns (initiatives,
+    the counts and the sentence a chief reads)."""
+    from metrics.evaluation import partnership_codes
+
+    design = design or Design()
+    shared = Prefetched()
+    rows = []
+    for code in partnership_codes(conn):
+        places = shared.places(conn, code)
+        for record in evaluate_initiatives(conn, code, design, shared):
+            rows.append({"partnership": code, "partnership_name": places.name, **record})
+    return rows, mark_initiatives(rows)
+
+
+def mark_initiatives(rows: list[dict]) -> dict:
+    """`metrics.evaluation.mark_chance` over initiatives: every targeted, carried-out
+    initiative's outcomes form one family. An untested initiative's outcomes are not in it
+    (nothing was tried, so nothing is tested)."""
+    from metrics.evaluation import mark_chance
+
+    tested = [r for r in rows if r["targeted"] and r["verdict"] != UNTESTED]
+    counts = mark_chance([{"outcomes": r["outcomes"]} for r in tested], "initiative")
+    for r in tested:
+        judged = _judged_outcome(r["outcomes"], r["goal"].get("outcome"))
+        r["stands"] = judged.get("stands", False)
+    return counts
+
+
+def response_types(rows: list[dict]) -> pd.DataFrame:
+    """'Which kinds of response work here?': per response type, how many targeted
+    initiatives were judged each way (a call that may be chance counted apart), and how
+    many goals were met or likely met. Untargeted initiatives are counted as such."""
+    records = []
+    for r in rows:
+        kind = r.get("response_type") or "(no type recorded)"
+        verdict = r["verdict"] if r["targeted"] else "Not targeted"
+        if verdict in (IMPROVED, WORSENED) and not r.get("stands", True):
+            verdict = f"{verdict} (may be chance)"
+        records.append({"response_type": kind, "verdict": verdict, "goal": r["goal"]["answer"]})
+    frame = pd.DataFrame(records, columns=["response_type", "verdict", "goal"])
+    if frame.empty:
+        return frame
+    table = pd.crosstab(frame["response_type"], frame["verdict"])
+    table["goals met or likely met"] = (
+        frame.assign(hit=frame["goal"].isin((MET, LIKELY_MET))).groupby("response_type")["hit"].sum()
+    )
+    table["initiatives"] = frame.groupby("response_type").size()
+    return table.reset_index()

@@ -51,13 +51,14 @@ def chance(frame: pd.DataFrame) -> Chance:
     return Chance(judged, int(frame["verdict"].isin(CALLED).sum()), int(frame["stands"].sum()), RATE * judged)
 
 
-def chance_sentence(c: Chance) -> str:
-    """What a chief reads under the scorecard: how many calls could be chance."""
+def chance_sentence(c: Chance, what: str = "partnership") -> str:
+    """What a chief reads under the scorecard: how many calls could be chance. `what`
+    names what was evaluated ("partnership", "initiative")."""
     if c.judged == 0:
         return "No outcome has a complete estimate yet, so nothing is called Improved or Worsened."
     expected = max(1, math.floor(c.expected_by_chance + 0.5)) if c.expected_by_chance >= 0.5 else 0
     by_chance = (
-        f"if no partnership had changed anything, about {expected} of them would still be called "
+        f"if no {what} had changed anything, about {expected} of them would still be called "
         "Improved or Worsened by chance"
         if expected
         else "with so few, chance alone would rarely call one"
