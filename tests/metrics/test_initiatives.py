@@ -233,3 +233,31 @@ def test_a_buffer_that_fell_is_a_diffusion_of_benefits_and_a_flat_one_shows_no_d
 def test_without_a_ring_of_its_own_the_buffer_is_compared_with_the_comparison_areas():
     moved = displacement(_crime_result((100, 170, 0, 0), buffer_control=()))
     assert moved["effect"] == did_counts(100, 170, 300, 290).as_dict()
+
+
+@pytest.mark.parametrize("construct", ["trust", "satisfaction", "safety", "procedural_justice"])
+def test_an_initiative_aimed_at_residents_views_gets_the_survey_engine(demo_engine, construct):
+    """An initiative on a survey construct, started with the Faith & Residents Table in its
+    areas: trust and safety recover the table's planted effects; every construct gets an estimate."""
+    from db.demo.city import PARTNERSHIPS
+    from metrics.evaluation import Design, Prefetched
+    from metrics.initiatives import Aimed, evaluate_initiative, initiatives
+
+    spec = next(p for p in PARTNERSHIPS if p.code == "RIV-FAITH-TABLE")
+    shared = Prefetched()
+    with demo_engine.connect() as conn:
+        places = shared.places(conn, spec.code)
+        aimed = Aimed(
+            0, spec.code, "Listening sessions", None, "assessment", spec.start, None, None, None, None,
+            places.treated, (construct,), construct, 5.0, 12,
+        )  # fmt: skip
+        every = [*initiatives(conn), aimed]
+        record = evaluate_initiative(conn, aimed, places, every, Design(exclude_months=3), shared, {})
+    outcome = record["outcomes"][0]
+    assert outcome["kind"] == "survey"
+    assert outcome["effect"]["scale"] == "points"
+    planted = spec.planted(construct)
+    if planted:
+        low, high = outcome["effect"]["ci"]
+        assert low <= planted <= high
+        assert record["goal"]["answer"] in (MET, LIKELY_MET)
