@@ -33,7 +33,7 @@ SPEC = Spec(  # the initiative is looked up by name within the partnership (Init
         Field("delivered", "int", True, low=0),
     ),
     ("initiative_id", "month", "kind"),
-    "initiative's month of one kind",
+    "month of one initiative and kind",
 )
 KEY = ("initiative_id", "month", "kind")
 
@@ -57,7 +57,8 @@ def load(
             column = field_value(row, mapping, "initiative")[0]
             report.problems.append(initiatives.problem(line, column, pid, name))
             continue
-        add_once(parsed, tuple(values[k] for k in KEY), line, values, SPEC, mapping, report)
+        where = field_value(row, mapping, "month")
+        add_once(parsed, tuple(values[k] for k in KEY), line, values, SPEC, mapping, report, where)
     if report.problems or not parsed:
         return
     _write(conn, [values for _line, values in parsed.values()], report)

@@ -203,7 +203,8 @@ def load(
             continue
         half_targeted += bool(area_ids) != bool(outcomes)
         item = {"initiative": values, "areas": area_ids, "outcomes": outcomes}
-        add_once(parsed, (values["partnership_id"], values["name"]), line, item, SPEC, mapping, report)
+        where = field_value(row, mapping, "name")
+        add_once(parsed, (values["partnership_id"], values["name"]), line, item, SPEC, mapping, report, where)
     if report.problems or not parsed:
         return
     if half_targeted:

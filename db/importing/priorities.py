@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from db.importing.fields import field_value
 from db.importing.initiatives import InitiativeNames, list_cell
 from db.importing.mapping import Mapping
 from db.importing.records import Field, Partnerships, Spec, add_once, header_lacks, row_values
@@ -62,7 +63,8 @@ def load(
         if unknown:
             continue
         item = {"priority": values, "initiatives": sorted(set(found.values()))}
-        add_once(parsed, (pid, values["title"]), line, item, SPEC, mapping, report)
+        where = field_value(row, mapping, "title")
+        add_once(parsed, (pid, values["title"]), line, item, SPEC, mapping, report, where)
     if report.problems or not parsed:
         return
     _write(conn, [item for _line, item in parsed.values()], report)

@@ -358,9 +358,11 @@ def add_once(
     spec: Spec,
     mapping: Mapping,
     report: Report,
+    where: tuple[str, str] | None = None,
 ) -> None:
     """Keep `item` (a row read) under its natural `key`, unless the file had that key already:
-    an exact repeat is dropped (the mapping's `duplicates` allowing), anything else refused."""
+    an exact repeat is dropped (the mapping's `duplicates` allowing), anything else refused,
+    naming `where` (column, value), else the first field's column and the key's last part."""
     if key not in parsed:
         parsed[key] = (line, item)
         return
@@ -368,9 +370,9 @@ def add_once(
     if first == item and mapping.duplicates != "refuse":
         report.duplicates_dropped += 1
         return
-    column = mapping.column(spec.fields[0].name)
+    column, value = where or (mapping.column(spec.fields[0].name), str(key[-1]))
     rule = f"the same {spec.what} appears twice in the file (first on line {first_line})"
-    report.problems.append(Problem(line, column, str(key[-1]), rule))
+    report.problems.append(Problem(line, column, value, rule))
 
 
 def header_lacks(row: dict[str, str], required: tuple[Field, ...], mapping: Mapping, report: Report) -> bool:
