@@ -6,6 +6,8 @@ as it always has."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 from datetime import date
 
 import pytest
@@ -208,9 +210,13 @@ def test_a_changed_target_replaces_the_initiative_s_targets(town, tmp_path):
     same = INITIATIVES.replace("-20%", "-0.2")
     again = import_file(town, write(tmp_path / "b.csv", same), mapping)
     assert (again.inserted, again.updated, again.skipped) == (0, 0, 2), again.text()
-    moved = INITIATIVES.replace("Northfield,property", "Northfield; Riverside,property; asb")
+    # an area more is a change; so, afterwards, is an outcome more
+    moved = INITIATIVES.replace("Northfield,property", "Northfield; Riverside,property")
     third = import_file(town, write(tmp_path / "c.csv", moved), mapping)
     assert (third.inserted, third.updated, third.skipped) == (0, 1, 1), third.text()
+    widened = moved.replace("Riverside,property", "Riverside,property; asb")
+    widen = import_file(town, write(tmp_path / "c2.csv", widened), mapping)
+    assert (widen.inserted, widen.updated, widen.skipped) == (0, 1, 1), widen.text()
     cleared = "partnership,name,stage,started_on\nNF-SAFE,Safe walk to school,response,2023-09-01\n"
     fourth = import_file(town, write(tmp_path / "d.csv", cleared), mapping)
     assert (fourth.updated, fourth.skipped) == (1, 0), fourth.text()
@@ -649,3 +655,25 @@ def test_each_new_kind_reads_every_field_the_mapping_lists_and_its_lists_split(t
     assert import_file(town, write(tmp_path / "f.csv", text), mapping).accepted
     with town.connect() as conn:
         assert _targets(conn) == {"Alleys": ({"Northfield", "Riverside"}, {"property", "asb"})}
+
+
+def test_the_same_priority_twice_in_a_file_is_refused_naming_its_title(town, tmp_path):
+    text = PRIORITIES + "NF-SAFE,2024-03-01,survey,Parked cars on the pavement,asb,9,\n"
+    (problem,) = import_file(
+        town, write(tmp_path / "p.csv", text), parse_mapping({"kind": "priorities"})
+    ).problems
+    assert (problem.line, problem.column, problem.value, problem.rule) == (
+        3,
+        "title",
+        "Parked cars on the pavement",
+        "the same priority appears twice in the file (first on line 2)",
+    )
+
+
+def test_the_example_mappings_in_the_docs_are_ones_the_code_accepts():
+    docs = (ROOT / "docs" / "importing.md").read_text()
+    section = docs.split("## Initiatives, priorities and decisions")[1].split("\n## ")[0]
+    blocks = re.findall(r"```toml\n(.*?)```", section, flags=re.S)
+    assert [tomllib.loads(block)["kind"] for block in blocks] == list(NEW)
+    for block in blocks:
+        parse_mapping(tomllib.loads(block), "docs/importing.md")  # a refused key raises ImportRefused
