@@ -52,6 +52,23 @@ def test_all_json_carries_every_targeted_initiatives_verdict_interval_goal_and_f
         assert record["claim"]["goal_met"] == spec.claimed_met
 
 
+def test_one_partnerships_json_carries_its_initiatives_as_the_batch_does(demo_url, every_partnership):
+    run = CliRunner(env={"DATABASE_URL": demo_url}).invoke(
+        main, ["evaluate", "RIV-PARKS-NIGHT", "--outcome", "trust", "--json"]
+    )
+    assert run.exit_code == 0, run.output
+    alone = json.loads(run.stdout)["initiatives"]
+    (batch,) = [p for p in every_partnership["partnerships"] if p["partnership"] == "RIV-PARKS-NIGHT"]
+    assert [i["name"] for i in alone] == [i["name"] for i in batch["initiatives"]]
+    (targeted,) = [i for i in alone if i["targeted"]]
+    assert targeted["name"] == "Riverside Park lighting and patrols"
+    assert targeted["goal"]["answer"] == "met"
+    effect = targeted["outcomes"][0]["effect"]
+    same = _targeted(every_partnership)[targeted["name"]]["outcomes"][0]["effect"]
+    assert [effect["estimate"], *effect["ci"]] == pytest.approx([same["estimate"], *same["ci"]])
+    assert all(not i["targeted"] and i["verdict"] is None for i in alone if i is not targeted)
+
+
 def test_all_json_recovers_what_was_planted_in_each_initiative(every_partnership):
     found = _targeted(every_partnership)
     works = found["Riverside Park lighting and patrols"]
@@ -83,6 +100,14 @@ def test_all_json_judges_initiatives_as_one_family_leaving_the_untested_out(ever
     assert summary["called"] == sum(r["verdict"] in ("Improved", "Worsened") for r in tested)
     assert all(isinstance(r["stands"], bool) for r in tested)
     assert "stands" not in found["Parkview youth diversion scheme"]
+
+
+def test_all_plain_text_ends_with_what_could_be_chance_among_initiatives(demo_url, every_partnership):
+    run = CliRunner(env={"DATABASE_URL": demo_url}).invoke(main, ["evaluate", "--all", "--outcome", "trust"])
+    assert run.exit_code == 0, run.output
+    summary = every_partnership["initiative_multiple_comparisons"]["sentence"]
+    assert run.stdout.rstrip().endswith(f"Initiatives: {summary}")
+    assert run.stdout.count("\nInitiatives\n") == len(every_partnership["partnerships"])
 
 
 def test_plain_text_says_an_initiative_never_carried_out_is_untested(demo_url):
