@@ -202,7 +202,7 @@ def _crime_result(buffer_counts, buffer_control=("Ring",), tau2=0.0) -> dict:
     return {
         "kind": "crime",
         "label": "Property crime",
-        "comparison": {"before": 300, "after": 290},
+        "comparison": {"areas": ["A", "B", "C"], "before": 300, "after": 290},
         "drift": {"between_area_variance": tau2},
         "wdd": {
             "buffer": ["Next door"],
@@ -261,3 +261,47 @@ def test_an_initiative_aimed_at_residents_views_gets_the_survey_engine(demo_engi
         low, high = outcome["effect"]["ci"]
         assert low <= planted <= high
         assert record["goal"]["answer"] in (MET, LIKELY_MET)
+
+
+def test_with_the_rings_drift_the_buffer_and_its_ring_each_carry_one_rings_variance():
+    counts = (100, 170, 400, 410)
+    moved = displacement(_crime_result(counts, tau2=0.01), ring_variance=0.05)
+    assert moved["effect"] == did_counts(*counts, drift=0.05 + 0.05).as_dict()
+    # compared with the comparison areas instead: one ring's drift, and their own drift shared out
+    alone = displacement(_crime_result((100, 170, 0, 0), buffer_control=(), tau2=0.01), ring_variance=0.05)
+    assert alone["effect"] == did_counts(100, 170, 300, 290, drift=0.05 + 0.01 / 3).as_dict()
+
+
+def test_ring_drift_is_the_spread_of_rings_changes_beyond_their_counting_noise():
+    """Six pool areas on a line, each ring its one or two neighbours: rings that all change
+    alike drift 0; rings that move apart drift by their spread, as drift_variance says."""
+    import pandas as pd
+
+    from metrics.effects import drift_variance, log_change
+    from metrics.evaluation import Places
+    from metrics.initiatives import ring_drift
+
+    months = [pd.Timestamp(2020, m, 1).date() for m in (1, 2)]
+    line = {a: frozenset(b for b in (a - 1, a + 1) if 1 <= b <= 7) for a in range(1, 8)}
+    places = Places(
+        "X",
+        "X",
+        months[1],
+        (7,),
+        (),
+        frozenset({7}),
+        line,
+        {a: str(a) for a in line},
+        dict.fromkeys(line, "ward"),
+    )
+    flat = pd.DataFrame([[100] * 7, [100] * 7], index=months, columns=range(1, 8))
+    assert ring_drift(flat, places, (months[0], months[0]), (months[1], months[1])) == 0.0
+    after = [50, 200, 80, 160, 100, 120, 90]
+    moving = pd.DataFrame([[100] * 7, after], index=months, columns=range(1, 8))
+    rings = {a: sorted(line[a] - {7}) for a in range(1, 7)}
+    pairs = [log_change(100 * len(r), sum(after[b - 1] for b in r)) for r in rings.values()]
+    expected = drift_variance([d for d, _ in pairs], [v for _, v in pairs])
+    assert expected > 0
+    assert ring_drift(moving, places, (months[0], months[0]), (months[1], months[1])) == pytest.approx(
+        expected
+    )
