@@ -556,6 +556,9 @@ def _measured_goal(goal: dict, aimed: Aimed, outcomes: list[dict]) -> dict:
     answer, sentence = goal_answer(
         goal["change"], result["lower_is_better"], result["verdict"], result.get("effect"), raw
     )
+    moved = (result.get("displacement") or {}).get("label") == DISPLACED
+    if moved and answer in (MET, LIKELY_MET):
+        sentence += " That is where it was aimed: crime moved next door, so the area as a whole gained less."
     return {
         **goal,
         "answer": answer,

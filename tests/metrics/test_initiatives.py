@@ -73,6 +73,7 @@ def test_the_displaced_initiative_cut_crime_at_its_target_and_moved_it_next_door
     # everything it stopped happened next door: net of displacement, no change can be ruled out
     lo, hi = moved["crimes_prevented_ci"]
     assert lo < 0 < hi
+    assert "moved next door" in record["goal"]["sentence"]  # a goal met where it was aimed says so
     assert "Old Town" in record["sentence"]
     assert "moved" in record["sentence"]
 
