@@ -310,7 +310,7 @@ def who_decides_slide(years: pd.DataFrame, summary: dict) -> Slide | None:
     if not summary["decisions"]:
         return None
     title = "Who decides?"
-    figure = projected(shares_by_year(years, "Shared and followed through, by year"))
+    figure = projected(shares_by_year(years, "Shared and done on time, by year"))
     figure.update_traces(textfont={"size": 24})
     columns = ["year", "decisions", "non_police", "non_police_share", "due", "on_time", "follow_through"]
     data = years[columns].reset_index(drop=True)

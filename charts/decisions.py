@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.figures import base_figure, time_axis
-from charts.perception import RESPONDENT_COLOURS, RESPONDENT_SYMBOLS, YEAR_DODGE
+from charts.perception import RESPONDENT_COLOURS, RESPONDENT_SYMBOLS
 from charts.theme import OKABE_ITO
 from metrics.formatting import quarter_label
 from metrics.perception import RESPONDENT_LABELS
@@ -28,13 +28,15 @@ SHARE_LINES = (  # share column, its count and n columns, legend, colour, what n
     ("non_police_share", "non_police", "decisions", "Proposed by partners or residents", "decisions"),
     ("follow_through", "on_time", "due", "Done by the date agreed", "due"),
 )
+# partners' dots a little left of the year and their n above; officers' right, n below
+SURVEY_DODGE = {"partner": (-0.1, "top center"), "officer": (0.1, "bottom center")}
 SHARE_COLOURS = {"non_police_share": OKABE_ITO["bluish_green"], "follow_through": OKABE_ITO["reddish_purple"]}
 
 
 def proposer_bars(quarters: pd.DataFrame, title: str) -> go.Figure:
     """Decisions per quarter of the meeting that made them, stacked by who proposed them
     (police, partner organisations, residents). `quarters`: metrics.decisions.decision_quarters."""
-    fig = base_figure(title, "Decisions")
+    fig = base_figure(title, "Decisions per quarter")
     labels = [quarter_label(q) for q in quarters["quarter"]]
     for column, name, colour in PROPOSER_BARS:
         fig.add_trace(
@@ -112,16 +114,18 @@ def shares_by_year(years: pd.DataFrame, title: str) -> go.Figure:
                 hovertemplate="%{customdata}<extra>" + name + "</extra>",
             )
         )
-    fig.update_yaxes(range=[0, 105], ticksuffix="%")
+    # the axis runs past 100% so that a label over a 100% point is not cut off
+    fig.update_yaxes(range=[0, 114], tickvals=[0, 20, 40, 60, 80, 100], ticksuffix="%")
     fig.update_xaxes(dtick=1, tickformat="d")
     return fig
 
 
 def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
     """Partners' and officers' agreement that 'Partners share decisions about the
-    partnership's priorities', per year: a dot with its 95% interval and n written under it.
+    partnership's priorities', per year: a dot with its 95% interval and n written beside it.
     `survey`: the item's yearly rows of metrics.decisions.beside_partner_survey."""
     fig = base_figure(title, "Agreement (0-100)")
+    fig.update_yaxes(range=[0, 114], tickvals=[0, 20, 40, 60, 80, 100])
     for who in ("partner", "officer"):
         rows = survey[survey["respondent"] == who].sort_values("year")
         if rows.empty:
@@ -130,14 +134,14 @@ def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
         low = (rows["mean"] - rows["ci_low"]).fillna(0).clip(lower=0)
         fig.add_trace(
             go.Scatter(
-                x=(rows["year"].astype(int) + YEAR_DODGE[who]).tolist(),
+                x=(rows["year"].astype(int) + SURVEY_DODGE[who][0]).tolist(),
                 y=rows["mean"].tolist(),
                 mode="lines+markers+text",
                 name=f"{RESPONDENT_LABELS[who]} ({int(rows['n'].sum()):,} answers)",
                 line={"color": RESPONDENT_COLOURS[who]},
                 marker={"symbol": RESPONDENT_SYMBOLS[who], "size": 12, "color": RESPONDENT_COLOURS[who]},
                 text=[f"n={int(n):,}" for n in rows["n"]],
-                textposition="bottom center",
+                textposition=SURVEY_DODGE[who][1],
                 error_y={"type": "data", "array": high.tolist(), "arrayminus": low.tolist(), "thickness": 2},
                 customdata=[
                     f"{int(r.year)}: {r.mean:.0f} (95% interval {max(r.ci_low, 0):.0f} to "
@@ -147,6 +151,5 @@ def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
                 hovertemplate="%{customdata}<extra>" + RESPONDENT_LABELS[who] + "</extra>",
             )
         )
-    fig.update_yaxes(range=[0, 105])
     fig.update_xaxes(dtick=1, tickformat="d")
     return fig

@@ -40,6 +40,7 @@ NO_PRIORITIES = (
     "or consultations (import kind 'priorities')."
 )
 PARTNER_ITEM = "Partners share decisions about the partnership's priorities"
+SHARES_TITLE = "Shared and done on time"
 
 
 # --- "You said, we did" -----------------------------------------------------------------
@@ -107,7 +108,7 @@ def who_decides_section(url: str, user: User, code: str) -> None:
     st.markdown(plain(summary_with_intervals(summary)))
     period = f"{month_label(summary['first'])} to {month_label(summary['as_of'])}"
     chart(
-        proposer_bars(got["quarters"], "Decisions per quarter, by who proposed them"),
+        proposer_bars(got["quarters"], "Who proposed the decisions"),
         f"Source: decisions recorded at the partnership's meetings, {period}, by the quarter of the "
         f"meeting ({summary['decisions']:,} decisions). Partner organisations: every member sector but "
         "the police (schools, businesses, the council, charities, faith and resident groups, media).",
@@ -116,7 +117,7 @@ def who_decides_section(url: str, user: User, code: str) -> None:
     left, right = st.columns(2)
     with left:
         chart(
-            shares_by_year(got["years"], "Shared and followed through, by year"),
+            shares_by_year(got["years"], SHARES_TITLE),
             shares_source(got["years"], summary),
             key="decisions_shares",
         )
@@ -151,9 +152,9 @@ def _partner_survey(got: dict, audience: str) -> None:
         for r in whole.itertuples(index=False)
     )
     chart(
-        decisions_item_by_year(yearly, f"\u201c{PARTNER_ITEM}\u201d"),
-        f"Source: partner and officer survey, {years.min()} to {years.max()}: agreement on 0-100 with its "
-        "95% interval; n under each dot."
+        decisions_item_by_year(yearly, "Do partners share decisions?"),
+        f"Source: partner and officer survey, {years.min()} to {years.max()}: agreement with "
+        f"\u201c{PARTNER_ITEM}\u201d on 0-100, with its 95% interval; n beside each dot."
         + (f" All years: {overall}." if overall else "")
         + (" Leadership only: partners and officers are few." if audience == "leadership" else ""),
         key="decisions_partner_survey",
