@@ -279,9 +279,9 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def summary_with_intervals(summary: dict) -> str:
-    """metrics.decisions.summary_sentence with each share's 95% interval after it."""
-    sentence = summary["sentence"]
+def intervals_text(summary: dict) -> str:
+    """'95% intervals: proposed by partners or residents 76% to 89%; done on time 79% to 91%.'
+    from metrics.decisions.decision_summary ('' when there is no share)."""
     notes = []
     if summary.get("non_police_ci"):
         low, high = summary["non_police_ci"]
@@ -289,7 +289,12 @@ def summary_with_intervals(summary: dict) -> str:
     if summary.get("follow_through_ci"):
         low, high = summary["follow_through_ci"]
         notes.append(f"done on time {_pct(low)} to {_pct(high)}")
-    return sentence + (f" 95% intervals: {'; '.join(notes)}." if notes else "")
+    return f"95% intervals: {'; '.join(notes)}." if notes else ""
+
+
+def summary_with_intervals(summary: dict) -> str:
+    """metrics.decisions.summary_sentence with each share's 95% interval after it."""
+    return " ".join(part for part in (summary["sentence"], intervals_text(summary)) if part)
 
 
 def shares_source(years: pd.DataFrame, summary: dict) -> str:
@@ -311,10 +316,10 @@ def who_decides_slide(years: pd.DataFrame, summary: dict) -> Slide | None:
         return None
     title = "Who decides?"
     figure = projected(shares_by_year(years, "Shared and done on time, by year"))
-    figure.update_traces(textfont={"size": 24})
+    figure.update_traces(textfont={"size": 24}, error_y={"thickness": 4, "width": 8})
     columns = ["year", "decisions", "non_police", "non_police_share", "due", "on_time", "follow_through"]
     data = years[columns].reset_index(drop=True)
-    detail = summary_with_intervals(summary) + (
+    detail = intervals_text(summary) + (
         f" Proposed by police: {summary['police']:,}; partner organisations: {summary['partners']:,}; "
         f"residents: {summary['residents']:,}."
     )

@@ -53,7 +53,26 @@ def proposer_bars(quarters: pd.DataFrame, title: str) -> go.Figure:
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(rangemode="tozero", tickformat=",d")
-    return time_axis(fig, quarters["quarter"].min(), quarters["quarter"].max())
+    time_axis(fig, quarters["quarter"].min(), quarters["quarter"].max())
+    return readable_years(fig)
+
+
+# Tick labels by the tick spacing Plotly picks for the chart's drawn width: a year under each
+# year's middle (one label every 2 or 5 years on a phone), months where years are few and wide.
+TICK_FORMATS = [{"dtickrange": [None, "M6"], "value": "%b %Y"}]
+
+
+def readable_years(fig: go.Figure) -> go.Figure:
+    """A date axis whose labels never crowd: Plotly chooses how many by the width the chart
+    is drawn at (a phone or a 4K screen), and each label reads as a year or a month."""
+    return fig.update_xaxes(
+        dtick=None, tickformat="%Y", tickformatstops=TICK_FORMATS, ticklabelmode="period", tickangle=0
+    )
+
+
+def _mid_year(years: pd.Series) -> list[pd.Timestamp]:
+    """Each year's middle (1 July), where its label sits on a year axis."""
+    return [pd.Timestamp(int(y), 7, 1) for y in years]
 
 
 def _positions(years: pd.DataFrame) -> dict[str, list[str]]:
@@ -83,9 +102,10 @@ def shares_by_year(years: pd.DataFrame, title: str) -> go.Figure:
         value = 100 * rows[share]
         fig.add_trace(
             go.Scatter(
-                x=rows["year"].astype(int).tolist(),
+                x=_mid_year(rows["year"]),
                 y=value.tolist(),
                 mode="lines+markers+text",
+                cliponaxis=False,  # a label over a point at the edge stays whole
                 name=name,
                 line={"color": SHARE_COLOURS[share]},
                 marker={"color": SHARE_COLOURS[share], "size": 12},
@@ -115,9 +135,17 @@ def shares_by_year(years: pd.DataFrame, title: str) -> go.Figure:
             )
         )
     # the axis runs past 100% so that a label over a 100% point is not cut off
-    fig.update_yaxes(range=[0, 114], tickvals=[0, 20, 40, 60, 80, 100], ticksuffix="%")
-    fig.update_xaxes(dtick=1, tickformat="d")
-    return fig
+    fig.update_yaxes(range=[0, 114], dtick=20, tick0=0, ticksuffix="%")
+    return _year_range(fig, years["year"])
+
+
+def _year_range(fig: go.Figure, years: pd.Series) -> go.Figure:
+    """Whole years on the axis, from the first year's start to the last one's end."""
+    if len(years):
+        first, last = int(years.min()), int(years.max())
+        fig.update_xaxes(range=[pd.Timestamp(first, 1, 1), pd.Timestamp(last, 12, 31)])
+    fig.update_layout(legend={"y": -0.2})  # under the year labels, which sit a line lower than a date's
+    return readable_years(fig)
 
 
 def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
@@ -125,7 +153,7 @@ def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
     partnership's priorities', per year: a dot with its 95% interval and n written beside it.
     `survey`: the item's yearly rows of metrics.decisions.beside_partner_survey."""
     fig = base_figure(title, "Agreement (0-100)")
-    fig.update_yaxes(range=[0, 114], tickvals=[0, 20, 40, 60, 80, 100])
+    fig.update_yaxes(range=[0, 114], dtick=20, tick0=0)
     for who in ("partner", "officer"):
         rows = survey[survey["respondent"] == who].sort_values("year")
         if rows.empty:
@@ -134,9 +162,10 @@ def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
         low = (rows["mean"] - rows["ci_low"]).fillna(0).clip(lower=0)
         fig.add_trace(
             go.Scatter(
-                x=(rows["year"].astype(int) + SURVEY_DODGE[who][0]).tolist(),
+                x=[d + pd.Timedelta(days=365 * SURVEY_DODGE[who][0]) for d in _mid_year(rows["year"])],
                 y=rows["mean"].tolist(),
                 mode="lines+markers+text",
+                cliponaxis=False,  # a label over a point at the edge stays whole
                 name=f"{RESPONDENT_LABELS[who]} ({int(rows['n'].sum()):,} answers)",
                 line={"color": RESPONDENT_COLOURS[who]},
                 marker={"symbol": RESPONDENT_SYMBOLS[who], "size": 12, "color": RESPONDENT_COLOURS[who]},
@@ -151,5 +180,4 @@ def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
                 hovertemplate="%{customdata}<extra>" + RESPONDENT_LABELS[who] + "</extra>",
             )
         )
-    fig.update_xaxes(dtick=1, tickformat="d")
-    return fig
+    return _year_range(fig, survey["year"])
