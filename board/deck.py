@@ -7,7 +7,9 @@ The audience decides the rules when the numbers are fetched (metrics.publish): `
 its areas have shapes: board.map_slide), trust, satisfaction, feeling safe, crime by
 group, trust by group, the trust gap (where the registry names one), what residents write
 about (where any wrote), how partners, officers and residents see it (leadership, unless
-the count rule of metrics.perception allows it), "did it work?", activities, about the data.
+the count rule of metrics.perception allows it), "did it work?", activities, "you said, we did"
+(where priorities are recorded) and "who decides?" (where decisions are; board.voice_slides),
+about the data.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import Connection
 
 from board.map_slide import map_slide
 from board.slide import Slide
+from board.voice_slides import voice_slides
 from charts.board import attendance_bars, before_after_bars, projected, verdict_table
 from charts.captions import board_caption, published_source, survey_source
 from charts.figures import partners_by_sector, published_trend, score_trend
@@ -121,6 +124,7 @@ def build_deck(
     chance = _may_be_chance(conn, code, design)
     slides.append(_verdict_slide(result["outcomes"], design, chance, trust_gap_row(result["equity"], rules)))
     slides.append(_activity_slide(conn, filters, code, rules))
+    slides += voice_slides(conn, code, result["initiatives"], rules)  # where priorities, decisions exist
     slides.append(_about_slide(conn, period, audience))
     return Deck(code, details["name"], audience, period, slides)
 

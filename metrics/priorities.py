@@ -217,7 +217,7 @@ def _you_said(row: dict, raised_text: str) -> str:
         return f"{who} wrote about {row['theme']} in the year to {when} ({title})"
     if row["raised_by"] is None:
         return f"{title} was raised {where} in {when}".replace("  ", " ")
-    people = "person" if row["raised_by"] == 1 else "people"
+    people = "person" if raised_text == "1" else "people"  # never "fewer than 11 person": it would tell 1
     return f"{raised_text} {people} raised {title} {where} in {when}".replace("  ", " ")
 
 
