@@ -188,6 +188,8 @@ def _result(priority_outcome: str | None, initiative_id: int, name: str, evaluat
     out = {"id": initiative_id, "name": evaluated["name"], "fidelity": fidelity}
     if fidelity == NOT_CARRIED_OUT or evaluated["verdict"] == "Untested":
         return out | {"outcome": None, "verdict": UNTESTED, "sentence": evaluated["fidelity"]["sentence"]}
+    if not evaluated.get("targeted", True) or evaluated.get("verdict") is None:
+        return out | {"outcome": None, "verdict": "not evaluated", "sentence": evaluated["sentence"]}
     matched = [o for o in evaluated.get("outcomes", []) if o.get("outcome") == priority_outcome]
     if priority_outcome and matched:
         best = matched[0]
