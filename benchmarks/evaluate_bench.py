@@ -79,6 +79,9 @@ def build(url: str, incidents: int, partnerships: int, admin_url: str | None = N
     """The city at `url`, built afresh unless it is there already (a PostgreSQL database is
     dropped and created again through `admin_url`); what was done and how long it took."""
     if _holds(url, incidents, partnerships):
+        engine = make_engine(url)
+        upgrade(engine)  # a city built by older code gains the newer schema's (empty) tables
+        engine.dispose()
         return {"built": False}
     if admin_url:
         postgres_database(admin_url, fresh=True)
