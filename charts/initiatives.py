@@ -130,6 +130,16 @@ def doubtful(record: dict) -> bool:
     return record.get("verdict") in (IMPROVED, WORSENED) and record.get("stands") is False
 
 
+def change_text(record: dict) -> str:
+    """'Property crime: -30% (95%: -47% to -7%) against comparable areas', '' without an estimate."""
+    outcome = judged(record)
+    effect = outcome.get("effect") if outcome and record.get("verdict") != NOT_ENOUGH else None
+    if not effect or untested(record):
+        return ""
+    noun = outcome_noun(outcome["outcome"])
+    return f"{noun[:1].upper()}{noun[1:]}: {effect_text(effect)} against comparable areas"
+
+
 def verdict_text(record: dict) -> str:
     """'Improved: -62% (95%: -73% to -47%)', with ' (may be chance)' where the call does not
     stand; 'Untested: not carried out'; or 'Not evaluated on its own: no target recorded'."""
@@ -248,7 +258,8 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
             row=row,
             col=1,
         )
-        fig.update_yaxes(title_text="Activities", rangemode="tozero", tickformat=",d", row=row, col=1)
+        top = max(planned["planned"].max(), mine.groupby("month")["delivered"].sum().max(), 1)
+        fig.update_yaxes(title_text="Activities", range=[0, top * 1.12], tickformat=",d", row=row, col=1)
         fig.update_xaxes(
             range=[months.min() - pd.Timedelta(days=20), months.max() + pd.Timedelta(days=20)],
             tickformat="%b %Y",
@@ -266,19 +277,21 @@ def goal_chart(records: list[dict], title: str) -> go.Figure | None:
     comparable areas with its 95% interval (a dot and a bar, coloured by verdict) and the
     goal as a black mark, one row per initiative. An untested one, or one without an
     estimate, shows its goal mark and says why it has no dot. Records with no measurable
-    goal are left out; None when none is left. One scale only (crime in %, surveys in
+    goal are left out; None when none is left, or none has a dot. One scale only (crime in %, surveys in
     points): the caller draws one chart per scale."""
     rows = [r for r in records if r.get("targeted") and (r.get("goal") or {}).get("change") is not None]
     if not rows:
         return None
     relative = all((judged(r) or {}).get("kind") == "crime" for r in rows)
     unit = 100 if relative else 1
-    fig = base_figure(title, "", height=170 + 90 * len(rows))
+    fig = base_figure(title, "", height=230 + 80 * len(rows))
     names = [r["name"] for r in rows]
     labels = [html.escape(n) for n in names]
     dots = [
         r for r in rows if not untested(r) and (judged(r) or {}).get("effect") and r["verdict"] != NOT_ENOUGH
     ]
+    if not dots:  # nothing landed anywhere: the cards say why
+        return None
     if dots:
         effects = [judged(r)["effect"] for r in dots]
         x = [e["estimate"] * unit for e in effects]
@@ -321,16 +334,33 @@ def goal_chart(records: list[dict], title: str) -> go.Figure | None:
             continue
         why = UNTESTED_WORDS if untested(r) else "No estimate yet"
         fig.add_annotation(
-            x=0, y=label, text=why, showarrow=False, xanchor="left", font={"size": 15, "color": MUTED}
+            x=1,
+            xref="paper",
+            y=label,
+            text=why,
+            showarrow=False,
+            xanchor="right",
+            bgcolor="rgba(255,255,255,0.85)",
+            font={"size": 15, "color": MUTED},
         )
+    ends = [0.0, *goals]
+    for r in dots:
+        ends += [x * unit for x in judged(r)["effect"]["ci"]]
+    pad = (max(ends) - min(ends)) * 0.12 or 10
     fig.add_vline(x=0, line={"color": GRID, "width": 2})
     fig.update_xaxes(
         title_text="Change against comparable areas (%)" if relative else "Change (points, 0-100)",
         ticksuffix="%" if relative else "",
         zeroline=False,
+        range=[min(ends) - pad, max(ends) + pad],
     )
-    fig.update_yaxes(autorange="reversed", automargin=True, showgrid=False, range=None)
-    fig.update_layout(margin={"l": 20, "t": 60}, showlegend=True)
+    fig.update_yaxes(autorange="reversed", automargin=True, showgrid=False)
+    # the legend above the plot: under it, a short chart's legend would sit on the axis labels
+    fig.update_layout(
+        margin={"l": 20, "t": 110, "b": 70},
+        showlegend=True,
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
     return fig
 
 

@@ -15,6 +15,7 @@ from charts.initiatives import (
     DELIVERY_SOURCE,
     DISPLACEMENT_WORDS,
     UNTESTED_WORDS,
+    change_text,
     claim_text,
     dates_text,
     delivery_chart,
@@ -106,7 +107,10 @@ def initiative_card(record: dict) -> None:
                 st.markdown("Not judged: an initiative that was not carried out is untested, not failed.")
             else:
                 st.badge(record["verdict"], color=BADGE_COLOURS.get(record["verdict"], "gray"))
-                st.markdown(f"**{plain(verdict_text(record))}**")
+                if change := change_text(record):
+                    st.markdown(f"**{plain(change)}**")
+                if doubtful(record):
+                    st.markdown("**May be chance**: see the note under this card.")
                 outcome = judged(record)
                 st.markdown(plain(outcome["sentence"]))
                 shift = outcome.get("displacement") or {}
