@@ -71,6 +71,11 @@ DELIVERY_SOURCE = (
 # --- words -----------------------------------------------------------------------------
 
 
+def response_label(kind: str | None) -> str:
+    """'Problem-solving meeting': the response type as recorded, capitalised; '' for none."""
+    return f"{kind[:1].upper()}{kind[1:]}" if kind else ""
+
+
 def outcome_noun(outcome: str) -> str:
     """'anti-social behaviour', 'trust in police'."""
     label = CRIME_GROUP_LABELS.get(outcome) or metric(outcome).label
@@ -216,7 +221,7 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
     fig = base_figure(title, "", height=150 + 250 * max(len(shown), 1))
     if not shown:
         return fig
-    titles = [html.escape(f"{r['name']}: {fidelity_text(r)}") for r in shown]
+    titles = [html.escape(r["name"]) for r in shown]  # its fidelity is said on its card
     fig.set_subplots(
         rows=len(shown), cols=1, subplot_titles=titles, vertical_spacing=0.5 / len(shown) ** 0.5 / 2
     )
@@ -263,7 +268,8 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
         fig.update_xaxes(
             range=[months.min() - pd.Timedelta(days=20), months.max() + pd.Timedelta(days=20)],
             tickformat="%b %Y",
-            nticks=7,
+            nticks=5,
+            tickangle=0,
             row=row,
             col=1,
         )
@@ -275,86 +281,90 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
 def goal_chart(records: list[dict], title: str) -> go.Figure | None:
     """Where each targeted initiative landed against its goal: the change against
     comparable areas with its 95% interval (a dot and a bar, coloured by verdict) and the
-    goal as a black mark, one row per initiative. An untested one, or one without an
-    estimate, shows its goal mark and says why it has no dot. Records with no measurable
-    goal are left out; None when none is left, or none has a dot. One scale only (crime in %, surveys in
-    points): the caller draws one chart per scale."""
+    goal as a black mark, one row per initiative, its name and goal written above the row
+    (so a phone keeps the plot's width). An untested one, or one without an estimate,
+    shows its goal mark and says why it has no dot. Records with no measurable goal are
+    left out; None when none is left, or none has a dot. One scale only (crime in %,
+    surveys in points): the caller draws one chart per scale."""
     rows = [r for r in records if r.get("targeted") and (r.get("goal") or {}).get("change") is not None]
-    if not rows:
-        return None
-    relative = all((judged(r) or {}).get("kind") == "crime" for r in rows)
-    unit = 100 if relative else 1
-    fig = base_figure(title, "", height=230 + 80 * len(rows))
-    names = [r["name"] for r in rows]
-    labels = [html.escape(n) for n in names]
     dots = [
         r for r in rows if not untested(r) and (judged(r) or {}).get("effect") and r["verdict"] != NOT_ENOUGH
     ]
     if not dots:  # nothing landed anywhere: the cards say why
         return None
-    if dots:
-        effects = [judged(r)["effect"] for r in dots]
-        x = [e["estimate"] * unit for e in effects]
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=[html.escape(r["name"]) for r in dots],
-                mode="markers+text",
-                name="Change against comparable areas (95% interval)",
-                marker={"size": 16, "color": [VERDICT_COLOURS.get(r["verdict"], MUTED) for r in dots]},
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [(e["ci"][1] - e["estimate"]) * unit for e in effects],
-                    "arrayminus": [(e["estimate"] - e["ci"][0]) * unit for e in effects],
-                    "thickness": 4,
-                    "width": 0,
-                    "color": MUTED,
-                },
-                text=[_change(v, relative) for v in x],
-                textposition="top center",
-                hovertemplate="%{y}: %{text} against comparable areas<extra></extra>",
-            )
+    relative = all((judged(r) or {}).get("kind") == "crime" for r in rows)
+    unit = 100 if relative else 1
+    fig = base_figure(title, "", height=200 + 100 * len(rows))
+    labels = [html.escape(r["name"]) for r in rows]
+    effects = [judged(r)["effect"] for r in dots]
+    x = [e["estimate"] * unit for e in effects]
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[html.escape(r["name"]) for r in dots],
+            mode="markers+text",
+            name="Change (95% interval)",
+            marker={"size": 16, "color": [VERDICT_COLOURS.get(r["verdict"], MUTED) for r in dots]},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [(e["ci"][1] - e["estimate"]) * unit for e in effects],
+                "arrayminus": [(e["estimate"] - e["ci"][0]) * unit for e in effects],
+                "thickness": 4,
+                "width": 0,
+                "color": MUTED,
+            },
+            text=[_change(v, relative) for v in x],
+            textposition="bottom center",
+            hovertemplate="%{y}: %{text} against comparable areas<extra></extra>",
         )
+    )
     goals = [r["goal"]["change"] * unit for r in rows]
     fig.add_trace(
         go.Scatter(
             x=goals,
             y=labels,
-            mode="markers+text",
+            mode="markers",
             name="Its goal",
             marker={"symbol": "line-ns-open", "size": 34, "color": INK, "line": {"width": 4, "color": INK}},
             text=[f"goal {_change(g, relative)}" for g in goals],
-            textposition="bottom center",
-            hovertemplate="%{y}: goal %{text}<extra></extra>",
+            hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    for r, label in zip(rows, labels, strict=True):
-        if r in dots:
-            continue
-        why = UNTESTED_WORDS if untested(r) else "No estimate yet"
-        fig.add_annotation(
-            x=1,
+    for r, label, goal in zip(rows, labels, goals, strict=True):
+        fig.add_annotation(  # the row's name and goal above it, from the plot's left edge
+            x=0,
             xref="paper",
             y=label,
-            text=why,
+            yshift=30,
+            text=f"{label}: goal {_change(goal, relative)}",
             showarrow=False,
-            xanchor="right",
-            bgcolor="rgba(255,255,255,0.85)",
-            font={"size": 15, "color": MUTED},
+            xanchor="left",
+            font={"size": 15, "color": INK},
         )
-    ends = [0.0, *goals]
-    for r in dots:
-        ends += [x * unit for x in judged(r)["effect"]["ci"]]
-    pad = (max(ends) - min(ends)) * 0.12 or 10
+        if r not in dots:
+            fig.add_annotation(
+                x=1,
+                xref="paper",
+                y=label,
+                text=UNTESTED_WORDS if untested(r) else "No estimate yet",
+                showarrow=False,
+                xanchor="right",
+                bgcolor="rgba(255,255,255,0.85)",
+                font={"size": 15, "color": MUTED},
+            )
+    ends = [0.0, *goals, *(v * unit for e in effects for v in e["ci"])]
+    pad = (max(ends) - min(ends)) * 0.08 or 10
     fig.add_vline(x=0, line={"color": GRID, "width": 2})
     fig.update_xaxes(
         title_text="Change against comparable areas (%)" if relative else "Change (points, 0-100)",
         ticksuffix="%" if relative else "",
         zeroline=False,
         range=[min(ends) - pad, max(ends) + pad],
+        nticks=6,
+        tickangle=0,
     )
-    fig.update_yaxes(autorange="reversed", automargin=True, showgrid=False)
+    fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False)
     # the legend above the plot: under it, a short chart's legend would sit on the axis labels
     fig.update_layout(
         margin={"l": 20, "t": 110, "b": 70},
@@ -401,7 +411,7 @@ def response_chart(types: pd.DataFrame, title: str) -> go.Figure:
         fig.add_trace(
             go.Bar(
                 x=order[verdict],
-                y=[html.escape(name_label(t)) for t in order["response_type"]],
+                y=[html.escape(response_label(t)) for t in order["response_type"]],
                 orientation="h",
                 name="Not evaluated on its own (no target)" if verdict == "Not targeted" else verdict,
                 marker={

@@ -26,13 +26,14 @@ from charts.initiatives import (
     goal_words,
     judged,
     response_chart,
+    response_label,
     response_sentence,
     target_text,
     untested,
     verdict_text,
 )
 from metrics.evaluation import Design
-from metrics.formatting import day_label, name_label
+from metrics.formatting import day_label
 from metrics.initiatives import response_types
 from ui import data
 from ui.auth import User
@@ -68,7 +69,7 @@ def initiatives_section(url: str, user: User, code: str, design: Design) -> None
     delivered = data.initiative_delivery(url, user.audience, tuple(r["id"] for r in mine))
     if not delivered.empty:
         chart(
-            delivery_chart(delivered, mine, "Planned against delivered activities, by month"),
+            delivery_chart(delivered, mine, "Delivered against plan, by month"),
             DELIVERY_SOURCE
             + " An initiative that delivered under a fifth of its plan was not carried out: it is untested, "
             "not failed.",
@@ -76,7 +77,7 @@ def initiatives_section(url: str, user: User, code: str, design: Design) -> None
         )
     for scale in ("crime", "survey"):
         same = [r for r in targeted if ((judged(r) or {}).get("kind") or "crime") == scale]
-        fig = goal_chart(same, "Where each landed against its goal")
+        fig = goal_chart(same, "Did each reach its goal?")
         if fig is not None:
             chart(fig, GOAL_SOURCE, key=f"initiative_goals_{scale}")
     others = [r for r in mine if not r["targeted"]]
@@ -94,7 +95,7 @@ def initiative_card(record: dict) -> None:
     verdict with the estimate and interval, whether the problem moved next door, its goal
     measured, and the lead's claim marked as a claim."""
     with st.container(border=True):
-        kind = name_label(record["response_type"]) if record.get("response_type") else "No response type"
+        kind = response_label(record.get("response_type")) or "No response type"
         st.markdown(f"**{plain(record['name'])}** · {plain(kind)}")
         left, right = st.columns([2, 3])
         with left:
@@ -155,33 +156,38 @@ def _method_notes(record: dict) -> str:
 # --- the portfolio: every initiative ---------------------------------------------------------
 
 
+PORTFOLIO_COLUMNS = [
+    "Initiative",
+    "Partnership",
+    "Verdict",
+    "Goal",
+    "Carried out?",
+    "Claim (as recorded)",
+    "Response type",
+    "Target",
+    "Started",
+]
+
+
 def portfolio_table(rows: list[dict]) -> pd.DataFrame:
-    """One row per initiative: partnership, initiative, response type, target, start,
-    fidelity, verdict (with its estimate; 'may be chance' where the call does not stand),
-    the goal's measured answer, and the lead's claim."""
+    """One row per initiative, the targeted ones (judged on their own) first: initiative,
+    partnership, verdict (with its estimate; 'may be chance' where the call does not
+    stand), the goal's measured answer, fidelity, the lead's claim, response type, target
+    and start."""
+    ordered = sorted(rows, key=lambda r: (not r["targeted"], r["partnership_name"], r.get("start") or ""))
     return pd.DataFrame(
         {
-            "Partnership": [r["partnership_name"] for r in rows],
-            "Initiative": [r["name"] for r in rows],
-            "Response type": [name_label(r["response_type"]) if r.get("response_type") else "" for r in rows],
-            "Target": [target_text(r) or "none recorded" for r in rows],
-            "Started": [day_label(r["start"]) if r.get("start") else "" for r in rows],
-            "Carried out?": [fidelity_text(r) for r in rows],
-            "Verdict": [verdict_text(r) for r in rows],
-            "Goal": [goal_words(r) for r in rows],
-            "Claim (as recorded)": [_claim_cell(r) for r in rows],
+            "Initiative": [r["name"] for r in ordered],
+            "Partnership": [r["partnership_name"] for r in ordered],
+            "Verdict": [verdict_text(r) for r in ordered],
+            "Goal": [goal_words(r) for r in ordered],
+            "Carried out?": [fidelity_text(r) for r in ordered],
+            "Claim (as recorded)": [_claim_cell(r) for r in ordered],
+            "Response type": [response_label(r.get("response_type")) for r in ordered],
+            "Target": [target_text(r) or "none recorded" for r in ordered],
+            "Started": [day_label(r["start"]) if r.get("start") else "" for r in ordered],
         },
-        columns=[
-            "Partnership",
-            "Initiative",
-            "Response type",
-            "Target",
-            "Started",
-            "Carried out?",
-            "Verdict",
-            "Goal",
-            "Claim (as recorded)",
-        ],
+        columns=PORTFOLIO_COLUMNS,
     )
 
 
@@ -208,7 +214,7 @@ def portfolio_filters(rows: list[dict]) -> list[dict]:
     picked_kinds = left.multiselect(
         "Response type",
         kinds,
-        format_func=lambda k: name_label(k) if k else "(no type recorded)",
+        format_func=lambda k: response_label(k) or "(no type recorded)",
         placeholder="All response types",
         key="initiatives_types",
     )

@@ -10,6 +10,7 @@ import math
 import pandas as pd
 
 from charts.captions import quarter_label
+from charts.initiatives import response_label
 from charts.theme import verdict_fill
 from metrics.evaluation import CRIME_OUTCOMES
 from metrics.formatting import VERDICT_SYMBOLS, day_label, effect_text, moment_label, name_label
@@ -145,9 +146,7 @@ def initiatives_table(records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Initiative": [r["name"] for r in records],
-            "Response type": [
-                name_label(r["response_type"]) if r.get("response_type") else "" for r in records
-            ],
+            "Response type": [response_label(r.get("response_type")) for r in records],
             "Stage (SARA)": [(r.get("stage") or "").capitalize() for r in records],
             "Started": [month(r.get("start")) for r in records],
             "Ended": [month(r.get("ended_on")) for r in records],

@@ -38,12 +38,12 @@ def test_riverside_improved_and_its_goal_met(demo_url, monkeypatch):
     assert "Goal met. The goal: anti-social behaviour down 25% within 12 months." in text
     assert "Recorded as met by its lead: a claim, not the measured answer." in text
     figs = figures(at)
-    goals = figs["Where each landed against its goal"]
+    goals = figs["Did each reach its goal?"]
     dot, goal = goals["data"]
     assert values(goal["x"]) == [pytest.approx(-25)]
     assert values(dot["x"])[0] < -25  # landed beyond its goal
     assert dot["error_x"]["array"]  # with its interval
-    delivery = figs["Planned against delivered activities, by month"]
+    delivery = figs["Delivered against plan, by month"]
     planned = next(t for t in delivery["data"] if t["name"] == "Planned (all kinds)")
     delivered = sum(sum(values(t["y"])) for t in delivery["data"] if t["name"].startswith("Delivered"))
     assert (sum(values(planned["y"])), delivered) == (168, 157)
@@ -70,8 +70,8 @@ def test_parkview_is_untested_not_failed(demo_url, monkeypatch):
     for failure in ("Worsened", "Inconclusive", "not met", "fell", "rose"):
         assert failure not in card  # no verdict or estimate for what was not done
     figs = figures(at)
-    assert "Where each landed against its goal" not in figs  # nothing landed
-    delivery = figs["Planned against delivered activities, by month"]
+    assert "Did each reach its goal?" not in figs  # nothing landed
+    delivery = figs["Delivered against plan, by month"]
     assert sum(sum(values(t["y"])) for t in delivery["data"] if t["name"].startswith("Delivered")) == 0
 
 
@@ -85,7 +85,7 @@ def test_hillcrest_goal_not_shown_and_the_claim_marked_as_a_claim(demo_url, monk
 def test_a_partnership_without_a_targeted_initiative_says_so(demo_url, monkeypatch):
     at = partnership(demo_url, monkeypatch, "RIV-EAST-SCHOOLS")
     assert "No initiative of this partnership names a target" in said(at) + " ".join(i.value for i in at.info)
-    assert "Planned against delivered activities, by month" not in figures(at)
+    assert "Delivered against plan, by month" not in figures(at)
     assert len(table_with(at, "Goal (as recorded)")) > 0
 
 
