@@ -267,8 +267,8 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
         fig.update_yaxes(title_text="Activities", range=[0, top * 1.12], tickformat=",d", row=row, col=1)
         fig.update_xaxes(
             range=[months.min() - pd.Timedelta(days=20), months.max() + pd.Timedelta(days=20)],
-            tickformat="%b %Y",
-            nticks=5,
+            tickformat="%b<br>%Y",  # two short lines: a phone's narrow axis keeps them apart
+            nticks=6,
             tickangle=0,
             row=row,
             col=1,

@@ -69,7 +69,7 @@ def initiatives_section(url: str, user: User, code: str, design: Design) -> None
     delivered = data.initiative_delivery(url, user.audience, tuple(r["id"] for r in mine))
     if not delivered.empty:
         chart(
-            delivery_chart(delivered, mine, "Delivered against plan, by month"),
+            delivery_chart(delivered, mine, "Delivered against plan"),
             DELIVERY_SOURCE
             + " An initiative that delivered under a fifth of its plan was not carried out: it is untested, "
             "not failed.",

@@ -43,7 +43,7 @@ def test_riverside_improved_and_its_goal_met(demo_url, monkeypatch):
     assert values(goal["x"]) == [pytest.approx(-25)]
     assert values(dot["x"])[0] < -25  # landed beyond its goal
     assert dot["error_x"]["array"]  # with its interval
-    delivery = figs["Delivered against plan, by month"]
+    delivery = figs["Delivered against plan"]
     planned = next(t for t in delivery["data"] if t["name"] == "Planned (all kinds)")
     delivered = sum(sum(values(t["y"])) for t in delivery["data"] if t["name"].startswith("Delivered"))
     assert (sum(values(planned["y"])), delivered) == (168, 157)
@@ -71,7 +71,7 @@ def test_parkview_is_untested_not_failed(demo_url, monkeypatch):
         assert failure not in card  # no verdict or estimate for what was not done
     figs = figures(at)
     assert "Did each reach its goal?" not in figs  # nothing landed
-    delivery = figs["Delivered against plan, by month"]
+    delivery = figs["Delivered against plan"]
     assert sum(sum(values(t["y"])) for t in delivery["data"] if t["name"].startswith("Delivered")) == 0
 
 
@@ -85,7 +85,7 @@ def test_hillcrest_goal_not_shown_and_the_claim_marked_as_a_claim(demo_url, monk
 def test_a_partnership_without_a_targeted_initiative_says_so(demo_url, monkeypatch):
     at = partnership(demo_url, monkeypatch, "RIV-EAST-SCHOOLS")
     assert "No initiative of this partnership names a target" in said(at) + " ".join(i.value for i in at.info)
-    assert "Delivered against plan, by month" not in figures(at)
+    assert "Delivered against plan" not in figures(at)
     assert len(table_with(at, "Goal (as recorded)")) > 0
 
 
