@@ -128,3 +128,23 @@ def test_the_public_never_sees_the_initiatives_page(demo_url, monkeypatch):
     assert "Parkview youth diversion scheme" not in said(at)
     leadership = render(demo_url, monkeypatch, USERS["leadership"], "pages/initiatives.py")
     assert len(table_with(leadership, "Carried out?")) == 29
+
+
+def test_an_initiative_named_in_markup_is_drawn_as_its_words(demo_engine):
+    """A name is data: on the charts it is escaped text, never a link or an image."""
+    from charts.initiatives import delivery_chart, goal_chart
+    from metrics.initiatives import delivery, portfolio
+
+    hostile = "<a href='https://evil.example'>x</a><img src=x>"
+    with demo_engine.connect() as conn:
+        rows, _ = portfolio(conn)
+        planted = [dict(r, name=hostile) for r in rows if r["targeted"]]
+        months = delivery(conn, [r["id"] for r in planted])
+    for fig in (
+        goal_chart(planted, "Did each reach its goal?"),
+        delivery_chart(months, planted, "Delivered"),
+    ):
+        drawn = fig.to_json()
+        assert "<a href" not in drawn
+        assert "<img" not in drawn
+        assert "&lt;a href=" in drawn  # there, as the words it is
