@@ -218,7 +218,7 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
     `records`' order): delivered as bars stacked by kind, planned as a black step line.
     `delivery`: `metrics.initiatives.delivery` rows."""
     shown = [r for r in records if (delivery["initiative_id"] == r["id"]).any()]
-    fig = base_figure(title, "", height=150 + 250 * max(len(shown), 1))
+    fig = base_figure(title, "", height=200 + 250 * max(len(shown), 1))
     if not shown:
         return fig
     titles = [html.escape(r["name"]) for r in shown]  # its fidelity is said on its card
@@ -273,7 +273,14 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
             row=row,
             col=1,
         )
-    fig.update_layout(barmode="stack", bargap=0.25)
+    # the legend clear of the month labels (two lines each) under the last panel
+    height = fig.layout.height
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.25,
+        margin={"b": 140},
+        legend={"y": -80 / (height - 60 - 140), "yanchor": "top"},
+    )
     fig.update_annotations(font={"size": 16}, xanchor="left", x=0)
     return fig
 
