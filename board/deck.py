@@ -8,7 +8,9 @@ its areas have shapes: board.map_slide), trust, satisfaction, feeling safe, crim
 group, trust by group, the trust gap (where the registry names one), what residents write
 about (where any wrote), how partners, officers and residents see it (leadership, unless
 the count rule of metrics.perception allows it), "did it work?", did its initiatives work
-(where one names a target: board.initiative_slides), activities, about the data.
+(where one names a target: board.initiative_slides), activities, "you said, we did" (where
+priorities are recorded) and "who decides?" (where decisions are; board.voice_slides), about
+the data.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import Connection
 from board.initiative_slides import initiatives_slide
 from board.map_slide import map_slide
 from board.slide import Slide
+from board.voice_slides import voice_slides
 from charts.board import attendance_bars, before_after_bars, projected, verdict_table
 from charts.captions import board_caption, published_source, survey_source
 from charts.figures import partners_by_sector, published_trend, score_trend
@@ -125,6 +128,7 @@ def build_deck(
     if initiatives := initiatives_slide(conn, result["initiatives"], design, rules):  # none untargeted
         slides.append(initiatives)
     slides.append(_activity_slide(conn, filters, code, rules))
+    slides += voice_slides(conn, code, result["initiatives"], rules)  # where priorities, decisions exist
     slides.append(_about_slide(conn, period, audience))
     return Deck(code, details["name"], audience, period, slides)
 

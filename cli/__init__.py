@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from board.deck import AUDIENCES, build_deck
 from board.export import FORMATS
 from board.export import export as export_deck
+from cli.initiatives import initiative_lines
 from db.audit import AuditUnavailable, command_line_actor, record, record_alone
 from db.audit_chain import verify
 from db.backup import BackupRefused, backup_sqlite, pg_dump_command, restore_sqlite, sqlite_file
@@ -56,6 +57,7 @@ from db.weighting import rake_areas
 from metrics.evaluation import OUTCOMES, Design, Prefetched, mark_chance, partnership_codes
 from metrics.evaluation import evaluate as run_evaluation
 from metrics.formatting import gap_change_text, verdict_label
+from metrics.initiatives import mark_initiatives
 from metrics.stored import stored_scorecard
 from metrics.verdict import headline, sustained_text
 
@@ -270,17 +272,25 @@ def evaluate(
                 )
             results = [result]
     for result in results:
-        for outcome in result["outcomes"]:
+        for outcome in result["outcomes"] + [o for i in result["initiatives"] for o in i["outcomes"]]:
             outcome.pop("series", None)  # chart data, not part of the analyst's contract
     summary = mark_chance(results) if every else None
+    # the targeted initiatives of every partnership are one family of their own (the portfolio's)
+    initiatives = mark_initiatives([i for r in results for i in r["initiatives"]]) if every else None
     if as_json:
-        payload = {"design": asdict(design), "partnerships": results, "multiple_comparisons": summary}
+        payload = {
+            "design": asdict(design),
+            "partnerships": results,
+            "multiple_comparisons": summary,
+            "initiative_multiple_comparisons": initiatives,
+        }
         click.echo(json.dumps(payload if every else results[0], indent=2, default=str))
         return
     for result in results:
         _print_evaluation(result)
     if every:
         click.echo(f"\n{summary['sentence']}")
+        click.echo(f"Initiatives: {initiatives['sentence']}")
 
 
 def _print_evaluation(result: dict) -> None:
@@ -297,6 +307,8 @@ def _print_evaluation(result: dict) -> None:
         if o.get("sustained"):
             click.echo(f"  {sustained_text(o['sustained'])}")
     _print_equity(result.get("equity") or {})
+    for line in initiative_lines(result.get("initiatives") or []):
+        click.echo(line)
     click.echo("")
 
 

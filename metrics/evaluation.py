@@ -64,7 +64,7 @@ from metrics.effects import (
 )
 from metrics.formatting import signed_pct
 from metrics.multiple import chance, chance_sentence, with_q_values
-from metrics.registry import CRIME_GROUP_LABELS, metric
+from metrics.registry import CRIME_GROUP_LABELS, SURVEY_CONSTRUCTS, metric
 from metrics.stats import poisson_z, weighted_mean
 from metrics.verdict import TOO_EARLY, Verdict, judge
 
@@ -871,7 +871,7 @@ SUM_COLUMNS = ["n", "sw", "sw2", "swx", "swx2"]
 
 
 def survey_month_sums(
-    conn: Connection, first: date, last: date, constructs: tuple[str, ...] = SURVEY_OUTCOMES
+    conn: Connection, first: date, last: date, constructs: tuple[str, ...] = SURVEY_CONSTRUCTS
 ) -> pd.DataFrame:
     """Per construct, area and month from `first` to `last` (month starts, both included),
     the sums a weighted mean needs, each respondent counted once per construct with the
@@ -900,7 +900,9 @@ def window_sums(monthly: pd.DataFrame, w: Windows) -> pd.DataFrame:
     return inside.groupby(["construct", "area_id", "window"], as_index=False)[SUM_COLUMNS].sum()
 
 
-def survey_sums(conn: Connection, w: Windows, constructs: tuple[str, ...] = SURVEY_OUTCOMES) -> pd.DataFrame:
+def survey_sums(
+    conn: Connection, w: Windows, constructs: tuple[str, ...] = SURVEY_CONSTRUCTS
+) -> pd.DataFrame:
     """Per construct, area and window ('before'/'after'), the sums a weighted mean needs.
     Columns: construct, area_id, window, n, sw, sw2, swx, swx2."""
     return window_sums(survey_month_sums(conn, w.before_start, w.after_end, constructs), w)

@@ -21,6 +21,7 @@ it move next door?
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -34,9 +35,10 @@ from db.models import (
     InitiativeOutcome,
     Partnership,
 )
-from metrics.effects import did_counts
+from metrics.effects import did_counts, drift_variance, log_change
 from metrics.evaluation import (
     CRIME_OUTCOMES,
+    MIN_DRIFT_AREAS,
     Design,
     Places,
     Prefetched,
@@ -311,20 +313,59 @@ def claim_sentence(claim: bool | None, measured: bool) -> str:
 # --- displacement -------------------------------------------------------------------------
 
 
-def displacement(result: dict) -> dict:
+def ring_drift(
+    table: pd.DataFrame, places: Places, before: tuple[date, date], after: tuple[date, date]
+) -> float:
+    """How far rings of neighbouring areas drift apart between the windows: the
+    between-ring variance (`drift_variance`) of the log changes of every pool area's ring
+    of neighbours (those with no intervention of their own). A buffer is such a ring, and
+    neighbours drift partly together, so a ring drifts more than its areas' own drift
+    divided by their number would say. NaN when fewer than MIN_DRIFT_AREAS rings have
+    crime to compare."""
+    kinds = {places.kinds[a] for a in places.treated}
+    busy = set(places.all_catchment)
+    pairs = []
+    for area, kind in places.kinds.items():
+        if kind not in kinds or area in busy:
+            continue
+        ring = tuple(sorted(places.neighbours.get(area, frozenset()) - busy))
+        if ring:
+            pairs.append(log_change(_window_total(table, ring, *before), _window_total(table, ring, *after)))
+    if len(pairs) < MIN_DRIFT_AREAS:
+        return math.nan
+    return drift_variance([d for d, _ in pairs], [v for _, v in pairs])
+
+
+def _window_total(table: pd.DataFrame, areas: tuple[int, ...], first: date, last: date) -> int:
+    """Crimes in `areas` from month `first` to `last` of a months x areas table."""
+    inside = table[(table.index >= first) & (table.index <= last)]
+    return int(inside.reindex(columns=list(areas), fill_value=0).to_numpy().sum())
+
+
+def displacement(result: dict, ring_variance: float = math.nan) -> dict:
     """Did crime move next door? The buffer's change against its own comparison ring
-    (`result['wdd']`'s counts), with the same drift as the target's, and the crimes
-    prevented net of it (the weighted displacement difference)."""
+    (`result['wdd']`'s counts, or the comparison areas when the comparison has no ring of its
+    own), and the crimes prevented net of it (the weighted displacement difference).
+
+    Its interval counts the rings' drift (`ring_drift`: `ring_variance` for each ring) as
+    well as counting noise; without it (too few rings), the areas' own drift
+    (`result['drift']`) shared out over each side's areas, which is too narrow where
+    neighbours drift together (benchmarks/results/initiative_placebo.md)."""
     parts = result.get("wdd")
     if result.get("kind") != "crime" or not parts or not parts.get("buffer"):
         why = "no neighbouring area without an intervention of its own" if parts else "no comparison"
         return {"label": NOT_MEASURED, "sentence": f"Displacement not measured: {why}."}
     d0, d1, dc0, dc1 = parts["buffer_counts"]
-    if not parts.get("buffer_control"):
-        dc0, dc1 = result["comparison"]["before"], result["comparison"]["after"]
     tau2 = (result.get("drift") or {}).get("between_area_variance", 0.0)
-    weight = 1 / len(parts["buffer"]) + 1 / max(len(parts.get("buffer_control") or ()), 1)
-    effect = did_counts(d0, d1, dc0, dc1, drift=tau2 * weight).as_dict()
+    own_ring = bool(parts.get("buffer_control"))
+    if not own_ring:
+        dc0, dc1 = result["comparison"]["before"], result["comparison"]["after"]
+    if not math.isnan(ring_variance):
+        control = ring_variance if own_ring else tau2 / max(len(result["comparison"]["areas"]), 1)
+        drift = ring_variance + control
+    else:
+        drift = tau2 * (1 / len(parts["buffer"]) + 1 / max(len(parts.get("buffer_control") or ()), 1))
+    effect = did_counts(d0, d1, dc0, dc1, drift=drift).as_dict()
     names = ", ".join(parts["buffer"])
     noun = result["label"].lower()
     low, high = effect["ci"]
@@ -437,7 +478,9 @@ def evaluate_initiative(
             result = evaluate_crime(
                 conn, places, outcome, own_design, span, shared, shared.crime_sources(conn)
             )
-            result["displacement"] = displacement(result)
+            result["displacement"] = displacement(
+                result, _ring_variance(conn, places, outcome, result, shared)
+            )
         else:
             span = shared.span(conn, "survey")
             result = evaluate_survey(conn, places, outcome, own_design, span, shared.survey_windows, shared)
@@ -463,6 +506,21 @@ def evaluate_initiative(
         "sentence": claim_sentence(aimed.claim, record["goal"].get("measured", False)),
     }
     return record
+
+
+def _ring_variance(conn: Connection, places: Places, group: str, result: dict, shared: Prefetched) -> float:
+    """`ring_drift` over the windows `result` was judged on (NaN without an estimate)."""
+    windows = result.get("windows")
+    if not result.get("effect") or not windows:
+        return math.nan
+    before, after = ([_month(x) for x in windows[side]] for side in ("before", "after"))
+    table = shared.crime_table(conn, group, shared.span(conn, "crime"), before[0], after[1])
+    return ring_drift(table, places, (before[0], before[1]), (after[0], after[1]))
+
+
+def _month(text: str) -> date:
+    year, month = text.split("-")
+    return date(int(year), int(month), 1)
 
 
 def _noun(outcome: str) -> str:
@@ -498,6 +556,9 @@ def _measured_goal(goal: dict, aimed: Aimed, outcomes: list[dict]) -> dict:
     answer, sentence = goal_answer(
         goal["change"], result["lower_is_better"], result["verdict"], result.get("effect"), raw
     )
+    moved = (result.get("displacement") or {}).get("label") == DISPLACED
+    if moved and answer in (MET, LIKELY_MET):
+        sentence += " That is where it was aimed: crime moved next door, so the area as a whole gained less."
     return {
         **goal,
         "answer": answer,

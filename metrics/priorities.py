@@ -188,6 +188,8 @@ def _result(priority_outcome: str | None, initiative_id: int, name: str, evaluat
     out = {"id": initiative_id, "name": evaluated["name"], "fidelity": fidelity}
     if fidelity == NOT_CARRIED_OUT or evaluated["verdict"] == "Untested":
         return out | {"outcome": None, "verdict": UNTESTED, "sentence": evaluated["fidelity"]["sentence"]}
+    if not evaluated.get("targeted", True) or evaluated.get("verdict") is None:
+        return out | {"outcome": None, "verdict": "not evaluated", "sentence": evaluated["sentence"]}
     matched = [o for o in evaluated.get("outcomes", []) if o.get("outcome") == priority_outcome]
     if priority_outcome and matched:
         best = matched[0]
@@ -217,7 +219,7 @@ def _you_said(row: dict, raised_text: str) -> str:
         return f"{who} wrote about {row['theme']} in the year to {when} ({title})"
     if row["raised_by"] is None:
         return f"{title} was raised {where} in {when}".replace("  ", " ")
-    people = "person" if row["raised_by"] == 1 else "people"
+    people = "person" if raised_text == "1" else "people"  # never "fewer than 11 person": it would tell 1
     return f"{raised_text} {people} raised {title} {where} in {when}".replace("  ", " ")
 
 

@@ -26,6 +26,7 @@ from ui.plain import plain
 from ui.show import board_downloads, chart, nothing_to_show, table, verdict_card
 from ui.tables import areas_table, comments_table, members_table, ratings_table
 from ui.themes import themes_section
+from ui.voice import who_decides_section, you_said_section
 
 inside_frame()
 user = require("leadership", "Partnership")  # before any data is fetched
@@ -185,6 +186,12 @@ else:
 
 st.header("What people write")
 themes_section(url, user, filters, filters.partnership, details["start_date"])
+
+st.header("You said, we did")
+you_said_section(url, user, filters.partnership, design)
+
+st.header("Who decides?")
+who_decides_section(url, user, filters.partnership)
 
 st.header("Did its initiatives work?")
 initiatives_section(url, user, filters.partnership, design)  # initiatives: each judged on its own target

@@ -108,6 +108,35 @@ def test_placebo_benchmark_on_real_data_shows_counts_alone_are_too_sure(tmp_path
     assert "(fewer than 200)" in text
 
 
+def test_initiative_placebo_benchmark_runs_on_the_demo_and_writes_every_rate(demo_engine, tmp_path):
+    """A small version of `python -m benchmarks.initiative_placebo`: made-up initiatives at
+    3 demo areas where nothing was done, 8 random starts each, judged by the dashboard's own
+    code. A goal met needs a fall beyond chance, so it is never commoner than Improved."""
+    from sqlalchemy import select
+
+    from benchmarks.initiative_placebo import DEMO, placebo_cases, run, write
+    from db.models import PartnershipArea
+    from metrics.initiatives import busy_areas, initiatives
+
+    cases = placebo_cases(demo_engine, DEMO, "property")
+    with demo_engine.connect() as conn:
+        taken = set(conn.execute(select(PartnershipArea.area_id)).scalars()) | busy_areas(initiatives(conn))
+    placed = {c.treated[0] for c in cases}
+    assert len(placed) > 3
+    assert not placed & taken  # nothing was done at a placebo
+    small = [c for c in cases if c.treated[0] in sorted(placed)[:3]]
+    assert len(small) == 24
+    (row,) = run(demo_engine, DEMO, {"property": small})
+    assert (row["placebos"], row["estimated"], row["measured"]) == (24, 24, 24)
+    assert row["called_n"] <= 4  # nothing happened: about 5%, with room for chance
+    assert row["goal_n"] <= row["improved_n"]
+    assert row["displaced_n"] <= 3
+    assert sum(row["answers"].values()) == 24
+    text = write([row], 1.0, tmp_path / "initiative_placebo.md")
+    assert f"| {DEMO.title} | property | down 20% within 12 months | 24 | 24 |" in text
+    assert "(fewer than 200)" in text
+
+
 @pytest.mark.proxy
 def test_load_benchmark_serves_sessions_through_the_proxy(demo_url, tmp_path):
     """`python -m benchmarks.load_bench` at two sessions on one app process behind the shipped

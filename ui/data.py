@@ -17,6 +17,7 @@ import streamlit as st
 from board.deck import Deck, build_deck, rules_for
 from board.export import export
 from board.render import picture
+from board.voice_slides import priorities_table, yearly_shares
 from charts.board import SLIDE_HEIGHT, SLIDE_WIDTH, slide_figure
 from db.audit import actors as audit_actors
 from db.audit import events as audit_events
@@ -36,12 +37,15 @@ from metrics.coverage import (
 )
 from metrics.coverage import area_names as coverage_area_names
 from metrics.crime import crime_monthly
+from metrics.decisions import beside_partner_survey, decision_quarters, decision_records, decision_summary
 from metrics.equity import gap_trend
 from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
 from metrics.groups import group_scores, public_groups, published_groups
+from metrics.initiatives import evaluate_initiatives
 from metrics.multiple import with_q_values
 from metrics.portfolio import portfolio, residents_surveyed
+from metrics.priorities import priority_rows, you_said_we_did
 from metrics.publish import LEADERSHIP, PUBLIC
 from metrics.stored import data_version, stored_scorecard
 from metrics.survey import item_wording, published_scores, survey_scores
@@ -304,3 +308,43 @@ def initiative_delivery(url: str, audience: str, ids: tuple[int, ...]) -> pd.Dat
     _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return initiative_metrics.delivery(conn, list(ids))
+
+
+# --- voice: "You said, we did" and "Who decides?" --------------------------------------
+
+
+@st.cache_data(ttl=DAY, max_entries=ENTRIES, show_spinner="Reading the priorities...")
+def you_said(url: str, audience: str, code: str, design: Design, version: int | None) -> dict:
+    """Partnership `code`'s community priorities beside the initiatives that answered them
+    and what changed (metrics.priorities.you_said_we_did under `audience`'s rules: a count
+    of 1 to 10 people reads 'fewer than 11' in public), on data `version`: 'said' (that
+    frame) and 'table' (board.voice_slides.priorities_table, most recent first)."""
+    _for(audience, "public", "leadership")
+    with engine_for(url).connect() as conn:
+        initiatives = evaluate_initiatives(conn, code, design)
+        said = you_said_we_did(priority_rows(conn, code), initiatives, rules_for(audience))
+    return {"said": said, "table": priorities_table(said, initiatives), "initiatives": initiatives}
+
+
+@st.cache_data(ttl=DAY, max_entries=ENTRIES, show_spinner=False)
+def decisions(url: str, audience: str, code: str, version: int | None) -> dict:
+    """Partnership `code`'s decisions on data `version`: 'quarters' (metrics.decisions),
+    'years' (with each share's 95% interval), 'summary', 'survey' (the partner survey
+    beside them under `audience`'s rules; public: years of 30 or more answers only),
+    'asked' (whether any partner answered it at all) and, for leadership only, 'records'
+    (the decisions one by one with their summaries; None for the public)."""
+    _for(audience, "public", "leadership")
+    with engine_for(url).connect() as conn:
+        summary = decision_summary(conn, code)
+        quarters = decision_quarters(conn, code, summary["as_of"])
+        every = beside_partner_survey(conn, code, LEADERSHIP)
+        survey = every if audience == "leadership" else beside_partner_survey(conn, code, PUBLIC)
+        records = decision_records(conn, code, with_summary=True) if audience == "leadership" else None
+    return {
+        "quarters": quarters,
+        "years": yearly_shares(quarters),
+        "summary": summary,
+        "survey": survey,
+        "asked": not every.empty,
+        "records": records,
+    }

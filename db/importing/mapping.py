@@ -4,7 +4,7 @@ A mapping is a TOML file (see `presets/` for one per shared data set, each also 
 example). Every key is optional, `kind` too when the import says the kind (the command's
 KIND, the Data page's choice); a mapping for another kind than that is refused, naming both.
 
-    kind = "crime"                 # what the file holds: areas, crime, partnerships... (14 kinds)
+    kind = "crime"                 # what the file holds: areas, crime, partnerships... (17 kinds)
     description = "..."            # for people: where the file comes from, its quirks
     source = "mps"                 # label for the source's own codes and ids (crime, offence categories)
     delimiter = ","                # sniffed among , ; TAB | when absent
@@ -45,7 +45,8 @@ KIND, the Data page's choice); a mapping for another kind than that is refused, 
     "Westminster" = "City of Westminster"
 
     [skip]                         # rows left out on purpose, by field value (counted in the report):
-    area = ["London Heathrow and London City Airports"]    # also category, item, code (partnerships)
+    area = ["London Heathrow and London City Airports"]    # also category, item, code (partnerships);
+                                   # an initiative naming such an area among its target_areas
 
     [rows]                         # which rows are data; the others are counted in the report, by rule
     present = ["DISTRICT"]         # only rows with these columns filled...
@@ -78,8 +79,10 @@ KIND, the Data page's choice); a mapping for another kind than that is refused, 
 
     # partnerships (fields equity_dimension: age_band, sex, race_ethnicity, education or income;
     # equity_group; equity_reference, blank for everyone else: the equity gap it is judged on)
-    list_separator = ";"           # between the areas, and the members, in one cell; not inside
-                                   # brackets or double quotes: "Acme Ltd (formerly A; B)" is one
+    list_separator = ";"           # between the elements of a list cell (a partnership's areas and
+                                   # members; an initiative's target_areas and target_outcomes; a
+                                   # priority's initiatives); not inside brackets or double quotes:
+                                   # "Acme Ltd (formerly A; B)" is one
     [sectors]                      # organisation name -> sector, for organisations new to the database
     "Chicago Police Department" = "police"   # (others are created as "other", named in the report)
 
@@ -101,8 +104,9 @@ mean 'description'?"); so is a field the kind does not read under [columns], [co
 does not take (duplicates, [groups], [sectors], ...): every problem, in every section, at
 once, each reading "mapping, key 'KEY', value 'VALUE': rule". The fields
 each kind reads are FIELDS below (each kind's module is the authority: areas,
-partnerships, crime, survey_aggregates, survey_responses, and records.SPECS for
-organisations, offence categories, survey items, initiatives, activities, feedback, events).
+partnerships, crime, survey_aggregates, survey_responses, initiatives, delivery
+(initiative_delivery), priorities, and records.SPECS for organisations, offence categories,
+survey items, activities, feedback, events and decisions).
 """
 
 from __future__ import annotations
@@ -130,6 +134,9 @@ KINDS = (
     "offence_categories",
     "crime",
     "initiatives",
+    "initiative_delivery",
+    "priorities",
+    "decisions",
     "activities",
     "feedback",
     "events",
@@ -190,13 +197,35 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "ended_on",
         "goal",
         "goal_met",
+        "planned_end",
+        "target_areas",
+        "target_outcomes",
+        "goal_outcome",
+        "goal_change",
+        "goal_months",
     ),
+    "initiative_delivery": ("partnership", "initiative", "month", "kind", "planned", "delivered"),
+    "priorities": (
+        "partnership",
+        "raised_on",
+        "source",
+        "title",
+        "theme",
+        "outcome",
+        "raised_by",
+        "initiatives",
+    ),
+    "decisions": ("partnership", "decided_on", "summary", "proposed_by", "status", "due_on", "done_on"),
     "activities": ("partnership", "occurred_on", "kind", "attendance", "decisions_made"),
     "feedback": ("partnership", "received_on", "source", "rating", "comment"),
     "events": ("partnership", "occurred_on", "kind", "label"),
     "population_margins": ("area", "dimension", "group", "age_band", "sex", "population"),
 }
-LIST_FIELDS = {"partnerships": ("areas", "members")}  # several values in one cell, split on list_separator
+LIST_FIELDS = {  # several values in one cell, split on list_separator
+    "partnerships": ("areas", "members"),
+    "initiatives": ("target_areas", "target_outcomes"),
+    "priorities": ("initiatives",),
+}
 CONSTANT_FIELDS = {  # where a kind reads only some of its fields from [constants]
     "areas": ("code", "name", "kind", "parent", "population"),  # a shape is each row's own
     "boundaries": (),
@@ -208,6 +237,7 @@ SKIP_FIELDS = {  # the fields whose values [skip] may list, per kind
     "areas": ("area",),
     "boundaries": ("area",),
     "partnerships": ("code", "area"),
+    "initiatives": ("area",),
     "crime": ("area", "category"),
     "survey_aggregates": ("area", "item"),
     "population_margins": ("area",),
@@ -219,6 +249,7 @@ ITEM_KEYS = {  # what an [items] entry may say: a survey item's fields (all of t
 LOOKS_UP_AREAS = (
     "crime",
     "partnerships",
+    "initiatives",
     "survey_aggregates",
     "survey_responses",
     "population_margins",
@@ -239,7 +270,7 @@ KINDS_OF_KEY = {  # top-level keys only some kinds read; the others are read by 
     "items": ("survey_aggregates", "survey_responses"),
     "open_answers": ("survey_responses",),
     "sectors": ("partnerships",),
-    "list_separator": ("partnerships",),
+    "list_separator": tuple(LIST_FIELDS),
     "population_tolerance": ("population_margins",),
     "area_aliases": LOOKS_UP_AREAS,
     "area_prefix": ("areas", *LOOKS_UP_AREAS),
@@ -281,7 +312,7 @@ class Mapping:
     open_answers: dict[str, str] = field(default_factory=dict)
     # partnerships
     sectors: dict[str, str] = field(default_factory=dict)  # organisation name -> sector
-    list_separator: str = ";"  # between the areas, and the members, of one cell
+    list_separator: str = ";"  # between the elements of one list cell (LIST_FIELDS)
     # population_margins: how far (percent) an area's margins may add up from its stored population
     population_tolerance: float = 5.0
     # any kind: which rows are data: present/blank (lists of columns), keep_when/skip_when (rules)

@@ -26,7 +26,17 @@ from db.importing.row_rules import RowRule
 from db.importing.source import Chunk
 
 Test = Callable[[list[str]], bool]  # True: the row is left out
-EVENT_KINDS = ("crime", "survey_responses", "survey_aggregates", "activities", "feedback", "events")
+EVENT_KINDS = (
+    "crime",
+    "survey_responses",
+    "survey_aggregates",
+    "activities",
+    "feedback",
+    "events",
+    "initiative_delivery",
+    "priorities",
+    "decisions",
+)
 
 
 def wanted(chunks: Iterator[Chunk], mapping: Mapping, report: Report) -> Iterator[Chunk]:

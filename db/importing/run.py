@@ -29,8 +29,11 @@ from db.importing import (
     boundaries,
     crime,
     crime_columnar,
+    delivery,
+    initiatives,
     partnerships,
     population_margins,
+    priorities,
     records,
     survey_aggregates,
     survey_responses,
@@ -76,6 +79,9 @@ KIND_HANDLERS = {  # rows one at a time
     "survey_responses": survey_responses.load,
     "survey_aggregates": survey_aggregates.load,
     "population_margins": population_margins.load,
+    "initiatives": initiatives.load,
+    "initiative_delivery": delivery.load,
+    "priorities": priorities.load,
     **{kind: records.loader(kind) for kind in records.SPECS},
 }
 

@@ -31,6 +31,11 @@ def test_evaluate_all_prints_for_every_demo_partnership_what_evaluating_it_alone
         assert alone.exit_code == 0, alone.output
         for outcome in in_batch["outcomes"]:  # across partnerships only: whether a call may be chance
             del outcome["q_value"], outcome["stands"]
+        for initiative in in_batch["initiatives"]:  # and across every partnership's initiatives
+            initiative.pop("stands", None)
+            for outcome in initiative["outcomes"]:
+                outcome.pop("q_value", None)
+                outcome.pop("stands", None)
         assert differences(json.loads(alone.stdout), in_batch) == [], code
     estimated = [o for p in together.values() for o in p["outcomes"] if o.get("effect")]
     assert len(estimated) > len(together)  # the comparison covered real estimates, not only refusals

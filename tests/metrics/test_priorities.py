@@ -306,3 +306,17 @@ def test_postgresql_gives_the_same_answers_as_sqlite(pg_engine, tmp_path):
     (rows_lite, shown_lite), (rows_pg, shown_pg) = got
     pd.testing.assert_frame_equal(rows_lite, rows_pg)
     pd.testing.assert_frame_equal(shown_lite, shown_pg)
+
+
+def test_an_initiative_with_no_target_is_said_not_evaluated_on_its_own(said):
+    """An old-style initiative (no target) answering a priority: its evaluation has no
+    verdict, and the priority says it was not evaluated rather than failing to read."""
+    from metrics.initiatives import evaluate_initiatives
+
+    with said.connect() as conn:
+        rows = priority_rows(conn, "P")
+        evaluated = evaluate_initiatives(conn, "P")  # the tiny city's initiatives have no target
+    assert all(e["verdict"] is None for e in evaluated)
+    shown = you_said_we_did(rows, evaluated, LEADERSHIP).set_index("priority_id")
+    assert shown.loc[1, "verdicts"] == ("not evaluated",)
+    assert "not evaluated on its own" in shown.loc[1, "what_changed"]
