@@ -48,6 +48,7 @@ pages = [
         "leadership",
     ),
     (st.Page("pages/partnership.py", title="Partnership", icon=":material/handshake:"), "leadership"),
+    (st.Page("pages/initiatives.py", title="Initiatives", icon=":material/flag:"), "leadership"),
     (st.Page("pages/data.py", title="Data", icon=":material/database:"), "admin"),
     (st.Page("pages/audit.py", title="Audit log", icon=":material/history:"), "admin"),
     (slides, "public"),

@@ -7,9 +7,10 @@ The audience decides the rules when the numbers are fetched (metrics.publish): `
 its areas have shapes: board.map_slide), trust, satisfaction, feeling safe, crime by
 group, trust by group, the trust gap (where the registry names one), what residents write
 about (where any wrote), how partners, officers and residents see it (leadership, unless
-the count rule of metrics.perception allows it), "did it work?", activities, "you said, we did"
-(where priorities are recorded) and "who decides?" (where decisions are; board.voice_slides),
-about the data.
+the count rule of metrics.perception allows it), "did it work?", did its initiatives work
+(where one names a target: board.initiative_slides), activities, "you said, we did" (where
+priorities are recorded) and "who decides?" (where decisions are; board.voice_slides), about
+the data.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection
 
+from board.initiative_slides import initiatives_slide
 from board.map_slide import map_slide
 from board.slide import Slide
 from board.voice_slides import voice_slides
@@ -123,6 +125,8 @@ def build_deck(
         slides.append(perception)
     chance = _may_be_chance(conn, code, design)
     slides.append(_verdict_slide(result["outcomes"], design, chance, trust_gap_row(result["equity"], rules)))
+    if initiatives := initiatives_slide(conn, result["initiatives"], design, rules):  # none untargeted
+        slides.append(initiatives)
     slides.append(_activity_slide(conn, filters, code, rules))
     slides += voice_slides(conn, code, result["initiatives"], rules)  # where priorities, decisions exist
     slides.append(_about_slide(conn, period, audience))

@@ -19,11 +19,12 @@ from ui.database import database_url
 from ui.equity import equity_cards, equity_chart
 from ui.frame import inside_frame
 from ui.groups import partnership_groups
+from ui.initiatives import initiatives_section
 from ui.maps import comparison_areas, crime_rate_map, places_map
 from ui.perception import perception_section
 from ui.plain import plain
 from ui.show import board_downloads, chart, nothing_to_show, table, verdict_card
-from ui.tables import areas_table, comments_table, initiatives_table, members_table, ratings_table
+from ui.tables import areas_table, comments_table, members_table, ratings_table
 from ui.themes import themes_section
 from ui.voice import who_decides_section, you_said_section
 
@@ -192,11 +193,8 @@ you_said_section(url, user, filters.partnership, design)
 st.header("Who decides?")
 who_decides_section(url, user, filters.partnership)
 
-st.header("What it has done")
-if profile["initiatives"].empty:
-    nothing_to_show("No initiatives are recorded for this partnership.")
-else:
-    table(initiatives_table(profile["initiatives"]), f"{filters.partnership}-initiatives")
+st.header("Did its initiatives work?")
+initiatives_section(url, user, filters.partnership, design)  # initiatives: each judged on its own target
 if profile["activity"].empty:
     nothing_to_show("No meetings or activities are recorded in this period.")
 else:

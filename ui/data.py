@@ -22,6 +22,7 @@ from charts.board import SLIDE_HEIGHT, SLIDE_WIDTH, slide_figure
 from db.audit import actors as audit_actors
 from db.audit import events as audit_events
 from db.users import list_users
+from metrics import initiatives as initiative_metrics
 from metrics import partnership as profile_metrics
 from metrics import perception as perception_metrics
 from metrics.benchmark import benchmarks
@@ -287,6 +288,26 @@ def equity_trend(url: str, audience: str, code: str, design: Design) -> dict | N
     _for(audience, "leadership")
     with engine_for(url).connect() as conn:
         return gap_trend(conn, code, design)
+
+
+# --- initiatives: each judged on its own target ----------------------------------------
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Evaluating every initiative...")
+def initiative_portfolio(url: str, audience: str, design: Design) -> tuple[list[dict], dict]:
+    """Every partnership's initiatives, targeted ones judged on their target, with the
+    false-discovery rule applied across them (`metrics.initiatives.portfolio`): leadership."""
+    _for(audience, "leadership")
+    with engine_for(url).connect() as conn:
+        return initiative_metrics.portfolio(conn, design)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def initiative_delivery(url: str, audience: str, ids: tuple[int, ...]) -> pd.DataFrame:
+    """Planned and delivered activities by month and kind for initiatives `ids`."""
+    _for(audience, "leadership")
+    with engine_for(url).connect() as conn:
+        return initiative_metrics.delivery(conn, list(ids))
 
 
 # --- voice: "You said, we did" and "Who decides?" --------------------------------------

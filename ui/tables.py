@@ -10,6 +10,7 @@ import math
 import pandas as pd
 
 from charts.captions import quarter_label
+from charts.initiatives import response_label
 from charts.theme import verdict_fill
 from metrics.evaluation import CRIME_OUTCOMES
 from metrics.formatting import VERDICT_SYMBOLS, day_label, effect_text, moment_label, name_label
@@ -130,19 +131,37 @@ def areas_table(areas: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def initiatives_table(initiatives: pd.DataFrame) -> pd.DataFrame:
-    def met(v):
-        return "" if v is None or pd.isna(v) else ("Yes" if v else "No")
+def initiatives_table(records: list[dict]) -> pd.DataFrame:
+    """Initiatives as recorded (`metrics.initiatives` records, untargeted ones): name,
+    response type, SARA stage, dates, the goal as typed, and 'goal met' as its lead
+    recorded it, which is a claim."""
+
+    def month(day) -> str:
+        return pd.Timestamp(day).strftime("%b %Y") if day else ""
+
+    def claim(record) -> str:
+        said = (record.get("claim") or {}).get("goal_met")
+        return "" if said is None else f"{'met' if said else 'not met'}: a claim"
 
     return pd.DataFrame(
         {
-            "Initiative": initiatives["name"],
-            "Stage (SARA)": initiatives["stage"].str.capitalize(),
-            "Started": pd.to_datetime(initiatives["started_on"]).dt.strftime("%b %Y"),
-            "Ended": pd.to_datetime(initiatives["ended_on"]).dt.strftime("%b %Y").fillna(""),
-            "Goal": initiatives["goal"],
-            "Goal met": initiatives["goal_met"].map(met),
-        }
+            "Initiative": [r["name"] for r in records],
+            "Response type": [response_label(r.get("response_type")) for r in records],
+            "Stage (SARA)": [(r.get("stage") or "").capitalize() for r in records],
+            "Started": [month(r.get("start")) for r in records],
+            "Ended": [month(r.get("ended_on")) for r in records],
+            "Goal (as recorded)": [(r.get("goal") or {}).get("text") or "" for r in records],
+            "Recorded as": [claim(r) for r in records],
+        },
+        columns=[
+            "Initiative",
+            "Response type",
+            "Stage (SARA)",
+            "Started",
+            "Ended",
+            "Goal (as recorded)",
+            "Recorded as",
+        ],
     )
 
 

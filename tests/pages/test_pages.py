@@ -220,8 +220,9 @@ def test_partnership_cards_show_the_planted_effect_verdict(demo_url, monkeypatch
     assert "Anti-social behaviour fell" in text  # the sentence under the badge
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     # four crime groups, trust, satisfaction, safety; then the equity gap on the three surveys;
-    # then "You said, we did": the park patrols' verdict on the one priority they answered
-    assert len(badges) == 11
+    # then "You said, we did": the park patrols' verdict on the one priority they answered; then
+    # the card of its targeted initiative (Riverside Park lighting and patrols)
+    assert len(badges) == 12
     captions = words(" ".join(c.value for c in at.caption))
     assert "leaving out 3 ramp-up months" in captions
     assert "proposed: similar pre-period level" in captions

@@ -30,7 +30,7 @@ def test_leadership_sees_counts_tone_topics_and_example_comments(demo_url, monke
     at.selectbox(key="filter_partnership").set_value(CODE).run()
     texts = headings(at)
     assert texts.index("What partners and officers say") < texts.index("What people write")
-    assert texts.index("What people write") < texts.index("What it has done")
+    assert texts.index("What people write") < texts.index("Did its initiatives work?")
     figs = figures(at)
     counts = {html.unescape(t): f for t, f in figs.items()}[
         "Residents' written answers and partners' and officers' comments, per theme"

@@ -1,0 +1,246 @@
+"""Did its initiatives work? On the Partnership page, a card per targeted initiative with
+its fidelity and delivery chart, where each landed against its goal, and the untargeted
+ones in a plain table; on the Initiatives page, every initiative in one filterable table
+and which kinds of response work here.
+
+Records come from `ui.data.initiative_portfolio` (leadership); words and charts from
+`charts.initiatives`, so the slide says the same."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from charts.initiatives import (
+    DELIVERY_SOURCE,
+    DISPLACEMENT_WORDS,
+    UNTESTED_WORDS,
+    change_text,
+    claim_text,
+    dates_text,
+    delivery_chart,
+    doubtful,
+    fidelity_text,
+    goal_chart,
+    goal_stated,
+    goal_words,
+    judged,
+    response_chart,
+    response_label,
+    response_sentence,
+    target_text,
+    untested,
+    verdict_text,
+)
+from metrics.evaluation import Design
+from metrics.formatting import day_label
+from metrics.initiatives import response_types
+from ui import data
+from ui.auth import User
+from ui.plain import plain
+from ui.show import BADGE_COLOURS, chart, nothing_to_show, table
+from ui.tables import initiatives_table
+
+GOAL_SOURCE = (
+    "Source: recorded crime by month of occurrence (resident survey for a survey goal). Each initiative's "
+    "months before its start against as many after it, in its target areas against comparable areas outside "
+    "every partnership and initiative (difference in differences). Dot: the change; bar: its 95% interval; "
+    "black mark: the goal. For crime, left of the mark is better: a goal is met when the whole bar is left "
+    "of it."
+)
+
+
+def initiatives_section(url: str, user: User, code: str, design: Design) -> None:
+    """Partnership `code`'s initiatives: targeted ones judged on their own target, then the
+    untargeted ones as recorded."""
+    rows, _ = data.initiative_portfolio(url, user.audience, design)
+    mine = [r for r in rows if r["partnership"] == code]
+    if not mine:
+        nothing_to_show("No initiatives are recorded for this partnership.")
+        return
+    targeted = [r for r in mine if r["targeted"]]
+    if not targeted:
+        nothing_to_show(
+            "No initiative of this partnership names a target (areas and outcomes), so none is judged on its "
+            "own. Record an initiative's target to find out whether it worked."
+        )
+    for record in targeted:
+        initiative_card(record)
+    delivered = data.initiative_delivery(url, user.audience, tuple(r["id"] for r in mine))
+    if not delivered.empty:
+        chart(
+            delivery_chart(delivered, mine, "Delivered against plan"),
+            DELIVERY_SOURCE
+            + " An initiative that delivered under a fifth of its plan was not carried out: it is untested, "
+            "not failed.",
+            key="initiative_delivery",
+        )
+    for scale in ("crime", "survey"):
+        same = [r for r in targeted if ((judged(r) or {}).get("kind") or "crime") == scale]
+        fig = goal_chart(same, "Did each reach its goal?")
+        if fig is not None:
+            chart(fig, GOAL_SOURCE, key=f"initiative_goals_{scale}")
+    others = [r for r in mine if not r["targeted"]]
+    if others:
+        st.markdown("**Not evaluated on its own: no target recorded**")
+        table(initiatives_table(others), f"{code}-initiatives")
+        st.caption(
+            "These name no target areas and outcomes, so their effect cannot be told apart from the "
+            "partnership's. 'Recorded as met' is what the initiative's lead typed: a claim, not measured."
+        )
+
+
+def initiative_card(record: dict) -> None:
+    """One targeted initiative: what and where, when, whether it was carried out; then its
+    verdict with the estimate and interval, whether the problem moved next door, its goal
+    measured, and the lead's claim marked as a claim."""
+    with st.container(border=True):
+        kind = response_label(record.get("response_type")) or "No response type"
+        st.markdown(f"**{plain(record['name'])}** · {plain(kind)}")
+        left, right = st.columns([2, 3])
+        with left:
+            st.markdown(f"**Target:** {plain(target_text(record))}")
+            st.markdown(f"**When:** {plain(dates_text(record))}")
+            st.markdown(f"**Carried out?** {plain(fidelity_text(record))}")
+        with right:
+            if untested(record):
+                st.badge(UNTESTED_WORDS, color="gray")
+                st.markdown("Not judged: an initiative that was not carried out is untested, not failed.")
+            else:
+                st.badge(record["verdict"], color=BADGE_COLOURS.get(record["verdict"], "gray"))
+                if change := change_text(record):
+                    st.markdown(f"**{plain(change)}**")
+                if doubtful(record):
+                    st.markdown("**May be chance**: see the note under this card.")
+                outcome = judged(record)
+                st.markdown(plain(outcome["sentence"]))
+                shift = outcome.get("displacement") or {}
+                if shift.get("label") in DISPLACEMENT_WORDS:
+                    st.markdown(f"**{DISPLACEMENT_WORDS[shift['label']]}.** {plain(shift['sentence'])}")
+            goal = record["goal"]
+            said = goal["sentence"]
+            if goal_stated(record) and not said.startswith("The goal"):
+                said = f"The goal: {goal_stated(record)}. {said}"
+            st.markdown(f"**{goal_words(record)}.** {plain(said)}")
+            if claim := claim_text(record):
+                st.markdown(f":material/edit_note: *{plain(claim)}*")
+        notes = _method_notes(record)
+        if notes:
+            st.caption(plain(notes))
+
+
+def _method_notes(record: dict) -> str:
+    outcome = judged(record)
+    if outcome is None or untested(record):
+        return ""
+    notes = []
+    w = outcome.get("windows")
+    if outcome.get("method") and w:
+        notes.append(
+            f"Method: {outcome['method']}; {w['before'][0]} to {w['before'][1]} against "
+            f"{w['after'][0]} to {w['after'][1]}."
+        )
+    if outcome.get("comparison"):
+        c = outcome["comparison"]
+        notes.append(f"Compared with {', '.join(c['areas'])} ({c['reason']}).")
+    if doubtful(record):
+        q = outcome.get("q_value")
+        notes.append(
+            "May be chance: with every targeted initiative's outcomes judged together and the share of false "
+            "calls kept to 5%, this call does not hold"
+            + (f" (Benjamini-Hochberg q = {q:.2g})." if q else ".")
+        )
+    return " ".join(notes)
+
+
+# --- the portfolio: every initiative ---------------------------------------------------------
+
+
+PORTFOLIO_COLUMNS = [
+    "Initiative",
+    "Partnership",
+    "Verdict",
+    "Goal",
+    "Carried out?",
+    "Claim (as recorded)",
+    "Response type",
+    "Target",
+    "Started",
+]
+
+
+def portfolio_table(rows: list[dict]) -> pd.DataFrame:
+    """One row per initiative, the targeted ones (judged on their own) first: initiative,
+    partnership, verdict (with its estimate; 'may be chance' where the call does not
+    stand), the goal's measured answer, fidelity, the lead's claim, response type, target
+    and start."""
+    ordered = sorted(rows, key=lambda r: (not r["targeted"], r["partnership_name"], r.get("start") or ""))
+    return pd.DataFrame(
+        {
+            "Initiative": [r["name"] for r in ordered],
+            "Partnership": [r["partnership_name"] for r in ordered],
+            "Verdict": [verdict_text(r) for r in ordered],
+            "Goal": [goal_words(r) for r in ordered],
+            "Carried out?": [fidelity_text(r) for r in ordered],
+            "Claim (as recorded)": [_claim_cell(r) for r in ordered],
+            "Response type": [response_label(r.get("response_type")) for r in ordered],
+            "Target": [target_text(r) or "none recorded" for r in ordered],
+            "Started": [day_label(r["start"]) if r.get("start") else "" for r in ordered],
+        },
+        columns=PORTFOLIO_COLUMNS,
+    )
+
+
+def _claim_cell(record: dict) -> str:
+    claim = (record.get("claim") or {}).get("goal_met")
+    return "" if claim is None else f"{'met' if claim else 'not met'}: a claim"
+
+
+def chosen(rows: list[dict], kinds: list[str], partnerships: list[str]) -> list[dict]:
+    """Rows of the chosen response types and partnerships (codes); none chosen is all."""
+    return [
+        r
+        for r in rows
+        if (not kinds or (r.get("response_type") or "") in kinds)
+        and (not partnerships or r["partnership"] in partnerships)
+    ]
+
+
+def portfolio_filters(rows: list[dict]) -> list[dict]:
+    """The response type and partnership pickers; returns the rows they choose."""
+    kinds = sorted({r.get("response_type") or "" for r in rows})
+    names = dict(sorted({(r["partnership"], r["partnership_name"]) for r in rows}, key=lambda p: p[1]))
+    left, right = st.columns(2)
+    picked_kinds = left.multiselect(
+        "Response type",
+        kinds,
+        format_func=lambda k: response_label(k) or "(no type recorded)",
+        placeholder="All response types",
+        key="initiatives_types",
+    )
+    picked = right.multiselect(
+        "Partnership",
+        list(names),
+        format_func=names.__getitem__,
+        placeholder="All partnerships",
+        key="initiatives_partnerships",
+    )
+    return chosen(rows, picked_kinds, picked)
+
+
+def response_kinds(rows: list[dict]) -> None:
+    """'Which kinds of response work here?': initiatives per response type by verdict, and
+    a plain sentence that says how little a handful of initiatives can show."""
+    types = response_types(rows)
+    if types.empty:
+        nothing_to_show("No initiatives are chosen.")
+        return
+    chart(
+        response_chart(types, "Initiatives by kind of response and verdict"),
+        "Source: the partnership registry's initiatives, each judged on its own target where one is "
+        "recorded. "
+        "Hatched: a call that may be chance once every targeted initiative is judged together (false "
+        "discovery rate 5%). Untested: never carried out, so not judged.",
+        key="initiative_kinds",
+    )
+    st.markdown(plain(response_sentence(rows)))
