@@ -107,6 +107,7 @@ PAGE_READY = {
     "/partnership": "document.querySelectorAll('.js-plotly-plot').length >= 4",
     "/data": "document.querySelector('[data-testid=\"stDataFrame\"] canvas')",
     "/audit": "document.querySelector('[data-testid=\"stDataFrame\"] canvas')",
+    "/initiatives": "document.querySelector('[data-testid=\"stDataFrame\"] canvas')",
     "/present": "document.querySelector('.st-key-slide img')",
 }
 SETTLED = (

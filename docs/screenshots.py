@@ -25,7 +25,13 @@ from db.migrate import upgrade  # noqa: E402
 DOCS = ROOT / "docs"
 CODE = "RIV-EAST-SCHOOLS"
 SIZES = [(390, 844), (1366, 768), (1920, 1080), (3840, 2160)]
-PAGES = {"overview": "/", "partnership": "/partnership", "data": "/data", "audit-log": "/audit"}
+PAGES = {
+    "overview": "/",
+    "partnership": "/partnership",
+    "initiatives": "/initiatives",
+    "data": "/data",
+    "audit-log": "/audit",
+}
 
 
 def photograph(base: str, browser, path: str, size: tuple[int, int], out: Path) -> None:

@@ -12,10 +12,10 @@ def test_partnership_page_draws_its_charts_from_a_deep_link(server, page):
     # evaluation (4 lines), partners, four survey trends (band, line, events), trust by group, the
     # trust gap over time, crime, partners' view (gap, by year, health items), themes, their tone, activity,
     # and two maps (its places; crime rate by area)
-    wait_until_drawn(page, charts=16, traces=21)
+    wait_until_drawn(page, charts=19, traces=28)
     assert page.get_by_role("heading", name="Central Transit Partnership").is_visible()
     assert page.get_by_role("heading", name="Did it work?").is_visible()
-    assert page.locator(".js-plotly-plot").count() == 16
+    assert page.locator(".js-plotly-plot").count() == 19
     assert page.get_by_text("Partnership began").first.is_visible()
     screenshot(page, "partnership")
 
@@ -120,11 +120,11 @@ def test_presentation_mode_moves_with_the_arrow_keys_at_projector_size(server, p
     slide fills the 1920x1080 projector with no sidebar, and is saved for a look."""
     page.goto(f"{server}/present?p=RIV-EAST-SCHOOLS")
     titles = []
-    for number in range(1, 13):
-        page.get_by_text(f"Slide {number} of 12.").wait_for(timeout=60_000)
+    for number in range(1, 14):
+        page.get_by_text(f"Slide {number} of 13.").wait_for(timeout=60_000)
         page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
         page.wait_for_function(
-            f"(() => {{ const s = ({SLIDE_TITLE})(); return s && s.texts.includes('{number} / 12'); }})()",
+            f"(() => {{ const s = ({SLIDE_TITLE})(); return s && s.texts.includes('{number} / 13'); }})()",
             timeout=60_000,
         )
         seen = page.evaluate(SLIDE_TITLE)
@@ -134,7 +134,7 @@ def test_presentation_mode_moves_with_the_arrow_keys_at_projector_size(server, p
             page.get_by_test_id("stSidebar").count() == 0 or not page.get_by_test_id("stSidebar").is_visible()
         )
         screenshot(page, f"present-{number:02d}")
-        if number < 12:
+        if number < 13:
             page.keyboard.press("ArrowRight")
             page.wait_for_url(f"**slide={number + 1}**", timeout=30_000)
     assert titles[0] == "Eastside Schools Safety Partnership"
@@ -142,8 +142,8 @@ def test_presentation_mode_moves_with_the_arrow_keys_at_projector_size(server, p
     assert titles[2:5] == ["Trust in police", "Satisfaction with police", "Feeling safe"]
     assert titles[-1] == "About the data"
     page.keyboard.press("ArrowLeft")
-    page.wait_for_url("**slide=11**", timeout=30_000)
-    page.get_by_text("Slide 11 of 12.").wait_for(timeout=60_000)
+    page.wait_for_url("**slide=12**", timeout=30_000)
+    page.get_by_text("Slide 12 of 13.").wait_for(timeout=60_000)
     assert page.get_by_test_id("stMainMenu").count() == 0  # no Streamlit menu on the wall
     page.get_by_role("button", name="Downloads").click()
     page.get_by_role("button", name="Prepare the board packet and slides to download").click()

@@ -13,8 +13,14 @@ from tests.browser.conftest import SCREENSHOTS
 pytestmark = pytest.mark.browser
 
 SIZES = [(390, 844), (1280, 720), (1366, 768), (1920, 1080), (3840, 2160)]
-PAGES = {"overview": "/", "partnership": "/partnership", "data": "/data", "audit-log": "/audit"}
-CODE, SLIDES = "RIV-EAST-SCHOOLS", 12
+PAGES = {
+    "overview": "/",
+    "partnership": "/partnership",
+    "initiatives": "/initiatives",
+    "data": "/data",
+    "audit-log": "/audit",
+}
+CODE, SLIDES = "RIV-EAST-SCHOOLS", 13
 
 # Boxes of the page's elements that stick out of the window sideways (the sidebar, which
 # a phone slides away off-screen, is left out).

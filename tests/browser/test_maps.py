@@ -36,7 +36,7 @@ def test_overview_map_draws_every_neighbourhood_by_trust_and_by_crime_rate(serve
 
 def test_partnership_maps_draw_every_neighbourhood(server, page):
     page.goto(f"{server}/partnership")
-    wait_until_drawn(page, charts=16, traces=NEIGHBOURHOODS)
+    wait_until_drawn(page, charts=19, traces=NEIGHBOURHOODS)
     assert shapes(page, "Its places") == NEIGHBOURHOODS
     assert shapes(page, "Crime rate by area") == NEIGHBOURHOODS
     assert page.locator(".js-plotly-plot").get_by_text("Cathedral", exact=True).first.is_visible()  # named

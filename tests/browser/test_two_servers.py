@@ -47,7 +47,7 @@ def test_two_app_processes_on_one_postgresql_serve_the_same_numbers(pg_engine, p
             seen.append(
                 {
                     "overview": numbers(page, base, "", charts=4, tiles=4),
-                    "partnership": numbers(page, base, "partnership", charts=16, tiles=0),
+                    "partnership": numbers(page, base, "partnership", charts=19, tiles=0),
                 }
             )
     assert seen[0]["overview"][0] == "10"  # the demo city's active partnerships
