@@ -16,7 +16,7 @@ the demo city (seed 42) with its partnerships' and initiatives' areas left out.
 Nothing was done at these places and dates, so per data set x crime group it counts:
 
 - called: the share judged Improved or Worsened (about 5% at the 95% level);
-- goal met: the share whose measured goal answer is "met" or "likely met";
+- goal met: the share whose measured goal answer is "met" or "possibly met";
 - naive: the share whose raw before/after change alone reached the goal (a fall of 20%
   or more), which is what a typed "goal met" is usually read from;
 - displaced: the share said to have moved crime next door (of those where displacement
@@ -57,9 +57,9 @@ from metrics.evaluation import CRIME_OUTCOMES, Design, Places, Prefetched
 from metrics.initiatives import (
     DIFFUSION,
     DISPLACED,
-    LIKELY_MET,
     MET,
     NOT_MEASURED,
+    POSSIBLY_MET,
     Aimed,
     busy_areas,
     evaluate_initiative,
@@ -73,7 +73,7 @@ SEED = 20261201
 GOAL = -0.20  # "down 20%"
 GOAL_MONTHS = 12
 PLANNED = 100  # activities planned and delivered: every placebo was "carried out"
-# A goal met or likely met needs a fall beyond chance (nominally 2.5% of placebos), and a
+# A goal met or possibly met needs a fall beyond chance (nominally 2.5% of placebos), and a
 # displacement a rise next door beyond chance (also 2.5%): at most 5%, the same room for
 # chance as the 2% to 8% around the nominal 5% called.
 NOMINAL_ONE_SIDED = 0.025
@@ -205,7 +205,7 @@ class Tally:
         self.called += record["verdict"] in (IMPROVED, WORSENED)
         self.improved += record["verdict"] == IMPROVED
         self.answers[record["goal"]["answer"]] += 1
-        self.goal_hit += record["goal"]["answer"] in (MET, LIKELY_MET)
+        self.goal_hit += record["goal"]["answer"] in (MET, POSSIBLY_MET)
         moved = result["displacement"]["label"]
         if moved != NOT_MEASURED:
             self.measured += 1
@@ -318,7 +318,7 @@ def write(rows: list[dict], seconds: float, path: Path = RESULTS) -> str:
         "it covers one year), every planned activity delivered, judged by "
         "`metrics.initiatives.evaluate_initiative`. Nothing was done, so: about 5% should be called "
         f"Improved or Worsened (target {_pct(TARGET[0])} to {_pct(TARGET[1])}); a goal should rarely "
-        f"be met or likely met, as that needs a fall beyond chance (nominally {_pct(NOMINAL_ONE_SIDED)}, "
+        f"be met or possibly met, as that needs a fall beyond chance (nominally {_pct(NOMINAL_ONE_SIDED)}, "
         f"target at most {_pct(GOAL_CEILING)}); and crime should rarely be said to have moved next door "
         f"(nominally {_pct(NOMINAL_ONE_SIDED)}, target at most {_pct(DISPLACED_CEILING)}). The naive "
         "column is the "
@@ -327,7 +327,7 @@ def write(rows: list[dict], seconds: float, path: Path = RESULTS) -> str:
         "were measured).",
         "",
         "| data set | crime group | goal | placebos | with an estimate | called Improved/Worsened "
-        "| of which Improved | goal met or likely met | naive: raw fall of 20% or more "
+        "| of which Improved | goal met or possibly met | naive: raw fall of 20% or more "
         "| displacement measured | said displaced | said diffusion | target |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]

@@ -113,7 +113,7 @@ def slide_row(record: dict) -> dict:
 _ESTIMATED = (IMPROVED, WORSENED, NO_CLEAR_CHANGE, INCONCLUSIVE)
 GOAL_ANSWERS = {
     "met": "Met",
-    "likely met": "Likely met",
+    "possibly met": "Possibly met",
     "not met": "Not met",
     "not shown": "Not shown to be met",
     "cannot tell": "Cannot tell yet",
@@ -223,7 +223,7 @@ def initiative_sentence(record: dict) -> str:
     answer = goal_words(record)
     said += f"; {answer[:1].lower()}{answer[1:]}"
     claim = (record.get("claim") or {}).get("goal_met")
-    if claim and record["goal"]["answer"] not in ("met", "likely met"):
+    if claim and record["goal"]["answer"] not in ("met", "possibly met"):
         said += " (its lead recorded it as met: a claim, which the measured change does not show)"
     return f"{name}: {said}."
 

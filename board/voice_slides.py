@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from sqlalchemy import Connection
 
 from board.slide import Slide
-from charts.board import LEFT, RIGHT, SLIDE_WIDTH, projected, wrap_to_width
+from charts.board import LEFT, RIGHT, SLIDE_WIDTH, projected, table_header, wrap_to_width
 from charts.decisions import shares_by_year
 from charts.figures import base_figure
 from charts.theme import INK, MUTED, band_fill, verdict_fill
@@ -177,14 +177,7 @@ def you_said_table(shown: pd.DataFrame, rows: list[dict], title: str) -> go.Figu
     fig.add_trace(
         go.Table(
             columnwidth=[share for _, share in COLUMNS],
-            header={
-                "values": [f"<b>{h}</b>" for h, _ in COLUMNS],
-                "font": {"size": 30, "color": INK},
-                "fill_color": "#ffffff",
-                "align": "left",
-                "height": 56,
-                "line_color": INK,
-            },
+            header=table_header([f"<b>{h}</b>" for h, _ in COLUMNS]),
             cells={
                 "values": [said, did, changed],
                 "font": {"size": CELL_PX, "color": INK},

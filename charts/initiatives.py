@@ -25,7 +25,6 @@ from metrics.initiatives import (
     DIFFUSION,
     DISPLACED,
     GOAL_UNTESTED,
-    LIKELY_MET,
     MET,
     NO_DISPLACEMENT,
     NO_GOAL,
@@ -33,6 +32,7 @@ from metrics.initiatives import (
     NOT_MET,
     NOT_RECORDED,
     NOT_SHOWN,
+    POSSIBLY_MET,
     UNTESTED,
 )
 from metrics.registry import CRIME_GROUP_LABELS, metric
@@ -43,7 +43,7 @@ NOT_TARGETED = "Not evaluated on its own: no target recorded"
 MAY_BE_CHANCE = " (may be chance)"
 GOAL_WORDS = {
     MET: "Goal met",
-    LIKELY_MET: "Goal likely met",
+    POSSIBLY_MET: "Goal possibly met",
     NOT_MET: "Goal not met",
     NOT_SHOWN: "Goal not shown to be met",
     CANNOT_TELL: "Cannot tell yet",

@@ -50,6 +50,9 @@ from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.verdict import IMPROVED, NOT_ENOUGH, TOO_EARLY, WORSENED
 
 UNTESTED = "Untested"
+# an initiative whose target improved while its crime rose next door beyond chance: the
+# verdict is not "Improved", as the area as a whole may have gained nothing
+MOVED = "Moved next door"
 # fidelity: the share of planned activity delivered
 DELIVERED_SHARE, CARRIED_OUT_SHARE = 0.8, 0.2
 DELIVERED, PARTLY, NOT_CARRIED_OUT, NOT_RECORDED = (
@@ -59,9 +62,9 @@ DELIVERED, PARTLY, NOT_CARRIED_OUT, NOT_RECORDED = (
     "not recorded",
 )
 # what the measured change says of a stated goal
-MET, LIKELY_MET, NOT_MET, NOT_SHOWN, CANNOT_TELL, NO_GOAL, GOAL_UNTESTED = (
+MET, POSSIBLY_MET, NOT_MET, NOT_SHOWN, CANNOT_TELL, NO_GOAL, GOAL_UNTESTED = (
     "met",
-    "likely met",
+    "possibly met",
     "not met",
     "not shown",
     "cannot tell",
@@ -255,7 +258,7 @@ def goal_answer(
     score, signed) from the measured effect (`Effect.as_dict()`, same scale) and its verdict.
 
     - met: the whole 95% interval reaches the goal;
-    - likely met: the change is real (the interval excludes none) and its best estimate
+    - possibly met: the change is real (the interval excludes none) and its best estimate
       reaches the goal, but the interval includes falling short;
     - not met: the whole interval falls short of the goal;
     - not shown: the interval includes no change at all (and the goal): it may be chance.
@@ -283,9 +286,9 @@ def goal_answer(
         return NOT_MET, f"Goal not met: the 95% interval rules out a {way} of {size(want)}."
     if worst > 0:
         if gained >= want:
-            return LIKELY_MET, (
-                f"Goal likely met: the change is real and its best estimate reaches the goal, but the "
-                f"95% interval includes a {way} of only {size(worst)}."
+            return POSSIBLY_MET, (
+                f"Goal possibly met: the change is real and its best estimate, a {way} of {size(gained)}, "
+                f"reaches the goal, but it could have been as little as a {way} of {size(worst)}."
             )
         return NOT_SHOWN, (
             f"Goal not shown to be met: the change is real, but its best estimate, a {way} of "
@@ -497,8 +500,9 @@ def evaluate_initiative(
         record["goal"] = {**goal, "answer": GOAL_UNTESTED, "measured": False}
         record["goal"]["sentence"] = "It was not carried out, so its goal was not tested."
     else:
-        record["verdict"] = judged["verdict"]
-        extra = judged["displacement"]["sentence"] if judged["displacement"]["label"] == DISPLACED else ""
+        moved = judged["displacement"]["label"] == DISPLACED
+        record["verdict"] = MOVED if moved and judged["verdict"] == IMPROVED else judged["verdict"]
+        extra = judged["displacement"]["sentence"] if moved else ""
         record["sentence"] = " ".join(x for x in (judged["sentence"], extra) if x)
         record["goal"] = _measured_goal(goal, aimed, record["outcomes"])
     record["claim"] = {
@@ -557,7 +561,7 @@ def _measured_goal(goal: dict, aimed: Aimed, outcomes: list[dict]) -> dict:
         goal["change"], result["lower_is_better"], result["verdict"], result.get("effect"), raw
     )
     moved = (result.get("displacement") or {}).get("label") == DISPLACED
-    if moved and answer in (MET, LIKELY_MET):
+    if moved and answer in (MET, POSSIBLY_MET):
         sentence += " That is where it was aimed: crime moved next door, so the area as a whole gained less."
     return {
         **goal,
@@ -634,7 +638,7 @@ def mark_initiatives(rows: list[dict]) -> dict:
 def response_types(rows: list[dict]) -> pd.DataFrame:
     """'Which kinds of response work here?': per response type, how many targeted
     initiatives were judged each way (a call that may be chance counted apart), and how
-    many goals were met or likely met. Untargeted initiatives are counted as such."""
+    many goals were met or possibly met. Untargeted initiatives are counted as such."""
     records = []
     for r in rows:
         kind = r.get("response_type") or "(no type recorded)"
@@ -646,8 +650,8 @@ def response_types(rows: list[dict]) -> pd.DataFrame:
     if frame.empty:
         return frame
     table = pd.crosstab(frame["response_type"], frame["verdict"])
-    table["goals met or likely met"] = (
-        frame.assign(hit=frame["goal"].isin((MET, LIKELY_MET))).groupby("response_type")["hit"].sum()
+    table["goals met or possibly met"] = (
+        frame.assign(hit=frame["goal"].isin((MET, POSSIBLY_MET))).groupby("response_type")["hit"].sum()
     )
     table["initiatives"] = frame.groupby("response_type").size()
     return table.reset_index()

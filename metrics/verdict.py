@@ -155,3 +155,21 @@ def headline(outcome: dict) -> str:
     doubtful = " (may be chance)" if outcome.get("stands") is False and outcome["verdict"] in CALLED else ""
     effect = None if outcome["verdict"] == NOT_ENOUGH else outcome.get("effect")
     return f"{outcome['label']}: {outcome['verdict']}{doubtful} - {effect_text(effect)}"
+
+
+def method_notes(outcome: dict, window: str | None = None) -> list[str]:
+    """'Method: ...; 2021-04 to 2022-03 against 2022-04 to 2023-03 (first 12 months).' and
+    'Compared with A, B (why).': what an outcome's card says under its verdict. `window`
+    names the after-window in brackets when given."""
+    notes = []
+    w = outcome.get("windows")
+    if outcome.get("method") and w:
+        named = f" ({window})" if window else ""
+        notes.append(
+            f"Method: {outcome['method']}; {w['before'][0]} to {w['before'][1]} against "
+            f"{w['after'][0]} to {w['after'][1]}{named}."
+        )
+    if outcome.get("comparison"):
+        c = outcome["comparison"]
+        notes.append(f"Compared with {', '.join(c['areas'])} ({c['reason']}).")
+    return notes

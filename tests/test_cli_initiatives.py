@@ -13,7 +13,7 @@ from cli.initiatives import initiative_lines
 from db.demo.city import TARGETED
 from metrics.initiatives import CANNOT_TELL, GOAL_UNTESTED, NO_GOAL, UNTESTED
 
-GOAL_ANSWERS = {"met", "likely met", "not met", "not shown", CANNOT_TELL, NO_GOAL, GOAL_UNTESTED}
+GOAL_ANSWERS = {"met", "possibly met", "not met", "not shown", CANNOT_TELL, NO_GOAL, GOAL_UNTESTED}
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,7 @@ def test_plain_text_shows_displacement_and_fidelity_for_the_market_street_patrol
     )
     assert "  next door (Old Town): displaced" in text
     assert re.search(r"\n  carried out: delivered, \d+ of \d+ planned activities \((8|9)\d%\)\n", text)
-    assert "  goal (measured): likely met." in text
+    assert "  goal (measured): possibly met." in text
 
 
 def test_untargeted_initiatives_are_one_line_with_their_claims_counted_as_claims():

@@ -35,6 +35,7 @@ from charts.initiatives import (
 from metrics.evaluation import Design
 from metrics.formatting import day_label
 from metrics.initiatives import response_types
+from metrics.verdict import method_notes
 from ui import data
 from ui.auth import User
 from ui.plain import plain
@@ -133,16 +134,7 @@ def _method_notes(record: dict) -> str:
     outcome = judged(record)
     if outcome is None or untested(record):
         return ""
-    notes = []
-    w = outcome.get("windows")
-    if outcome.get("method") and w:
-        notes.append(
-            f"Method: {outcome['method']}; {w['before'][0]} to {w['before'][1]} against "
-            f"{w['after'][0]} to {w['after'][1]}."
-        )
-    if outcome.get("comparison"):
-        c = outcome["comparison"]
-        notes.append(f"Compared with {', '.join(c['areas'])} ({c['reason']}).")
+    notes = method_notes(outcome)
     if doubtful(record):
         q = outcome.get("q_value")
         notes.append(

@@ -12,7 +12,7 @@ from db.users import may
 from metrics.coverage import THIN_SHARE, SourceCoverage, coverage_months
 from metrics.formatting import effect_text
 from metrics.publish import csv_bytes
-from metrics.verdict import sustained_text
+from metrics.verdict import method_notes, sustained_text
 from ui.auth import User, handed_over, recorder, this_user
 from ui.filters import KEY_PARTNERSHIP
 from ui.plain import plain
@@ -112,16 +112,7 @@ def verdict_card(outcome: dict) -> None:
         st.markdown(plain(outcome["sentence"]))
         if outcome.get("sustained"):
             st.markdown(plain(sustained_text(outcome["sustained"])))
-        notes = []
-        if outcome.get("method"):
-            w = outcome["windows"]
-            notes.append(
-                f"Method: {outcome['method']}; {w['before'][0]} to {w['before'][1]} against "
-                f"{w['after'][0]} to {w['after'][1]} ({outcome.get('window', 'first months')})."
-            )
-        if outcome.get("comparison"):
-            c = outcome["comparison"]
-            notes.append(f"Compared with {', '.join(c['areas'])} ({c['reason']}).")
+        notes = method_notes(outcome, outcome.get("window", "first months"))
         notes.extend(outcome.get("notes", ()))
         if notes:
             st.caption(plain(" ".join(notes)))

@@ -175,7 +175,7 @@ def records(draw):
             "change": -0.2,
             "months": 12,
             "stated": "property crime down 20% within 12 months",
-            "answer": draw(st.sampled_from(["met", "likely met", "not met", "not shown", "cannot tell"])),
+            "answer": draw(st.sampled_from(["met", "possibly met", "not met", "not shown", "cannot tell"])),
             "measured": True,
             "sentence": "",
         },
