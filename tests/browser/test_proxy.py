@@ -283,7 +283,7 @@ def test_another_site_cannot_frame_the_dashboard(proxied, context):
 def test_an_upload_larger_than_nginxs_default_reaches_the_sessions_process(proxied, context, tmp_path):
     """Uploads go to the process holding the browser's session, with Streamlit's XSRF cookie
     (made Secure by the proxy); a 2 MB file passes (nginx alone would refuse more than 1 MB)."""
-    from tests.browser.conftest import choose
+    from tests.browser.conftest import choose, idle
 
     mapping = tmp_path / "crime.toml"
     mapping.write_text(
@@ -302,10 +302,11 @@ def test_an_upload_larger_than_nginxs_default_reaches_the_sessions_process(proxi
     choose(page, "How to read it", "(my own mapping file)")
     uploader = page.get_by_test_id("stFileUploader")
     for name, path in (("Mapping file", mapping), ("Data file", data)):  # as patient as the other waits
+        idle(page)  # each upload reruns the page: the next one waits until that run is over
         box = uploader.filter(has_text=name).locator('input[type="file"]')
         box.wait_for(state="attached", timeout=60_000)
         box.set_input_files(str(path), timeout=60_000)
-    page.get_by_text("The first rows as the mapping reads them").wait_for(timeout=60_000)
+    page.get_by_text("The first rows as the mapping reads them").wait_for(timeout=120_000)
     route = next(c["value"] for c in context.cookies() if c["name"] == "commonground_route")
     uploads = [line for line in proxied.log() if "/_stcore/upload_file/" in line["request"]]
     assert len(uploads) == 2, uploads
