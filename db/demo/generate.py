@@ -546,7 +546,8 @@ def _implementation(
                 "initiative",
                 {
                     "partnership_id": pid,
-                    "name": f"{response_type.capitalize()} ({spec.catchment[0]})",
+                    # the start month tells apart two of one kind (a name is unique within its partnership)
+                    "name": f"{response_type.capitalize()} ({spec.catchment[0]}, from {started:%b %Y})",
                     "response_type": response_type,
                     "stage": stage,
                     "started_on": started,

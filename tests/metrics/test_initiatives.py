@@ -309,3 +309,19 @@ def test_ring_drift_is_the_spread_of_rings_changes_beyond_their_counting_noise()
     assert ring_drift(moving, places, (months[0], months[0]), (months[1], months[1])) == pytest.approx(
         expected
     )
+
+
+def test_every_demo_initiative_has_a_name_of_its_own_within_its_partnership(demo_engine):
+    """Initiatives are imported by partnership and name: the demo keeps to that key, so no
+    two rows on a page read the same."""
+    from sqlalchemy import func
+
+    from db.models import Initiative
+
+    with demo_engine.connect() as conn:
+        repeated = conn.execute(
+            select(Initiative.partnership_id, Initiative.name)
+            .group_by(Initiative.partnership_id, Initiative.name)
+            .having(func.count() > 1)
+        ).all()
+    assert repeated == []
