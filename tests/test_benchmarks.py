@@ -34,7 +34,7 @@ def test_export_benchmark_times_a_pdf_and_a_deck(demo_url):
     for fmt in ("pdf", "pptx"):
         assert result[fmt]["slides"] == 13  # the demo deck of RIV-EAST-SCHOOLS, public
         assert result[fmt]["bytes"] > 10_000
-    assert "| pdf | 12 |" in write_export(result)
+    assert "| pdf | 13 |" in write_export(result)
 
 
 @pytest.mark.postgres
