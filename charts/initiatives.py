@@ -327,6 +327,7 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
         rows=len(shown), cols=1, subplot_titles=titles, vertical_spacing=0.5 / len(shown) ** 0.5 / 2
     )
     legend: set[str] = set()
+    empty: list[str] = []  # the axes of panels with nothing delivered
     for row, record in enumerate(shown, start=1):
         mine = delivery[delivery["initiative_id"] == record["id"]]
         months = pd.to_datetime(mine["month"])
@@ -368,16 +369,7 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
         fig.update_yaxes(title_text="Activities", range=[0, top * 1.25], tickformat=",d", row=row, col=1)
         if mine["delivered"].sum() == 0:  # no bar to see: say so on the panel
             axis = "" if row == 1 else str(row)
-            fig.add_annotation(
-                x=0.5,
-                xref=f"x{axis} domain",
-                y=0.45,
-                yref=f"y{axis} domain",
-                text="<b>0 delivered</b>: not carried out",
-                showarrow=False,
-                font={"size": 16, "color": INK},
-                bgcolor="rgba(255,255,255,0.85)",
-            )
+            empty.append(axis)
         fig.update_xaxes(
             range=[months.min() - pd.Timedelta(days=20), months.max() + pd.Timedelta(days=20)],
             tickformat="%b<br>%Y",  # two short lines: a phone's narrow axis keeps them apart
@@ -394,7 +386,19 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
         margin={"b": 140},
         legend={"y": -80 / (height - 60 - 140), "yanchor": "top"},
     )
-    fig.update_annotations(font={"size": 16}, xanchor="left", x=0)
+    fig.update_annotations(font={"size": 16}, xanchor="left", x=0)  # the panels' titles
+    for axis in empty:  # no bar to see: say so in the middle of the panel
+        fig.add_annotation(
+            x=0.5,
+            xanchor="center",
+            xref=f"x{axis} domain",
+            y=0.45,
+            yref=f"y{axis} domain",
+            text="<b>0 delivered</b>: not carried out",
+            showarrow=False,
+            font={"size": 18, "color": INK},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     return fig
 
 
@@ -551,13 +555,13 @@ def response_chart(types: pd.DataFrame, title: str) -> go.Figure:
                 hovertemplate=f"%{{y}}: %{{x}} {html.escape(verdict.lower())}<extra></extra>",
             )
         )
-    # the legend above the bars, in reading order: under them it sat on the axis title, and ran
-    # off a phone's screen
+    # the legend under the axis title, in reading order (on a phone it is a column of five)
+    plot = 20 + 46 * len(order)
     fig.update_layout(
-        height=230 + 46 * len(order),
+        height=plot + 80 + 240,
         barmode="stack",
-        margin={"t": 150},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "traceorder": "normal"},
+        margin={"t": 80, "b": 240},
+        legend={"orientation": "h", "y": -80 / plot, "yanchor": "top", "x": 0, "traceorder": "normal"},
     )
     most = order["initiatives"].max()
     fig.update_xaxes(title_text="Initiatives", dtick=1 if most <= 4 else 2 if most <= 10 else None)

@@ -123,7 +123,8 @@ def initiative_card(record: dict) -> None:
                 st.markdown(plain(outcome["sentence"]))
                 shift = outcome.get("displacement") or {}
                 if shift.get("label") in DISPLACEMENT_WORDS:
-                    st.markdown(f"**{DISPLACEMENT_WORDS[shift['label']]}.** {plain(shift['sentence'])}")
+                    moved = shift["sentence"].split(" Counting both places")[0]  # the net is said once, below
+                    st.markdown(f"**{DISPLACEMENT_WORDS[shift['label']]}.** {plain(moved)}")
                 if net := net_text(record):
                     st.markdown(f"**{plain(net)}.**")
             goal = record["goal"]
@@ -288,7 +289,7 @@ def response_kinds(rows: list[dict]) -> None:
         nothing_to_show("No initiatives are chosen.")
         return
     chart(
-        response_chart(types, "Initiatives by kind of response and verdict"),
+        response_chart(types, "Response types and verdicts"),
         "Source: the partnership registry's initiatives, each judged on its own target where one is "
         "recorded. "
         "Hatched: a call that may be chance once every targeted initiative is judged together (false "

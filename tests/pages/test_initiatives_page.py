@@ -63,6 +63,8 @@ def test_market_street_says_it_moved_to_old_town_not_improved(demo_url, monkeypa
     assert ":green-badge[Moved next door]" not in badges
     assert "Moved next door. But property crime rose" in text
     assert "(Old Town)" in text
+    card = text[text.index("Moved next door. But") : text.index("Source: the initiatives")]
+    assert card.count("ounting both places") == 1  # the net said once on the card
     assert re.search(
         r"Counting both places: about \d+ fewer crimes \(could be from \d+ more to \d+ fewer\)", text
     )
@@ -83,7 +85,8 @@ def test_parkview_is_untested_not_failed(demo_url, monkeypatch):
     assert "Did each reach its goal?" not in figs  # nothing landed
     delivery = figs["Delivered against plan"]
     assert not [t for t in delivery["data"] if t["name"].startswith("Delivered")]  # no empty legend entry
-    assert "0 delivered" in " ".join(a["text"] for a in delivery["layout"]["annotations"])
+    zero = next(a for a in delivery["layout"]["annotations"] if "0 delivered" in a["text"])
+    assert (zero["x"], zero["xanchor"]) == (0.5, "center")  # in the middle of the empty panel
     planned = next(t for t in delivery["data"] if t["name"] == "Planned (all kinds)")
     top = delivery["layout"]["yaxis"]["range"][1]
     assert top > max(values(planned["y"]))  # the plan line is inside the chart
@@ -145,7 +148,7 @@ def test_the_portfolio_lists_every_initiative_and_the_filters_narrow_it(demo_url
     assert "Benjamini-Hochberg" in text
     assert "still stand" not in text
     assert "1 was never carried out: untested, not failed." in text
-    kinds_chart = figures(at)["Initiatives by kind of response and verdict"]
+    kinds_chart = figures(at)["Response types and verdicts"]
     moved = next(t for t in kinds_chart["data"] if t["name"] == "Moved next door")  # counted apart
     assert sum(values(moved["x"])) == 1
     assert (
@@ -162,7 +165,7 @@ def test_the_portfolio_lists_every_initiative_and_the_filters_narrow_it(demo_url
     at.multiselect(key="initiatives_partnerships").set_value(["RIV-WESTBANK-BOARD"]).run()
     both = table_with(at, "Carried out?")
     assert list(both["Initiative"]) == ["Parkview youth diversion scheme"]
-    bars = figures(at)["Initiatives by kind of response and verdict"]
+    bars = figures(at)["Response types and verdicts"]
     assert [t["name"] for t in bars["data"]] == ["Untested"]  # counted as untested, not as a failure
 
 
