@@ -15,20 +15,24 @@ from sqlalchemy import Connection
 
 from board.slide import Slide
 from charts.initiatives import (
-    claim_text,
     displacement_text,
     doubtful,
+    goal_basis,
     goal_stated,
     goal_words,
     initiative_cards,
     judged,
+    net_text,
     outcome_noun,
+    plain_effect,
+    public_claim_text,
+    raw_text,
     target_text,
     untested,
 )
 from metrics.evaluation import Design
 from metrics.formatting import effect_text, size_text, verdict_label
-from metrics.initiatives import DIFFUSION, DISPLACED, NO_DISPLACEMENT, UNTESTED, portfolio
+from metrics.initiatives import DIFFUSION, DISPLACED, MOVED, NO_DISPLACEMENT, UNTESTED, portfolio
 from metrics.publish import Rules, count_text
 from metrics.verdict import CALLED, IMPROVED, INCONCLUSIVE, NO_CLEAR_CHANGE, TOO_EARLY, WORSENED
 
@@ -69,7 +73,8 @@ def initiatives_slide(
     ).strip()
     drawn = targeted[:DRAWN]
     if len(targeted) > DRAWN:
-        caption += f" {len(targeted) - DRAWN} more initiatives are in the notes."
+        more = len(targeted) - DRAWN
+        caption += f" {more} more initiative{' is' if more == 1 else 's are'} in the notes."
     figure = initiative_cards([card(r, details=len(drawn) <= 3) for r in drawn], TITLE)
     return Slide("initiatives", TITLE, caption, source, figure, pd.DataFrame(rows), detail)
 
@@ -104,13 +109,14 @@ def slide_row(record: dict) -> dict:
         "may be chance": doubtful(record),
         "change": effect_text(effect, compact=True) if effect and verdict in _ESTIMATED else "",
         "moved next door": ", ".join(shift.get("areas") or ()) if moved else "",
+        "counting both places": net_text(record),
         "goal": goal_stated(record),
         "goal answer": goal_words(record),
-        "claim": claim_text(record),
+        "claim": public_claim_text(record),
     }
 
 
-_ESTIMATED = (IMPROVED, WORSENED, NO_CLEAR_CHANGE, INCONCLUSIVE)
+_ESTIMATED = (IMPROVED, MOVED, WORSENED, NO_CLEAR_CHANGE, INCONCLUSIVE)
 GOAL_ANSWERS = {
     "met": "Met",
     "possibly met": "Possibly met",
@@ -134,41 +140,44 @@ def card(record: dict, details: bool = True) -> dict:
         noun = outcome_noun(outcome["outcome"]) if outcome else ""
         worked = (
             verdict_label(record["verdict"]) + ("*" if row["may be chance"] else ""),
-            f"{noun} {effect_text(outcome.get('effect'))} against comparable areas" if row["change"] else "",
+            f"{noun} {plain_effect(outcome['effect'])} against comparable areas" if row["change"] else "",
             record["verdict"],
         )
         shift = (outcome or {}).get("displacement") or {}
-        moved = _moved(shift, noun)
+        moved = _moved(shift, noun, record)
     else:
         worked = ("Untested", "not judged: it was not carried out", UNTESTED)
         moved = ("Not judged", "", None)
     goal = record.get("goal") or {}
     answer = "Not tested" if not tried else GOAL_ANSWERS.get(goal.get("answer"), "No measurable goal")
     said = [f"Goal: {goal_stated(record)}." if goal_stated(record) else ""]
-    if (record.get("claim") or {}).get("goal_met") is not None:
-        said.append(
-            f"Its lead recorded it as {'met' if record['claim']['goal_met'] else 'not met'}: a claim."
-        )
+    if basis := goal_basis(record):  # the measured basis, so 'possibly' reads as uncertain
+        said.append(f"Measured: {basis}.")
+    if raw := raw_text(record):  # a fall that looked like the goal, and why it is not shown
+        said.append(f"{raw}.")
+    said = [" ".join(x for x in said if x)]
+    said.append(public_claim_text(record))  # the claim on its own line, as a claim
     tiles = [
         ("Carried out?", *carried),
         ("Did it work?", *worked),
         ("Did it move next door?", *moved),
-        ("Its goal", answer, " ".join(x for x in said if x), None),
+        ("Its goal", answer, "\n".join(x for x in said if x), None),
     ]
     if not details:
         tiles = [(q, a, "", v) for q, a, _, v in tiles]
     return {"name": record["name"], "target": row["target"], "tiles": tiles}
 
 
-def _moved(shift: dict, noun: str) -> tuple[str, str, None]:
+def _moved(shift: dict, noun: str, record: dict) -> tuple[str, str, str | None]:
     where = ", ".join(shift.get("areas") or ())
-    estimate = (shift.get("effect") or {}).get("estimate")
+    effect = shift.get("effect") or {}
+    estimate = effect.get("estimate")
     label = shift.get("label")
     if label == DISPLACED and estimate is not None:
         return (
             f"Yes: to {where}",
-            f"{noun} rose {size_text('relative', estimate)} there against comparable areas",
-            None,
+            f"{noun} there {plain_effect(effect)} against comparable areas.\n{net_text(record)}.",
+            MOVED,
         )
     if label == DIFFUSION and estimate is not None:
         return "No: the benefit spread", f"{noun} fell {size_text('relative', estimate)} in {where} too", None
@@ -204,7 +213,7 @@ def initiative_sentence(record: dict) -> str:
     noun = outcome_noun(outcome["outcome"]) if outcome else "its outcome"
     effect = (outcome or {}).get("effect")
     verdict = record["verdict"]
-    if verdict in (IMPROVED, WORSENED) and effect:
+    if verdict in (IMPROVED, MOVED, WORSENED) and effect:
         way = "fell" if effect["estimate"] < 0 else "rose"
         said = f"{noun} {way} {size_text(effect['scale'], effect['estimate'])} against comparable areas"
         if doubtful(record):
@@ -220,11 +229,17 @@ def initiative_sentence(record: dict) -> str:
     shift = (outcome or {}).get("displacement") or {}
     if shift.get("label") == DISPLACED:
         said += f", but some of it moved next door to {', '.join(shift.get('areas') or ())}"
+        if net := net_text(record):
+            said += f"; {net[:1].lower()}{net[1:]}".replace(": ", ", ", 1)
     answer = goal_words(record)
     said += f"; {answer[:1].lower()}{answer[1:]}"
+    if basis := goal_basis(record):
+        said += f" ({basis})"
+    if raw := raw_text(record):
+        said += f": {raw[:1].lower()}{raw[1:]}"
     claim = (record.get("claim") or {}).get("goal_met")
     if claim and record["goal"]["answer"] not in ("met", "possibly met"):
-        said += " (its lead recorded it as met: a claim, which the measured change does not show)"
+        said += " (the partnership's records said met: a claim, which the measured change does not show)"
     return f"{name}: {said}."
 
 
@@ -247,6 +262,8 @@ def _notes(record: dict, rules: Rules) -> str:
     goal = goal_stated(record)
     if goal:
         parts.append(f"Goal: {goal}: {goal_words(record).lower()}.")
-    if claim := claim_text(record):
+    if net := net_text(record):
+        parts.append(f"{net}.")
+    if claim := public_claim_text(record):
         parts.append(claim)
     return " ".join(parts)

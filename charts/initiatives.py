@@ -26,6 +26,7 @@ from metrics.initiatives import (
     DISPLACED,
     GOAL_UNTESTED,
     MET,
+    MOVED,
     NO_DISPLACEMENT,
     NO_GOAL,
     NOT_CARRIED_OUT,
@@ -35,6 +36,7 @@ from metrics.initiatives import (
     POSSIBLY_MET,
     UNTESTED,
 )
+from metrics.publish import PUBLIC, Rules, count_text
 from metrics.registry import CRIME_GROUP_LABELS, metric
 from metrics.verdict import IMPROVED, NOT_ENOUGH, WORSENED
 
@@ -55,13 +57,18 @@ DISPLACEMENT_WORDS = {
     NO_DISPLACEMENT: "No sign it moved next door",
     DIFFUSION: "The benefit spread next door",
 }
+# kinds of activity: sky blue and grey, solid or hatched, never a verdict's colour
 KIND_COLOURS = {
-    "patrol": OKABE_ITO["blue"],
-    "meeting": OKABE_ITO["bluish_green"],
-    "outreach": OKABE_ITO["orange"],
-    "environmental": OKABE_ITO["reddish_purple"],
+    "patrol": (OKABE_ITO["sky_blue"], ""),
+    "meeting": (MUTED, ""),
+    "outreach": (OKABE_ITO["sky_blue"], "/"),
+    "environmental": (MUTED, "x"),
 }
-UNTESTED_COLOUR = MUTED  # grey: neither a success nor a failure
+UNTESTED_COLOUR = NO_DATA  # a light grey, hatched in bars: neither a success nor a failure
+NOT_TARGETED_COLOUR = "#EDEDED"
+# improved where it was aimed, but crime rose next door: yellow, neither a success's green
+# nor a failure's vermillion
+MOVED_COLOUR = OKABE_ITO["yellow"]
 DELIVERY_SOURCE = (
     "Source: the initiatives' delivery records: activities planned and delivered each month "
     "(patrols, meetings, outreach, environmental changes)."
@@ -131,8 +138,93 @@ def fidelity_text(record: dict, counts: bool = True) -> str:
 
 
 def doubtful(record: dict) -> bool:
-    """An Improved or Worsened call that does not hold with every initiative judged together."""
-    return record.get("verdict") in (IMPROVED, WORSENED) and record.get("stands") is False
+    """An Improved, Moved next door or Worsened call that does not hold with every
+    initiative judged together."""
+    return record.get("verdict") in (IMPROVED, MOVED, WORSENED) and record.get("stands") is False
+
+
+def verdict_colour(verdict: str) -> str:
+    """An initiative's verdict colour: Moved next door yellow, Untested light grey."""
+    if verdict == MOVED:
+        return MOVED_COLOUR
+    if verdict == UNTESTED:
+        return UNTESTED_COLOUR
+    return VERDICT_COLOURS.get(verdict, MUTED)
+
+
+def net_text(record: dict, rules: Rules = PUBLIC) -> str:
+    """Where crime moved next door, what the two places gained together: 'Counting both
+    places: about 21 fewer crimes (could be from 55 more to 96 fewer)'; '' otherwise. A
+    count from 1 to 10 is said as 'fewer than 11' under public rules."""
+    outcome = judged(record)
+    shift = (outcome or {}).get("displacement") or {}
+    if untested(record) or shift.get("label") != DISPLACED or shift.get("crimes_prevented") is None:
+        return ""
+    said = f"Counting both places: {_net(shift['crimes_prevented'], rules)}"
+    if shift.get("crimes_prevented_ci"):
+        low, high = shift["crimes_prevented_ci"]
+        said += f" (could be from {_net(low, rules, short=True)} to {_net(high, rules, short=True)})"
+    return said
+
+
+def _net(prevented: float, rules: Rules, short: bool = False) -> str:
+    n = abs(round(prevented))
+    way = "fewer" if prevented > 0 else "more"
+    if short:
+        return "none" if n == 0 else f"{count_text(n, rules)} {way}"
+    return "no net change" if n == 0 else f"about {count_text(n, rules)} {way} crimes"
+
+
+def plain_effect(effect: dict, lower_is_better: bool = True) -> str:
+    """'-30%, between 7% and 47% fewer' for a resident, not '(95%: -47% to -7%)'."""
+    low, high = effect["ci"]
+    scale = effect["scale"]
+    est = size_text(scale, effect["estimate"])
+    sign = "-" if effect["estimate"] < 0 else "+"
+    if scale != "relative":
+        return f"{sign}{est} (between {low:+.0f} and {high:+.0f} points)"
+    if high < 0:
+        return f"{sign}{est} (between {size_text(scale, high)} and {size_text(scale, low)} fewer)"
+    if low > 0:
+        return f"{sign}{est} (between {size_text(scale, low)} and {size_text(scale, high)} more)"
+    return f"{sign}{est} (from {size_text(scale, low)} fewer to {size_text(scale, high)} more)"
+
+
+def goal_basis(record: dict) -> str:
+    """The measured basis of a 'possibly met' or 'met' goal, for a card: '-30% against a goal
+    of -20%; could be as little as -7%'; '' for any other answer."""
+    goal = record.get("goal") or {}
+    outcome = judged(record)
+    effect = (outcome or {}).get("effect")
+    if untested(record) or goal.get("answer") not in (MET, POSSIBLY_MET) or not effect:
+        return ""
+    unit = 100 if effect["scale"] == "relative" else 1
+    mark = "%" if unit == 100 else " points"
+    lower = outcome.get("lower_is_better", True)
+    least = max(effect["ci"]) if lower else min(effect["ci"])
+    said = f"{effect['estimate'] * unit:+.0f}{mark} against a goal of {goal['change'] * unit:+.0f}{mark}"
+    word = "could be as little as" if goal["answer"] == POSSIBLY_MET else "at least"
+    return f"{said}; {word} {least * unit:+.0f}{mark}"
+
+
+def raw_text(record: dict) -> str:
+    """Where the goal was not shown to be met although the target's own before and after
+    looked like it: 'It fell 23% before and after, which looks like the goal, but comparable
+    areas fell too'; '' otherwise."""
+    goal = record.get("goal") or {}
+    raw = goal.get("raw_change")
+    if untested(record) or goal.get("answer") != NOT_SHOWN or raw is None or goal.get("change") is None:
+        return ""
+    outcome = judged(record) or {}
+    scale = (outcome.get("effect") or {}).get("scale", "relative")
+    sign = -1 if outcome.get("lower_is_better", True) else 1
+    if sign * raw < sign * goal["change"]:
+        return ""
+    way = "fell" if raw < 0 else "rose"
+    return (
+        f"It {way} {size_text(scale, raw)} before and after, which looks like the goal, but comparable "
+        f"areas {way} too"
+    )
 
 
 def change_text(record: dict) -> str:
@@ -197,6 +289,15 @@ def goal_stated(record: dict) -> str:
     return goal.get("stated") or goal.get("text") or ""
 
 
+def public_claim_text(record: dict) -> str:
+    """The claim for a public slide, pointing at no one: 'The partnership's records said met:
+    a claim.'; '' when nothing was typed."""
+    claim = (record.get("claim") or {}).get("goal_met")
+    if claim is None:
+        return ""
+    return f"The partnership's records said {'met' if claim else 'not met'}: a claim."
+
+
 def claim_text(record: dict) -> str:
     """What a person typed about the goal, marked as a claim: 'Recorded as met by its lead:
     a claim, not the measured answer.'; '' when nothing was typed."""
@@ -226,12 +327,13 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
         rows=len(shown), cols=1, subplot_titles=titles, vertical_spacing=0.5 / len(shown) ** 0.5 / 2
     )
     legend: set[str] = set()
+    empty: list[str] = []  # the axes of panels with nothing delivered
     for row, record in enumerate(shown, start=1):
         mine = delivery[delivery["initiative_id"] == record["id"]]
         months = pd.to_datetime(mine["month"])
-        for kind, colour in KIND_COLOURS.items():
+        for kind, (colour, hatch) in KIND_COLOURS.items():
             part = mine[mine["kind"] == kind]
-            if part.empty:
+            if part.empty or part["delivered"].sum() == 0:  # no empty legend entry
                 continue
             fig.add_trace(
                 go.Bar(
@@ -240,7 +342,7 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
                     name=f"Delivered: {kind}",
                     legendgroup=kind,
                     showlegend=kind not in legend,
-                    marker_color=colour,
+                    marker={"color": colour, "pattern": {"shape": hatch, "fgcolor": INK}},
                     hovertemplate=f"%{{x|%b %Y}}: %{{y:,}} {kind} delivered<extra></extra>",
                 ),
                 row=row,
@@ -264,7 +366,10 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
             col=1,
         )
         top = max(planned["planned"].max(), mine.groupby("month")["delivered"].sum().max(), 1)
-        fig.update_yaxes(title_text="Activities", range=[0, top * 1.12], tickformat=",d", row=row, col=1)
+        fig.update_yaxes(title_text="Activities", range=[0, top * 1.25], tickformat=",d", row=row, col=1)
+        if mine["delivered"].sum() == 0:  # no bar to see: say so on the panel
+            axis = "" if row == 1 else str(row)
+            empty.append(axis)
         fig.update_xaxes(
             range=[months.min() - pd.Timedelta(days=20), months.max() + pd.Timedelta(days=20)],
             tickformat="%b<br>%Y",  # two short lines: a phone's narrow axis keeps them apart
@@ -281,7 +386,19 @@ def delivery_chart(delivery: pd.DataFrame, records: list[dict], title: str) -> g
         margin={"b": 140},
         legend={"y": -80 / (height - 60 - 140), "yanchor": "top"},
     )
-    fig.update_annotations(font={"size": 16}, xanchor="left", x=0)
+    fig.update_annotations(font={"size": 16}, xanchor="left", x=0)  # the panels' titles
+    for axis in empty:  # no bar to see: say so in the middle of the panel
+        fig.add_annotation(
+            x=0.5,
+            xanchor="center",
+            xref=f"x{axis} domain",
+            y=0.45,
+            yref=f"y{axis} domain",
+            text="<b>0 delivered</b>: not carried out",
+            showarrow=False,
+            font={"size": 18, "color": INK},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     return fig
 
 
@@ -311,7 +428,11 @@ def goal_chart(records: list[dict], title: str) -> go.Figure | None:
             y=[html.escape(r["name"]) for r in dots],
             mode="markers+text",
             name="Change (95% interval)",
-            marker={"size": 16, "color": [VERDICT_COLOURS.get(r["verdict"], MUTED) for r in dots]},
+            marker={
+                "size": 16,
+                "color": [verdict_colour(r["verdict"]) for r in dots],
+                "line": {"width": 1.5, "color": INK},
+            },
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -388,6 +509,7 @@ def _change(value: float, relative: bool) -> str:
 VERDICT_ORDER = (
     IMPROVED,
     f"{IMPROVED}{MAY_BE_CHANCE}",
+    MOVED,
     "No clear change",
     "Inconclusive",
     "Too early to tell",
@@ -400,11 +522,15 @@ VERDICT_ORDER = (
 
 
 def _kind_colour(verdict: str) -> str:
-    if verdict == UNTESTED:
-        return UNTESTED_COLOUR
     if verdict == "Not targeted":
-        return NO_DATA
-    return VERDICT_COLOURS.get(verdict.removesuffix(MAY_BE_CHANCE), band_fill(MUTED, 0.5))
+        return NOT_TARGETED_COLOUR
+    return verdict_colour(verdict.removesuffix(MAY_BE_CHANCE))
+
+
+def _kind_hatch(verdict: str) -> str:
+    if verdict.endswith(MAY_BE_CHANCE):
+        return "/"
+    return "x" if verdict == UNTESTED else ""
 
 
 def response_chart(types: pd.DataFrame, title: str) -> go.Figure:
@@ -423,13 +549,22 @@ def response_chart(types: pd.DataFrame, title: str) -> go.Figure:
                 name="Not evaluated on its own (no target)" if verdict == "Not targeted" else verdict,
                 marker={
                     "color": _kind_colour(verdict),
-                    "pattern": {"shape": "/" if verdict.endswith(MAY_BE_CHANCE) else ""},
+                    "pattern": {"shape": _kind_hatch(verdict), "fgcolor": MUTED},
+                    "line": {"color": MUTED, "width": 1},
                 },
                 hovertemplate=f"%{{y}}: %{{x}} {html.escape(verdict.lower())}<extra></extra>",
             )
         )
-    fig.update_layout(barmode="stack", legend={"y": -0.18})
-    fig.update_xaxes(title_text="Initiatives", dtick=1 if order["initiatives"].max() <= 10 else None)
+    # the legend under the axis title, in reading order (on a phone it is a column of five)
+    plot = 20 + 46 * len(order)
+    fig.update_layout(
+        height=plot + 80 + 240,
+        barmode="stack",
+        margin={"t": 80, "b": 240},
+        legend={"orientation": "h", "y": -80 / plot, "yanchor": "top", "x": 0, "traceorder": "normal"},
+    )
+    most = order["initiatives"].max()
+    fig.update_xaxes(title_text="Initiatives", dtick=1 if most <= 4 else 2 if most <= 10 else None)
     fig.update_yaxes(automargin=True, showgrid=False)
     return fig
 
@@ -488,12 +623,13 @@ def initiative_cards(cards: list[dict], title: str) -> go.Figure:
 
     fig = projected(base_figure(title, ""))
     fig.update_layout(xaxis={"visible": False, "range": [0, 1]}, yaxis={"visible": False, "range": [0, 1]})
-    scale = 1.0 if len(cards) <= 2 else 0.75 if len(cards) == 3 else 0.6
+    # one card fills the slide in larger type; more share it
+    scale = 1.25 if len(cards) == 1 else 1.0 if len(cards) == 2 else 0.75 if len(cards) == 3 else 0.6
     name_px, label_px, answer_px, detail_px = (
         round(CARD_NAME_PX * max(scale, 0.8)),
         round(CARD_LABEL_PX * max(scale, 0.8)),
         round(CARD_ANSWER_PX * scale),
-        round(CARD_DETAIL_PX * max(scale, 0.8)),
+        round(CARD_DETAIL_PX * max(min(scale, 1.1), 0.8)),
     )
     columns = max((len(c["tiles"]) for c in cards), default=1)
     tile_px = (PLOT_WIDTH_PX - TILE_GAP_PX * (columns - 1)) / columns
@@ -510,7 +646,7 @@ def initiative_cards(cards: list[dict], title: str) -> go.Figure:
             [
                 (
                     wrap_to_width(answer, inner, answer_px),
-                    wrap_to_width(detail, inner, detail_px) if detail else [],
+                    [line for part in detail.split("\n") for line in wrap_to_width(part, inner, detail_px)],
                 )
                 for _, answer, detail, _ in c["tiles"]
             ]
@@ -536,8 +672,8 @@ def initiative_cards(cards: list[dict], title: str) -> go.Figure:
     for c, tiles, (name_h, tile_h) in zip(cards, laid, heights, strict=True):
         fig.add_annotation(
             **_text_at(0, y(top_px)),
-            text=f"<b>{html.escape(c['name'])}</b>   "
-            f"<span style='color:{MUTED}'>{html.escape(c['target'])}</span>",
+            text=f"<b>{html.escape(c['name'], quote=False)}</b>   "
+            f"<span style='color:{MUTED}'>{html.escape(c['target'], quote=False)}</span>",
             font={"size": name_px, "color": INK},
         )
         tile_top = top_px + name_h
@@ -563,20 +699,20 @@ def initiative_cards(cards: list[dict], title: str) -> go.Figure:
             down = tile_top + PAD_PX
             fig.add_annotation(
                 **_text_at(left, y(down)),
-                text=html.escape(question),
+                text=html.escape(question, quote=False),
                 font={"size": label_px, "color": MUTED},
             )
             down += label_px * LINE
             fig.add_annotation(
                 **_text_at(left, y(down)),
-                text="<br>".join(f"<b>{html.escape(line)}</b>" for line in answer),
+                text="<br>".join(f"<b>{html.escape(line, quote=False)}</b>" for line in answer),
                 font={"size": answer_px, "color": INK},
             )
             if detail:
                 down += len(answer) * answer_px * LINE + 12
                 fig.add_annotation(
                     **_text_at(left, y(down)),
-                    text="<br>".join(html.escape(line) for line in detail),
+                    text="<br>".join(html.escape(line, quote=False) for line in detail),
                     font={"size": detail_px, "color": INK},
                 )
         top_px = tile_top + tile_h + BAND_GAP_PX
@@ -624,6 +760,6 @@ def _text_at(x: float, y: float, anchor: str = "top") -> dict:
 def _tile_fill(verdict: str | None) -> str:
     if verdict is None:
         return "#ffffff"
-    if verdict == UNTESTED:
-        return band_fill(UNTESTED_COLOUR, 0.15)
+    if verdict in (UNTESTED, MOVED):
+        return band_fill(verdict_colour(verdict), 0.35)
     return verdict_fill(verdict)

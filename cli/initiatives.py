@@ -10,7 +10,7 @@ Initiatives with no target are counted in one line. The records are
 from __future__ import annotations
 
 from metrics.formatting import effect_text
-from metrics.initiatives import UNTESTED
+from metrics.initiatives import MOVED, UNTESTED
 from metrics.verdict import IMPROVED, WORSENED, headline
 
 
@@ -31,7 +31,7 @@ def initiative_lines(initiatives: list[dict]) -> list[str]:
 def _targeted(record: dict) -> list[str]:
     kind = f" ({record['response_type']})" if record.get("response_type") else ""
     where = ", ".join(record["target"]["areas"])
-    called = record["verdict"] in (IMPROVED, WORSENED)
+    called = record["verdict"] in (IMPROVED, MOVED, WORSENED)
     doubtful = " (may be chance)" if called and record.get("stands") is False else ""
     fidelity = record["fidelity"]
     lines = [

@@ -8,7 +8,7 @@ from ui import data
 from ui.auth import require
 from ui.database import database_url
 from ui.frame import inside_frame
-from ui.initiatives import portfolio_filters, portfolio_table, response_kinds
+from ui.initiatives import CHANCE_SOURCE, chance_text, portfolio_filters, portfolio_table, response_kinds
 from ui.show import nothing_to_show, table
 
 inside_frame()
@@ -27,7 +27,8 @@ st.caption(
 shown = portfolio_filters(rows)
 table(portfolio_table(shown), "initiatives")
 st.caption(f"{len(shown)} of {len(rows)} initiatives shown.")
-st.markdown(counts["sentence"] + " (Every targeted initiative that was carried out, whatever the filters.)")
+st.markdown(chance_text(counts) + " (Every targeted initiative that was carried out, whatever the filters.)")
+st.caption(CHANCE_SOURCE)
 
 st.subheader("Which kinds of response work here?")
 response_kinds(shown)

@@ -21,10 +21,13 @@ from charts.initiatives import (
     delivery_chart,
     doubtful,
     fidelity_text,
+    goal_basis,
     goal_chart,
     goal_stated,
     goal_words,
     judged,
+    net_text,
+    raw_text,
     response_chart,
     response_label,
     response_sentence,
@@ -34,7 +37,7 @@ from charts.initiatives import (
 )
 from metrics.evaluation import Design
 from metrics.formatting import day_label
-from metrics.initiatives import response_types
+from metrics.initiatives import DISPLACED, MOVED, response_types
 from metrics.verdict import method_notes
 from ui import data
 from ui.auth import User
@@ -108,7 +111,10 @@ def initiative_card(record: dict) -> None:
                 st.badge(UNTESTED_WORDS, color="gray")
                 st.markdown("Not judged: an initiative that was not carried out is untested, not failed.")
             else:
-                st.badge(record["verdict"], color=BADGE_COLOURS.get(record["verdict"], "gray"))
+                colour = (
+                    "yellow" if record["verdict"] == MOVED else BADGE_COLOURS.get(record["verdict"], "gray")
+                )
+                st.badge(record["verdict"], color=colour)
                 if change := change_text(record):
                     st.markdown(f"**{plain(change)}**")
                 if doubtful(record):
@@ -117,12 +123,17 @@ def initiative_card(record: dict) -> None:
                 st.markdown(plain(outcome["sentence"]))
                 shift = outcome.get("displacement") or {}
                 if shift.get("label") in DISPLACEMENT_WORDS:
-                    st.markdown(f"**{DISPLACEMENT_WORDS[shift['label']]}.** {plain(shift['sentence'])}")
+                    moved = shift["sentence"].split(" Counting both places")[0]  # the net is said once, below
+                    st.markdown(f"**{DISPLACEMENT_WORDS[shift['label']]}.** {plain(moved)}")
+                if net := net_text(record):
+                    st.markdown(f"**{plain(net)}.**")
             goal = record["goal"]
             said = goal["sentence"]
             if goal_stated(record) and not said.startswith("The goal"):
                 said = f"The goal: {goal_stated(record)}. {said}"
-            st.markdown(f"**{goal_words(record)}.** {plain(said)}")
+            basis = goal_basis(record) or raw_text(record)
+            st.markdown(f"**{goal_words(record)}**" + (f": {plain(basis)}." if basis else "."))
+            st.markdown(plain(said))
             if claim := claim_text(record):
                 st.markdown(f":material/edit_note: *{plain(claim)}*")
         notes = _method_notes(record)
@@ -150,12 +161,14 @@ def _method_notes(record: dict) -> str:
 
 PORTFOLIO_COLUMNS = [
     "Initiative",
-    "Partnership",
+    "Response type",
+    "Carried out?",
     "Verdict",
     "Goal",
-    "Carried out?",
+    "Moved next door?",
+    "Counting both places",
+    "Partnership",
     "Claim (as recorded)",
-    "Response type",
     "Target",
     "Started",
 ]
@@ -163,24 +176,72 @@ PORTFOLIO_COLUMNS = [
 
 def portfolio_table(rows: list[dict]) -> pd.DataFrame:
     """One row per initiative, the targeted ones (judged on their own) first: initiative,
-    partnership, verdict (with its estimate; 'may be chance' where the call does not
-    stand), the goal's measured answer, fidelity, the lead's claim, response type, target
-    and start."""
+    response type, fidelity, verdict (with its estimate; 'may be chance' where the call does
+    not stand), the goal's measured answer, whether it moved next door and the net change
+    counting both places, then partnership, the lead's claim, target and start."""
     ordered = sorted(rows, key=lambda r: (not r["targeted"], r["partnership_name"], r.get("start") or ""))
     return pd.DataFrame(
         {
             "Initiative": [r["name"] for r in ordered],
-            "Partnership": [r["partnership_name"] for r in ordered],
+            "Response type": [response_label(r.get("response_type")) for r in ordered],
+            "Carried out?": [fidelity_text(r, counts=False) for r in ordered],  # short: the verdict in view
             "Verdict": [verdict_text(r) for r in ordered],
             "Goal": [goal_words(r) for r in ordered],
-            "Carried out?": [fidelity_text(r) for r in ordered],
+            "Moved next door?": [_moved_cell(r) for r in ordered],
+            "Counting both places": [net_text(r).removeprefix("Counting both places: ") for r in ordered],
+            "Partnership": [r["partnership_name"] for r in ordered],
             "Claim (as recorded)": [_claim_cell(r) for r in ordered],
-            "Response type": [response_label(r.get("response_type")) for r in ordered],
             "Target": [target_text(r) or "none recorded" for r in ordered],
             "Started": [day_label(r["start"]) if r.get("start") else "" for r in ordered],
         },
         columns=PORTFOLIO_COLUMNS,
     )
+
+
+def _moved_cell(record: dict) -> str:
+    """'Yes: to Old Town', 'No sign', 'No: the benefit spread'; '' where not measured."""
+    outcome = judged(record)
+    if not record.get("targeted") or untested(record) or outcome is None:
+        return ""
+    shift = outcome.get("displacement") or {}
+    if shift.get("label") == DISPLACED:
+        return f"Yes: to {', '.join(shift.get('areas') or ())}"
+    return {"no sign of displacement": "No sign", "diffusion of benefits": "No: the benefit spread"}.get(
+        shift.get("label"), ""
+    )
+
+
+def chance_text(counts: dict) -> str:
+    """Whether the initiatives' calls hold up when several are checked at once, in plain
+    words (the method is named in the source line)."""
+    judged_n, called, standing = counts.get("judged", 0), counts.get("called", 0), counts.get("standing", 0)
+    if not judged_n:
+        return "No carried-out initiative has a complete estimate yet, so none is called better or worse."
+    if not called:
+        return (
+            f"None of the {judged_n} carried-out initiatives judged changed its problem clearly enough to "
+            "be called better or worse."
+        )
+    results = "result" if called == 1 else "results"
+    every = "The one" if called == 1 else "Both" if called == 2 else f"All {called}"
+    if standing == called:
+        return (
+            f"{every} clear {results} (better or worse where it was aimed) "
+            f"{'holds' if called == 1 else 'hold'} up even allowing for checking {judged_n} initiatives at "
+            "once."
+        )
+    doubtful = called - standing
+    return (
+        f"Of {called} clear {results} (better or worse where it was aimed), {standing} hold up once "
+        f"{judged_n} initiatives are checked at once; the other {doubtful} may be chance and "
+        f"{'is' if doubtful == 1 else 'are'} marked so."
+    )
+
+
+CHANCE_SOURCE = (
+    "Method: every carried-out targeted initiative's outcomes judged together, keeping the share of false "
+    "calls to 5% (Benjamini-Hochberg false discovery rate)."
+)
 
 
 def _claim_cell(record: dict) -> str:
@@ -228,11 +289,12 @@ def response_kinds(rows: list[dict]) -> None:
         nothing_to_show("No initiatives are chosen.")
         return
     chart(
-        response_chart(types, "Initiatives by kind of response and verdict"),
+        response_chart(types, "Response types and verdicts"),
         "Source: the partnership registry's initiatives, each judged on its own target where one is "
         "recorded. "
         "Hatched: a call that may be chance once every targeted initiative is judged together (false "
-        "discovery rate 5%). Untested: never carried out, so not judged.",
+        "discovery rate 5%). Moved next door: better where it was aimed, but crime rose next door. "
+        "Untested (light grey, crossed): never carried out, so not judged.",
         key="initiative_kinds",
     )
     st.markdown(plain(response_sentence(rows)))
