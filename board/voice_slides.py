@@ -43,6 +43,7 @@ SHOWN_PRIORITIES = 5  # rows a room can read on one slide; the rest are in the n
 CELL_PX = 28  # the table's type: read from the back of a room
 FEW_ROWS, FEW_PX = 2, 34  # two rows or fewer are set larger, so the table fills the slide
 CELL_LINES = 3  # lines a cell may take when five rows are shown; fewer rows may take more
+BOLD_WIDER = 1.12  # bold type runs this much wider than the regular type text_width measures
 MAX_LINES = 9  # lines a cell may take however few the rows
 ROWS_PX = 600  # the table's rows' room on the slide, under its header
 COLUMNS = (("You said", 0.30), ("We did", 0.25), ("What changed", 0.45))  # heading, share of width
@@ -217,7 +218,7 @@ def _cell(text: str, width: float, bold_first: str = "", most: int = CELL_LINES,
     """Text wrapped to a column's drawn width at `px`, at most `most` lines (the last cut
     with an ellipsis); the full text is in the notes. `bold_first` is drawn in bold on its
     own lines."""
-    lines = wrap_to_width(bold_first, width, px) if bold_first else []
+    lines = wrap_to_width(bold_first, width / BOLD_WIDER, px) if bold_first else []
     head = len(lines)
     lines += wrap_to_width(text, width, px) if text else []
     if len(lines) > most:
@@ -431,6 +432,7 @@ def on_time_sentence(summary: dict) -> str:
     )
 
 
+PERIOD_AXIS = f"Years, pooled to at least {MIN_DECISIONS} decisions each"
 PROPOSER_DATA = [
     "period",
     "decisions",
@@ -465,6 +467,7 @@ def who_proposes_slide(periods: pd.DataFrame, summary: dict) -> Slide | None:
     title = "Who proposes the decisions?"
     figure = projected(proposer_shares(periods, "Share of each period's decisions, by who proposed them"))
     figure.update_traces(textfont={"size": 26})
+    figure.update_xaxes(title={"text": PERIOD_AXIS})  # also leaves room for the two-line period labels
     detail = intervals_text(summary) + (
         f" Proposed by police: {summary['police']:,}; partner organisations: {summary['partners']:,}; "
         f"residents: {summary['residents']:,}."
@@ -489,6 +492,7 @@ def on_time_slide(periods: pd.DataFrame, summary: dict) -> Slide | None:
     title = "Are decisions done on time?"
     figure = projected(on_time_bars(periods, "Share of the decisions due that were done by the date agreed"))
     figure.update_traces(textfont={"size": 26}, error_y={"thickness": 4, "width": 12})
+    figure.update_xaxes(title={"text": PERIOD_AXIS})
     data = periods[periods["due"] > 0][ON_TIME_DATA].reset_index(drop=True)
     return Slide(
         "follow_through",
