@@ -31,6 +31,7 @@ FLAG = "*"  # after a share whose numerator is 20 or fewer
 FLAG_NOTE = "* rests on 20 or fewer decisions: unstable, read with care"
 SURVEY_COLOURS = {"partner": OKABE_ITO["sky_blue"], "officer": MUTED}
 SURVEY_DODGE = {"partner": -0.08, "officer": 0.08}  # years either side of the year
+UNDER_TWO_LINES = {"legend": {"y": -0.26}, "margin": {"b": 120}}  # the legend clear of two-line labels
 
 
 def _pct(share: float, unstable: bool) -> str:
@@ -90,7 +91,7 @@ def _period_axis(fig: go.Figure, periods: pd.DataFrame, n: str, noun: str) -> go
         tickvals=periods["period"].tolist(),
         ticktext=period_ticks(periods, n, noun),
     )
-    return fig
+    return fig.update_layout(**UNDER_TWO_LINES)
 
 
 def on_time_bars(periods: pd.DataFrame, title: str) -> go.Figure:
@@ -176,4 +177,4 @@ def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
         range=[years[0] - 0.5, years[-1] + 0.5] if years else None,
         tickangle=0,
     )
-    return fig
+    return fig.update_layout(**UNDER_TWO_LINES)

@@ -94,7 +94,9 @@ def _priority_card(row: dict, initiatives: list[dict]) -> None:
                 st.badge("Not evaluated on its own", color="gray")
             elif verdict == MOVED:  # it fell where it was aimed but rose next door: not a success
                 st.badge(verdict, color="orange", icon=":material/move_down:")
-                st.markdown(plain(changed_short(response, initiatives).split(": ", 1)[1]) + ".")
+                said = changed_short(response, initiatives).split(": ", 1)[1]
+                st.markdown(plain(said[:1].upper() + said[1:] + "."))  # the fall, the rise next door, the net
+                continue
             else:
                 st.badge(verdict, color=BADGE_COLOURS.get(verdict, "gray"))
             st.markdown(plain(changed_sentence(response, initiatives)))
