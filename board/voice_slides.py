@@ -432,7 +432,7 @@ def on_time_sentence(summary: dict) -> str:
     )
 
 
-PERIOD_AXIS = f"Years, pooled to at least {MIN_DECISIONS} decisions each"
+PERIOD_AXIS = f"Years, pooled to at least {MIN_DECISIONS} decisions each; n = decisions"
 PROPOSER_DATA = [
     "period",
     "decisions",
@@ -492,7 +492,7 @@ def on_time_slide(periods: pd.DataFrame, summary: dict) -> Slide | None:
     title = "Are decisions done on time?"
     figure = projected(on_time_bars(periods, "Share of the decisions due that were done by the date agreed"))
     figure.update_traces(textfont={"size": 26}, error_y={"thickness": 4, "width": 12})
-    figure.update_xaxes(title={"text": PERIOD_AXIS})
+    figure.update_xaxes(title={"text": f"{PERIOD_AXIS} due"})
     data = periods[periods["due"] > 0][ON_TIME_DATA].reset_index(drop=True)
     return Slide(
         "follow_through",

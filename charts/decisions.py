@@ -31,7 +31,7 @@ FLAG = "*"  # after a share whose numerator is 20 or fewer
 FLAG_NOTE = "* rests on 20 or fewer decisions: unstable, read with care"
 SURVEY_COLOURS = {"partner": OKABE_ITO["sky_blue"], "officer": MUTED}
 SURVEY_DODGE = {"partner": -0.08, "officer": 0.08}  # years either side of the year
-UNDER_TWO_LINES = {"legend": {"y": -0.26}, "margin": {"b": 120}}  # the legend clear of two-line labels
+UNDER_TWO_LINES = {"legend": {"y": -0.3}, "margin": {"b": 130}}  # the legend clear of two-line labels
 
 
 def _pct(share: float, unstable: bool) -> str:
@@ -47,9 +47,10 @@ def _hover(period: str, count: int, n: int, noun: str, row, share: str) -> str:
     )
 
 
-def period_ticks(periods: pd.DataFrame, n: str, noun: str) -> list[str]:
-    """'2020-21<br>41 decisions': each period's label with the n its shares rest on."""
-    return [f"{p}<br>{int(k):,} {noun}" for p, k in zip(periods["period"], periods[n], strict=True)]
+def period_ticks(periods: pd.DataFrame, n: str) -> list[str]:
+    """'2020-21<br>n=41': each period's label with the n its shares rest on (short enough for
+    a phone; the axis title says what n counts)."""
+    return [f"{p}<br>n={int(k):,}" for p, k in zip(periods["period"], periods[n], strict=True)]
 
 
 def proposer_shares(periods: pd.DataFrame, title: str) -> go.Figure:
@@ -79,17 +80,19 @@ def proposer_shares(periods: pd.DataFrame, title: str) -> go.Figure:
     fig.update_layout(
         barmode="stack", uniformtext={"minsize": 14, "mode": "hide"}, legend={"traceorder": "normal"}
     )
-    return _period_axis(fig, periods, "decisions", "decisions")
+    return _period_axis(fig, periods, "decisions", "n = decisions in the period")
 
 
-def _period_axis(fig: go.Figure, periods: pd.DataFrame, n: str, noun: str) -> go.Figure:
-    """0-100% up the side; each period along the bottom with the n its shares rest on."""
+def _period_axis(fig: go.Figure, periods: pd.DataFrame, n: str, title: str) -> go.Figure:
+    """0-100% up the side; each period along the bottom with the n its shares rest on,
+    which the axis `title` names."""
     fig.update_yaxes(range=[0, 100], dtick=20, ticksuffix="%")
     fig.update_xaxes(
         type="category",
         tickangle=0,
         tickvals=periods["period"].tolist(),
-        ticktext=period_ticks(periods, n, noun),
+        ticktext=period_ticks(periods, n),
+        title={"text": title},
     )
     return fig.update_layout(**UNDER_TWO_LINES)
 
@@ -129,14 +132,14 @@ def on_time_bars(periods: pd.DataFrame, title: str) -> go.Figure:
             hovertemplate="%{customdata}<extra>Done by the date agreed</extra>",
         )
     )
-    return _period_axis(fig, rows, "due", "due")
+    return _period_axis(fig, rows, "due", "n = decisions due in the period")
 
 
 def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
     """Partners' and officers' agreement that 'Partners share decisions about the
     partnership's priorities', per year: a dot with its 95% interval, partners a little left
-    of the year and officers right; the n of each under the year ('n 6 / 3': partners /
-    officers). `survey`: the item's yearly rows of metrics.decisions.beside_partner_survey."""
+    of the year and officers right; the n of each under the year ('6/3': partners/officers).
+    `survey`: the item's yearly rows of metrics.decisions.beside_partner_survey."""
     fig = base_figure(title, "Agreement (0-100)")
     fig.update_yaxes(range=[0, 100], dtick=20, tick0=0)
     years = sorted(int(y) for y in survey["year"].dropna().unique())
@@ -169,11 +172,11 @@ def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
             survey[(survey["year"] == year) & (survey["respondent"] == who)]["n"].sum()
             for who in ("partner", "officer")
         ]
-        return " / ".join(f"{int(c):,}" if c else "-" for c in counts)
+        return "/".join(f"{int(c):,}" if c else "-" for c in counts)
 
     fig.update_xaxes(
         tickvals=years,
-        ticktext=[f"{y}<br>n {n_of(y)}" for y in years],
+        ticktext=[f"{y}<br>{n_of(y)}" for y in years],
         range=[years[0] - 0.5, years[-1] + 0.5] if years else None,
         tickangle=0,
     )

@@ -164,7 +164,8 @@ def _partner_survey(got: dict, audience: str) -> None:
     chart(
         decisions_item_by_year(yearly, "Do partners share decisions?"),
         f"Source: partner and officer survey, {years.min()} to {years.max()}: agreement with "
-        f"\u201c{PARTNER_ITEM}\u201d on 0-100, with its 95% interval; n under each year: partners / officers."
+        f"\u201c{PARTNER_ITEM}\u201d on 0-100, with its 95% interval; under each year, how many "
+        "partners/officers answered."
         + (f" All years: {overall}." if overall else "")
         + (" Leadership only: partners and officers are few." if audience == "leadership" else ""),
         key="decisions_partner_survey",
