@@ -220,7 +220,8 @@ def _cell(text: str, width: float, bold_first: str = "", most: int = CELL_LINES,
     own lines."""
     lines = wrap_to_width(bold_first, width / BOLD_WIDER, px) if bold_first else []
     head = len(lines)
-    lines += wrap_to_width(text, width, px) if text else []
+    for paragraph in text.split("\n") if text else []:  # each clause of a result on lines of its own
+        lines += wrap_to_width(paragraph, width, px)
     if len(lines) > most:
         lines = lines[:most]
         lines[-1] = lines[-1].rstrip(" ,;.") + "…"
@@ -249,7 +250,7 @@ def you_said_table(shown: pd.DataFrame, rows: list[dict], title: str) -> go.Figu
         for y, t in zip(shown["you said"], shown["how it was raised"], strict=True)
     ]
     did = [_cell(t, widths[1], most=most, px=px) for t in shown["we did"]]
-    changed = [_cell(t, widths[2], most=most, px=px) for t in shown["what changed"]]
+    changed = [_cell(t.replace("; ", ";\n"), widths[2], most=most, px=px) for t in shown["what changed"]]
     fig = base_figure(title, "")
     fig.add_trace(
         go.Table(
