@@ -389,14 +389,14 @@ def shares_source(periods: pd.DataFrame, summary: dict, share: str) -> str:
     if share != "follow_through":
         flagged = flagged[["residents_share_unstable", "partners_share_unstable", "police_share_unstable"]]
         what = PROPOSER_RULE
-        n = f"{summary['decisions']:,} decisions"
+        n = f"{summary['decisions']:,} decisions; n under each period: its decisions"
     else:
         flagged = flagged[["follow_through_unstable"]]
         what = (
             f"Done on time: done on or before the date agreed, out of the decisions due by "
             f"{month_label(summary['as_of'])} (dropped and overdue ones count as not done)."
         )
-        n = f"{summary['due']:,} decisions due"
+        n = f"{summary['due']:,} decisions due; n under each period: its decisions due"
     flag = f" {FLAG_NOTE}." if bool(flagged.to_numpy().any()) else ""
     return (
         f"Source: decisions recorded at the partnership's meetings, {span} ({n}). "

@@ -80,19 +80,18 @@ def proposer_shares(periods: pd.DataFrame, title: str) -> go.Figure:
     fig.update_layout(
         barmode="stack", uniformtext={"minsize": 14, "mode": "hide"}, legend={"traceorder": "normal"}
     )
-    return _period_axis(fig, periods, "decisions", "n = decisions in the period")
+    return _period_axis(fig, periods, "decisions")
 
 
-def _period_axis(fig: go.Figure, periods: pd.DataFrame, n: str, title: str) -> go.Figure:
-    """0-100% up the side; each period along the bottom with the n its shares rest on,
-    which the axis `title` names."""
+def _period_axis(fig: go.Figure, periods: pd.DataFrame, n: str) -> go.Figure:
+    """0-100% up the side; each period along the bottom with the n its shares rest on (the
+    source line says what n counts; a slide names the axis)."""
     fig.update_yaxes(range=[0, 100], dtick=20, ticksuffix="%")
     fig.update_xaxes(
         type="category",
         tickangle=0,
         tickvals=periods["period"].tolist(),
         ticktext=period_ticks(periods, n),
-        title={"text": title},
     )
     return fig.update_layout(**UNDER_TWO_LINES)
 
@@ -132,7 +131,7 @@ def on_time_bars(periods: pd.DataFrame, title: str) -> go.Figure:
             hovertemplate="%{customdata}<extra>Done by the date agreed</extra>",
         )
     )
-    return _period_axis(fig, rows, "due", "n = decisions due in the period")
+    return _period_axis(fig, rows, "due")
 
 
 def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
