@@ -1,11 +1,12 @@
-"""Shared decision-making charts: who proposed a partnership's decisions each quarter, the
-share proposed by partners or residents and the share done by the date agreed each year,
-and what partners and officers say about sharing decisions, each year.
+"""Shared decision-making charts: who proposed a partnership's decisions (each period's
+shares), the share of the decisions due that were done by the
+date agreed, and what partners and officers say about sharing decisions, each year.
 
-Pure builders over the frames of metrics.decisions (counts, shares and their 95% intervals
-arrive computed; see board.voice_slides.yearly_shares for the yearly intervals). One idea
-per chart: who proposes (counts), how shared and how followed through (shares), what
-partners say (scores).
+Pure builders over the frames of metrics.decisions (counts, shares, their 95% intervals
+and unstable flags arrive computed: `decision_periods` pools thin years). One idea per
+chart: who proposes, whether what was agreed got done, what partners say. The colours are
+for categories, never a verdict's: grey for the police, sky blue for partner
+organisations, black for residents.
 """
 
 from __future__ import annotations
@@ -13,147 +14,134 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.figures import base_figure, time_axis
-from charts.perception import RESPONDENT_COLOURS, RESPONDENT_SYMBOLS
-from charts.theme import OKABE_ITO
-from metrics.formatting import quarter_label
+from charts.figures import base_figure
+from charts.perception import RESPONDENT_SYMBOLS
+from charts.theme import INK, MUTED, OKABE_ITO, band_fill
 from metrics.perception import RESPONDENT_LABELS
 
-PROPOSER_BARS = (  # column of decision_quarters, legend, colour
-    ("police", "Police", OKABE_ITO["blue"]),
-    ("partners", "Partner organisations", OKABE_ITO["orange"]),
-    ("residents", "Residents", OKABE_ITO["bluish_green"]),
+POLICE_GREY = band_fill(MUTED, 0.4)  # a light grey: the police, the baseline others are measured against
+PROPOSERS = (  # column, share column, legend, colour, its labels' colour; residents at the base
+    ("residents", "residents_share", "Residents", OKABE_ITO["black"], "#ffffff"),
+    ("partners", "partners_share", "Partner organisations", OKABE_ITO["sky_blue"], INK),
+    ("police", "police_share", "Police", POLICE_GREY, INK),
 )
-SHARE_LINES = (  # share column, its count and n columns, legend, colour, what n counts
-    ("non_police_share", "non_police", "decisions", "Proposed by partners or residents", "decisions"),
-    ("follow_through", "on_time", "due", "Done by the date agreed", "due"),
-)
-# partners' dots a little left of the year and their n above; officers' right, n below
-SURVEY_DODGE = {"partner": (-0.1, "top center"), "officer": (0.1, "bottom center")}
-SHARE_COLOURS = {"non_police_share": OKABE_ITO["bluish_green"], "follow_through": OKABE_ITO["reddish_purple"]}
+ON_TIME = MUTED  # done by the date agreed; an unstable share is drawn lighter
+ON_TIME_UNSTABLE = band_fill(MUTED, 0.35)
+FLAG = "*"  # after a share whose numerator is 20 or fewer
+FLAG_NOTE = "* rests on 20 or fewer decisions: unstable, read with care"
+SURVEY_COLOURS = {"partner": OKABE_ITO["sky_blue"], "officer": MUTED}
+SURVEY_DODGE = {"partner": -0.08, "officer": 0.08}  # years either side of the year
+UNDER_TWO_LINES = {"legend": {"y": -0.3}, "margin": {"b": 130}}  # the legend clear of two-line labels
 
 
-def proposer_bars(quarters: pd.DataFrame, title: str) -> go.Figure:
-    """Decisions per quarter of the meeting that made them, stacked by who proposed them
-    (police, partner organisations, residents). `quarters`: metrics.decisions.decision_quarters."""
-    fig = base_figure(title, "Decisions per quarter")
-    labels = [quarter_label(q) for q in quarters["quarter"]]
-    for column, name, colour in PROPOSER_BARS:
-        fig.add_trace(
-            go.Bar(
-                x=quarters["quarter"].tolist(),
-                y=quarters[column].astype(int).tolist(),
-                name=name,
-                marker_color=colour,
-                customdata=list(zip(labels, quarters["decisions"].astype(int), strict=True)),
-                hovertemplate="%{customdata[0]}: %{y:,} of %{customdata[1]:,} decisions<extra>"
-                + name
-                + "</extra>",
-            )
-        )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(rangemode="tozero", tickformat=",d")
-    time_axis(fig, quarters["quarter"].min(), quarters["quarter"].max())
-    return readable_years(fig)
+def _pct(share: float, unstable: bool) -> str:
+    return f"{100 * share:.0f}%" + (FLAG if unstable else "")
 
 
-# Tick labels by the tick spacing Plotly picks for the chart's drawn width: a year under each
-# year's middle (one label every 2 or 5 years on a phone), months where years are few and wide.
-TICK_FORMATS = [{"dtickrange": [None, "M6"], "value": "%b %Y"}]
-
-
-def readable_years(fig: go.Figure) -> go.Figure:
-    """A date axis whose labels never crowd: Plotly chooses how many by the width the chart
-    is drawn at (a phone or a 4K screen), and each label reads as a year or a month."""
-    return fig.update_xaxes(
-        dtick=None, tickformat="%Y", tickformatstops=TICK_FORMATS, ticklabelmode="period", tickangle=0
+def _hover(period: str, count: int, n: int, noun: str, row, share: str) -> str:
+    low, high = row[f"{share}_ci_low"], row[f"{share}_ci_high"]
+    flag = "; unstable: 20 or fewer" if row[f"{share}_unstable"] else ""
+    return (
+        f"{period}: {count:,} of {n:,} {noun} ({100 * row[share]:.0f}%; 95% interval "
+        f"{100 * low:.0f}% to {100 * high:.0f}%{flag})"
     )
 
 
-def _mid_year(years: pd.Series) -> list[pd.Timestamp]:
-    """Each year's middle (1 July), where its label sits on a year axis."""
-    return [pd.Timestamp(int(y), 7, 1) for y in years]
+def period_ticks(periods: pd.DataFrame, n: str) -> list[str]:
+    """'2020-21<br>n=41': each period's label with the n its shares rest on (short enough for
+    a phone; the axis title says what n counts)."""
+    return [f"{p}<br>n={int(k):,}" for p, k in zip(periods["period"], periods[n], strict=True)]
 
 
-def _positions(years: pd.DataFrame) -> dict[str, list[str]]:
-    """Where each share's label goes at each year: the higher one above its point, the
-    lower one below, so the two labels of a year never sit on each other."""
-    a, b = years["non_police_share"], years["follow_through"]
-    upper = [pd.isna(y) or (not pd.isna(x) and x >= y) for x, y in zip(a, b, strict=True)]
-    return {
-        "non_police_share": ["top center" if u else "bottom center" for u in upper],
-        "follow_through": ["bottom center" if u else "top center" for u in upper],
-    }
-
-
-def shares_by_year(years: pd.DataFrame, title: str) -> go.Figure:
-    """Each year's share of decisions proposed by partners or residents, and share of the
-    decisions due that were done by the date agreed, in %, with 95% intervals and n.
-
-    `years`: board.voice_slides.yearly_shares (year, decisions, non_police, due, on_time,
-    the two shares and their ci_low / ci_high columns)."""
-    fig = base_figure(title, "Share of decisions (%)")
-    positions = _positions(years)
-    for share, count, n, name, noun in SHARE_LINES:
-        rows = years.dropna(subset=[share])
-        if rows.empty:
-            continue
-        where = [p for p, keep in zip(positions[share], years[share].notna(), strict=True) if keep]
-        value = 100 * rows[share]
+def proposer_shares(periods: pd.DataFrame, title: str) -> go.Figure:
+    """Who proposed the decisions of each period, as shares of its decisions stacked to
+    100%: residents at the base (their own share reads from zero), partner organisations on
+    them (the two together: the non-police share), the police on top. A share on 20 or
+    fewer decisions carries FLAG. `periods`: metrics.decisions.decision_periods."""
+    fig = base_figure(title, "Share of the decisions (%)")
+    for column, share, name, colour, text_colour in PROPOSERS:
         fig.add_trace(
-            go.Scatter(
-                x=_mid_year(rows["year"]),
-                y=value.tolist(),
-                mode="lines+markers+text",
-                cliponaxis=False,  # a label over a point at the edge stays whole
+            go.Bar(
+                x=periods["period"].tolist(),
+                y=(100 * periods[share]).tolist(),
                 name=name,
-                line={"color": SHARE_COLOURS[share]},
-                marker={"color": SHARE_COLOURS[share], "size": 12},
-                text=[f"{v:.0f}%" for v in value],
-                textposition=where,
-                error_y={
-                    "type": "data",
-                    "array": (100 * rows[f"{share}_ci_high"] - value).clip(lower=0).tolist(),
-                    "arrayminus": (value - 100 * rows[f"{share}_ci_low"]).clip(lower=0).tolist(),
-                    "thickness": 2,
-                    "color": SHARE_COLOURS[share],
-                },
+                marker={"color": colour, "line": {"color": "#ffffff", "width": 1}},
+                text=[_pct(v, f) for v, f in zip(periods[share], periods[f"{share}_unstable"], strict=True)],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont={"color": text_colour},
                 customdata=[
-                    f"{int(y)}: {int(k):,} of {int(m):,} {noun} ({v:.0f}%; 95% interval {100 * lo:.0f}% "
-                    f"to {100 * hi:.0f}%)"
-                    for y, k, m, v, lo, hi in zip(
-                        rows["year"],
-                        rows[count],
-                        rows[n],
-                        value,
-                        rows[f"{share}_ci_low"],
-                        rows[f"{share}_ci_high"],
-                        strict=True,
-                    )
+                    _hover(r["period"], int(r[column]), int(r["decisions"]), "decisions", r, share)
+                    for _, r in periods.iterrows()
                 ],
                 hovertemplate="%{customdata}<extra>" + name + "</extra>",
             )
         )
-    # the axis runs past 100% so that a label over a 100% point is not cut off
-    fig.update_yaxes(range=[0, 114], dtick=20, tick0=0, ticksuffix="%")
-    return _year_range(fig, years["year"])
+    fig.update_layout(
+        barmode="stack", uniformtext={"minsize": 14, "mode": "hide"}, legend={"traceorder": "normal"}
+    )
+    return _period_axis(fig, periods, "decisions")
 
 
-def _year_range(fig: go.Figure, years: pd.Series) -> go.Figure:
-    """Whole years on the axis, from the first year's start to the last one's end."""
-    if len(years):
-        first, last = int(years.min()), int(years.max())
-        fig.update_xaxes(range=[pd.Timestamp(first, 1, 1), pd.Timestamp(last, 12, 31)])
-    fig.update_layout(legend={"y": -0.2})  # under the year labels, which sit a line lower than a date's
-    return readable_years(fig)
+def _period_axis(fig: go.Figure, periods: pd.DataFrame, n: str) -> go.Figure:
+    """0-100% up the side; each period along the bottom with the n its shares rest on (the
+    source line says what n counts; a slide names the axis)."""
+    fig.update_yaxes(range=[0, 100], dtick=20, ticksuffix="%")
+    fig.update_xaxes(
+        type="category",
+        tickangle=0,
+        tickvals=periods["period"].tolist(),
+        ticktext=period_ticks(periods, n),
+    )
+    return fig.update_layout(**UNDER_TWO_LINES)
+
+
+def on_time_bars(periods: pd.DataFrame, title: str) -> go.Figure:
+    """Of each period's decisions that were due, the share done by the date agreed, with
+    its 95% interval; the share is written at the bar's foot (clear of the interval) and a
+    share on 20 or fewer decisions is drawn lighter, with FLAG. `periods`:
+    metrics.decisions.decision_periods."""
+    fig = base_figure(title, "Share of the decisions due (%)")
+    rows = periods[periods["due"] > 0]
+    share = "follow_through"
+    value = 100 * rows[share]
+    flags = rows[f"{share}_unstable"].astype(bool)
+    fig.add_trace(
+        go.Bar(
+            x=rows["period"].tolist(),
+            y=value.tolist(),
+            name="Done by the date agreed",
+            showlegend=False,
+            marker={"color": [ON_TIME_UNSTABLE if f else ON_TIME for f in flags]},
+            text=[_pct(v, f) for v, f in zip(rows[share], flags, strict=True)],
+            textposition="inside",
+            insidetextanchor="start",
+            textfont={"color": [INK if f else "#ffffff" for f in flags]},
+            error_y={
+                "type": "data",
+                "array": (100 * rows[f"{share}_ci_high"] - value).clip(lower=0).tolist(),
+                "arrayminus": (value - 100 * rows[f"{share}_ci_low"]).clip(lower=0).tolist(),
+                "thickness": 2,
+                "color": INK,
+            },
+            customdata=[
+                _hover(r["period"], int(r["on_time"]), int(r["due"]), "due done on time", r, share)
+                for _, r in rows.iterrows()
+            ],
+            hovertemplate="%{customdata}<extra>Done by the date agreed</extra>",
+        )
+    )
+    return _period_axis(fig, rows, "due")
 
 
 def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
     """Partners' and officers' agreement that 'Partners share decisions about the
-    partnership's priorities', per year: a dot with its 95% interval and n written beside it.
+    partnership's priorities', per year: a dot with its 95% interval, partners a little left
+    of the year and officers right; the n of each under the year ('6/3': partners/officers).
     `survey`: the item's yearly rows of metrics.decisions.beside_partner_survey."""
     fig = base_figure(title, "Agreement (0-100)")
-    fig.update_yaxes(range=[0, 114], dtick=20, tick0=0)
+    fig.update_yaxes(range=[0, 100], dtick=20, tick0=0)
+    years = sorted(int(y) for y in survey["year"].dropna().unique())
     for who in ("partner", "officer"):
         rows = survey[survey["respondent"] == who].sort_values("year")
         if rows.empty:
@@ -162,15 +150,12 @@ def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
         low = (rows["mean"] - rows["ci_low"]).fillna(0).clip(lower=0)
         fig.add_trace(
             go.Scatter(
-                x=[d + pd.Timedelta(days=365 * SURVEY_DODGE[who][0]) for d in _mid_year(rows["year"])],
+                x=[int(y) + SURVEY_DODGE[who] for y in rows["year"]],
                 y=rows["mean"].tolist(),
-                mode="lines+markers+text",
-                cliponaxis=False,  # a label over a point at the edge stays whole
+                mode="lines+markers",
                 name=f"{RESPONDENT_LABELS[who]} ({int(rows['n'].sum()):,} answers)",
-                line={"color": RESPONDENT_COLOURS[who]},
-                marker={"symbol": RESPONDENT_SYMBOLS[who], "size": 12, "color": RESPONDENT_COLOURS[who]},
-                text=[f"n={int(n):,}" for n in rows["n"]],
-                textposition=SURVEY_DODGE[who][1],
+                line={"color": SURVEY_COLOURS[who]},
+                marker={"symbol": RESPONDENT_SYMBOLS[who], "size": 12, "color": SURVEY_COLOURS[who]},
                 error_y={"type": "data", "array": high.tolist(), "arrayminus": low.tolist(), "thickness": 2},
                 customdata=[
                     f"{int(r.year)}: {r.mean:.0f} (95% interval {max(r.ci_low, 0):.0f} to "
@@ -180,4 +165,19 @@ def decisions_item_by_year(survey: pd.DataFrame, title: str) -> go.Figure:
                 hovertemplate="%{customdata}<extra>" + RESPONDENT_LABELS[who] + "</extra>",
             )
         )
-    return _year_range(fig, survey["year"])
+
+    def n_of(year: int) -> str:
+        counts = [
+            survey[(survey["year"] == year) & (survey["respondent"] == who)]["n"].sum()
+            for who in ("partner", "officer")
+        ]
+        return "/".join(f"{int(c):,}" if c else "-" for c in counts)
+
+    fig.update_xaxes(
+        tickvals=years,
+        ticktext=[f"{y}<br>{n_of(y)}" for y in years],
+        range=[years[0] - 0.5, years[-1] + 0.5] if years else None,
+        tickangle=0,
+        tickfont={"size": 13},  # six years and their n side by side on a phone
+    )
+    return fig.update_layout(**UNDER_TWO_LINES)

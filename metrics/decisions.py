@@ -37,7 +37,7 @@ from db.models import Decision, Partnership
 from metrics.filters import Filters
 from metrics.formatting import month_label
 from metrics.perception import HEALTH_CONSTRUCT, health_items, publishable, views
-from metrics.publish import PUBLIC, Rules
+from metrics.publish import PUBLIC, UNSTABLE_NUMERATOR, Rules
 
 NON_PARTNERS = ("police", "residents")  # every other proposer is a partner organisation's sector
 DECISIONS_ITEM = "COLLAB_DECISIONS"  # "Partners share decisions about the partnership's priorities."
@@ -57,6 +57,14 @@ QUARTER_COLUMNS = ["quarter", *COUNT_COLUMNS, *SHARE_COLUMNS]
 RECORD_COLUMNS = ["decided_on", "proposed_by", "status", "due_on", "done_on", "counted", "on_time"]
 SURVEY_COLUMNS = ["measure", "label", "respondent", "year", "mean", "ci_low", "ci_high", "n"]
 EVER = (date(1900, 1, 1), date(9999, 12, 31))
+MIN_DECISIONS = 30  # a share is shown for a period of at least this many decisions; thinner years are pooled
+PERIOD_SHARES = (  # share, its numerator, its denominator
+    ("residents_share", "residents", "decisions"),
+    ("partners_share", "partners", "decisions"),
+    ("police_share", "police", "decisions"),
+    ("non_police_share", "non_police", "decisions"),
+    ("follow_through", "on_time", "due"),
+)
 
 
 def _is(column, value):
@@ -144,6 +152,54 @@ def decision_years(quarters: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["year", *COUNT_COLUMNS, *SHARE_COLUMNS])
     years = quarters.groupby(quarters["quarter"].dt.year.rename("year"))[COUNT_COLUMNS].sum()
     return _with_shares(years.reset_index())
+
+
+def _period(first: int, last: int) -> str:
+    """'2023' or '2020-21'."""
+    return str(first) if first == last else f"{first}-{str(last)[-2:]}"
+
+
+def decision_periods(
+    years: pd.DataFrame, least: int = MIN_DECISIONS, unstable: int = UNSTABLE_NUMERATOR
+) -> pd.DataFrame:
+    """`decision_years` pooled into periods of consecutive years with at least `least`
+    decisions each, so that no share rests on a handful: a year joins the years after it
+    until the period reaches `least`; a last period still short of it joins the one before
+    (the whole record is one period when it has fewer than `least`).
+
+    Columns: period ('2023', '2020-21'), first_year, last_year, the counts, and for each
+    share of PERIOD_SHARES (residents', partners', police and non-police share of the
+    decisions; follow_through of those due) the share (NaN when its denominator is 0), its
+    95% Wilson interval (<share>_ci_low, <share>_ci_high) and <share>_unstable (its numerator
+    is `unstable` or fewer: a rate to read with care, domain rule). Oldest first."""
+    columns = ["period", "first_year", "last_year", *COUNT_COLUMNS, "non_police"]
+    for share, _, _ in PERIOD_SHARES:
+        columns += [share, f"{share}_ci_low", f"{share}_ci_high", f"{share}_unstable"]
+    if years.empty:
+        return pd.DataFrame(columns=columns)
+    groups: list[list[int]] = [[]]
+    totals = [0]
+    for year, n in zip(years["year"].astype(int), years["decisions"].astype(int), strict=True):
+        if totals[-1] >= least:
+            groups.append([])
+            totals.append(0)
+        groups[-1].append(year)
+        totals[-1] += n
+    if len(groups) > 1 and totals[-1] < least:
+        short = groups.pop()
+        groups[-1] += short
+    rows = []
+    for group in groups:
+        part = years[years["year"].astype(int).isin(group)]
+        row = {"period": _period(group[0], group[-1]), "first_year": group[0], "last_year": group[-1]}
+        row |= {c: int(part[c].sum()) for c in [*COUNT_COLUMNS, "non_police"]}
+        for share, count, n in PERIOD_SHARES:
+            bounds = wilson(row[count], row[n])
+            row[share] = row[count] / row[n] if row[n] else float("nan")
+            row[f"{share}_ci_low"], row[f"{share}_ci_high"] = bounds or (float("nan"), float("nan"))
+            row[f"{share}_unstable"] = bool(row[n]) and row[count] <= unstable
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def wilson(count: int, n: int) -> tuple[float, float] | None:

@@ -33,10 +33,12 @@ from db.models import (
     SurveyResponse,
 )
 from metrics.formatting import month_label
+from metrics.initiatives import DISPLACED, MOVED
 from metrics.perception import construct_label
 from metrics.publish import PUBLIC, Rules, count_text, is_small
 from metrics.registry import CRIME_GROUP_LABELS
 from metrics.themes import ENGLISH, Codebook, load_codebook, read
+from metrics.verdict import IMPROVED
 
 ROW_COLUMNS = [
     "priority_id",
@@ -193,7 +195,9 @@ def _result(priority_outcome: str | None, initiative_id: int, name: str, evaluat
     matched = [o for o in evaluated.get("outcomes", []) if o.get("outcome") == priority_outcome]
     if priority_outcome and matched:
         best = matched[0]
-        return out | {"outcome": priority_outcome, "verdict": best["verdict"], "sentence": best["sentence"]}
+        moved = best["verdict"] == IMPROVED and (best.get("displacement") or {}).get("label") == DISPLACED
+        verdict = MOVED if moved else best["verdict"]  # it fell here but rose next door: not a plain success
+        return out | {"outcome": priority_outcome, "verdict": verdict, "sentence": best["sentence"]}
     return out | {"outcome": None, "verdict": evaluated["verdict"], "sentence": evaluated["sentence"]}
 
 

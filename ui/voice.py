@@ -18,16 +18,19 @@ import streamlit as st
 from board.voice_slides import (
     NOT_EVALUATED,
     changed_sentence,
+    changed_short,
+    on_time_sentence,
+    proposers_sentence,
     raised_text,
     shares_source,
-    summary_with_intervals,
     verdict_of,
     you_said_caption,
 )
-from charts.decisions import decisions_item_by_year, proposer_bars, shares_by_year
-from metrics.decisions import DECISIONS_ITEM
+from charts.decisions import decisions_item_by_year, on_time_bars, proposer_shares
+from metrics.decisions import DECISIONS_ITEM, decision_periods
 from metrics.evaluation import Design
-from metrics.formatting import day_label, month_label, name_label
+from metrics.formatting import day_label, name_label
+from metrics.initiatives import MOVED
 from metrics.priorities import UNTESTED
 from metrics.publish import csv_bytes
 from ui import data
@@ -40,7 +43,8 @@ NO_PRIORITIES = (
     "or consultations (import kind 'priorities')."
 )
 PARTNER_ITEM = "Partners share decisions about the partnership's priorities"
-SHARES_TITLE = "Shared and done on time"
+PROPOSERS_TITLE = "Who proposed the decisions"
+ON_TIME_TITLE = "Done by the date agreed"
 
 
 # --- "You said, we did" -----------------------------------------------------------------
@@ -88,6 +92,11 @@ def _priority_card(row: dict, initiatives: list[dict]) -> None:
                 st.badge("Untested: not carried out", color="gray", icon=":material/block:")
             elif verdict in (NOT_EVALUATED, "not evaluated"):
                 st.badge("Not evaluated on its own", color="gray")
+            elif verdict == MOVED:  # it fell where it was aimed but rose next door: not a success
+                st.badge(verdict, color="orange", icon=":material/move_down:")
+                said = changed_short(response, initiatives).split(": ", 1)[1]
+                st.markdown(plain(said[:1].upper() + said[1:] + "."))  # the fall, the rise next door, the net
+                continue
             else:
                 st.badge(verdict, color=BADGE_COLOURS.get(verdict, "gray"))
             st.markdown(plain(changed_sentence(response, initiatives)))
@@ -105,24 +114,25 @@ def who_decides_section(url: str, user: User, code: str) -> None:
     if not summary["decisions"]:
         nothing_to_show("No decisions are recorded for this partnership's meetings yet.")
         return
-    st.markdown(plain(summary_with_intervals(summary)))
-    period = f"{month_label(summary['first'])} to {month_label(summary['as_of'])}"
-    chart(
-        proposer_bars(got["quarters"], "Who proposed the decisions"),
-        f"Source: decisions recorded at the partnership's meetings, {period}, by the quarter of the "
-        f"meeting ({summary['decisions']:,} decisions). Partner organisations: every member sector but "
-        "the police (schools, businesses, the council, charities, faith and resident groups, media).",
-        key="decisions_by_proposer",
-    )
+    periods = decision_periods(got["years"])
+    st.markdown(plain(f"{proposers_sentence(summary)} {on_time_sentence(summary)}"))
     left, right = st.columns(2)
     with left:
         chart(
-            shares_by_year(got["years"], SHARES_TITLE),
-            shares_source(got["years"], summary),
-            key="decisions_shares",
+            proposer_shares(periods, PROPOSERS_TITLE),
+            shares_source(periods, summary, "residents_share"),
+            key="decisions_by_proposer",
         )
     with right:
-        _partner_survey(got, user.audience)
+        if summary["due"]:
+            chart(
+                on_time_bars(periods, ON_TIME_TITLE),
+                shares_source(periods, summary, "follow_through"),
+                key="decisions_on_time",
+            )
+        else:
+            nothing_to_show("No decision was due yet, so none can be late.")
+    _partner_survey(got, user.audience)
     records = got["records"]
     if user.audience == "leadership" and records is not None and not records.empty:
         with st.expander(
@@ -154,7 +164,8 @@ def _partner_survey(got: dict, audience: str) -> None:
     chart(
         decisions_item_by_year(yearly, "Do partners share decisions?"),
         f"Source: partner and officer survey, {years.min()} to {years.max()}: agreement with "
-        f"\u201c{PARTNER_ITEM}\u201d on 0-100, with its 95% interval; n beside each dot."
+        f"\u201c{PARTNER_ITEM}\u201d on 0-100, with its 95% interval; under each year, how many "
+        "partners/officers answered."
         + (f" All years: {overall}." if overall else "")
         + (" Leadership only: partners and officers are few." if audience == "leadership" else ""),
         key="decisions_partner_survey",

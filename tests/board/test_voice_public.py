@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from board.voice_slides import priorities_table, voice_slides, you_said_slide
-from charts.decisions import proposer_bars, shares_by_year
+from charts.decisions import on_time_bars, proposer_shares
 from charts.figures import figure_table
 from db.models import Decision
+from metrics.decisions import decision_periods
 from metrics.priorities import ROW_COLUMNS, you_said_we_did
 from metrics.publish import LEADERSHIP, PUBLIC, csv_bytes
 from tests.tiny_city import fill_tiny
@@ -155,9 +156,13 @@ def test_no_decision_summary_reaches_a_public_output(engine, decisions):
         for s in slides
     ]
     outputs += [got[k].to_csv(index=False) for k in ("quarters", "years", "survey")] + [str(got["summary"])]
+    periods = decision_periods(got["years"])
     outputs += [
         csv_bytes(figure_table(fig)).decode()
-        for fig in (proposer_bars(got["quarters"], "Who"), shares_by_year(got["years"], "Shared"))
+        for fig in (
+            proposer_shares(periods, "Who"),
+            on_time_bars(periods, "Done"),
+        )
     ]
-    assert [s.key for s in slides] == ["decisions"]
+    assert [s.key for s in slides] == ["decisions", "follow_through"][: len(slides)]
     assert not any("Confidential" in text for text in outputs)
