@@ -32,9 +32,9 @@ def test_export_benchmark_times_a_pdf_and_a_deck(demo_url):
         need("no Chromium for kaleido (apt-get install chromium)")
     result = run_export(demo_url, "RIV-EAST-SCHOOLS")
     for fmt in ("pdf", "pptx"):
-        assert result[fmt]["slides"] == 13  # the demo deck of RIV-EAST-SCHOOLS, public
+        assert result[fmt]["slides"] == 14  # the demo deck of RIV-EAST-SCHOOLS, public
         assert result[fmt]["bytes"] > 10_000
-    assert "| pdf | 13 |" in write_export(result)
+    assert "| pdf | 14 |" in write_export(result)
 
 
 @pytest.mark.postgres

@@ -120,11 +120,11 @@ def test_presentation_mode_moves_with_the_arrow_keys_at_projector_size(server, p
     slide fills the 1920x1080 projector with no sidebar, and is saved for a look."""
     page.goto(f"{server}/present?p=RIV-EAST-SCHOOLS")
     titles = []
-    for number in range(1, 14):
-        page.get_by_text(f"Slide {number} of 13.").wait_for(timeout=60_000)
+    for number in range(1, 15):
+        page.get_by_text(f"Slide {number} of 14.").wait_for(timeout=60_000)
         page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
         page.wait_for_function(
-            f"(() => {{ const s = ({SLIDE_TITLE})(); return s && s.texts.includes('{number} / 13'); }})()",
+            f"(() => {{ const s = ({SLIDE_TITLE})(); return s && s.texts.includes('{number} / 14'); }})()",
             timeout=60_000,
         )
         seen = page.evaluate(SLIDE_TITLE)
@@ -134,7 +134,7 @@ def test_presentation_mode_moves_with_the_arrow_keys_at_projector_size(server, p
             page.get_by_test_id("stSidebar").count() == 0 or not page.get_by_test_id("stSidebar").is_visible()
         )
         screenshot(page, f"present-{number:02d}")
-        if number < 13:
+        if number < 14:
             page.keyboard.press("ArrowRight")
             page.wait_for_url(f"**slide={number + 1}**", timeout=30_000)
     assert titles[0] == "Eastside Schools Safety Partnership"
@@ -142,8 +142,8 @@ def test_presentation_mode_moves_with_the_arrow_keys_at_projector_size(server, p
     assert titles[2:5] == ["Trust in police", "Satisfaction with police", "Feeling safe"]
     assert titles[-1] == "About the data"
     page.keyboard.press("ArrowLeft")
-    page.wait_for_url("**slide=12**", timeout=30_000)
-    page.get_by_text("Slide 12 of 13.").wait_for(timeout=60_000)
+    page.wait_for_url("**slide=13**", timeout=30_000)
+    page.get_by_text("Slide 13 of 14.").wait_for(timeout=60_000)
     assert page.get_by_test_id("stMainMenu").count() == 0  # no Streamlit menu on the wall
     page.get_by_role("button", name="Downloads").click()
     page.get_by_role("button", name="Prepare the board packet and slides to download").click()

@@ -20,7 +20,7 @@ PAGES = {
     "data": "/data",
     "audit-log": "/audit",
 }
-CODE, SLIDES = "RIV-EAST-SCHOOLS", 13
+CODE, SLIDES = "RIV-EAST-SCHOOLS", 14
 
 # Boxes of the page's elements that stick out of the window sideways (the sidebar, which
 # a phone slides away off-screen, is left out).

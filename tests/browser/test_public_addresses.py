@@ -52,7 +52,7 @@ def test_a_public_address_shows_its_slide_without_a_page_not_found_dialog(signed
         assert page.get_by_role("dialog").count() == 0
         assert "/present" in page.url  # the slides' own address, to bookmark and share
         if "slide=3" in address:
-            assert page.get_by_text("Slide 3 of 13.").is_visible()
+            assert page.get_by_text("Slide 3 of 14.").is_visible()
         if "CENTRAL-TRANSIT" in address:
             assert "p=RIV-CENTRAL-TRANSIT" in page.url
     finally:
