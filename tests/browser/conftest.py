@@ -78,18 +78,25 @@ def idle(page) -> None:
 
 
 def choose(page, box: str, option: str) -> None:
-    """Pick `option` in the select box labelled `box` once Streamlit has finished running.
-    A rerun that replaces the open list detaches its options (seen on a loaded machine),
-    so a list whose option cannot be clicked is closed and opened again."""
+    """Pick `option` in the select box labelled `box` once Streamlit has finished running,
+    and make sure it is still chosen when the run it starts is over. A rerun that replaces the
+    open list detaches its options, and a rerun already on its way (the status widget shows a
+    moment after a click) can replace the box with a fresh one at its default, both seen on a
+    loaded machine: then the list is opened, and the option chosen, again."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    for attempt in range(3):
-        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+    for attempt in range(4):
+        idle(page)
         page.get_by_role("combobox", name=box).click()
         try:
             page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
-            return
         except PlaywrightTimeout:
-            if attempt == 2:
+            if attempt == 3:
                 raise
             page.keyboard.press("Escape")
+            continue
+        page.wait_for_timeout(750)  # let the run this choice starts begin, then wait it out
+        idle(page)
+        if page.get_by_role("combobox", name=box).input_value() == option:  # the box shows it
+            return
+    raise AssertionError(f"{box!r} would not keep {option!r}")
