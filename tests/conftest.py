@@ -116,4 +116,5 @@ def _clean_streamlit_caches():
 
     st.cache_data.clear()
     st.cache_resource.clear()
-    return
+    yield
+    st.cache_resource.clear()  # closes the engines this test opened, while it is still running

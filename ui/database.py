@@ -26,8 +26,10 @@ def database_url() -> str:
     return resolve_url(configured)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, on_release=Engine.dispose)
 def engine_for(url: str) -> Engine:
+    """One engine per database URL for the server's life; a cleared cache closes its
+    connections (left to the garbage collector, they close at a random later moment)."""
     return make_engine(url)
 
 
