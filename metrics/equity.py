@@ -35,7 +35,7 @@ import pandas as pd
 from sqlalchemy import Connection, case, func, literal, select
 
 from db.models import GROUP_DIMENSIONS, Partnership, SurveyAggregate, SurveyGroupMonthly, SurveyItem
-from metrics.effects import Effect, drift_variance, drift_weight, points_effect, survey_did
+from metrics.effects import Effect, drift_variance, drift_weight, survey_did
 from metrics.evaluation import (
     MIN_DRIFT_AREAS,
     SUM_COLUMNS,
@@ -47,6 +47,7 @@ from metrics.evaluation import (
     _by_area,
     add_months,
     candidates,
+    drift_pool,
     evaluate_published,
     load_places,
     make_windows,
@@ -467,7 +468,7 @@ def evaluate_gap(
     ]
     drift = 0.0
     if design.inference == "drift":
-        changes, variances = gap_changes(sums, candidates(places))
+        changes, variances = gap_changes(sums, drift_pool(places))
         if len(changes) < MIN_DRIFT_AREAS:
             missing.append(
                 f"only {len(changes)} areas without a partnership have {DRIFT_GROUP_N} answers from each "
@@ -551,7 +552,7 @@ def evaluate_published_gap(
     effect_dict = out.get("effect")
     if not effect_dict:
         return out
-    effect = points_effect(effect_dict["estimate"], effect_dict["se"])
+    effect = Effect.from_dict(effect_dict)  # its t interval, as evaluate_published judged it
     verdict = gap_verdict(effect, noun, "against comparable areas", w.available_after, [], design)
     for side in ("treated", "comparison"):
         for window in ("before", "after"):

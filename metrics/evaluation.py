@@ -242,6 +242,15 @@ def candidates(places: Places) -> list[int]:
     )
 
 
+def drift_pool(places: Places) -> list[int]:
+    """Areas whose drift apart is measured: same kind as the treated areas and in no
+    partnership's catchment. Unlike `candidates`, areas bordering the treated ones stay in:
+    they are not proposed as comparison (spill-over), but leaving them out of the drift too
+    takes the closest, most alike areas out of the measure of how alike areas stay."""
+    kinds = {places.kinds[a] for a in places.treated}
+    return sorted(a for a, k in places.kinds.items() if k in kinds and a not in places.all_catchment)
+
+
 # --- matching -------------------------------------------------------------------------
 
 
@@ -630,7 +639,7 @@ def _did(
     parts: dict = {"treated": [t0, t1], "comparison": [c0, c1]}
     drift = 0.0
     if design.inference == "drift":
-        tau2, pool_size = crime_drift(table, candidates(places), b, a)
+        tau2, pool_size = crime_drift(table, drift_pool(places), b, a)
         if math.isnan(tau2):
             missing.append(
                 f"only {pool_size} areas without a partnership have recorded {noun.lower()} to "
@@ -1108,7 +1117,7 @@ def _survey_did(
         missing.append(f"only {t1.n} residents answered after the start ({MIN_SURVEY_N} needed)")
     drift = 0.0
     if design.inference == "drift":
-        tau2, pool_size = survey_drift(sums, candidates(places))
+        tau2, pool_size = survey_drift(sums, drift_pool(places))
         if math.isnan(tau2):
             missing.append(
                 f"only {pool_size} areas without a partnership have {MIN_SURVEY_N} answers in each "
@@ -1178,13 +1187,15 @@ def evaluate_published(
     both = wide.reindex(columns=["before", "after"]).dropna()  # areas with a score in both windows
     treated = [a for a in places.treated if a in both.index]
     result: dict = {"published": {"areas_with_scores": len(treated)}}
-    pool = [a for a in candidates(places) if a in both.index]
+    pool = [a for a in drift_pool(places) if a in both.index]
+    may_compare = set(candidates(places))  # bordering areas measure the spread, never compare
     if places.registered_comparison:
         comparison = [a for a in places.registered_comparison if a in both.index]
         reason = "set in the partnership registry"
     elif treated:
         target = float(both.loc[treated, "before"].mean())
-        ranked = sorted(pool, key=lambda a: abs(float(both.loc[a, "before"]) - target))
+        proposable = [a for a in pool if a in may_compare]
+        ranked = sorted(proposable, key=lambda a: abs(float(both.loc[a, "before"]) - target))
         comparison = sorted(ranked[: design.survey_comparisons])
         level = float(both.loc[comparison, "before"].mean()) if comparison else math.nan
         reason = f"proposed: similar pre-period published score ({level:.0f} vs {target:.0f})"
@@ -1222,7 +1233,7 @@ def evaluate_published(
     }
     result["published"]["change_variance"] = spread
     result["published"]["areas"] = len(pool)
-    effect = published_did(t0, t1, c0, c1, spread, len(treated), len(comparison))
+    effect = published_did(t0, t1, c0, c1, spread, len(treated), len(comparison), len(pool))
     result["effect"] = effect.as_dict()
     verdict = judge(
         effect,

@@ -250,3 +250,26 @@ def test_relative_excess_matches_a_hand_calculation():
     assert excess == pytest.approx(0.5)
     assert z == pytest.approx(math.log(1.5) / math.sqrt(1 / 150 + 1 / 300 + 1 / 100 + 1 / 300))
     assert relative_excess(0, 10, 0, 10) == (0.0, 0.0)
+
+
+def test_published_did_with_an_estimated_spread_uses_students_t():
+    """The spread of areas' changes is estimated from the pool (here 12 areas, 11 degrees
+    of freedom), so the interval is wider than the normal one: the t quantile 2.201 from
+    scipy.stats, an implementation independent of the one used."""
+    from scipy import stats
+
+    from metrics.effects import published_did
+
+    e = published_did(
+        60.0, 65.0, 61.0, 62.0, change_variance=4.0, treated_areas=1, comparison_areas=4, pool_areas=12
+    )
+    se = math.sqrt(5.0)
+    assert e.estimate == pytest.approx(4.0)
+    assert e.ci_low == pytest.approx(4.0 - stats.t.ppf(0.975, 11) * se)
+    assert e.ci_high == pytest.approx(4.0 + 2.200985 * se, abs=1e-5)
+    assert e.p_value == pytest.approx(2 * stats.t.sf(4.0 / se, 11))
+    assert e.p_value > 2 * stats.norm.sf(4.0 / se)  # t is the more careful of the two
+    normal = published_did(60.0, 65.0, 61.0, 62.0, change_variance=4.0, treated_areas=1, comparison_areas=4)
+    assert e.ci_high - e.ci_low > normal.ci_high - normal.ci_low
+    with pytest.raises(ValueError, match="at least two areas"):
+        published_did(60.0, 65.0, 61.0, 62.0, 4.0, 1, 4, pool_areas=1)
