@@ -17,6 +17,7 @@ from ui import data
 from ui.auth import require
 from ui.database import database_url
 from ui.equity import equity_cards, equity_chart
+from ui.filters import show_in_address
 from ui.frame import inside_frame
 from ui.groups import partnership_groups
 from ui.initiatives import initiatives_section
@@ -36,6 +37,7 @@ if filters is None:
     nothing_to_show("There are no partnerships yet. Load a registry to see them here.")
     st.stop()
 
+show_in_address(filters.partnership)
 url = database_url()
 profile = data.profile(url, user.audience, filters, filters.partnership)
 details = profile["details"]

@@ -14,6 +14,7 @@ from metrics.registry import CRIME_GROUP_LABELS
 from ui import data
 
 KEY_PARTNERSHIP = "filter_partnership"
+KEY_LINKED = "filter_partnership_linked"  # the address's ?p= last followed or written
 KEY_PERIOD = "filter_period"
 KEY_GROUPS = "filter_crime_groups"
 DESIGN_KEYS = ("design_before", "design_after", "design_exclude")
@@ -37,6 +38,7 @@ def sidebar_filters(url: str, audience: str) -> Filters | None:
         return None
     span, widest = periods  # the covered span by default; thin and stray months may be chosen
     names = dict(zip(plist["code"], plist["name"], strict=True))
+    _follow_link(names)
     st.sidebar.header("Filters")
     code = st.sidebar.selectbox(
         "Partnership", options=list(names), format_func=names.__getitem__, key=KEY_PARTNERSHIP
@@ -59,6 +61,27 @@ def sidebar_filters(url: str, audience: str) -> Filters | None:
         key=KEY_GROUPS,
     )
     return Filters(start=start, end=end, partnership=code, crime_groups=tuple(groups))
+
+
+def _follow_link(names: dict[str, str]) -> None:
+    """An address with ?p=CODE (a link someone shared) chooses that partnership, once: the
+    sidebar's later choices win until the address names another one."""
+    linked = st.query_params.get("p")
+    if not linked or linked == st.session_state.get(KEY_LINKED):
+        return
+    st.session_state[KEY_LINKED] = linked
+    if linked in names:
+        st.session_state[KEY_PARTNERSHIP] = linked
+    else:
+        st.sidebar.warning("The link names a partnership that does not exist, or that you may not see.")
+
+
+def show_in_address(code: str) -> None:
+    """Put the partnership on show in the address (?p=CODE), so that it can be bookmarked
+    or sent and opens on the same partnership."""
+    st.session_state[KEY_LINKED] = code
+    if st.query_params.get("p") != code:
+        st.query_params["p"] = code
 
 
 def _complete_range(chosen, span: tuple[date, date]) -> tuple[date, date]:

@@ -393,3 +393,29 @@ def test_overview_says_how_many_calls_could_be_chance_and_shows_the_latest_year(
     parks = latest[latest["Partnership"] == "Parks & Nightlife Partnership"].iloc[0]
     assert parks["Anti-social behaviour"].startswith("Improved -")  # the planted 30% cut holds in 2026
     assert not latest.equals(first)
+
+
+def test_a_shared_link_opens_its_partnership_and_the_address_follows_the_sidebar(demo_url, monkeypatch):
+    """/partnership?p=CODE, bookmarked or sent to a colleague, opens on that partnership;
+    choosing another in the sidebar puts the new one in the address; a code that is not
+    there says so and shows the first partnership."""
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["p"] = "RIV-PARKS-NIGHT"
+    at.switch_page("pages/partnership.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert words(at.title[0].value) == "Parks & Nightlife Partnership"
+    assert at.selectbox(key="filter_partnership").value == "RIV-PARKS-NIGHT"
+    at.selectbox(key="filter_partnership").set_value("RIV-EAST-SCHOOLS").run()
+    assert words(at.title[0].value) == "Eastside Schools Safety Partnership"  # the sidebar wins over the link
+    assert at.query_params["p"] == "RIV-EAST-SCHOOLS"
+
+    unknown = AppTest.from_file(APP, default_timeout=90)
+    unknown.query_params["p"] = "NO-SUCH-CODE"
+    unknown.switch_page("pages/partnership.py")
+    unknown.run()
+    assert "does not exist, or that you may not see" in unknown.sidebar.warning[0].value
+    first = unknown.selectbox(key="filter_partnership")
+    assert first.value == "RIV-CENTRAL-TRANSIT"  # the first in the list, as without a link
+    assert words(unknown.title[0].value) == first.options[0]
