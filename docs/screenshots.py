@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, serving, wait_for_page  # noqa: E402
+from board.deck import build_deck  # noqa: E402
 from db.demo import load_demo  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
@@ -58,6 +59,8 @@ def main() -> None:
         engine = make_engine(url)
         upgrade(engine)
         load_demo(engine)
+        with engine.connect() as conn:
+            slides = len(build_deck(conn, CODE, "public").slides)
         engine.dispose()
         with serving(url, Path(folder) / "streamlit.log") as (base, _), sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -69,7 +72,7 @@ def main() -> None:
                     for name, path in PAGES.items():
                         out = args.every_size / f"{name}-{width}.png"
                         photograph(base, browser, path, (width, height), out)
-                    for number in range(1, 13):  # the demo deck of RIV-EAST-SCHOOLS has 12 public slides
+                    for number in range(1, slides + 1):
                         slide = f"/present?p={CODE}&slide={number}"
                         out = args.every_size / f"slide-{number}-{width}.png"
                         photograph(base, browser, slide, (width, height), out)

@@ -73,7 +73,10 @@ def _follow_link(names: dict[str, str]) -> None:
     if linked in names:
         st.session_state[KEY_PARTNERSHIP] = linked
     else:
-        st.sidebar.warning("The link names a partnership that does not exist, or that you may not see.")
+        st.warning(  # in the page, not the sidebar: a phone shows the sidebar folded away
+            "The link names a partnership that does not exist, or that you may not see; the one chosen "
+            "under Filters is shown instead."
+        )
 
 
 def show_in_address(code: str) -> None:

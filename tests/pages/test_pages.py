@@ -415,7 +415,7 @@ def test_a_shared_link_opens_its_partnership_and_the_address_follows_the_sidebar
     unknown.query_params["p"] = "NO-SUCH-CODE"
     unknown.switch_page("pages/partnership.py")
     unknown.run()
-    assert "does not exist, or that you may not see" in unknown.sidebar.warning[0].value
+    assert any("does not exist, or that you may not see" in w.value for w in unknown.warning)
     first = unknown.selectbox(key="filter_partnership")
     assert first.value == "RIV-CENTRAL-TRANSIT"  # the first in the list, as without a link
     assert words(unknown.title[0].value) == first.options[0]
