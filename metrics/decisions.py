@@ -105,8 +105,13 @@ def _with_shares(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def decision_quarters(conn: Connection, code: str, as_of: date | None = None) -> pd.DataFrame:
-    """Partnership `code`'s decisions per calendar quarter of the meeting that made them.
+def decision_quarters(
+    conn: Connection, code: str, as_of: date | None = None, period: tuple[date, date] = EVER
+) -> pd.DataFrame:
+    """Partnership `code`'s decisions made in `period` (first and last day; default all),
+    per calendar quarter of the meeting that made them. What became of them is as of the
+    data's last date, whatever the period: of the decisions made in 2024, how many were
+    done on time.
 
     Columns: quarter (first day), decisions, police, partners, residents (who proposed
     them), agreed, done, dropped (status now), due (decisions of the quarter counted for
@@ -135,7 +140,7 @@ def decision_quarters(conn: Connection, code: str, as_of: date | None = None) ->
             func.sum(case((and_(counted, _on_time(d)), 1), else_=0)),
         )
         .join(Partnership, Partnership.id == d.partnership_id)
-        .where(Partnership.code == code)
+        .where(Partnership.code == code, d.decided_on.between(*period))
         .group_by(quarter)
         .order_by(quarter)
     )
@@ -210,26 +215,34 @@ def wilson(count: int, n: int) -> tuple[float, float] | None:
     return float(low), float(high)
 
 
-def decision_summary(conn: Connection, code: str, as_of: date | None = None) -> dict:
-    """The whole period of `decision_quarters`: the counts (decisions, police, partners,
-    residents, agreed, done, dropped, due, on_time, non_police), first (the earliest
-    meeting's date, or None), as_of, non_police_share and follow_through (None when there
-    is nothing to share) with their 95% Wilson intervals (non_police_ci, follow_through_ci:
-    (low, high) or None), and one plain sentence."""
+def decision_summary(
+    conn: Connection, code: str, as_of: date | None = None, period: tuple[date, date] = EVER
+) -> dict:
+    """The whole of `decision_quarters` over `period`: the counts (decisions, police,
+    partners, residents, agreed, done, dropped, due, on_time, non_police), first (the
+    earliest meeting's date in it, or None), as_of, period (None when it leaves no
+    decision out, and the sentence then says 'since' the first), non_police_share
+    and follow_through (None when there is nothing to share) with their 95% Wilson
+    intervals (non_police_ci, follow_through_ci: (low, high) or None), and one plain
+    sentence."""
     as_of = as_of or last_date(conn, code)
-    quarters = decision_quarters(conn, code, as_of)
+    quarters = decision_quarters(conn, code, as_of, period)
     totals = {c: int(quarters[c].sum()) for c in [*COUNT_COLUMNS, "non_police"]}
-    first = None
-    if totals["decisions"]:
-        q = (
-            select(func.min(Decision.decided_on))
-            .join(Partnership, Partnership.id == Decision.partnership_id)
-            .where(Partnership.code == code)
+    d = Decision
+    earliest, latest, first = conn.execute(
+        select(
+            func.min(d.decided_on),
+            func.max(d.decided_on),
+            func.min(case((d.decided_on.between(*period), d.decided_on))),
         )
-        first = conn.execute(q).scalar_one()
+        .join(Partnership, Partnership.id == d.partnership_id)
+        .where(Partnership.code == code)
+    ).one()
+    whole = earliest is None or (period[0] <= earliest and latest <= period[1])
     out = totals | {
         "first": first,
         "as_of": as_of,
+        "period": None if whole else period,  # None: the period leaves no decision out
         "non_police_share": totals["non_police"] / totals["decisions"] if totals["decisions"] else None,
         "non_police_ci": wilson(totals["non_police"], totals["decisions"]),
         "follow_through": totals["on_time"] / totals["due"] if totals["due"] else None,
@@ -245,14 +258,18 @@ def _pct(share: float) -> str:
 
 def summary_sentence(summary: dict) -> str:
     """'Of 48 decisions since Mar 2022, 31 (65%) were proposed by partners or residents; 20
-    of 26 due so far (77%) were done on time.'"""
+    of 26 due so far (77%) were done on time.' Over a chosen period: 'Of 12 decisions made
+    from Jan 2024 to Dec 2024, ...'."""
     n = summary["decisions"]
+    period = summary.get("period")
+    span = f"from {month_label(period[0])} to {month_label(period[1])}" if period else None
     if not n:
-        return "No decisions have been recorded yet."
+        return f"No decisions were recorded {span}." if span else "No decisions have been recorded yet."
     noun = "decision" if n == 1 else "decisions"
     verb = "was" if summary["non_police"] == 1 else "were"
+    when = f"made {span}" if span else f"since {month_label(summary['first'])}"
     head = (
-        f"Of {n:,} {noun} since {month_label(summary['first'])}, {summary['non_police']:,} "
+        f"Of {n:,} {noun} {when}, {summary['non_police']:,} "
         f"({_pct(summary['non_police_share'])}) {verb} proposed by partners or residents"
     )
     if not summary["due"]:
@@ -265,9 +282,13 @@ def summary_sentence(summary: dict) -> str:
 
 
 def decision_records(
-    conn: Connection, code: str, as_of: date | None = None, with_summary: bool = False
+    conn: Connection,
+    code: str,
+    as_of: date | None = None,
+    with_summary: bool = False,
+    period: tuple[date, date] = EVER,
 ) -> pd.DataFrame:
-    """Partnership `code`'s decisions one by one, oldest first. Columns: decided_on,
+    """Partnership `code`'s decisions made in `period` one by one, oldest first. Columns: decided_on,
     proposed_by, status, due_on, done_on, counted (due by `as_of` or done: counted for
     follow-through), on_time (done by its due date; None when not counted), and summary
     only `with_summary` (public meeting text, kept out unless a page asks for it)."""
@@ -283,7 +304,7 @@ def decision_records(
             *([d.summary] if with_summary else []),
         )
         .join(Partnership, Partnership.id == d.partnership_id)
-        .where(Partnership.code == code)
+        .where(Partnership.code == code, d.decided_on.between(*period))
         .order_by(d.decided_on, d.id)
     )
     frame = pd.DataFrame(

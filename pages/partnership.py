@@ -193,7 +193,7 @@ st.header("You said, we did")
 you_said_section(url, user, filters.partnership, design)
 
 st.header("Who decides?")
-who_decides_section(url, user, filters.partnership)
+who_decides_section(url, user, filters.partnership, (filters.start, filters.end))
 
 st.header("Did its initiatives work?")
 initiatives_section(url, user, filters.partnership, design)  # initiatives: each judged on its own target

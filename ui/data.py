@@ -37,7 +37,13 @@ from metrics.coverage import (
 )
 from metrics.coverage import area_names as coverage_area_names
 from metrics.crime import crime_monthly
-from metrics.decisions import beside_partner_survey, decision_quarters, decision_records, decision_summary
+from metrics.decisions import (
+    EVER,
+    beside_partner_survey,
+    decision_quarters,
+    decision_records,
+    decision_summary,
+)
 from metrics.equity import gap_trend
 from metrics.evaluation import OUTCOMES, Design, evaluate
 from metrics.filters import Filters
@@ -327,19 +333,27 @@ def you_said(url: str, audience: str, code: str, design: Design, version: int | 
 
 
 @st.cache_data(ttl=DAY, max_entries=ENTRIES, show_spinner=False)
-def decisions(url: str, audience: str, code: str, version: int | None) -> dict:
-    """Partnership `code`'s decisions on data `version`: 'quarters' (metrics.decisions),
+def decisions(
+    url: str, audience: str, code: str, version: int | None, period: tuple[date, date] | None = None
+) -> dict:
+    """Partnership `code`'s decisions made in `period` (default: all) on data `version`:
+    'quarters' (metrics.decisions),
     'years' (with each share's 95% interval), 'summary', 'survey' (the partner survey
     beside them under `audience`'s rules; public: years of 30 or more answers only),
     'asked' (whether any partner answered it at all) and, for leadership only, 'records'
     (the decisions one by one with their summaries; None for the public)."""
     _for(audience, "public", "leadership")
+    period = period or EVER
     with engine_for(url).connect() as conn:
-        summary = decision_summary(conn, code)
-        quarters = decision_quarters(conn, code, summary["as_of"])
-        every = beside_partner_survey(conn, code, LEADERSHIP)
-        survey = every if audience == "leadership" else beside_partner_survey(conn, code, PUBLIC)
-        records = decision_records(conn, code, with_summary=True) if audience == "leadership" else None
+        summary = decision_summary(conn, code, period=period)
+        quarters = decision_quarters(conn, code, summary["as_of"], period)
+        every = beside_partner_survey(conn, code, LEADERSHIP, *period)
+        survey = every if audience == "leadership" else beside_partner_survey(conn, code, PUBLIC, *period)
+        records = (
+            decision_records(conn, code, with_summary=True, period=period)
+            if audience == "leadership"
+            else None
+        )
     return {
         "quarters": quarters,
         "years": yearly_shares(quarters),

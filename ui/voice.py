@@ -12,6 +12,8 @@ leadership only. The sentences are board.voice_slides', so the page says what th
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -105,14 +107,19 @@ def _priority_card(row: dict, initiatives: list[dict]) -> None:
 # --- "Who decides?" ---------------------------------------------------------------------
 
 
-def who_decides_section(url: str, user: User, code: str) -> None:
-    """Decisions per quarter by who proposed them, the shares proposed by partners or
-    residents and done on time per year, the partner survey beside them, and (leadership)
-    the decisions one by one."""
-    got = data.decisions(url, user.audience, code, data.version(url))
+def who_decides_section(url: str, user: User, code: str, period: tuple[date, date] | None = None) -> None:
+    """Decisions made in `period` (default: all) per quarter by who proposed them, the
+    shares proposed by partners or residents and done on time per year, the partner survey
+    beside them, and (leadership) the decisions one by one."""
+    got = data.decisions(url, user.audience, code, data.version(url), period)
     summary = got["summary"]
     if not summary["decisions"]:
-        nothing_to_show("No decisions are recorded for this partnership's meetings yet.")
+        # decisions outside the period: its sentence says none were made in it
+        nothing_to_show(
+            summary["sentence"]
+            if summary["period"]
+            else "No decisions are recorded for this partnership's meetings yet."
+        )
         return
     periods = decision_periods(got["years"])
     st.markdown(plain(f"{proposers_sentence(summary)} {on_time_sentence(summary)}"))

@@ -130,6 +130,32 @@ def test_the_summary_gives_totals_shares_wilson_intervals_and_one_sentence(decid
     assert "nobody outside" not in str(summary)  # summaries stay out unless asked for
 
 
+def test_a_period_counts_the_decisions_made_in_it_judged_as_of_the_datas_last_day(decided):
+    """April to June 2024 made three decisions (a business's, dropped after it was due; the
+    residents' without a due date; a police one done on an unknown day): one was due, none
+    on time. What became of them is as of 31 December, not of the period's end."""
+    spring = (D(2024, 4, 1), D(2024, 6, 30))
+    with decided.connect() as conn:
+        summary = decision_summary(conn, "P", period=spring)
+        quarters = decision_quarters(conn, "P", period=spring)
+        records = decision_records(conn, "P", period=spring)
+        everything = decision_summary(conn, "P", period=(D(2020, 1, 1), D(2030, 12, 31)))
+        nothing = decision_summary(conn, "P", period=(D(2023, 1, 1), D(2023, 12, 31)))
+    assert (summary["decisions"], summary["non_police"], summary["due"], summary["on_time"]) == (3, 2, 1, 0)
+    assert summary["first"] == D(2024, 4, 2)
+    assert summary["sentence"] == (
+        "Of 3 decisions made from Apr 2024 to Jun 2024, 2 (67%) were proposed by partners or residents; "
+        "0 of 1 due so far (0%) were done on time."
+    )
+    assert quarters["quarter"].dt.strftime("%Y-%m").tolist() == ["2024-04"]
+    assert records["decided_on"].tolist() == [D(2024, 4, 2), D(2024, 5, 20), D(2024, 6, 30)]
+    # a period that leaves no decision out reads as the whole record
+    assert everything["period"] is None
+    assert everything["sentence"].startswith("Of 10 decisions since Jan 2024")
+    assert nothing["decisions"] == 0
+    assert nothing["sentence"] == "No decisions were recorded from Jan 2023 to Dec 2023."
+
+
 def test_summaries_come_only_when_asked_for(decided):
     with decided.connect() as conn:
         records = decision_records(conn, "P", with_summary=True)
