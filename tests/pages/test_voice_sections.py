@@ -151,3 +151,21 @@ def test_the_public_gets_words_not_small_counts_or_summaries(demo_url, monkeypat
     assert not any("decisions one by one" in e.label for e in at.expander)
     assert not any(summary in shown for summary in DECISION_SUMMARIES)
     assert not any("Decision" in d.value.columns for d in at.dataframe)
+
+
+def test_who_decides_follows_the_sidebar_period(demo_url, monkeypatch):
+    """Narrowed to 2024, the section counts only the decisions made that year (fewer than the
+    whole record's, and as many as the list leadership may open) and says which months."""
+    from datetime import date
+
+    at = _page(demo_url, monkeypatch, "RIV-HARBOUR-YOUTH")
+    whole = int(
+        re.search(r"The ([\d,]+) decisions", next(e.label for e in at.expander if "one by one" in e.label))[1]
+    )
+    at.date_input(key="filter_period").set_value((date(2024, 1, 1), date(2024, 12, 31))).run()
+    assert not at.exception
+    said = next(m.value for m in at.markdown if "proposed by partners or residents" in m.value)
+    made = re.search(r"Of ([\d,]+) decisions made from Jan 2024 to Dec 2024", words(said))
+    assert made, said
+    listed = table_with(at, "Decision")
+    assert len(listed) == int(made[1].replace(",", "")) < whole
