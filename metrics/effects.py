@@ -462,7 +462,7 @@ def published_did(
 
     The variance is estimated from `pool_areas` areas' changes, so the interval and
     p-value use Student's t with `pool_areas - 1` degrees of freedom (about 30 London
-    boroughs: 2.04 rather than 1.96 standard errors); without it, the normal."""
+    boroughs: 2.05 rather than 1.96 standard errors); without it, the normal."""
     if treated_areas < 1 or comparison_areas < 1 or change_variance < 0:
         raise ValueError("needs at least one area each side and a non-negative variance")
     est = (t1 - t0) - (c1 - c0)

@@ -337,11 +337,11 @@ def decisions(
     url: str, audience: str, code: str, version: int | None, period: tuple[date, date] | None = None
 ) -> dict:
     """Partnership `code`'s decisions made in `period` (default: all) on data `version`:
-    'quarters' (metrics.decisions),
-    'years' (with each share's 95% interval), 'summary', 'survey' (the partner survey
-    beside them under `audience`'s rules; public: years of 30 or more answers only),
-    'asked' (whether any partner answered it at all) and, for leadership only, 'records'
-    (the decisions one by one with their summaries; None for the public)."""
+    'quarters' (metrics.decisions), 'years' (with each share's 95% interval), 'summary',
+    'survey' (the partner survey beside them under `audience`'s rules; public: years of 30
+    or more answers only), 'asked' (whether any partner answered it at all) and, for
+    leadership only, 'records' (the decisions one by one with their summaries; None for
+    the public)."""
     _for(audience, "public", "leadership")
     period = period or EVER
     with engine_for(url).connect() as conn:
